@@ -1,0 +1,121 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "countersign",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "countersign", targets: ["countersign"]),
+        .library(name: "CountersignCore", targets: ["CountersignCore"]),
+        .library(name: "CountersignGuard", targets: ["CountersignGuard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // Domain values and pure logic: no I/O, no HTTP, no SQL, no JWT.
+        .target(
+            name: "CountersignCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Narrow storage protocols and their SQLite implementation, migrations.
+        .target(
+            name: "CountersignStore",
+            dependencies: [
+                "CountersignCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The protocol: endpoints, grants, tokens, keys, client authentication. No Hummingbird.
+        .target(
+            name: "CountersignOAuth",
+            dependencies: [
+                "CountersignCore",
+                "CountersignStore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The Hummingbird application: routes, configuration, lifecycle.
+        .target(
+            name: "CountersignServer",
+            dependencies: [
+                "CountersignCore",
+                "CountersignStore",
+                "CountersignOAuth",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.embedInCode("Resources/example-policy.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        // What a resource server links; no dependency on the server targets.
+        .target(
+            name: "CountersignGuard",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "countersign",
+            dependencies: [
+                "CountersignCore",
+                "CountersignStore",
+                "CountersignOAuth",
+                "CountersignServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CountersignCoreTests",
+            dependencies: ["CountersignCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CountersignStoreTests",
+            dependencies: ["CountersignCore", "CountersignStore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CountersignOAuthTests",
+            dependencies: [
+                "CountersignCore", "CountersignStore", "CountersignOAuth",
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CountersignServerTests",
+            dependencies: [
+                "CountersignCore", "CountersignStore", "CountersignOAuth", "CountersignServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,115 @@
+import Crypto
+
+/// One entry of the tamper-evident audit log: what happened, who did it, and the link to the
+/// event before it. The hash covers the RFC 8785 canonical bytes of every field but `hash`.
+///
+/// No token, secret or key is ever put in `data`: a token is recorded by its `jti`.
+public struct AuditEvent: Sendable, Equatable {
+    /// Position in the chain, 1 for the first event, without gaps.
+    public var seq: Int64
+    /// When the event was appended, milliseconds since 1970-01-01T00:00:00Z.
+    public var timeMillis: Int64
+    /// What happened, for example `token.issued` (see docs/events.md).
+    public var type: String
+    /// Who caused it: `client:ID`, `cli`, `server`.
+    public var actor: String
+    /// The event's facts.
+    public var data: [String: JSONValue]
+    /// The hash of the event before, 64 zeros for the first.
+    public var previousHash: String
+    /// Hex SHA-256 of `canonicalBytes`.
+    public var hash: String
+
+    public init(
+        seq: Int64, timeMillis: Int64, type: String, actor: String, data: [String: JSONValue],
+        previousHash: String, hash: String
+    ) {
+        self.seq = seq
+        self.timeMillis = timeMillis
+        self.type = type
+        self.actor = actor
+        self.data = data
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+
+    /// The previous-hash of the first event.
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    /// The event as a JSON object, including its hash (the export format).
+    public var json: JSONValue {
+        var members = hashedMembers
+        members["hash"] = .string(hash)
+        return .object(members)
+    }
+
+    var hashedMembers: [String: JSONValue] {
+        [
+            "seq": .number(JSONNumber(seq)),
+            "time": .number(JSONNumber(timeMillis)),
+            "type": .string(type),
+            "actor": .string(actor),
+            "data": .object(data),
+            "prev_hash": .string(previousHash),
+        ]
+    }
+
+    /// The bytes the hash covers (RFC 8785).
+    public var canonicalBytes: [UInt8] { CanonicalJSON.bytes(.object(hashedMembers)) }
+
+    /// The hash this event's fields call for.
+    public var computedHash: String { Self.hexSHA256(canonicalBytes) }
+
+    /// Builds the next event of a chain and computes its hash.
+    public static func sealed(
+        seq: Int64, timeMillis: Int64, record: AuditRecord, previousHash: String
+    ) -> AuditEvent {
+        var event = AuditEvent(
+            seq: seq, timeMillis: timeMillis, type: record.type, actor: record.actor, data: record.data,
+            previousHash: previousHash, hash: "")
+        event.hash = event.computedHash
+        return event
+    }
+
+    /// Reads an event back from its export form.
+    public init?(json: JSONValue) {
+        guard case .object(let o) = json,
+            let seq = o["seq"]?.int64Value, let time = o["time"]?.int64Value,
+            let type = o["type"]?.stringValue, let actor = o["actor"]?.stringValue,
+            let data = o["data"]?.objectValue, let prev = o["prev_hash"]?.stringValue,
+            let hash = o["hash"]?.stringValue
+        else { return nil }
+        self.init(
+            seq: seq, timeMillis: time, type: type, actor: actor, data: data, previousHash: prev, hash: hash)
+    }
+
+    static func hexSHA256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).hexString
+    }
+}
+
+/// What a state change asks the audit log to record; the log gives it a place in the chain.
+public struct AuditRecord: Sendable, Equatable {
+    public var type: String
+    public var actor: String
+    public var data: [String: JSONValue]
+
+    public init(type: String, actor: String, data: [String: JSONValue]) {
+        self.type = type
+        self.actor = actor
+        self.data = data
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    /// Lower-case hexadecimal.
+    public var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in self {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

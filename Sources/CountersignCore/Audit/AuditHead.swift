@@ -1,0 +1,43 @@
+import Crypto
+
+/// A checkpoint of the audit chain's head, signed (HMAC-SHA-256) with the server key, to be
+/// kept outside the database. `audit verify --head FILE` proves that the chain still contains
+/// this exact event, so tail truncation and a rewrite-and-rehash are caught (HOSTILE-TESTS 60).
+public struct AuditHead: Sendable, Equatable, Codable {
+    public var seq: Int64
+    public var hash: String
+    public var time: Int64
+    public var signature: String
+
+    public init(seq: Int64, hash: String, time: Int64, signature: String) {
+        self.seq = seq
+        self.hash = hash
+        self.time = time
+        self.signature = signature
+    }
+
+    /// Signs a head with a key derived from the server key for this purpose only.
+    public static func signed(seq: Int64, hash: String, time: Int64, serverKey: SymmetricKey) -> AuditHead {
+        var head = AuditHead(seq: seq, hash: hash, time: time, signature: "")
+        head.signature = head.expectedSignature(serverKey: serverKey)
+        return head
+    }
+
+    /// True when the signature was made with this server key (constant-time comparison).
+    public func hasValidSignature(serverKey: SymmetricKey) -> Bool {
+        let expected = Array(expectedSignature(serverKey: serverKey).utf8)
+        let given = Array(signature.utf8)
+        return ConstantTime.equal(expected, given)
+    }
+
+    func expectedSignature(serverKey: SymmetricKey) -> String {
+        let message: JSONValue = [
+            "purpose": "countersign audit head",
+            "seq": .number(JSONNumber(seq)),
+            "hash": .string(hash),
+            "time": .number(JSONNumber(time)),
+        ]
+        let mac = HMAC<SHA256>.authenticationCode(for: CanonicalJSON.bytes(message), using: serverKey)
+        return Array(mac).hexString
+    }
+}

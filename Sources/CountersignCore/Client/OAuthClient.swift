@@ -1,0 +1,80 @@
+/// A registered OAuth client (RFC 6749 §2): who it is, how it authenticates, and what it may ask for.
+/// A client created with resources is also a resource server for those audiences.
+public struct OAuthClient: Sendable, Equatable {
+    public var id: String
+    /// Keyed hash of the client secret (see `ClientSecret`); nil for a public client.
+    public var secretHash: [UInt8]?
+    /// The grant types the client may use.
+    public var grantTypes: [GrantType]
+    /// The scopes the client may request; all of them when it names none.
+    public var scopes: [String]
+    public var redirectURIs: [String]
+    /// Audiences this client serves as a resource server (RFC 8707); it may introspect their tokens.
+    public var resources: [String]
+    public var cibaMode: String?
+    public var notificationEndpoint: String?
+    public var jwksURI: String?
+    /// Milliseconds since 1970.
+    public var createdAt: Int64
+
+    public init(
+        id: String, secretHash: [UInt8]?, grantTypes: [GrantType], scopes: [String],
+        redirectURIs: [String] = [], resources: [String] = [], cibaMode: String? = nil,
+        notificationEndpoint: String? = nil, jwksURI: String? = nil, createdAt: Int64
+    ) {
+        self.id = id
+        self.secretHash = secretHash
+        self.grantTypes = grantTypes
+        self.scopes = scopes
+        self.redirectURIs = redirectURIs
+        self.resources = resources
+        self.cibaMode = cibaMode
+        self.notificationEndpoint = notificationEndpoint
+        self.jwksURI = jwksURI
+        self.createdAt = createdAt
+    }
+
+    /// A public client has no secret (RFC 6749 §2.1).
+    public var isPublic: Bool { secretHash == nil }
+
+    public func allows(_ grantType: GrantType) -> Bool { grantTypes.contains(grantType) }
+
+    /// The facts about a client that an audit event records (never its secret).
+    public var auditData: [String: JSONValue] {
+        [
+            "client_id": .string(id),
+            "public": .bool(isPublic),
+            "grant_types": .array(grantTypes.map { .string($0.rawValue) }),
+            "scope": .string(scopes.joined(separator: " ")),
+            "redirect_uris": .array(redirectURIs.map(JSONValue.string)),
+            "resources": .array(resources.map(JSONValue.string)),
+        ]
+    }
+}
+
+/// A grant type by its standard name (RFC 6749 §4, RFC 8693, CIBA).
+public struct GrantType: Sendable, Hashable, RawRepresentable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public static let clientCredentials = GrantType(rawValue: "client_credentials")
+    public static let authorizationCode = GrantType(rawValue: "authorization_code")
+    public static let refreshToken = GrantType(rawValue: "refresh_token")
+    public static let tokenExchange = GrantType(rawValue: "urn:ietf:params:oauth:grant-type:token-exchange")
+    public static let ciba = GrantType(rawValue: "urn:openid:params:grant-type:ciba")
+
+    /// Every grant type a client may be registered for.
+    public static let known: [GrantType] = [.clientCredentials, .authorizationCode, .refreshToken, .tokenExchange, .ciba]
+
+    /// Accepts the standard name or a short alias (`token-exchange`, `ciba`).
+    public init?(name: String) {
+        switch name {
+        case "token-exchange": self = .tokenExchange
+        case "ciba": self = .ciba
+        default:
+            guard let known = GrantType.known.first(where: { $0.rawValue == name }) else { return nil }
+            self = known
+        }
+    }
+}

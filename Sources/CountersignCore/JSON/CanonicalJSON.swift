@@ -1,0 +1,114 @@
+/// The JSON Canonicalization Scheme (RFC 8785): the exact bytes that are hashed, so a
+/// re-serialised document (other key order, `\u00e9` for `é`, `1.0` for `1`) hashes the same.
+public enum CanonicalJSON {
+    /// The canonical UTF-8 bytes of a value.
+    public static func bytes(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(value, into: &out)
+        return out
+    }
+
+    /// The canonical text of a value.
+    public static func string(_ value: JSONValue) -> String {
+        String(decoding: bytes(value), as: UTF8.self)
+    }
+
+    public static func write(_ value: JSONValue, into out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: Array("null".utf8))
+        case .bool(let b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
+        case .number(let n): out.append(contentsOf: Array(number(n).utf8))
+        case .string(let s): writeString(s, into: &out)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (i, e) in elements.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                write(e, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            // RFC 8785 §3.2.3: member names sorted by their UTF-16 code units.
+            let sorted = members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
+            for (i, member) in sorted.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(member.key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(member.value, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// RFC 8785 §3.2.2.2: minimal escaping, everything else as raw UTF-8.
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for c in s.utf8 {
+            switch c {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x00..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                out.append(hex[Int(c >> 4)])
+                out.append(hex[Int(c & 0xF)])
+            default: out.append(c)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// RFC 8785 §3.2.2.3: numbers as ECMAScript's Number.prototype.toString of the IEEE double.
+    static func number(_ n: JSONNumber) -> String {
+        if let i = n.int64Value, abs(i) < (1 << 53) { return i == 0 ? "0" : String(i) }
+        guard let d = n.doubleValue, d.isFinite else { return "null" }
+        return ecmaScriptString(d)
+    }
+
+    static func ecmaScriptString(_ d: Double) -> String {
+        if d == 0 { return "0" }
+        if d < 0 { return "-" + ecmaScriptString(-d) }
+        // Swift prints the shortest round-tripping digits; re-express them in ECMAScript form.
+        var text = "\(d)"
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+            text = String(text[..<e])
+        }
+        var intPart = text
+        var fracPart = ""
+        if let dot = text.firstIndex(of: ".") {
+            intPart = String(text[..<dot])
+            fracPart = String(text[text.index(after: dot)...])
+        }
+        var digits = intPart + fracPart
+        var pointPosition = intPart.count + exponent  // digits before the decimal point
+        while digits.hasPrefix("0") && digits.count > 1 {
+            digits.removeFirst()
+            pointPosition -= 1
+        }
+        while digits.hasSuffix("0") && digits.count > 1 { digits.removeLast() }
+        let k = digits.count
+        let n = pointPosition
+        if k <= n && n <= 21 {
+            return digits + String(repeating: "0", count: n - k)
+        }
+        if 0 < n && n <= 21 {
+            let i = digits.index(digits.startIndex, offsetBy: n)
+            return digits[..<i] + "." + digits[i...]
+        }
+        if -6 < n && n <= 0 {
+            return "0." + String(repeating: "0", count: -n) + digits
+        }
+        let e = n - 1
+        let sign = e < 0 ? "-" : "+"
+        let mantissa = k == 1 ? digits : digits.prefix(1) + "." + digits.dropFirst()
+        return mantissa + "e" + sign + String(abs(e))
+    }
+}

@@ -1,0 +1,69 @@
+import CountersignCore
+import CountersignStore
+import Logging
+
+/// The protocol side of Countersign assembled from its parts: the endpoints, the caches they
+/// share and the stores behind them. The HTTP server only routes to these.
+public final class AuthorizationServer: Sendable {
+    public typealias Store = ClientStore & SigningKeyStore & RevokedTokenStore & AuditLog
+
+    public let issuer: String
+    public let token: TokenEndpoint
+    public let introspection: IntrospectionEndpoint
+    public let revocation: RevocationEndpoint
+    public let discovery: DiscoveryEndpoint
+    public let keys: SigningKeyRing
+    public let directory: ClientDirectory
+    public let revocations: RevocationList
+    let logger: Logger
+
+    /// Loads keys (creating the first), clients and revocations from the store.
+    public init(
+        issuer: String, store: any Store, serverKey: ServerKey, clock: @escaping @Sendable () -> Int64,
+        logger: Logger
+    ) async throws {
+        self.issuer = issuer
+        self.logger = logger
+        keys = try await SigningKeyRing.load(store: store, serverKey: serverKey, clock: clock)
+        directory = ClientDirectory(store: store)
+        try await directory.reload()
+        revocations = RevocationList(store: store, clock: clock)
+        try await revocations.reload()
+        let authenticator = ClientAuthenticator(directory: directory, serverKey: serverKey)
+        let minter = AccessTokenMinter(issuer: issuer, keys: keys, audit: store, clock: clock)
+        let verifier = AccessTokenVerifier(keys: keys, issuer: issuer, clock: clock)
+        token = TokenEndpoint(
+            authenticator: authenticator,
+            grants: [
+                ClientCredentialsGrant(minter: minter, directory: directory)
+            ])
+        introspection = IntrospectionEndpoint(authenticator: authenticator, verifier: verifier, revocations: revocations)
+        revocation = RevocationEndpoint(authenticator: authenticator, verifier: verifier, revocations: revocations)
+        discovery = DiscoveryEndpoint(issuer: issuer, grantTypes: token.grantTypes)
+    }
+
+    /// The JWKS document (RFC 7517 §5).
+    public var jwksResponse: OAuthResponse {
+        .json(keys.jwksDocument, headers: [("Cache-Control", "public, max-age=60")])
+    }
+
+    /// Picks up what other processes changed in the store (clients, keys, revocations).
+    public func refresh() async {
+        do {
+            try await directory.reload()
+            try await keys.reload()
+            try await revocations.reload()
+        } catch {
+            logger.warning("refresh from the store failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Forgets revocations of tokens that have expired.
+    public func purge() async {
+        do {
+            try await revocations.purgeExpired()
+        } catch {
+            logger.warning("purging expired revocations failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

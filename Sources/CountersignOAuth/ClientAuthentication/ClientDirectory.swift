@@ -1,0 +1,36 @@
+import CountersignCore
+import CountersignStore
+import Synchronization
+
+/// Registered clients as the server sees them: an in-memory snapshot, refreshed from the store
+/// every second (so a client created or deleted by the CLI reaches a running server within a
+/// second), with a store lookup on a miss so a brand-new client works at once.
+public final class ClientDirectory: Sendable {
+    let store: any ClientStore
+    let snapshot: Mutex<[String: OAuthClient]>
+
+    public init(store: any ClientStore) {
+        self.store = store
+        self.snapshot = Mutex([:])
+    }
+
+    /// The client with this id, or nil.
+    public func client(id: String) async throws -> OAuthClient? {
+        if let cached = snapshot.withLock({ $0[id] }) { return cached }
+        guard let client = try await store.client(id: id) else { return nil }
+        snapshot.withLock { $0[id] = client }
+        return client
+    }
+
+    /// Replaces the snapshot with the store's current clients.
+    public func reload() async throws {
+        let clients = try await store.clients()
+        let fresh = Dictionary(clients.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        snapshot.withLock { $0 = fresh }
+    }
+
+    /// True when some client serves this audience (RFC 8707 resource).
+    public func isRegisteredResource(_ uri: String) -> Bool {
+        snapshot.withLock { clients in clients.values.contains { $0.resources.contains(uri) } }
+    }
+}

@@ -1,0 +1,47 @@
+import CountersignCore
+
+/// `POST /introspect` (RFC 7662). The caller authenticates as a client (§2.1); it learns about a
+/// token only when the token was issued to it, or when it is the resource server of the token's
+/// audience. Everything else — garbage, expired, revoked, another client's token — is the same
+/// `{"active": false}` (§2.2), so the endpoint is no oracle.
+public struct IntrospectionEndpoint: Sendable {
+    let authenticator: ClientAuthenticator
+    let verifier: AccessTokenVerifier
+    let revocations: RevocationList
+
+    public init(authenticator: ClientAuthenticator, verifier: AccessTokenVerifier, revocations: RevocationList) {
+        self.authenticator = authenticator
+        self.verifier = verifier
+        self.revocations = revocations
+    }
+
+    public func handle(_ request: OAuthRequest) async -> OAuthResponse {
+        do {
+            return try await respond(request)
+        } catch {
+            return error.response
+        }
+    }
+
+    static let inactive = OAuthResponse.json(
+        JSONWriter.object([("active", .bool(false))]), headers: [("Cache-Control", "no-store")])
+
+    func respond(_ request: OAuthRequest) async throws(OAuthError) -> OAuthResponse {
+        try RequestChecks.requirePOST(request)
+        let params = try RequestChecks.formParameters(request)
+        let (caller, _) = try await authenticator.authenticate(request, params)
+        guard let token = params["token"] else { throw .invalidRequest("token is required") }
+        guard let claims = try? await verifier.verify(token) else { return Self.inactive }
+        guard !revocations.contains(claims.jti) else { return Self.inactive }
+        guard claims.client_id == caller.id || caller.resources.contains(claims.aud) else { return Self.inactive }
+        var members: [(String, JSONValue)] = [("active", .bool(true))]
+        if let scope = claims.scope { members.append(("scope", .string(scope))) }
+        members += [
+            ("client_id", .string(claims.client_id)), ("token_type", "Bearer"),
+            ("exp", .number(JSONNumber(claims.exp))), ("iat", .number(JSONNumber(claims.iat))),
+            ("sub", .string(claims.sub)), ("aud", .string(claims.aud)), ("iss", .string(claims.iss)),
+            ("jti", .string(claims.jti)),
+        ]
+        return .json(JSONWriter.object(members), headers: [("Cache-Control", "no-store")])
+    }
+}

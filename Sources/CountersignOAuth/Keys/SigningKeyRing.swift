@@ -1,0 +1,133 @@
+import CountersignCore
+import CountersignStore
+import Crypto
+import Foundation
+import JWTKit
+import Synchronization
+
+/// The server's view of its signing keys: the one active key that signs, and every key whose
+/// public half is still published (the active one and retired ones whose tokens may still be
+/// live). Reloaded from the store so a `keys rotate` made by the CLI reaches a running server.
+public final class SigningKeyRing: Sendable {
+    /// A key that can verify our tokens.
+    struct VerificationKey: Sendable {
+        let kid: String
+        let algorithm: String
+        let publicKey: P256.Signing.PublicKey
+        /// Several collections so verifications run on several cores at once.
+        let verifiers: [JWTKeyCollection]
+
+        func verifier(_ n: Int) -> JWTKeyCollection { verifiers[abs(n) % verifiers.count] }
+    }
+
+    struct State: Sendable {
+        var activeKid: String
+        /// Several collections for the same key so signatures are made on several cores at once.
+        var signers: [JWTKeyCollection]
+        var verificationKeys: [String: VerificationKey]
+        var jwks: [UInt8]
+        var loadedKids: Set<String>
+    }
+
+    let store: any SigningKeyStore
+    let serverKey: ServerKey
+    let state: Mutex<State>
+    let roundRobin = Atomic<Int>(0)
+    let clock: @Sendable () -> Int64
+
+    init(store: any SigningKeyStore, serverKey: ServerKey, state: State, clock: @escaping @Sendable () -> Int64) {
+        self.store = store
+        self.serverKey = serverKey
+        self.state = Mutex(state)
+        self.clock = clock
+    }
+
+    /// Loads the keys, creating the first key of a new store.
+    public static func load(
+        store: any SigningKeyStore, serverKey: ServerKey, clock: @escaping @Sendable () -> Int64
+    ) async throws -> SigningKeyRing {
+        var stored = try await store.signingKeys()
+        if !stored.contains(where: { $0.retiredAt == nil }) {
+            try await KeyRotation.rotate(store: store, serverKey: serverKey, now: clock(), actor: "server")
+            stored = try await store.signingKeys()
+        }
+        let state = try await makeState(stored, serverKey: serverKey, now: clock())
+        return SigningKeyRing(store: store, serverKey: serverKey, state: state, clock: clock)
+    }
+
+    /// Picks up keys added or retired by another process.
+    public func reload() async throws {
+        let stored = try await store.signingKeys()
+        let current = state.withLock { $0.loadedKids }
+        let now = clock()
+        let visible = Set(Self.visible(stored, now: now).map(\.kid))
+        guard visible != current || !stored.contains(where: { $0.kid == activeKid && $0.retiredAt == nil }) else { return }
+        let newState = try await Self.makeState(stored, serverKey: serverKey, now: now)
+        state.withLock { $0 = newState }
+    }
+
+    /// The kid that signs new tokens.
+    public var activeKid: String { state.withLock { $0.activeKid } }
+
+    /// The JWKS document (RFC 7517 §5) as served at `/jwks.json`.
+    public var jwksDocument: [UInt8] { state.withLock { $0.jwks } }
+
+    /// Signs claims with the active key: header `alg: ES256`, `typ: at+jwt`, `kid`.
+    func sign(_ claims: some JWTPayload) async throws -> String {
+        let (kid, signer) = state.withLock { s in
+            let i = roundRobin.wrappingAdd(1, ordering: .relaxed).oldValue
+            return (s.activeKid, s.signers[abs(i) % s.signers.count])
+        }
+        var header = JWTHeader()
+        header.typ = "at+jwt"
+        return try await signer.sign(claims, kid: JWKIdentifier(string: kid), header: header)
+    }
+
+    /// The published key with this kid, if any.
+    func verificationKey(kid: String) -> VerificationKey? {
+        state.withLock { $0.verificationKeys[kid] }
+    }
+
+    /// A number for spreading work over the key collections.
+    func nextSlot() -> Int { roundRobin.wrappingAdd(1, ordering: .relaxed).oldValue }
+
+    static func visible(_ stored: [StoredSigningKey], now: Int64) -> [StoredSigningKey] {
+        stored.filter { $0.retiredAt == nil || ($0.publishedUntil ?? 0) > now }
+    }
+
+    static func makeState(_ stored: [StoredSigningKey], serverKey: ServerKey, now: Int64) async throws -> State {
+        guard let active = stored.first(where: { $0.retiredAt == nil }) else {
+            throw SigningKeyError("no active signing key in the store")
+        }
+        let privateKey = try SigningKeyMaterial.privateKey(of: active, serverKey: serverKey)
+        var signers: [JWTKeyCollection] = []
+        let parallelism = max(2, ProcessInfo.processInfo.activeProcessorCount * 2)
+        for _ in 0..<parallelism {
+            let collection = JWTKeyCollection()
+            await collection.add(ecdsa: try ES256PrivateKey(backing: privateKey), kid: JWKIdentifier(string: active.kid))
+            signers.append(collection)
+        }
+        var verificationKeys: [String: VerificationKey] = [:]
+        var jwks: [JSONValue] = []
+        let visible = visible(stored, now: now)
+        for key in visible {
+            guard let jwk = try? JSONParser().parse(key.publicJWK), case .object(let members) = jwk,
+                let x = members["x"]?.stringValue.flatMap({ Base64URL.decode(Array($0.utf8)) }),
+                let y = members["y"]?.stringValue.flatMap({ Base64URL.decode(Array($0.utf8)) }),
+                let publicKey = try? P256.Signing.PublicKey(x963Representation: [0x04] + x + y)
+            else { throw SigningKeyError("the stored public key \(key.kid) is malformed") }
+            var verifiers: [JWTKeyCollection] = []
+            for _ in 0..<parallelism {
+                let verifier = JWTKeyCollection()
+                await verifier.add(ecdsa: try ES256PublicKey(backing: publicKey), kid: JWKIdentifier(string: key.kid))
+                verifiers.append(verifier)
+            }
+            verificationKeys[key.kid] = VerificationKey(
+                kid: key.kid, algorithm: key.algorithm, publicKey: publicKey, verifiers: verifiers)
+            jwks.append(jwk)
+        }
+        return State(
+            activeKid: active.kid, signers: signers, verificationKeys: verificationKeys,
+            jwks: JSONWriter.object([("keys", .array(jwks))]), loadedKids: Set(visible.map(\.kid)))
+    }
+}

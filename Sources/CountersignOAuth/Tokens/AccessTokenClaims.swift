@@ -1,0 +1,37 @@
+import CountersignCore
+import JWTKit
+
+/// The claims of a JWT access token (RFC 9068 §2.2).
+public struct AccessTokenClaims: JWTPayload, Equatable {
+    public var iss: String
+    /// The client id for a client_credentials token (RFC 9068 §2.2: the client is the subject).
+    public var sub: String
+    public var aud: String
+    public var client_id: String
+    public var scope: String?
+    public var iat: Int64
+    public var exp: Int64
+    public var jti: String
+
+    public init(iss: String, sub: String, aud: String, clientID: String, scope: String?, iat: Int64, exp: Int64, jti: String) {
+        self.iss = iss
+        self.sub = sub
+        self.aud = aud
+        self.client_id = clientID
+        self.scope = scope
+        self.iat = iat
+        self.exp = exp
+        self.jti = jti
+    }
+
+    /// Time checks are done by `AccessTokenVerifier` against its own clock.
+    public func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// Token identifiers: 128 random bits, base64url.
+enum TokenID {
+    static func generate() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return Base64URL.encode((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &rng) })
+    }
+}

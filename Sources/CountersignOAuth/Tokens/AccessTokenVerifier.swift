@@ -1,0 +1,68 @@
+import CountersignCore
+import JWTKit
+
+/// Verifies a JWT access token that claims to be ours, refusing anything unusual before any
+/// signature work: exactly three base64url segments (no JWE, no JSON serialization), a header
+/// that parses strictly (no duplicate names, RFC 7515 §5.2), `typ: at+jwt` (RFC 9068 §4),
+/// `alg` equal to the key's pinned algorithm and never `none` or HMAC (RFC 8725 §3.1), a `kid`
+/// we publish (never a `jwk`/`jku`/`x5u`/`x5c` from the token, RFC 8725 §3.10), no `crit`,
+/// then the signature, then `iss` and the time claims as integers.
+public struct AccessTokenVerifier: Sendable {
+    /// Why a token is not acceptable (only logged; the caller answers `active: false`).
+    public struct Rejection: Error, Sendable, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Longer tokens are refused without parsing (HOSTILE-TESTS 71).
+    public static let maxLength = 8192
+
+    let keys: SigningKeyRing
+    let issuer: String
+    let clock: @Sendable () -> Int64
+
+    public init(keys: SigningKeyRing, issuer: String, clock: @escaping @Sendable () -> Int64) {
+        self.keys = keys
+        self.issuer = issuer
+        self.clock = clock
+    }
+
+    public func verify(_ token: String) async throws(Rejection) -> AccessTokenClaims {
+        let bytes = Array(token.utf8)
+        guard bytes.count <= Self.maxLength else { throw Rejection("token too long") }
+        let segments = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard segments.count == 3 else { throw Rejection("not a compact JWS") }
+        guard let headerBytes = Base64URL.decode(segments[0]), let payloadBytes = Base64URL.decode(segments[1]),
+            let signature = Base64URL.decode(segments[2])
+        else { throw Rejection("segment is not base64url") }
+        guard case .object(let header)? = try? JSONParser(maxDepth: 4).parse(headerBytes) else {
+            throw Rejection("header is not a JSON object (or repeats a name)")
+        }
+        guard header["typ"]?.stringValue?.lowercased() == "at+jwt" else { throw Rejection("typ is not at+jwt") }
+        guard header["crit"] == nil else { throw Rejection("crit is not supported") }
+        guard let kid = header["kid"]?.stringValue, let key = keys.verificationKey(kid: kid) else {
+            throw Rejection("unknown kid")
+        }
+        guard let alg = header["alg"]?.stringValue, alg == key.algorithm else {
+            throw Rejection("alg does not match the key's algorithm")
+        }
+        guard signature.count == 64 else { throw Rejection("ES256 signature must be 64 bytes") }
+        guard case .object(let claims)? = try? JSONParser(maxDepth: 16).parse(payloadBytes) else {
+            throw Rejection("payload is not a JSON object (or repeats a name)")
+        }
+        let verified: AccessTokenClaims
+        do {
+            verified = try await key.verifier(keys.nextSlot()).verify(bytes, as: AccessTokenClaims.self)
+        } catch {
+            throw Rejection("signature or claims invalid")
+        }
+        guard claims["exp"]?.int64Value != nil, claims["iat"]?.int64Value != nil else {
+            throw Rejection("exp and iat must be integers")
+        }
+        guard verified.iss == issuer else { throw Rejection("iss is not this issuer") }
+        let now = clock() / 1000
+        guard verified.exp > now else { throw Rejection("expired") }
+        guard verified.iat <= now + AccessTokenLifetime.clockSkew else { throw Rejection("issued in the future") }
+        return verified
+    }
+}

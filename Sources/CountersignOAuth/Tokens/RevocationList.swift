@@ -1,0 +1,40 @@
+import CountersignCore
+import CountersignStore
+import Synchronization
+
+/// Revoked token ids held in memory for the introspection hot path, written through to the
+/// store, and refreshed from it so a revocation made by another process is seen within a second.
+public final class RevocationList: Sendable {
+    let store: any RevokedTokenStore
+    let revoked: Mutex<[String: Int64]>
+    let clock: @Sendable () -> Int64
+
+    public init(store: any RevokedTokenStore, clock: @escaping @Sendable () -> Int64) {
+        self.store = store
+        self.revoked = Mutex([:])
+        self.clock = clock
+    }
+
+    public func contains(_ jti: String) -> Bool {
+        revoked.withLock { $0[jti] != nil }
+    }
+
+    /// Revokes durably (with its audit event), then in memory.
+    func revoke(jti: String, clientID: String, expiresAt: Int64, audit: AuditRecord) async throws {
+        try await store.revoke(jti: jti, clientID: clientID, expiresAt: expiresAt, audit: audit)
+        revoked.withLock { $0[jti] = expiresAt }
+    }
+
+    /// Reloads the revocations still in force.
+    public func reload() async throws {
+        let fresh = try await store.revocations(activeAt: clock())
+        revoked.withLock { $0 = fresh }
+    }
+
+    /// Purges revocations of expired tokens from the store and memory.
+    public func purgeExpired() async throws {
+        let now = clock()
+        _ = try await store.purgeExpiredRevocations(now: now)
+        revoked.withLock { $0 = $0.filter { $0.value > now } }
+    }
+}

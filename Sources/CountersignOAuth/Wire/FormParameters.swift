@@ -1,0 +1,81 @@
+import CountersignCore
+
+/// The parameters of an `application/x-www-form-urlencoded` body, parsed strictly:
+/// a repeated name is an error, never first- or last-wins (RFC 6749 §3.1, HOSTILE-TESTS 8);
+/// bracket names (`scope[]`) are refused (item 9); bad percent-encoding, invalid UTF-8 and
+/// control characters are refused (item 73). Empty values count as absent (RFC 6749 §3.1).
+public struct FormParameters: Sendable {
+    /// More parameters than this are refused (HOSTILE-TESTS 71).
+    public static let maxCount = 64
+
+    public private(set) var values: [String: String]
+
+    public init(_ values: [String: String]) { self.values = values }
+
+    public subscript(_ name: String) -> String? { values[name] }
+
+    /// Parses a body; every failure is `invalid_request` with a description naming the problem.
+    public static func parse(_ body: [UInt8]) throws(OAuthError) -> FormParameters {
+        var values: [String: String] = [:]
+        var seen: Set<String> = []
+        var count = 0
+        for pair in body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            count += 1
+            guard count <= maxCount else { throw .invalidRequest("too many parameters (at most \(maxCount))") }
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decode(parts[0]) else { throw .invalidRequest("malformed form parameter name") }
+            guard !name.isEmpty else { throw .invalidRequest("a form parameter has no name") }
+            guard !name.contains("[") && !name.contains("]") else {
+                throw .invalidRequest("parameter names with brackets are not accepted")
+            }
+            guard let value = parts.count > 1 ? decode(parts[1]) : "" else {
+                throw .invalidRequest("parameter \(printable(name)) is not valid form encoding or UTF-8")
+            }
+            guard seen.insert(name).inserted else {
+                throw .invalidRequest("parameter \(printable(name)) was given more than once")
+            }
+            if !value.isEmpty { values[name] = value }
+        }
+        return FormParameters(values)
+    }
+
+    /// Percent-decodes one name or value; nil for bad escapes, invalid UTF-8 or control characters.
+    static func decode(_ bytes: ArraySlice<UInt8>) -> String? {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let c = bytes[i]
+            if c == UInt8(ascii: "+") {
+                out.append(0x20)
+                i += 1
+            } else if c == UInt8(ascii: "%") {
+                guard i + 2 < bytes.endIndex, let hi = hex(bytes[i + 1]), let lo = hex(bytes[i + 2])
+                else { return nil }
+                out.append(hi << 4 | lo)
+                i += 3
+            } else {
+                out.append(c)
+                i += 1
+            }
+        }
+        guard let text = String(validating: out, as: UTF8.self) else { return nil }
+        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
+        return text
+    }
+
+    static func hex(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    /// A parameter name safe to echo in an error description.
+    static func printable(_ name: String) -> String {
+        let safe = name.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0 != "\"" && $0 != "\\" }
+        return safe && name.count <= 40 ? name : "(unprintable name)"
+    }
+}

@@ -1,0 +1,88 @@
+import CountersignCore
+
+/// An OAuth error response (RFC 6749 §5.2): the public `code` and `description` go to the
+/// client; `detail` is only logged. Codes are a struct with static members so adding one
+/// breaks nobody (jwt-kit's `JWTError`).
+public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
+    public struct Code: Sendable, Hashable, RawRepresentable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public static let invalidRequest = Code(rawValue: "invalid_request")
+        public static let invalidClient = Code(rawValue: "invalid_client")
+        public static let invalidGrant = Code(rawValue: "invalid_grant")
+        public static let unauthorizedClient = Code(rawValue: "unauthorized_client")
+        public static let unsupportedGrantType = Code(rawValue: "unsupported_grant_type")
+        public static let invalidScope = Code(rawValue: "invalid_scope")
+        public static let invalidTarget = Code(rawValue: "invalid_target")
+        public static let unsupportedTokenType = Code(rawValue: "unsupported_token_type")
+        public static let accessDenied = Code(rawValue: "access_denied")
+        public static let temporarilyUnavailable = Code(rawValue: "temporarily_unavailable")
+        public static let serverError = Code(rawValue: "server_error")
+        public static let methodNotAllowed = Code(rawValue: "method_not_allowed")
+        public static let notFound = Code(rawValue: "not_found")
+    }
+
+    public var code: Code
+    /// Sent to the client; kept to printable ASCII without quotes or backslashes (RFC 6749 §5.2).
+    public var description: String
+    /// Only logged, never sent.
+    public var detail: String?
+    public var status: Int
+    /// `WWW-Authenticate` for a failed client authentication (RFC 6749 §5.2).
+    public var wwwAuthenticate: String?
+
+    public init(_ code: Code, _ description: String, status: Int = 400, detail: String? = nil, wwwAuthenticate: String? = nil) {
+        self.code = code
+        self.description = OAuthError.sanitized(description)
+        self.detail = detail
+        self.status = status
+        self.wwwAuthenticate = wwwAuthenticate
+    }
+
+    public static func invalidRequest(_ description: String, detail: String? = nil) -> OAuthError {
+        OAuthError(.invalidRequest, description, detail: detail)
+    }
+
+    /// 401 with a Basic challenge: the same answer for an unknown client and a wrong secret.
+    public static func invalidClient(detail: String, basic: Bool = true) -> OAuthError {
+        OAuthError(
+            .invalidClient, "client authentication failed", status: 401, detail: detail,
+            wwwAuthenticate: basic ? "Basic realm=\"countersign\", charset=\"UTF-8\"" : nil)
+    }
+
+    public static func unavailable(detail: String) -> OAuthError {
+        OAuthError(.temporarilyUnavailable, "the server is temporarily unable to handle the request, try again", status: 503, detail: detail)
+    }
+
+    public static func serverError(detail: String) -> OAuthError {
+        OAuthError(.serverError, "the server failed to handle the request", status: 500, detail: detail)
+    }
+
+    /// RFC 6749 §5.2 allows %x20-21 / %x23-5B / %x5D-7E in `error_description`; anything else
+    /// becomes `?` so user input can never split a log line or break the JSON.
+    static func sanitized(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars.prefix(300) {
+            let v = scalar.value
+            if (v == 0x20 || v == 0x21 || (0x23...0x5B).contains(v) || (0x5D...0x7E).contains(v)) {
+                out.unicodeScalars.append(scalar)
+            } else {
+                out.append("?")
+            }
+        }
+        return out
+    }
+
+    /// The JSON response body.
+    public var response: OAuthResponse {
+        var headers: [(String, String)] = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
+        if let wwwAuthenticate { headers.append(("WWW-Authenticate", wwwAuthenticate)) }
+        return OAuthResponse.json(
+            status: status,
+            JSONWriter.object([("error", .string(code.rawValue)), ("error_description", .string(description))]),
+            headers: headers)
+    }
+}

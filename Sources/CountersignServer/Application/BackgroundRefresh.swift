@@ -1,0 +1,43 @@
+import UnixSignals
+import CountersignOAuth
+import Logging
+import ServiceLifecycle
+
+/// Keeps the server in step with its store: every second it picks up clients, keys and
+/// revocations changed by other processes; every minute it purges expired revocations.
+struct BackgroundRefresh: Service {
+    let server: AuthorizationServer
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            var tick = 0
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(1))
+                await server.refresh()
+                tick += 1
+                if tick % 60 == 0 { await server.purge() }
+            }
+        }
+    }
+}
+
+/// Reloads the policy on SIGHUP; a refused file is logged with its location and the running
+/// policy stays.
+struct PolicyReloader: Service {
+    let policy: PolicyHolder
+    let signals: UnixSignalsSequence
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                do {
+                    let file = try await policy.load(actor: "signal:SIGHUP")
+                    logger.notice("policy reloaded", metadata: ["path": "\(file.path)", "sha256": "\(file.sha256)"])
+                } catch {
+                    logger.error("policy reload refused; the running policy stays", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}

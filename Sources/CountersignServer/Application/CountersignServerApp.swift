@@ -1,0 +1,89 @@
+import CountersignCore
+import CountersignOAuth
+import CountersignStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
+
+/// `countersign serve`: opens the data directory and store, loads keys and policy, and serves
+/// HTTP until SIGTERM or SIGINT, finishing in-flight requests and pending writes first.
+public enum CountersignServerApp {
+    /// Runs the server. `announce` receives the `countersign listening on …` line once requests
+    /// are accepted, and the first-run hints.
+    public static func run(
+        configuration: ServerConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void
+    ) async throws {
+        let dataDirectory = DataDirectory(path: configuration.dataDirectory)
+        let isNew = try dataDirectory.prepare()
+        let serverKey = try dataDirectory.serverKey()
+        if configuration.databaseURL != nil {
+            throw ConfigurationError(
+                "PostgreSQL (--database-url) is not available in this version yet; omit it to use SQLite in the data directory")
+        }
+        let policyPath = configuration.effectivePolicyPath
+        if configuration.policyPath == nil, try PolicyFile.installExampleIfMissing(at: policyPath) {
+            logger.notice("wrote the bundled example policy", metadata: ["path": "\(policyPath)"])
+        }
+        _ = try PolicyFile.load(path: policyPath)  // refuse to start on a broken policy, before touching the store
+
+        let port = configuration.port == 0 ? try await freePort(host: configuration.host) : configuration.port
+        let issuer = configuration.effectiveIssuer(boundPort: port)
+        let store = try await SQLiteStore.open(path: dataDirectory.databasePath, logger: logger)
+        do {
+            let server = try await AuthorizationServer(
+                issuer: issuer, store: store, serverKey: serverKey, clock: SQLiteStore.systemMillis, logger: logger)
+            let policy = PolicyHolder(path: policyPath, audit: store)
+            try await policy.load(actor: "server")
+
+            let router = Router(context: CountersignRequestContext.self)
+            OAuthRoutes.add(to: router, server: server)
+            HealthRoutes.add(to: router, store: store, policy: policy)
+
+            let app = Application(
+                router: router,
+                configuration: .init(address: .hostname(configuration.host, port: port), serverName: nil),
+                onServerRunning: { channel in
+                    let bound = channel.localAddress?.port ?? port
+                    announce("countersign listening on http://\(configuration.host):\(bound)")
+                    if isNew {
+                        announce(
+                            """
+                            issuer: \(issuer)
+                            create a first client with:
+                              countersign client create --id my-service --grant-type client_credentials --scope "read" --data-dir \(configuration.dataDirectory)
+                            """)
+                    }
+                },
+                logger: logger)
+            let signals = await UnixSignalsSequence(trapping: .sighup)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [
+                        .init(service: app),
+                        .init(service: BackgroundRefresh(server: server)),
+                        .init(service: PolicyReloader(policy: policy, signals: signals, logger: logger)),
+                    ],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+            try await group.run()
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+
+    /// A port that was free a moment ago, for `--port 0` (the issuer must name the real port).
+    static func freePort(host: String) async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: host, port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        guard port > 0 else { throw ConfigurationError("cannot find a free port on \(host)") }
+        return port
+    }
+}

@@ -1,0 +1,28 @@
+import CountersignCore
+import CountersignStore
+import Logging
+import Synchronization
+
+/// The policy in force. A reload that fails leaves the running policy in place; every
+/// successful load is a `policy.loaded` audit event carrying the file's SHA-256.
+public final class PolicyHolder: Sendable {
+    let path: String
+    let audit: any AuditLog
+    let state = Mutex<PolicyFile?>(nil)
+
+    public init(path: String, audit: any AuditLog) {
+        self.path = path
+        self.audit = audit
+    }
+
+    public var current: PolicyFile? { state.withLock { $0 } }
+
+    /// Loads the file and records the load; throws (keeping the old policy) when it is refused.
+    @discardableResult
+    public func load(actor: String) async throws -> PolicyFile {
+        let file = try PolicyFile.load(path: path)
+        try await audit.append([file.auditRecord(actor: actor)])
+        state.withLock { $0 = file }
+        return file
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import CountersignCore
+import CountersignOAuth
+import Hummingbird
+import HTTPTypes
+import NIOCore
+
+/// Routes that adapt HTTP to the protocol endpoints: decode the request into an `OAuthRequest`,
+/// call the endpoint, encode its `OAuthResponse`. They decide nothing.
+enum OAuthRoutes {
+    /// Form bodies over this size are refused with 413 before parsing (HOSTILE-TESTS 70).
+    static let maxBodyBytes = 64 * 1024
+
+    static func add(to router: Router<CountersignRequestContext>, server: AuthorizationServer) {
+        router.post("/token") { request, context in
+            await respond(request, context) { await server.token.handle($0) }
+        }
+        router.post("/introspect") { request, context in
+            await respond(request, context) { await server.introspection.handle($0) }
+        }
+        router.post("/revoke") { request, context in
+            await respond(request, context) { await server.revocation.handle($0) }
+        }
+        for path in ["/token", "/introspect", "/revoke"] {
+            router.on(RouterPath(path), method: .get) { _, _ in
+                methodNotAllowed(allow: "POST")
+            }
+        }
+        router.get("/.well-known/oauth-authorization-server") { _, _ in
+            response(server.discovery.response)
+        }
+        router.get("/.well-known/openid-configuration") { _, _ in
+            response(server.discovery.response)
+        }
+        router.get("/jwks.json") { _, _ in
+            response(server.jwksResponse)
+        }
+    }
+
+    static func respond(
+        _ request: Request, _ context: CountersignRequestContext,
+        _ endpoint: (OAuthRequest) async -> OAuthResponse
+    ) async -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: maxBodyBytes)
+        } catch {
+            return response(
+                OAuthError(.invalidRequest, "the request body is larger than \(maxBodyBytes) bytes", status: 413).response)
+        }
+        let contentType = request.headers[.contentType].map { value in
+            String(value.split(separator: ";", maxSplits: 1)[0]).trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        let oauthRequest = OAuthRequest(
+            method: request.method.rawValue, contentType: contentType,
+            authorization: request.headers[values: .authorization], body: Array(buffer: body),
+            remoteAddress: context.remoteAddress?.ipAddress)
+        return response(await endpoint(oauthRequest))
+    }
+
+    static func methodNotAllowed(allow: String) -> Response {
+        var r = response(OAuthError(.invalidRequest, "this endpoint accepts only \(allow)", status: 405).response)
+        r.headers[.allow] = allow
+        return r
+    }
+
+    /// Writes a protocol response as an HTTP response.
+    static func response(_ value: OAuthResponse) -> Response {
+        var headers = HTTPFields()
+        for (name, field) in value.headers {
+            if let name = HTTPField.Name(name) { headers.append(HTTPField(name: name, value: field)) }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: value.status), headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.body)))
+    }
+}

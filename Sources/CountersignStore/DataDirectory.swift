@@ -1,0 +1,61 @@
+import CountersignCore
+import Foundation
+
+/// The data directory: the SQLite database, the server key and the active policy.
+/// Created with owner-only permissions on first use.
+public struct DataDirectory: Sendable {
+    public let url: URL
+
+    public init(path: String) {
+        self.url = URL(fileURLWithPath: path, isDirectory: true)
+    }
+
+    public var databasePath: String { url.appendingPathComponent("countersign.sqlite").path }
+    public var serverKeyPath: String { url.appendingPathComponent("server.key").path }
+    public var policyPath: String { url.appendingPathComponent("policy.yaml").path }
+
+    /// Creates the directory (mode 0700) when missing; returns true when it was created.
+    @discardableResult
+    public func prepare() throws -> Bool {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw DataDirectoryError("\(url.path) exists and is not a directory")
+            }
+            return false
+        }
+        do {
+            try FileManager.default.createDirectory(
+                at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw DataDirectoryError("cannot create data directory \(url.path): \(error.localizedDescription)")
+        }
+        return true
+    }
+
+    /// Reads the server key, creating it (mode 0600) on first use.
+    public func serverKey() throws -> ServerKey {
+        let path = serverKeyPath
+        if let data = FileManager.default.contents(atPath: path) {
+            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let bytes = Base64URL.decode(Array(text.utf8)), bytes.count == 32 else {
+                throw DataDirectoryError("\(path) is not a valid server key (expected 32 bytes, base64url)")
+            }
+            return ServerKey(rawBytes: bytes)
+        }
+        let bytes = ServerKey.generateRawBytes()
+        let text = Base64URL.encode(bytes) + "\n"
+        guard FileManager.default.createFile(
+            atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw DataDirectoryError("cannot write the server key to \(path)")
+        }
+        return ServerKey(rawBytes: bytes)
+    }
+}
+
+/// A data directory that cannot be used, with the reason for the operator.
+public struct DataDirectoryError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

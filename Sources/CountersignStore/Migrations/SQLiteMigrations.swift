@@ -1,0 +1,62 @@
+/// The SQLite schema, one migration per version. Never edit a released migration: add one.
+enum SQLiteMigrations {
+    static let all: [Migration] = [
+        Migration(
+            version: 1, name: "clients, signing keys, revoked tokens, audit events",
+            statements: [
+                """
+                CREATE TABLE clients (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    secret_hash TEXT,
+                    grant_types TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    redirect_uris TEXT NOT NULL,
+                    resources TEXT NOT NULL,
+                    ciba_mode TEXT,
+                    notification_endpoint TEXT,
+                    jwks_uri TEXT,
+                    created_at INTEGER NOT NULL
+                ) STRICT
+                """,
+                """
+                CREATE TABLE signing_keys (
+                    kid TEXT PRIMARY KEY NOT NULL,
+                    alg TEXT NOT NULL,
+                    private_key TEXT NOT NULL,
+                    public_jwk TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    retired_at INTEGER,
+                    published_until INTEGER
+                ) STRICT
+                """,
+                """
+                CREATE TABLE revoked_tokens (
+                    jti TEXT PRIMARY KEY NOT NULL,
+                    client_id TEXT NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    revoked_at INTEGER NOT NULL
+                ) STRICT
+                """,
+                "CREATE INDEX revoked_tokens_expires_at ON revoked_tokens (expires_at)",
+                """
+                CREATE TABLE audit_events (
+                    seq INTEGER PRIMARY KEY NOT NULL,
+                    time INTEGER NOT NULL,
+                    type TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    data TEXT NOT NULL,
+                    prev_hash TEXT NOT NULL UNIQUE,
+                    hash TEXT NOT NULL UNIQUE
+                ) STRICT
+                """,
+                """
+                CREATE TRIGGER audit_events_append_only_update BEFORE UPDATE ON audit_events
+                BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END
+                """,
+                """
+                CREATE TRIGGER audit_events_append_only_delete BEFORE DELETE ON audit_events
+                BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END
+                """,
+            ])
+    ]
+}

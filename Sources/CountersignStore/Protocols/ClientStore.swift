@@ -1,0 +1,11 @@
+import CountersignCore
+
+/// Registered clients. Each change is recorded in the audit log in the same transaction.
+public protocol ClientStore: Sendable {
+    func client(id: String) async throws -> OAuthClient?
+    func clients() async throws -> [OAuthClient]
+    /// Throws `StoreError.conflict` when the id is taken.
+    func create(_ client: OAuthClient, audit: AuditRecord) async throws
+    /// Returns false (and records nothing) when there was no such client.
+    func delete(id: String, audit: AuditRecord) async throws -> Bool
+}

@@ -1,0 +1,39 @@
+import CountersignCore
+
+/// A token-signing key as kept at rest: the private half encrypted under the server key.
+public struct StoredSigningKey: Sendable, Equatable {
+    public var kid: String
+    /// The one algorithm this key may be used with (RFC 8725 §3.1).
+    public var algorithm: String
+    /// AES-GCM sealed box of the raw private key.
+    public var encryptedPrivateKey: [UInt8]
+    /// The public JWK (RFC 7517) as JSON text.
+    public var publicJWK: String
+    public var createdAt: Int64
+    /// When it stopped signing; nil while it is the active key.
+    public var retiredAt: Int64?
+    /// Until when its public half stays in the JWKS (every token it signed has expired by then).
+    public var publishedUntil: Int64?
+
+    public init(
+        kid: String, algorithm: String, encryptedPrivateKey: [UInt8], publicJWK: String, createdAt: Int64,
+        retiredAt: Int64? = nil, publishedUntil: Int64? = nil
+    ) {
+        self.kid = kid
+        self.algorithm = algorithm
+        self.encryptedPrivateKey = encryptedPrivateKey
+        self.publicJWK = publicJWK
+        self.createdAt = createdAt
+        self.retiredAt = retiredAt
+        self.publishedUntil = publishedUntil
+    }
+}
+
+/// Token-signing keys and their rotation.
+public protocol SigningKeyStore: Sendable {
+    /// Every key, newest first.
+    func signingKeys() async throws -> [StoredSigningKey]
+    /// Adds a new active key and retires every other active key, in one transaction with its event.
+    func activate(_ key: StoredSigningKey, retiringOthersAt: Int64, publishedUntil: Int64, audit: AuditRecord)
+        async throws
+}

@@ -1,0 +1,40 @@
+import CountersignCore
+import SQLiteNIO
+
+extension SQLiteStore: AuditLog {
+    public func append(_ records: [AuditRecord]) async throws {
+        try await writer.write(audit: records, nil)
+    }
+
+    public func events(after seq: Int64, limit: Int) async throws -> [AuditEvent] {
+        try await read { connection in
+            return try await connection.query(
+                "SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
+                [.integer(Int(seq)), .integer(limit)]
+            ).map(Self.decodeEvent)
+        }
+    }
+
+    public func head() async throws -> (seq: Int64, hash: String)? {
+        try await read { connection in
+            guard let row = try await connection.query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").first,
+                let seq = row.column("seq")?.integer, let hash = row.column("hash")?.string
+            else { return nil }
+            return (Int64(seq), hash)
+        }
+    }
+
+    /// A row as stored; data that no longer parses yields an event whose hash cannot match.
+    static func decodeEvent(_ row: SQLiteRow) -> AuditEvent {
+        let dataText = row.column("data")?.string ?? ""
+        let data = (try? JSONParser(maxDepth: 64).parse(dataText))?.objectValue ?? ["unparseable": .string(dataText)]
+        return AuditEvent(
+            seq: Int64(row.column("seq")?.integer ?? 0),
+            timeMillis: Int64(row.column("time")?.integer ?? 0),
+            type: row.column("type")?.string ?? "",
+            actor: row.column("actor")?.string ?? "",
+            data: data,
+            previousHash: row.column("prev_hash")?.string ?? "",
+            hash: row.column("hash")?.string ?? "")
+    }
+}

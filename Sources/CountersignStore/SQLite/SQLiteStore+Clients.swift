@@ -1,0 +1,104 @@
+import CountersignCore
+import SQLiteNIO
+
+extension SQLiteStore: ClientStore {
+    public func client(id: String) async throws -> OAuthClient? {
+        try await read { connection in
+            return try await connection.query("SELECT * FROM clients WHERE id = ?", [.text(id)]).first.map(Self.decodeClient)
+        }
+    }
+
+    public func clients() async throws -> [OAuthClient] {
+        try await read { connection in
+            return try await connection.query("SELECT * FROM clients ORDER BY id").map(Self.decodeClient)
+        }
+    }
+
+    public func create(_ client: OAuthClient, audit: AuditRecord) async throws {
+        let binds: [SQLiteData] = [
+            .text(client.id), client.secretHash.map { .text($0.hexString) } ?? .null,
+            .text(Self.encodeList(client.grantTypes.map(\.rawValue))), .text(client.scopes.joined(separator: " ")),
+            .text(Self.encodeList(client.redirectURIs)), .text(Self.encodeList(client.resources)),
+            Self.optional(client.cibaMode), Self.optional(client.notificationEndpoint), Self.optional(client.jwksURI),
+            .integer(Int(client.createdAt)),
+        ]
+        do {
+            try await writer.write(audit: [audit]) { connection in
+                _ = try await connection.query(
+                    """
+                    INSERT INTO clients (id, secret_hash, grant_types, scopes, redirect_uris, resources, ciba_mode,
+                        notification_endpoint, jwks_uri, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, binds)
+            }
+        } catch StoreError.conflict {
+            throw StoreError.conflict("a client with id \"\(client.id)\" already exists")
+        }
+    }
+
+    public func delete(id: String, audit: AuditRecord) async throws -> Bool {
+        do {
+            try await writer.write(audit: [audit]) { connection in
+                let rows = try await connection.query("DELETE FROM clients WHERE id = ? RETURNING id", [.text(id)])
+                if rows.isEmpty { throw NotFound() }
+            }
+            return true
+        } catch is NotFound {
+            return false
+        }
+    }
+
+    struct NotFound: Error {}
+
+    static func decodeClient(_ row: SQLiteRow) -> OAuthClient {
+        OAuthClient(
+            id: row.column("id")?.string ?? "",
+            secretHash: row.column("secret_hash")?.string.flatMap(Self.decodeHex),
+            grantTypes: decodeList(row.column("grant_types")?.string).map { GrantType(rawValue: $0) },
+            scopes: (row.column("scopes")?.string ?? "").split(separator: " ").map(String.init),
+            redirectURIs: decodeList(row.column("redirect_uris")?.string),
+            resources: decodeList(row.column("resources")?.string),
+            cibaMode: row.column("ciba_mode")?.string,
+            notificationEndpoint: row.column("notification_endpoint")?.string,
+            jwksURI: row.column("jwks_uri")?.string,
+            createdAt: Int64(row.column("created_at")?.integer ?? 0))
+    }
+
+    static func encodeList(_ values: [String]) -> String {
+        CanonicalJSON.string(.array(values.map(JSONValue.string)))
+    }
+
+    static func decodeList(_ text: String?) -> [String] {
+        guard let text, case .array(let items)? = try? JSONParser().parse(text) else { return [] }
+        return items.compactMap(\.stringValue)
+    }
+
+    static func optional(_ value: String?) -> SQLiteData {
+        value.map(SQLiteData.text) ?? .null
+    }
+
+    static func optional(_ value: Int64?) -> SQLiteData {
+        value.map { .integer(Int($0)) } ?? .null
+    }
+
+    static func decodeHex(_ text: String) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let hi = hexDigit(chars[i]), let lo = hexDigit(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    static func hexDigit(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        default: nil
+        }
+    }
+}

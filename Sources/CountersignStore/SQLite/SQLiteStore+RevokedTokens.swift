@@ -1,0 +1,54 @@
+import CountersignCore
+import SQLiteNIO
+import Synchronization
+
+extension SQLiteStore: RevokedTokenStore {
+    public func revoke(jti: String, clientID: String, expiresAt: Int64, audit: AuditRecord) async throws {
+        let now = clock()
+        do {
+            try await writer.write(audit: [audit]) { connection in
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO revoked_tokens (jti, client_id, expires_at, revoked_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (jti) DO NOTHING RETURNING jti
+                    """,
+                    [.text(jti), .text(clientID), .integer(Int(expiresAt)), .integer(Int(now))])
+                if rows.isEmpty { throw AlreadyRevoked() }
+            }
+        } catch is AlreadyRevoked {
+            return
+        }
+    }
+
+    struct AlreadyRevoked: Error {}
+
+    public func isRevoked(jti: String) async throws -> Bool {
+        try await read { connection in
+            try await !connection.query("SELECT 1 AS hit FROM revoked_tokens WHERE jti = ?", [.text(jti)]).isEmpty
+        }
+    }
+
+    public func revocations(activeAt now: Int64) async throws -> [String: Int64] {
+        try await read { connection in
+            let rows = try await connection.query(
+                "SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > ?", [.integer(Int(now))])
+            var result: [String: Int64] = [:]
+            for row in rows {
+                if let jti = row.column("jti")?.string, let exp = row.column("expires_at")?.integer {
+                    result[jti] = Int64(exp)
+                }
+            }
+            return result
+        }
+    }
+
+    public func purgeExpiredRevocations(now: Int64) async throws -> Int {
+        let count = Mutex(0)
+        try await writer.write(audit: []) { connection in
+            let rows = try await connection.query(
+                "DELETE FROM revoked_tokens WHERE expires_at <= ? RETURNING jti", [.integer(Int(now))])
+            count.withLock { $0 = rows.count }
+        }
+        return count.withLock { $0 }
+    }
+}

@@ -1,0 +1,35 @@
+import CountersignCore
+import SQLiteNIO
+
+extension SQLiteStore: SigningKeyStore {
+    public func signingKeys() async throws -> [StoredSigningKey] {
+        try await read { connection in
+            return try await connection.query("SELECT * FROM signing_keys ORDER BY created_at DESC, kid DESC").map { row in
+                StoredSigningKey(
+                    kid: row.column("kid")?.string ?? "",
+                    algorithm: row.column("alg")?.string ?? "",
+                    encryptedPrivateKey: Base64URL.decode(Array((row.column("private_key")?.string ?? "").utf8)) ?? [],
+                    publicJWK: row.column("public_jwk")?.string ?? "{}",
+                    createdAt: Int64(row.column("created_at")?.integer ?? 0),
+                    retiredAt: row.column("retired_at")?.integer.map(Int64.init),
+                    publishedUntil: row.column("published_until")?.integer.map(Int64.init))
+            }
+        }
+    }
+
+    public func activate(
+        _ key: StoredSigningKey, retiringOthersAt: Int64, publishedUntil: Int64, audit: AuditRecord
+    ) async throws {
+        try await writer.write(audit: [audit]) { connection in
+            _ = try await connection.query(
+                "UPDATE signing_keys SET retired_at = ?, published_until = ? WHERE retired_at IS NULL",
+                [.integer(Int(retiringOthersAt)), .integer(Int(publishedUntil))])
+            _ = try await connection.query(
+                "INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)",
+                [
+                    .text(key.kid), .text(key.algorithm), .text(Base64URL.encode(key.encryptedPrivateKey)),
+                    .text(key.publicJWK), .integer(Int(key.createdAt)),
+                ])
+        }
+    }
+}

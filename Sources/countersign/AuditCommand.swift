@@ -1,0 +1,119 @@
+import ArgumentParser
+import CountersignCore
+import CountersignStore
+import Foundation
+
+/// `countersign audit verify|export|head`.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Verify, export and checkpoint the audit chain.",
+        subcommands: [Verify.self, Export.self, Head.self])
+
+    static let page = 1000
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the hash chain; exit 0 when unbroken, else name the first bad event.")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "A checkpoint saved earlier by `audit head`; proves nothing was truncated or rewritten.")
+        var head: String?
+
+        func run() async throws {
+            let checkpoint = try head.map(Self.readCheckpoint)
+            try await store.withStore { sqlite, serverKey in
+                if let checkpoint, !checkpoint.hasValidSignature(serverKey: serverKey.auditHeadKey) {
+                    throw CommandFailure("the checkpoint's signature is not valid for this data directory's server key")
+                }
+                var verifier = AuditChainVerifier()
+                var checkpointSeen = false
+                var after: Int64 = 0
+                while true {
+                    let events = try await sqlite.events(after: after, limit: AuditCommand.page)
+                    if events.isEmpty { break }
+                    for event in events {
+                        do {
+                            try verifier.check(event)
+                        } catch {
+                            throw CommandFailure("audit chain broken at \(error)")
+                        }
+                        if let checkpoint, event.seq == checkpoint.seq {
+                            guard event.hash == checkpoint.hash else {
+                                throw CommandFailure(
+                                    "audit chain broken at event \(event.seq): differs from the checkpoint (the log was rewritten)")
+                            }
+                            checkpointSeen = true
+                        }
+                    }
+                    after = events.last?.seq ?? after
+                }
+                if let checkpoint, !checkpointSeen {
+                    throw CommandFailure(
+                        "audit chain truncated: it ends at event \(verifier.lastSeq), the checkpoint names event \(checkpoint.seq)")
+                }
+                if store.json {
+                    printJSON(["ok": true, "events": .number(JSONNumber(verifier.count)), "head": .string(verifier.lastHash)])
+                } else {
+                    print("audit chain ok: \(verifier.count) events, head \(verifier.lastHash)")
+                }
+            }
+        }
+
+        static func readCheckpoint(_ path: String) throws -> AuditHead {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CommandFailure("cannot read checkpoint \(path)")
+            }
+            guard let head = try? JSONDecoder().decode(AuditHead.self, from: data) else {
+                throw CommandFailure("\(path) is not a checkpoint written by `countersign audit head`")
+            }
+            return head
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the events as JSON lines.")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Only events at or after this time (RFC 3339, e.g. 2026-11-25T10:00:00Z).") var since: String?
+
+        func run() async throws {
+            var sinceMillis: Int64 = .min
+            if let since {
+                let formatter = ISO8601DateFormatter()
+                formatter.formatOptions = [.withInternetDateTime]
+                var date = formatter.date(from: since)
+                if date == nil {
+                    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+                    date = formatter.date(from: since)
+                }
+                guard let date else { throw ValidationError("--since must be an RFC 3339 time such as 2026-11-25T10:00:00Z") }
+                sinceMillis = Int64(date.timeIntervalSince1970 * 1000)
+            }
+            try await store.withStore { sqlite, _ in
+                var after: Int64 = 0
+                while true {
+                    let events = try await sqlite.events(after: after, limit: AuditCommand.page)
+                    if events.isEmpty { break }
+                    for event in events where event.timeMillis >= sinceMillis { printJSON(event.json) }
+                    after = events.last?.seq ?? after
+                }
+            }
+        }
+    }
+
+    struct Head: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a signed checkpoint of the chain's head; keep it outside the data directory.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            try await store.withStore { sqlite, serverKey in
+                guard let head = try await sqlite.head() else { throw CommandFailure("the audit log is empty") }
+                let checkpoint = AuditHead.signed(
+                    seq: head.seq, hash: head.hash, time: SQLiteStore.systemMillis(), serverKey: serverKey.auditHeadKey)
+                printJSON([
+                    "seq": .number(JSONNumber(checkpoint.seq)), "hash": .string(checkpoint.hash),
+                    "time": .number(JSONNumber(checkpoint.time)), "signature": .string(checkpoint.signature),
+                ])
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import CountersignCore
+import CountersignOAuth
+import CountersignStore
+
+/// `countersign keys list|rotate`.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "List or rotate token-signing keys.", subcommands: [List.self, Rotate.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List signing keys (never their private halves).")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            try await store.withStore { sqlite, _ in
+                let keys = try await sqlite.signingKeys()
+                let now = SQLiteStore.systemMillis()
+                func state(_ k: StoredSigningKey) -> String {
+                    if k.retiredAt == nil { return "active" }
+                    return (k.publishedUntil ?? 0) > now ? "retired-published" : "retired"
+                }
+                if store.json {
+                    printJSON(.array(keys.map { k in
+                        [
+                            "kid": .string(k.kid), "alg": .string(k.algorithm), "state": .string(state(k)),
+                            "created_at": .string(formatTime(k.createdAt)),
+                            "retired_at": k.retiredAt.map { .string(formatTime($0)) } ?? .null,
+                            "published_until": k.publishedUntil.map { .string(formatTime($0)) } ?? .null,
+                        ]
+                    }))
+                    return
+                }
+                if keys.isEmpty { print("no keys yet (the server creates one on first start)") }
+                for k in keys {
+                    var line = "\(k.kid)  \(k.algorithm)  \(state(k))  created \(formatTime(k.createdAt))"
+                    if let until = k.publishedUntil, k.retiredAt != nil { line += "  published until \(formatTime(until))" }
+                    print(line)
+                }
+            }
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a new active key; the old one stays published until its tokens have expired.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            try await store.withStore { sqlite, serverKey in
+                let key = try await KeyRotation.rotate(
+                    store: sqlite, serverKey: serverKey, now: SQLiteStore.systemMillis(), actor: "cli")
+                if store.json { printJSON(["kid": .string(key.kid), "alg": .string(key.algorithm)]) } else {
+                    print("new active key \(key.kid) (\(key.algorithm)); a running server picks it up within a second")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import CountersignCore
+import CountersignServer
+import CountersignStore
+import Foundation
+import Logging
+
+/// The options every admin command shares with `serve`: which store to open, and output format.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Data directory (COUNTERSIGN_DATA_DIR, default ./countersign-data).")
+    var dataDirectory: String?
+
+    @Option(name: .customLong("database-url"), help: "postgres:// URL (COUNTERSIGN_DATABASE_URL); unset: SQLite in the data directory.")
+    var databaseURL: String?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    var resolvedDataDirectory: String {
+        dataDirectory ?? ProcessInfo.processInfo.environment["COUNTERSIGN_DATA_DIR"] ?? "./countersign-data"
+    }
+
+    /// Opens the data directory and its store, creating both when new, and runs `body` with them.
+    func withStore<T>(_ body: (SQLiteStore, ServerKey) async throws -> T) async throws -> T {
+        if databaseURL ?? ProcessInfo.processInfo.environment["COUNTERSIGN_DATABASE_URL"] != nil {
+            throw ValidationError("PostgreSQL (--database-url) is not available in this version yet")
+        }
+        let directory = DataDirectory(path: resolvedDataDirectory)
+        try directory.prepare()
+        let serverKey = try directory.serverKey()
+        var logger = Logger(label: "countersign")
+        logger.logLevel = .warning
+        let store = try await SQLiteStore.open(path: directory.databasePath, logger: logger)
+        do {
+            let result = try await body(store, serverKey)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+}
+
+/// Prints to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Prints a JSON value as one line.
+func printJSON(_ value: JSONValue) {
+    print(CanonicalJSON.string(value))
+}
+
+/// An admin command failed in a way the operator can fix; printed without a stack of detail.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Millisecond timestamps as RFC 3339 for people.
+func formatTime(_ millis: Int64) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime]
+    return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+}
