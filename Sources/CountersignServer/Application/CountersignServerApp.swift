@@ -12,11 +12,28 @@ import UnixSignals
 /// `countersign serve`: opens the data directory and store, loads keys and policy, and serves
 /// HTTP until SIGTERM or SIGINT, finishing in-flight requests and pending writes first.
 public enum CountersignServerApp {
-    /// Runs the server. `announce` receives the `countersign listening on …` line once requests
-    /// are accepted, and the first-run hints.
-    public static func run(
-        configuration: ServerConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void
-    ) async throws {
+    /// Everything a running server is made of, before it listens.
+    public struct Assembly: Sendable {
+        public let configuration: ServerConfiguration
+        public let issuer: String
+        public let port: Int
+        public let authorizationServer: AuthorizationServer
+        public let store: SQLiteStore
+        public let policy: PolicyHolder
+        public let isNewDataDirectory: Bool
+
+        /// The routes of the whole HTTP surface.
+        public func router() -> Router<CountersignRequestContext> {
+            let router = Router(context: CountersignRequestContext.self)
+            OAuthRoutes.add(to: router, server: authorizationServer)
+            HealthRoutes.add(to: router, store: store, policy: policy)
+            return router
+        }
+    }
+
+    /// Prepares the data directory, policy, store, keys and caches. `port` 0 is resolved to a
+    /// free port first, because the issuer must name the real one.
+    public static func assemble(configuration: ServerConfiguration, logger: Logger) async throws -> Assembly {
         let dataDirectory = DataDirectory(path: configuration.dataDirectory)
         let isNew = try dataDirectory.prepare()
         let serverKey = try dataDirectory.serverKey()
@@ -38,46 +55,58 @@ public enum CountersignServerApp {
                 issuer: issuer, store: store, serverKey: serverKey, clock: SQLiteStore.systemMillis, logger: logger)
             let policy = PolicyHolder(path: policyPath, audit: store)
             try await policy.load(actor: "server")
-
-            let router = Router(context: CountersignRequestContext.self)
-            OAuthRoutes.add(to: router, server: server)
-            HealthRoutes.add(to: router, store: store, policy: policy)
-
-            let app = Application(
-                router: router,
-                configuration: .init(address: .hostname(configuration.host, port: port), serverName: nil),
-                onServerRunning: { channel in
-                    let bound = channel.localAddress?.port ?? port
-                    announce("countersign listening on http://\(configuration.host):\(bound)")
-                    if isNew {
-                        announce(
-                            """
-                            issuer: \(issuer)
-                            create a first client with:
-                              countersign client create --id my-service --grant-type client_credentials --scope "read" --data-dir \(configuration.dataDirectory)
-                            """)
-                    }
-                },
-                logger: logger)
-            let signals = await UnixSignalsSequence(trapping: .sighup)
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [
-                        .init(service: app),
-                        .init(service: BackgroundRefresh(server: server)),
-                        .init(service: PolicyReloader(policy: policy, signals: signals, logger: logger)),
-                    ],
-                    gracefulShutdownSignals: [.sigterm, .sigint],
-                    logger: logger))
-            try await group.run()
+            return Assembly(
+                configuration: configuration, issuer: issuer, port: port, authorizationServer: server, store: store,
+                policy: policy, isNewDataDirectory: isNew)
         } catch {
             await store.close()
             throw error
         }
-        await store.close()
     }
 
-    /// A port that was free a moment ago, for `--port 0` (the issuer must name the real port).
+    /// Runs the server. `announce` receives the `countersign listening on …` line once requests
+    /// are accepted, and the first-run hints.
+    public static func run(
+        configuration: ServerConfiguration, logger: Logger, announce: @escaping @Sendable (String) -> Void
+    ) async throws {
+        let assembly = try await assemble(configuration: configuration, logger: logger)
+        let host = configuration.host
+        let app = Application(
+            router: assembly.router(),
+            configuration: .init(address: .hostname(host, port: assembly.port), serverName: nil),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? assembly.port
+                announce("countersign listening on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)")
+                if assembly.isNewDataDirectory {
+                    announce(
+                        """
+                        issuer: \(assembly.issuer)
+                        create a first client with:
+                          countersign client create --id my-service --grant-type client_credentials --scope "read" --data-dir \(configuration.dataDirectory)
+                        """)
+                }
+            },
+            logger: logger)
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: app),
+                    .init(service: BackgroundRefresh(server: assembly.authorizationServer)),
+                    .init(service: PolicyReloader(policy: assembly.policy, signals: signals, logger: logger)),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            await assembly.store.close()
+            throw error
+        }
+        await assembly.store.close()
+    }
+
+    /// A port that was free a moment ago, for `--port 0`.
     static func freePort(host: String) async throws -> Int {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: host, port: 0).get()

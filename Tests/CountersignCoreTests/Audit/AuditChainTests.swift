@@ -1,0 +1,87 @@
+import CountersignCore
+import Crypto
+import Testing
+
+@Suite struct AuditChainTests {
+    static func chain(_ n: Int) -> [AuditEvent] {
+        var events: [AuditEvent] = []
+        var previous = AuditEvent.genesisHash
+        for i in 1...n {
+            let event = AuditEvent.sealed(
+                seq: Int64(i), timeMillis: 1_700_000_000_000 + Int64(i),
+                record: AuditRecord(type: "token.issued", actor: "client:c", data: ["jti": .string("j\(i)")]),
+                previousHash: previous)
+            previous = event.hash
+            events.append(event)
+        }
+        return events
+    }
+
+    static func firstBreak(_ events: [AuditEvent]) -> AuditChainVerifier.Break? {
+        var verifier = AuditChainVerifier()
+        for event in events {
+            do { try verifier.check(event) } catch { return error }
+        }
+        return nil
+    }
+
+    @Test func anUntouchedChainVerifies() {
+        #expect(Self.firstBreak(Self.chain(10)) == nil)
+    }
+
+    @Test func anEditedEventIsNamed() {
+        var events = Self.chain(5)
+        events[2].data["jti"] = "forged"
+        #expect(Self.firstBreak(events)?.seq == 3)
+        #expect(Self.firstBreak(events)?.reason.contains("edited") == true)
+    }
+
+    @Test func aDeletedEventIsNamed() {
+        var events = Self.chain(5)
+        events.remove(at: 1)
+        #expect(Self.firstBreak(events)?.seq == 2)
+    }
+
+    @Test func reorderedEventsAreNamed() {
+        var events = Self.chain(5)
+        events.swapAt(1, 2)
+        #expect(Self.firstBreak(events)?.seq == 2)
+        #expect(Self.firstBreak(events)?.reason.contains("missing") == true)
+    }
+
+    @Test func anInsertedEventIsNamed() {
+        var events = Self.chain(5)
+        var inserted = events[2]
+        inserted.seq = 3
+        inserted.data["jti"] = "extra"
+        inserted.hash = inserted.computedHash
+        events.insert(inserted, at: 2)
+        // The forged event links correctly; the genuine third event then collides with it.
+        #expect(Self.firstBreak(events)?.seq == 3)
+    }
+
+    @Test func aRewrittenAndRehashedEventBreaksTheNextLink() {
+        var events = Self.chain(5)
+        events[1].data["jti"] = "forged"
+        events[1].hash = events[1].computedHash
+        #expect(Self.firstBreak(events)?.seq == 3)
+    }
+
+    @Test func theExportFormRoundTrips() throws {
+        let event = Self.chain(1)[0]
+        let text = CanonicalJSON.string(event.json)
+        let back = AuditEvent(json: try JSONParser().parse(text))
+        #expect(back == event)
+        #expect(back?.computedHash == event.hash)
+    }
+
+    @Test func headSignaturesNeedTheServerKey() {
+        let key = SymmetricKey(size: .bits256)
+        let head = AuditHead.signed(seq: 5, hash: "ab", time: 1, serverKey: key)
+        #expect(head.hasValidSignature(serverKey: key))
+        #expect(!head.hasValidSignature(serverKey: SymmetricKey(size: .bits256)))
+        var moved = head
+        moved.seq = 4
+        #expect(!moved.hasValidSignature(serverKey: key))
+    }
+}

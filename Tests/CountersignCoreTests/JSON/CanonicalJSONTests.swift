@@ -1,0 +1,42 @@
+import CountersignCore
+import Testing
+
+/// RFC 8785 behaviour, with examples from its §3.2.
+@Suite struct CanonicalJSONTests {
+    @Test func sortsMembersByUTF16CodeUnits() throws {
+        // RFC 8785 §3.2.3's sorting example.
+        let value = try JSONParser().parse(
+            #"{"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"}"#
+        )
+        let text = CanonicalJSON.string(value)
+        let expected = ["\\r", "1", "\u{80}", "ö", "€", "😀", "\u{FB33}"]
+            .map { "\"\($0)\":" }
+        var position = text.startIndex
+        for key in expected {
+            guard let found = text[position...].firstRange(of: key) else {
+                Issue.record("\(key) out of order in \(text)")
+                return
+            }
+            position = found.upperBound
+        }
+    }
+
+    @Test(arguments: [
+        ("0", "0"), ("-0", "0"), ("1.0", "1"), ("1e2", "100"), ("100.5", "100.5"), ("1e21", "1e+21"),
+        ("1e-7", "1e-7"), ("0.000001", "0.000001"), ("123456789012345680000", "123456789012345680000"),
+        ("4.50", "4.5"), ("2e-3", "0.002"), ("-1.5e-10", "-1.5e-10"), ("1e309", "null"),
+    ])
+    func serialisesNumbersAsECMAScriptDoes(literal: String, expected: String) {
+        #expect(CanonicalJSON.string(.number(JSONNumber(literal: literal)!)) == expected)
+    }
+
+    @Test func escapesOnlyWhatItMust() {
+        #expect(CanonicalJSON.string("é\u{1}\"\\\n/") == "\"é\\u0001\\\"\\\\\\n/\"")
+    }
+
+    @Test func reserialisedDocumentsHashTheSame() throws {
+        let a = try JSONParser().parse(#"{"b":1.0,"a":"\u00e9"}"#)
+        let b = try JSONParser().parse(#"{ "a" : "é", "b" : 1 }"#)
+        #expect(CanonicalJSON.bytes(a) == CanonicalJSON.bytes(b))
+    }
+}
