@@ -33,12 +33,12 @@ public final class AuthorizationServer: Sendable {
         let minter = AccessTokenMinter(issuer: issuer, keys: keys, audit: store, clock: clock)
         let verifier = AccessTokenVerifier(keys: keys, issuer: issuer, clock: clock)
         token = TokenEndpoint(
-            authenticator: authenticator,
+            authenticator: authenticator, logger: logger,
             grants: [
                 ClientCredentialsGrant(minter: minter, directory: directory)
             ])
-        introspection = IntrospectionEndpoint(authenticator: authenticator, verifier: verifier, revocations: revocations)
-        revocation = RevocationEndpoint(authenticator: authenticator, verifier: verifier, revocations: revocations)
+        introspection = IntrospectionEndpoint(authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations)
+        revocation = RevocationEndpoint(authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations)
         discovery = DiscoveryEndpoint(issuer: issuer, grantTypes: token.grantTypes)
     }
 

@@ -17,6 +17,8 @@ public struct DataDirectory: Sendable {
     /// Creates the directory (mode 0700) when missing; returns true when it was created.
     @discardableResult
     public func prepare() throws -> Bool {
+        // Everything this process creates (database, WAL, keys, policy) is owner-only.
+        umask(0o077)
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {

@@ -30,6 +30,9 @@ struct ClientCommand: AsyncParsableCommand {
             if let problem = ClientRegistration.problem(id: id) { throw ValidationError(problem) }
             if `public` && secret != nil { throw ValidationError("a public client has no secret: drop --secret or --public") }
             if let secret, let problem = ClientSecret.problem(with: secret) { throw ValidationError(problem) }
+            if `public` && grantTypes.contains(where: { GrantType(name: $0) == .clientCredentials }) {
+                throw ValidationError("client_credentials is for confidential clients only (RFC 6749 section 4.4): drop --public")
+            }
             if grantTypes.isEmpty { throw ValidationError("name at least one --grant-type (for example client_credentials)") }
             for name in grantTypes where GrantType(name: name) == nil {
                 throw ValidationError(

@@ -11,7 +11,7 @@ public struct AuditEvent: Sendable, Equatable {
     public var timeMillis: Int64
     /// What happened, for example `token.issued` (see docs/events.md).
     public var type: String
-    /// Who caused it: `client:ID`, `cli`, `server`.
+    /// Who caused it: `client:ID`, `cli`, `server`, `signal:SIGHUP`.
     public var actor: String
     /// The event's facts.
     public var data: [String: JSONValue]

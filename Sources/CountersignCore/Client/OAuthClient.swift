@@ -6,7 +6,7 @@ public struct OAuthClient: Sendable, Equatable {
     public var secretHash: [UInt8]?
     /// The grant types the client may use.
     public var grantTypes: [GrantType]
-    /// The scopes the client may request; all of them when it names none.
+    /// The scopes the client may request, and what it gets when it names none.
     public var scopes: [String]
     public var redirectURIs: [String]
     /// Audiences this client serves as a resource server (RFC 8707); it may introspect their tokens.

@@ -8,7 +8,7 @@ import Foundation
 enum CheckResource {
     static let maxLength = 2048
 
-    static func audience(requested: String?, defaultAudience: String, directory: ClientDirectory) throws(OAuthError)
+    static func audience(requested: String?, defaultAudience: String, directory: ClientDirectory) async throws(OAuthError)
         -> String
     {
         guard let requested else { return defaultAudience }
@@ -17,7 +17,8 @@ enum CheckResource {
         else {
             throw OAuthError(.invalidTarget, "resource must be an absolute URI without a fragment")
         }
-        guard requested == defaultAudience || directory.isRegisteredResource(requested) else {
+        if requested == defaultAudience { return requested }
+        guard await directory.isRegisteredResource(requested) else {
             throw OAuthError(.invalidTarget, "resource is not a registered resource server")
         }
         return requested

@@ -29,8 +29,19 @@ public final class ClientDirectory: Sendable {
         snapshot.withLock { $0 = fresh }
     }
 
-    /// True when some client serves this audience (RFC 8707 resource).
-    public func isRegisteredResource(_ uri: String) -> Bool {
-        snapshot.withLock { clients in clients.values.contains { $0.resources.contains(uri) } }
+    /// True when some client serves this audience (RFC 8707 resource). A miss re-reads the
+    /// store, at most ten times a second, so a resource server registered a moment ago is known.
+    public func isRegisteredResource(_ uri: String) async -> Bool {
+        if snapshot.withLock({ clients in clients.values.contains { $0.resources.contains(uri) } }) { return true }
+        let now = ContinuousClock.now
+        let due = lastMissReload.withLock { last -> Bool in
+            guard last.map({ now - $0 > .milliseconds(100) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        guard due, (try? await reload()) != nil else { return false }
+        return snapshot.withLock { clients in clients.values.contains { $0.resources.contains(uri) } }
     }
+
+    let lastMissReload = Mutex<ContinuousClock.Instant?>(nil)
 }

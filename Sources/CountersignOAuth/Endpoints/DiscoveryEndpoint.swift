@@ -18,9 +18,7 @@ public struct DiscoveryEndpoint: Sendable {
             ("token_endpoint_auth_methods_supported", authMethods),
             ("introspection_endpoint_auth_methods_supported", authMethods),
             ("revocation_endpoint_auth_methods_supported", authMethods),
-            ("token_endpoint_auth_signing_alg_values_supported", .array([])),
             ("subject_types_supported", ["public"]),
-            ("id_token_signing_alg_values_supported", [.string(SigningKeyMaterial.algorithm)]),
             ("access_token_signing_alg_values_supported", [.string(SigningKeyMaterial.algorithm)]),
             ("claims_supported", ["iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"]),
         ])

@@ -1,4 +1,5 @@
 import CountersignCore
+import Logging
 
 /// `POST /introspect` (RFC 7662). The caller authenticates as a client (§2.1); it learns about a
 /// token only when the token was issued to it, or when it is the resource server of the token's
@@ -6,11 +7,13 @@ import CountersignCore
 /// `{"active": false}` (§2.2), so the endpoint is no oracle.
 public struct IntrospectionEndpoint: Sendable {
     let authenticator: ClientAuthenticator
+    let logger: Logger
     let verifier: AccessTokenVerifier
     let revocations: RevocationList
 
-    public init(authenticator: ClientAuthenticator, verifier: AccessTokenVerifier, revocations: RevocationList) {
+    public init(authenticator: ClientAuthenticator, logger: Logger, verifier: AccessTokenVerifier, revocations: RevocationList) {
         self.authenticator = authenticator
+        self.logger = logger
         self.verifier = verifier
         self.revocations = revocations
     }
@@ -19,6 +22,7 @@ public struct IntrospectionEndpoint: Sendable {
         do {
             return try await respond(request)
         } catch {
+            error.log(to: logger, endpoint: "introspect")
             return error.response
         }
     }

@@ -1,15 +1,18 @@
 import CountersignCore
+import Logging
 
 /// `POST /revoke` (RFC 7009). The caller authenticates; a token that is not ours, malformed or
 /// expired is answered 200 like a success (§2.2); a token issued to another client is refused
 /// and left untouched; a revocation is durable, with its `token.revoked` event, before the 200.
 public struct RevocationEndpoint: Sendable {
     let authenticator: ClientAuthenticator
+    let logger: Logger
     let verifier: AccessTokenVerifier
     let revocations: RevocationList
 
-    public init(authenticator: ClientAuthenticator, verifier: AccessTokenVerifier, revocations: RevocationList) {
+    public init(authenticator: ClientAuthenticator, logger: Logger, verifier: AccessTokenVerifier, revocations: RevocationList) {
         self.authenticator = authenticator
+        self.logger = logger
         self.verifier = verifier
         self.revocations = revocations
     }
@@ -21,6 +24,7 @@ public struct RevocationEndpoint: Sendable {
         do {
             return try await respond(request)
         } catch {
+            error.log(to: logger, endpoint: "revoke")
             return error.response
         }
     }

@@ -1,4 +1,5 @@
 import CountersignCore
+import Logging
 
 /// `POST /token` (RFC 6749 §3.2). The steps, in order:
 /// 1. POST only; 2. form-encoded body, strictly parsed; 3. `grant_type` present;
@@ -6,10 +7,12 @@ import CountersignCore
 /// 6. grant type registered for this client (`unauthorized_client`); 7. the grant's own checks.
 public struct TokenEndpoint: Sendable {
     let authenticator: ClientAuthenticator
+    let logger: Logger
     let grants: [GrantType: any GrantHandler]
 
-    public init(authenticator: ClientAuthenticator, grants: [any GrantHandler]) {
+    public init(authenticator: ClientAuthenticator, logger: Logger, grants: [any GrantHandler]) {
         self.authenticator = authenticator
+        self.logger = logger
         self.grants = Dictionary(grants.map { ($0.grantType, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -20,6 +23,7 @@ public struct TokenEndpoint: Sendable {
         do {
             return try await respond(request)
         } catch {
+            error.log(to: logger, endpoint: "token")
             return error.response
         }
     }

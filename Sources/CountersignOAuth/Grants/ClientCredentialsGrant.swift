@@ -18,8 +18,12 @@ public struct ClientCredentialsGrant: GrantHandler {
     public func handle(_ params: FormParameters, client: OAuthClient, context: TokenRequestContext)
         async throws(OAuthError) -> OAuthResponse
     {
+        // RFC 6749 §4.4: only confidential clients may use this grant.
+        guard !client.isPublic else {
+            throw OAuthError(.unauthorizedClient, "a public client cannot use client_credentials")
+        }
         let scopes = try CheckScope.granted(requested: params["scope"], client: client)
-        let audience = try CheckResource.audience(
+        let audience = try await CheckResource.audience(
             requested: params["resource"], defaultAudience: minter.issuer, directory: directory)
         let issued = try await minter.mint(
             subject: client.id, audience: audience, clientID: client.id, scopes: scopes,

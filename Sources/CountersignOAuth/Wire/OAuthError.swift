@@ -86,3 +86,21 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
             headers: headers)
     }
 }
+
+import Logging
+
+extension OAuthError {
+    /// Logs the refusal with its private detail: 5xx as errors, the rest at info. Never a
+    /// token or secret: details name ids and reasons only, and are sanitised against log injection.
+    public func log(to logger: Logger, endpoint: String) {
+        let metadata: Logger.Metadata = [
+            "endpoint": "\(endpoint)", "error": "\(code.rawValue)", "status": "\(status)",
+            "detail": "\(OAuthError.sanitized(detail ?? description))",
+        ]
+        if status >= 500 {
+            logger.error("request failed", metadata: metadata)
+        } else {
+            logger.info("request refused", metadata: metadata)
+        }
+    }
+}

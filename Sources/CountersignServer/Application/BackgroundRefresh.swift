@@ -9,10 +9,14 @@ struct BackgroundRefresh: Service {
     let server: AuthorizationServer
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             var tick = 0
             while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(1))
+                do {
+                    try await Task.sleep(for: .seconds(1))
+                } catch {
+                    return  // cancelled: the server is shutting down
+                }
                 await server.refresh()
                 tick += 1
                 if tick % 60 == 0 { await server.purge() }
