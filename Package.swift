@@ -104,6 +104,7 @@ let package = Package(
             dependencies: [
                 "CountersignCore", "CountersignStore", "CountersignOAuth",
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
