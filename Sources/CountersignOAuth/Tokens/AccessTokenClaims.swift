@@ -32,6 +32,7 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
 enum TokenID {
     static func generate() -> String {
         var rng = SystemRandomNumberGenerator()
-        return Base64URL.encode((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &rng) })
+        var words = (rng.next() as UInt64, rng.next() as UInt64)
+        return withUnsafeBytes(of: &words) { Base64URL.encode($0) }
     }
 }

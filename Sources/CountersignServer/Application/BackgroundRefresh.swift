@@ -1,12 +1,14 @@
 import UnixSignals
 import CountersignOAuth
+import CountersignStore
 import Logging
 import ServiceLifecycle
 
 /// Keeps the server in step with its store: every second it picks up clients, keys and
-/// revocations changed by other processes; every minute it purges expired revocations.
+/// revocations changed by other processes; every minute it purges expired revocations; it checkpoints the SQLite WAL outside any request.
 struct BackgroundRefresh: Service {
     let server: AuthorizationServer
+    let store: SQLiteStore
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -18,6 +20,7 @@ struct BackgroundRefresh: Service {
                     return  // cancelled: the server is shutting down
                 }
                 await server.refresh()
+                await store.checkpoint()
                 tick += 1
                 if tick % 60 == 0 { await server.purge() }
             }

@@ -92,7 +92,7 @@ public enum CountersignServerApp {
             configuration: .init(
                 services: [
                     .init(service: app),
-                    .init(service: BackgroundRefresh(server: assembly.authorizationServer)),
+                    .init(service: BackgroundRefresh(server: assembly.authorizationServer, store: assembly.store)),
                     .init(service: PolicyReloader(policy: assembly.policy, signals: signals, logger: logger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

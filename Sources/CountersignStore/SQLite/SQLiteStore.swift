@@ -11,6 +11,7 @@ import Synchronization
 public final class SQLiteStore: Sendable {
     let writer: SQLiteWriter
     let readers: [SQLiteConnection]
+    let checkpointer: SQLiteConnection
     let nextReader = Mutex(0)
     let clock: @Sendable () -> Int64
     let logger: Logger
@@ -25,6 +26,8 @@ public final class SQLiteStore: Sendable {
             _ = try await writerConnection.query("PRAGMA journal_mode = WAL")
             // FULL: a commit is on disk before it returns, so no answer precedes durability.
             _ = try await writerConnection.query("PRAGMA synchronous = FULL")
+            // Checkpoints run in the background (`checkpoint()`), not inside a request's commit.
+            _ = try await writerConnection.query("PRAGMA wal_autocheckpoint = 0")
             let check = try await writerConnection.query("PRAGMA quick_check")
             let verdict = check.first?.column("quick_check")?.string ?? "no answer"
             guard verdict == "ok" else { throw StoreError.corrupt("\(path) failed its integrity check: \(verdict)") }
@@ -42,14 +45,19 @@ public final class SQLiteStore: Sendable {
             _ = try await reader.query("PRAGMA query_only = ON")
             readers.append(reader)
         }
+        let checkpointer = try await connect(path: path, logger: logger)
         return SQLiteStore(
             writer: SQLiteWriter(connection: writerConnection, clock: clock, logger: logger), readers: readers,
-            clock: clock, logger: logger)
+            checkpointer: checkpointer, clock: clock, logger: logger)
     }
 
-    init(writer: SQLiteWriter, readers: [SQLiteConnection], clock: @escaping @Sendable () -> Int64, logger: Logger) {
+    init(
+        writer: SQLiteWriter, readers: [SQLiteConnection], checkpointer: SQLiteConnection,
+        clock: @escaping @Sendable () -> Int64, logger: Logger
+    ) {
         self.writer = writer
         self.readers = readers
+        self.checkpointer = checkpointer
         self.clock = clock
         self.logger = logger
     }
@@ -87,9 +95,17 @@ public final class SQLiteStore: Sendable {
         }
     }
 
+    /// Copies committed WAL frames into the database file without blocking the writer
+    /// (a PASSIVE checkpoint), so the WAL stays small; the server calls it every second.
+    public func checkpoint() async {
+        _ = try? await checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)")
+    }
+
     /// Stops the writer after the pending work and closes every connection.
     public func close() async {
         await writer.shutdown()
+        _ = try? await checkpointer.query("PRAGMA wal_checkpoint(TRUNCATE)")
+        try? await checkpointer.close()
         for reader in readers { try? await reader.close() }
     }
 }

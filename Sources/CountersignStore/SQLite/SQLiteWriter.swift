@@ -37,6 +37,7 @@ final class SQLiteWriter: Sendable {
         self.wakeup = wakeup
         let pending = self.pending
         self.loop = Task {
+            var head: ChainHead?
             for await _ in stream {
                 while true {
                     let batch: [Job] = pending.withLockedValue { state in
@@ -46,7 +47,10 @@ final class SQLiteWriter: Sendable {
                         return batch
                     }
                     if batch.isEmpty { break }
-                    await SQLiteWriter.commit(batch, connection: connection, clock: clock, logger: logger)
+                    let start = ContinuousClock.now
+                    await SQLiteWriter.commit(batch, head: &head, connection: connection, clock: clock, logger: logger)
+                    logger.trace(
+                        "committed", metadata: ["changes": "\(batch.count)", "duration": "\(ContinuousClock.now - start)"])
                 }
             }
         }
@@ -77,15 +81,92 @@ final class SQLiteWriter: Sendable {
         try? await connection.close()
     }
 
-    static func commit(_ batch: [Job], connection: SQLiteConnection, clock: @Sendable () -> Int64, logger: Logger) async {
+    /// The last event of the chain as this writer last saw it.
+    struct ChainHead {
+        var seq: Int64
+        var hash: String
+    }
+
+    static func readHead(_ connection: SQLiteConnection) async throws -> ChainHead {
+        let rows = try await connection.query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        return ChainHead(
+            seq: Int64(rows.first?.column("seq")?.integer ?? 0),
+            hash: rows.first?.column("hash")?.string ?? AuditEvent.genesisHash)
+    }
+
+    static func seal(_ records: [AuditRecord], after head: inout ChainHead, now: Int64) -> [AuditEvent] {
+        records.map { record in
+            head.seq += 1
+            let event = AuditEvent.sealed(seq: head.seq, timeMillis: now, record: record, previousHash: head.hash)
+            head.hash = event.hash
+            return event
+        }
+    }
+
+    /// Commits a batch; `head` is the writer's cached chain head (nil = unknown, re-read it).
+    static func commit(
+        _ batch: [Job], head: inout ChainHead?, connection: SQLiteConnection, clock: @Sendable () -> Int64,
+        logger: Logger
+    ) async {
+        let result: Result<[(any Error)?], any Error>
+        if batch.allSatisfy({ $0.work == nil }) && batch.reduce(0, { $0 + $1.audit.count }) <= maxBatch * 4 {
+            result = await appendOnly(batch, head: &head, connection: connection, clock: clock)
+        } else {
+            result = await transaction(batch, head: &head, connection: connection, clock: clock)
+        }
+        switch result {
+        case .failure(let error):
+            head = nil
+            let failure = mapped(error)
+            logger.error("write batch failed", metadata: ["error": "\(failure)", "changes": "\(batch.count)"])
+            for job in batch { job.continuation.resume(throwing: failure) }
+        case .success(let outcomes):
+            for (job, outcome) in zip(batch, outcomes) {
+                if let outcome {
+                    job.continuation.resume(throwing: mapped(outcome))
+                } else {
+                    job.continuation.resume()
+                }
+            }
+        }
+    }
+
+    /// The hot path (token issuance): events only, appended by one multi-row INSERT, which is
+    /// atomic and durable on its own — one round trip to SQLite and one fsync for the batch.
+    /// Another process may have appended meanwhile: the insert then collides on `seq` or
+    /// `prev_hash`, and the batch is re-sealed on the fresh head.
+    static func appendOnly(
+        _ batch: [Job], head: inout ChainHead?, connection: SQLiteConnection, clock: @Sendable () -> Int64
+    ) async -> Result<[(any Error)?], any Error> {
+        let records = batch.flatMap(\.audit)
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                var next: ChainHead
+                if let head { next = head } else { next = try await readHead(connection) }
+                let events = seal(records, after: &next, now: clock())
+                try await insert(events, connection: connection)
+                head = next
+                return .success(Array(repeating: nil, count: batch.count))
+            } catch let error as SQLiteError where isConstraint(error) && attempt < 4 {
+                head = nil
+                continue
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// State changes with their events: one transaction, each change in its own savepoint.
+    static func transaction(
+        _ batch: [Job], head: inout ChainHead?, connection: SQLiteConnection, clock: @Sendable () -> Int64
+    ) async -> Result<[(any Error)?], any Error> {
         var outcomes: [(any Error)?] = Array(repeating: nil, count: batch.count)
         do {
             _ = try await connection.query("BEGIN IMMEDIATE")
             do {
-                let headRows = try await connection.query(
-                    "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
-                var seq = Int64(headRows.first?.column("seq")?.integer ?? 0)
-                var previousHash = headRows.first?.column("hash")?.string ?? AuditEvent.genesisHash
+                var next = try await readHead(connection)
                 var events: [AuditEvent] = []
                 for (index, job) in batch.enumerated() {
                     if let work = job.work {
@@ -100,65 +181,49 @@ final class SQLiteWriter: Sendable {
                             continue
                         }
                     }
-                    let now = clock()
-                    for record in job.audit {
-                        seq += 1
-                        let event = AuditEvent.sealed(
-                            seq: seq, timeMillis: now, record: record, previousHash: previousHash)
-                        previousHash = event.hash
-                        events.append(event)
-                    }
+                    events += seal(job.audit, after: &next, now: clock())
                 }
                 try await insert(events, connection: connection)
                 _ = try await connection.query("COMMIT")
+                head = next
             } catch {
                 _ = try? await connection.query("ROLLBACK")
                 throw error
             }
         } catch {
-            let failure = mapped(error)
-            logger.error("write batch failed", metadata: ["error": "\(failure)", "changes": "\(batch.count)"])
-            for job in batch { job.continuation.resume(throwing: failure) }
-            return
+            return .failure(error)
         }
-        for (job, outcome) in zip(batch, outcomes) {
-            if let outcome {
-                job.continuation.resume(throwing: mapped(outcome))
-            } else {
-                job.continuation.resume()
-            }
+        return .success(outcomes)
+    }
+
+    static func isConstraint(_ error: SQLiteError) -> Bool {
+        switch error.reason {
+        case .constraint, .constraintPrimaryKeyFailed, .constraintUniqueFailed: true
+        default: false
         }
     }
 
+    /// One multi-row INSERT: atomic on its own, and inside a transaction part of it.
     static func insert(_ events: [AuditEvent], connection: SQLiteConnection) async throws {
-        var start = 0
-        while start < events.count {
-            let chunk = events[start..<min(start + 100, events.count)]
-            start += chunk.count
-            let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
-            var binds: [SQLiteData] = []
-            binds.reserveCapacity(chunk.count * 7)
-            for event in chunk {
-                binds.append(.integer(Int(event.seq)))
-                binds.append(.integer(Int(event.timeMillis)))
-                binds.append(.text(event.type))
-                binds.append(.text(event.actor))
-                binds.append(.text(CanonicalJSON.string(.object(event.data))))
-                binds.append(.text(event.previousHash))
-                binds.append(.text(event.hash))
-            }
-            _ = try await connection.query(
-                "INSERT INTO audit_events (seq, time, type, actor, data, prev_hash, hash) VALUES \(placeholders)", binds)
+        guard !events.isEmpty else { return }
+        let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: events.count).joined(separator: ", ")
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(events.count * 7)
+        for event in events {
+            binds.append(.integer(Int(event.seq)))
+            binds.append(.integer(Int(event.timeMillis)))
+            binds.append(.text(event.type))
+            binds.append(.text(event.actor))
+            binds.append(.text(CanonicalJSON.string(.object(event.data))))
+            binds.append(.text(event.previousHash))
+            binds.append(.text(event.hash))
         }
+        _ = try await connection.query(
+            "INSERT INTO audit_events (seq, time, type, actor, data, prev_hash, hash) VALUES \(placeholders)", binds)
     }
 
     static func mapped(_ error: any Error) -> any Error {
         guard let error = error as? SQLiteError else { return error }
-        switch error.reason {
-        case .constraint, .constraintPrimaryKeyFailed, .constraintUniqueFailed:
-            return StoreError.conflict(error.message)
-        default:
-            return StoreError.unavailable(error.message)
-        }
+        return isConstraint(error) ? StoreError.conflict(error.message) : StoreError.unavailable(error.message)
     }
 }
