@@ -46,8 +46,9 @@ def uid(prefix: str = "c") -> str:
 
 
 def new_secret() -> str:
-    """A client secret of 43 URL-safe characters (the CLI wants at least 32)."""
-    return base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+    """A client secret of 44 URL-safe characters (the CLI wants at least 32); it starts with a
+    letter so that it can never be mistaken for a command-line option."""
+    return "s" + base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,7 +169,7 @@ class Server:
         """Registers a confidential client with the CLI and returns its credentials."""
         cid = client_id or uid()
         secret = secret or new_secret()
-        args = ["client", "create", "--id", cid, "--secret", secret]
+        args = ["client", "create", "--id", cid, f"--secret={secret}"]
         for g in grant_types:
             args += ["--grant-type", g]
         if scope is not None:
@@ -190,9 +191,21 @@ class Server:
         host, port = netloc.rsplit(":", 1)
         return host, int(port)
 
-    def get(self, path: str, **kw) -> requests.Response:
+    def status(self) -> str:
+        """A description of the process, for failure messages."""
+        rc = self.proc.poll() if self.proc else None
+        state = "running" if rc is None else f"EXITED with status {rc}"
+        return f"server pid {self.proc.pid if self.proc else '-'} {state}; stderr tail:\n{self.stderr_text()[-2000:]}"
+
+    def _send(self, method: str, url: str, **kw) -> requests.Response:
         kw.setdefault("timeout", HTTP_TIMEOUT)
-        return requests.get(self.url + path, **kw)
+        try:
+            return requests.request(method, url, **kw)
+        except requests.ConnectionError as e:
+            raise AssertionError(f"{method} {url} failed: {e}\n{self.status()}") from e
+
+    def get(self, path: str, **kw) -> requests.Response:
+        return self._send("GET", self.url + path, **kw)
 
     def post(self, path: str, form=None, *, body: bytes | None = None, auth: tuple[str, str] | None = None,
              content_type: str | None = FORM, headers: dict | None = None) -> requests.Response:
@@ -208,7 +221,7 @@ class Server:
         h.update(headers or {})
         if body is None:
             body = urllib.parse.urlencode(form or {}).encode()
-        return requests.post(self.url + path, data=body, headers=h, timeout=HTTP_TIMEOUT)
+        return self._send("POST", self.url + path, data=body, headers=h)
 
     def token_request(self, client: Client | None, form=None, *, method: str = "basic", **kw) -> requests.Response:
         form = pairs(form if form is not None else {"grant_type": "client_credentials"})

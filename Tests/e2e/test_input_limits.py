@@ -146,7 +146,15 @@ def test_form_content_type_with_charset_is_accepted(server, client):
     assert resp.status_code == 200, resp.text
 
 
-@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
+OTHER_METHOD_404 = pytest.mark.xfail(strict=True, reason=(
+    "FINDING: PUT/DELETE/PATCH on /token, /introspect and /revoke answer 404 Not Found (empty body); "
+    "only GET gets 405 + Allow: POST. RFC 9110 §15.5.6: a method the existing resource does not "
+    "support is 405 with an Allow header."))
+
+
+@pytest.mark.parametrize("method", ["GET", pytest.param("PUT", marks=OTHER_METHOD_404),
+                                    pytest.param("DELETE", marks=OTHER_METHOD_404),
+                                    pytest.param("PATCH", marks=OTHER_METHOD_404)])
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_methods_other_than_post_are_405(server, endpoint, method):
     resp = requests.request(method, server.url + endpoint, timeout=15)

@@ -29,8 +29,9 @@ def test_first_run_creates_store_key_and_policy(tmp_path):
             assert (data / name).is_file(), name
         assert stat.S_IMODE(os.stat(data).st_mode) == 0o700
         assert stat.S_IMODE(os.stat(data / "server.key").st_mode) == 0o600
-        out = "".join(srv.stdout_lines)
-        assert f"issuer: {srv.url}" in out and "client create" in out  # how to create a first client
+        # after the listening line: the issuer and how to create a first client
+        wait_until(lambda: "client create" in "".join(srv.stdout_lines), timeout=5, what="first-run hint on stdout")
+        assert f"issuer: {srv.url}" in "".join(srv.stdout_lines)
         assert srv.get("/healthz").status_code == 200
         ready = srv.get("/readyz")
         assert ready.status_code == 200, ready.text

@@ -1,0 +1,104 @@
+"""Discovery metadata (RFC 8414, OpenID Connect Discovery), JWKS and operations endpoints.
+INTERFACE.md "HTTP"; HOSTILE-TESTS 75 (Host / X-Forwarded-* cannot change the issuer)."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from support import jwt_parts
+
+ENDPOINT_KEYS = ("token_endpoint", "jwks_uri", "introspection_endpoint", "revocation_endpoint")
+
+
+def test_authorization_server_metadata(server):
+    resp = server.get("/.well-known/oauth-authorization-server")
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"].startswith("application/json")
+    meta = resp.json()
+    assert meta["issuer"] == server.url
+    assert meta["token_endpoint"] == server.url + "/token"
+    assert meta["jwks_uri"] == server.url + "/jwks.json"
+    assert meta["introspection_endpoint"] == server.url + "/introspect"
+    assert meta["revocation_endpoint"] == server.url + "/revoke"
+    assert "client_credentials" in meta["grant_types_supported"]
+    assert {"client_secret_basic", "client_secret_post"} <= set(meta["token_endpoint_auth_methods_supported"])
+    assert "none" not in meta["token_endpoint_auth_methods_supported"]
+    for key in ("introspection_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported"):
+        if key in meta:
+            assert "none" not in meta[key]
+
+
+def test_openid_configuration_agrees(server):
+    oauth = server.metadata()
+    resp = server.get("/.well-known/openid-configuration")
+    assert resp.status_code == 200
+    oidc = resp.json()
+    assert oidc["issuer"] == oauth["issuer"]
+    for key in ENDPOINT_KEYS:
+        assert oidc[key] == oauth[key], key
+
+
+def test_every_advertised_endpoint_is_served(server):
+    meta = server.metadata()
+    assert requests.get(meta["jwks_uri"], timeout=15).status_code == 200
+    for key in ("token_endpoint", "introspection_endpoint", "revocation_endpoint"):
+        resp = requests.post(meta[key], data={}, timeout=15)
+        assert resp.status_code in (400, 401), (key, resp.status_code)
+
+
+@pytest.mark.parametrize("headers", [
+    {"Host": "evil.example.com"},
+    {"X-Forwarded-Host": "evil.example.com", "X-Forwarded-Proto": "https"},
+    {"Forwarded": "host=evil.example.com;proto=https"},
+], ids=["host", "x-forwarded", "forwarded"])
+def test_request_headers_cannot_change_the_issuer(server, client, headers):
+    meta = requests.get(server.url + "/.well-known/oauth-authorization-server", headers=headers, timeout=15).json()
+    assert meta["issuer"] == server.url
+    assert all(meta[k].startswith(server.url + "/") for k in ENDPOINT_KEYS)
+    resp = requests.post(server.url + "/token", data={"grant_type": "client_credentials"}, auth=client.auth,
+                         headers=headers, timeout=15)
+    assert resp.status_code == 200, resp.text
+    claims = jwt_parts(resp.json()["access_token"])[1]
+    assert claims["iss"] == server.url and claims["aud"] == server.url
+
+
+def test_jwks_is_public_json(server):
+    resp = server.get("/jwks.json")
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"].startswith(("application/json", "application/jwk-set+json"))
+    assert resp.json()["keys"]
+
+
+def test_healthz_and_readyz(server):
+    h = server.get("/healthz")
+    assert h.status_code == 200 and h.json()["status"] == "ok"
+    r = server.get("/readyz")
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FINDING: HEAD on GET resources (/jwks.json, /.well-known/oauth-authorization-server, /healthz) "
+    "answers 404; RFC 9110 §9.1: general-purpose servers MUST support HEAD wherever GET is supported."))
+@pytest.mark.parametrize("path", ["/jwks.json", "/.well-known/oauth-authorization-server", "/healthz"])
+def test_head_is_supported_where_get_is(server, path):
+    resp = requests.head(server.url + path, timeout=15)
+    assert resp.status_code == 200, resp.status_code
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "NOT YET IMPLEMENTED vs INTERFACE.md: GET /metrics (Prometheus text) answers 404."))
+def test_metrics_endpoint(server):
+    resp = server.get("/metrics")
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"].startswith("text/plain")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "NOT YET IMPLEMENTED vs INTERFACE.md: discovery has no authorization_details_types_supported "
+    "(INTERFACE: = the policy's action names; the bundled policy defines refund, delete_user, "
+    "read_transaction, export_data)."))
+def test_metadata_lists_the_policy_actions(server):
+    meta = server.metadata()
+    assert set(meta["authorization_details_types_supported"]) == {"refund", "delete_user", "read_transaction",
+                                                                   "export_data"}
