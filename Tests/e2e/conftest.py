@@ -7,14 +7,49 @@ own with `start_server`. The binary is $COUNTERSIGN_BIN, else <repo>/.build/debu
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
 import pytest
 
-from support import BIN, Server, start_server, wait_for_response
+import support
+from support import Server, start_server, wait_for_response
 
 
 def pytest_configure(config):
-    if not BIN.is_file():
-        raise pytest.UsageError(f"countersign binary not found at {BIN}; build it or set COUNTERSIGN_BIN")
+    """Runs a private copy of the binary, so that a rebuild of the working tree during the run
+    (the linker rewriting .build/debug/countersign) can neither fail an exec with ETXTBSY nor
+    mix two builds in one run."""
+    source = support.BIN
+    if not source.is_file():
+        raise pytest.UsageError(f"countersign binary not found at {source}; build it or set COUNTERSIGN_BIN")
+    snapshot_dir = Path(tempfile.mkdtemp(prefix="countersign-e2e-bin-"))
+    snapshot = snapshot_dir / "countersign"
+    for attempt in range(20):
+        try:
+            shutil.copy2(source, snapshot)
+            if subprocess.run([str(snapshot), "--help"], capture_output=True, timeout=30).returncode == 0:
+                break
+        except OSError:
+            pass
+        time.sleep(0.5)  # the binary is being rewritten right now
+    else:
+        raise pytest.UsageError(f"could not take a working copy of {source}")
+    config._countersign_snapshot_dir = snapshot_dir
+    support.SOURCE_BIN, support.BIN = source, snapshot
+
+
+def pytest_unconfigure(config):
+    snapshot_dir = getattr(config, "_countersign_snapshot_dir", None)
+    if snapshot_dir:
+        shutil.rmtree(snapshot_dir, ignore_errors=True)
+
+
+def pytest_report_header(config):
+    return f"countersign binary: {support.SOURCE_BIN} (run from a private copy {support.BIN})"
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,7 @@ import requests
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("COUNTERSIGN_BIN", REPO / ".build" / "debug" / "countersign"))
+SOURCE_BIN = BIN  # conftest runs a private copy of BIN; this stays the path it was copied from
 PEER_CHECK = Path("/work/shared/peers/check.py")
 
 FORM = "application/x-www-form-urlencoded"

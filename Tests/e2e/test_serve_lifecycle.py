@@ -13,7 +13,8 @@ import subprocess
 
 import pytest
 
-from support import BIN, LISTENING, jwt_parts, run_cli, start_server, wait_until
+import support
+from support import LISTENING, jwt_parts, run_cli, start_server, wait_until
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,7 +97,7 @@ def test_issuer_precedence_flag_over_env_over_file(tmp_path):
 def test_unknown_config_key_is_refused(tmp_path):
     cfg = tmp_path / "config.yaml"
     cfg.write_text("issuer: https://file.example.com\nbogus_setting: 1\n")
-    proc = subprocess.run([str(BIN), "serve", "--data-dir", str(tmp_path / "d"), "--port", "0", "--config", str(cfg)],
+    proc = subprocess.run([str(support.BIN), "serve", "--data-dir", str(tmp_path / "d"), "--port", "0", "--config", str(cfg)],
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode != 0
     assert "bogus_setting" in proc.stderr and LISTENING not in proc.stdout
@@ -108,7 +109,7 @@ def test_unknown_config_key_is_refused(tmp_path):
     (("--policy", "/nonexistent/policy.yaml"), "/nonexistent/policy.yaml"),
 ])
 def test_bad_settings_are_refused_with_a_message(tmp_path, args, needle):
-    cmd = [str(BIN), "serve", "--data-dir", str(tmp_path / "d"), *args]
+    cmd = [str(support.BIN), "serve", "--data-dir", str(tmp_path / "d"), *args]
     if "--port" not in args:
         cmd += ["--port", "0"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
@@ -120,7 +121,7 @@ def test_broken_policy_at_startup_is_refused_with_position(tmp_path):
     data = tmp_path / "d"
     data.mkdir(mode=0o700)
     (data / "policy.yaml").write_text("version: 1\nactions: [unclosed\n")
-    proc = subprocess.run([str(BIN), "serve", "--data-dir", str(data), "--port", "0"],
+    proc = subprocess.run([str(support.BIN), "serve", "--data-dir", str(data), "--port", "0"],
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode != 0
     assert f"{data / 'policy.yaml'}:" in proc.stderr and LISTENING not in proc.stdout, proc.stderr
@@ -129,7 +130,7 @@ def test_broken_policy_at_startup_is_refused_with_position(tmp_path):
 def test_data_dir_that_is_a_file_is_refused(tmp_path):
     f = tmp_path / "not-a-dir"
     f.write_text("x")
-    proc = subprocess.run([str(BIN), "serve", "--data-dir", str(f), "--port", "0"], capture_output=True, text=True,
+    proc = subprocess.run([str(support.BIN), "serve", "--data-dir", str(f), "--port", "0"], capture_output=True, text=True,
                           timeout=30)
     assert proc.returncode != 0 and "not a directory" in proc.stderr
 
@@ -139,7 +140,7 @@ def test_port_in_use_is_refused(tmp_path):
         s.bind(("127.0.0.1", 0))
         s.listen(1)
         port = s.getsockname()[1]
-        proc = subprocess.run([str(BIN), "serve", "--data-dir", str(tmp_path / "d"), "--port", str(port)],
+        proc = subprocess.run([str(support.BIN), "serve", "--data-dir", str(tmp_path / "d"), "--port", str(port)],
                               capture_output=True, text=True, timeout=30)
     assert proc.returncode != 0 and LISTENING not in proc.stdout
     assert proc.stderr.strip()

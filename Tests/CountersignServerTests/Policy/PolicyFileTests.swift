@@ -1,0 +1,56 @@
+import CountersignCore
+import CountersignServer
+import CountersignStore
+import Foundation
+import Testing
+
+@Suite struct PolicyFileTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    func write(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cs-policy-\(UUID().uuidString).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func theEmbeddedExampleIsExamplesPolicyYAML() throws {
+        let onDisk = try Data(contentsOf: Self.repository.appendingPathComponent("Examples/policy.yaml"))
+        #expect(Array(onDisk) == PolicyFile.bundledExample)
+    }
+
+    @Test func brokenYAMLIsRefusedWithFileLineAndColumn() throws {
+        let path = try write("version: 1\nrules:\n  - name: x\n   effect: allow\n")
+        #expect {
+            _ = try PolicyFile.load(path: path)
+        } throws: { error in
+            "\(error)".hasPrefix("\(path):4:")
+        }
+    }
+
+    @Test func aPolicyThatIsNotUTF8OrNotAMappingIsRefused() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cs-policy-\(UUID().uuidString)").path
+        FileManager.default.createFile(atPath: path, contents: Data([0xFF, 0xFE, 0x00]))
+        #expect { _ = try PolicyFile.load(path: path) } throws: { "\($0)" == "\(path):1:1: the policy file is not valid UTF-8" }
+        let list = try write("- 1\n")
+        #expect { _ = try PolicyFile.load(path: list) } throws: { "\($0)".contains("must be a YAML mapping") }
+    }
+
+    @Test func aRefusedReloadKeepsTheRunningPolicyAndEveryLoadIsAudited() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cs-policy-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try await SQLiteStore.open(path: dir + "/db.sqlite")
+        let path = dir + "/policy.yaml"
+        try PolicyFile.installExampleIfMissing(at: path)
+        let holder = PolicyHolder(path: path, audit: store)
+        let first = try await holder.load(actor: "test")
+        try "version: [unclosed\n".write(toFile: path, atomically: true, encoding: .utf8)
+        await #expect(throws: PolicyFileError.self) { try await holder.load(actor: "test") }
+        #expect(holder.current == first)
+        let events = try await store.events(after: 0, limit: 10)
+        #expect(events.map(\.type) == ["policy.loaded"])
+        #expect(events.first?.data["sha256"] == .string(first.sha256))
+        await store.close()
+    }
+}

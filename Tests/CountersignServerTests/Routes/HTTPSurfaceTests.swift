@@ -1,0 +1,133 @@
+import CountersignCore
+import CountersignOAuth
+import CountersignServer
+import CountersignStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+/// The HTTP surface over a real socket on loopback (HummingbirdTesting's live mode), with the
+/// real assembly: SQLite store, keys, policy.
+@Suite struct HTTPSurfaceTests {
+    static let secret = "http-secret-http-secret-http-secret-0001"
+
+    static func withServer(_ body: @Sendable (any TestClientProtocol, CountersignServerApp.Assembly) async throws -> Void)
+        async throws
+    {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cs-http-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var config = ServerConfiguration()
+        config.dataDirectory = dir
+        config.issuer = "http://countersign.test"
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let assembly = try await CountersignServerApp.assemble(configuration: config, logger: logger)
+        let serverKey = try DataDirectory(path: dir).serverKey()
+        let client = OAuthClient(
+            id: "app", secretHash: ClientSecret.hash(secret, serverKey: serverKey), grantTypes: [.clientCredentials],
+            scopes: ["read"], createdAt: 0)
+        try await assembly.store.create(client, audit: AuditRecord(type: "client.created", actor: "test", data: [:]))
+        let app = Application(router: assembly.router(), logger: logger)
+        do {
+            try await app.test(.live) { client in try await body(client, assembly) }
+        } catch {
+            await assembly.store.close()
+            throw error
+        }
+        await assembly.store.close()
+    }
+
+    static var basic: HTTPFields {
+        [
+            .authorization: "Basic " + Data("app:\(secret)".utf8).base64EncodedString(),
+            .contentType: "application/x-www-form-urlencoded",
+        ]
+    }
+
+    static func json(_ response: TestResponse) -> [String: JSONValue] {
+        (try? JSONParser().parse(Array(buffer: response.body)))?.objectValue ?? [:]
+    }
+
+    @Test func aTokenOverRealHTTP() async throws {
+        try await Self.withServer { client, _ in
+            let response = try await client.execute(
+                uri: "/token", method: .post, headers: Self.basic, body: ByteBuffer(string: "grant_type=client_credentials"))
+            #expect(response.status == .ok)
+            #expect(response.headers[.cacheControl] == "no-store")
+            #expect(response.headers[.contentType] == "application/json")
+            #expect(Self.json(response)["token_type"] == "Bearer")
+        }
+    }
+
+    @Test func oversizedBodiesAre413AsOAuthJSON() async throws {
+        try await Self.withServer { client, _ in
+            let body = ByteBuffer(string: "grant_type=client_credentials&pad=" + String(repeating: "a", count: 70 * 1024))
+            let response = try await client.execute(uri: "/token", method: .post, headers: Self.basic, body: body)
+            #expect(response.status == .contentTooLarge)
+            #expect(Self.json(response)["error"] == "invalid_request")
+        }
+    }
+
+    @Test func getOnTheTokenEndpointIs405WithAllow() async throws {
+        try await Self.withServer { client, _ in
+            for path in ["/token", "/introspect", "/revoke"] {
+                let response = try await client.execute(uri: path, method: .get)
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "POST")
+                #expect(Self.json(response)["error"] == "invalid_request")
+            }
+        }
+    }
+
+    @Test func bothDiscoveryDocumentsDescribeTheSameServer() async throws {
+        try await Self.withServer { client, _ in
+            let a = try await client.execute(uri: "/.well-known/oauth-authorization-server", method: .get)
+            let b = try await client.execute(uri: "/.well-known/openid-configuration", method: .get)
+            #expect(a.status == .ok && b.status == .ok)
+            #expect(a.body == b.body)
+            let doc = Self.json(a)
+            #expect(doc["issuer"] == "http://countersign.test")
+            #expect(doc["token_endpoint"] == "http://countersign.test/token")
+            #expect(doc["grant_types_supported"] == ["client_credentials"])
+            #expect(doc["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post"])
+        }
+    }
+
+    @Test func theJWKSPublishesThePublicKeyOnly() async throws {
+        try await Self.withServer { client, assembly in
+            let response = try await client.execute(uri: "/jwks.json", method: .get)
+            guard case .array(let keys)? = Self.json(response)["keys"], case .object(let key)? = keys.first else {
+                Issue.record("no keys")
+                return
+            }
+            #expect(keys.count == 1)
+            #expect(key["kid"] == .string(assembly.authorizationServer.keys.activeKid))
+            #expect(key["alg"] == "ES256")
+            #expect(key["use"] == "sig")
+            #expect(key["kty"] == "EC")
+            #expect(key["crv"] == "P-256")
+            #expect(key["d"] == nil)
+        }
+    }
+
+    @Test func healthAndReadiness() async throws {
+        try await Self.withServer { client, _ in
+            let health = try await client.execute(uri: "/healthz", method: .get)
+            #expect(health.status == .ok)
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .ok)
+            #expect(Self.json(ready)["status"] == "ready")
+        }
+    }
+
+    @Test func unknownPathsAre404() async throws {
+        try await Self.withServer { client, _ in
+            let response = try await client.execute(uri: "/nope", method: .get)
+            #expect(response.status == .notFound)
+        }
+    }
+}
