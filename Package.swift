@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "countersign", targets: ["countersign"]),
         .library(name: "CountersignCore", targets: ["CountersignCore"]),
+        .library(name: "CountersignStore", targets: ["CountersignStore"]),
+        .library(name: "CountersignOAuth", targets: ["CountersignOAuth"]),
         .library(name: "CountersignGuard", targets: ["CountersignGuard"]),
     ],
     dependencies: [
