@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -18,6 +19,7 @@ let package = Package(
                 .product(name: "CountersignCore", package: "countersign"),
                 .product(name: "CountersignStore", package: "countersign"),
                 .product(name: "CountersignOAuth", package: "countersign"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/CountersignBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -17,16 +17,34 @@ public struct ClientAuthenticator: Sendable {
 
     let directory: ClientDirectory
     let serverKey: ServerKey
+    let throttle: FailedAuthenticationThrottle
 
-    public init(directory: ClientDirectory, serverKey: ServerKey) {
+    public init(directory: ClientDirectory, serverKey: ServerKey, throttle: FailedAuthenticationThrottle = .init()) {
         self.directory = directory
         self.serverKey = serverKey
+        self.throttle = throttle
     }
 
     /// The authenticated client, or `invalid_client` (401) / `invalid_request` (400).
     /// `allowPublic` admits a public client identified by `client_id` alone.
     public func authenticate(
         _ request: OAuthRequest, _ params: FormParameters, allowPublic: Bool = false
+    ) async throws(OAuthError) -> (client: OAuthClient, method: Method) {
+        if let seconds = throttle.retryAfter(request.remoteAddress) {
+            throw OAuthError(
+                .slowDown, "too many failed client authentications from this address; retry in \(seconds) seconds",
+                status: 429, detail: "throttled \(request.remoteAddress ?? "?")", retryAfter: seconds)
+        }
+        do {
+            return try await verify(request, params, allowPublic: allowPublic)
+        } catch {
+            if error.code == .invalidClient { throttle.recordFailure(request.remoteAddress) }
+            throw error
+        }
+    }
+
+    func verify(
+        _ request: OAuthRequest, _ params: FormParameters, allowPublic: Bool
     ) async throws(OAuthError) -> (client: OAuthClient, method: Method) {
         let credentials = try Self.credentials(request, params)
         let client: OAuthClient?

@@ -22,6 +22,7 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let serverError = Code(rawValue: "server_error")
         public static let methodNotAllowed = Code(rawValue: "method_not_allowed")
         public static let notFound = Code(rawValue: "not_found")
+        public static let slowDown = Code(rawValue: "slow_down")
     }
 
     public var code: Code
@@ -32,8 +33,14 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: Int
     /// `WWW-Authenticate` for a failed client authentication (RFC 6749 §5.2).
     public var wwwAuthenticate: String?
+    /// `Retry-After` seconds for a throttled request (RFC 9110 §10.2.3).
+    public var retryAfter: Int?
 
-    public init(_ code: Code, _ description: String, status: Int = 400, detail: String? = nil, wwwAuthenticate: String? = nil) {
+    public init(
+        _ code: Code, _ description: String, status: Int = 400, detail: String? = nil, wwwAuthenticate: String? = nil,
+        retryAfter: Int? = nil
+    ) {
+        self.retryAfter = retryAfter
         self.code = code
         self.description = OAuthError.sanitized(description)
         self.detail = detail
@@ -80,6 +87,7 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
     public var response: OAuthResponse {
         var headers: [(String, String)] = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
         if let wwwAuthenticate { headers.append(("WWW-Authenticate", wwwAuthenticate)) }
+        if let retryAfter { headers.append(("Retry-After", String(retryAfter))) }
         return OAuthResponse.json(
             status: status,
             JSONWriter.object([("error", .string(code.rawValue)), ("error_description", .string(description))]),

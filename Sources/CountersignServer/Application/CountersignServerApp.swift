@@ -73,6 +73,8 @@ public enum CountersignServerApp {
         let host = configuration.host
         let app = Application(
             router: assembly.router(),
+            // Idle or slow-dripping connections are closed after 30 s (HOSTILE-TESTS 75).
+            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
             configuration: .init(address: .hostname(host, port: assembly.port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? assembly.port

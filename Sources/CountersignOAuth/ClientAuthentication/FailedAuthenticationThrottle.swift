@@ -1,0 +1,54 @@
+import Synchronization
+
+/// Slows secret guessing (RFC 6749 §10.10, HOSTILE-TESTS 6): each peer address may fail client
+/// authentication `limit` times per `window`; beyond that every attempt from it, right or
+/// wrong, is answered 429 until the window passes. Keyed by address, not by client id, so an
+/// attacker cannot lock a legitimate client out. Bounded memory: at most `maxTracked` addresses.
+public final class FailedAuthenticationThrottle: Sendable {
+    struct Entry {
+        var failures: Int
+        var windowStart: ContinuousClock.Instant
+    }
+
+    let limit: Int
+    let window: Duration
+    let maxTracked: Int
+    let entries = Mutex<[String: Entry]>([:])
+
+    public init(limit: Int = 100, window: Duration = .seconds(60), maxTracked: Int = 100_000) {
+        self.limit = limit
+        self.window = window
+        self.maxTracked = maxTracked
+    }
+
+    /// Seconds until this address may try again, or nil when it may try now.
+    func retryAfter(_ address: String?, now: ContinuousClock.Instant = .now) -> Int? {
+        guard let address else { return nil }
+        return entries.withLock { entries -> Int? in
+            guard let entry = entries[address], entry.failures >= limit else { return nil }
+            let elapsed = now - entry.windowStart
+            if elapsed >= window {
+                entries[address] = nil
+                return nil
+            }
+            return max(1, Int((window - elapsed).components.seconds))
+        }
+    }
+
+    /// Records one failed authentication from this address.
+    func recordFailure(_ address: String?, now: ContinuousClock.Instant = .now) {
+        guard let address else { return }
+        entries.withLock { entries in
+            if var entry = entries[address], now - entry.windowStart < window {
+                entry.failures += 1
+                entries[address] = entry
+                return
+            }
+            if entries.count >= maxTracked {
+                entries = entries.filter { now - $0.value.windowStart < window }
+                if entries.count >= maxTracked { entries.removeAll() }
+            }
+            entries[address] = Entry(failures: 1, windowStart: now)
+        }
+    }
+}
