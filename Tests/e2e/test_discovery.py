@@ -77,9 +77,6 @@ def test_healthz_and_readyz(server):
     assert r.status_code == 200, r.text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING: HEAD on GET resources (/jwks.json, /.well-known/oauth-authorization-server, /healthz) "
-    "answers 404; RFC 9110 §9.1: general-purpose servers MUST support HEAD wherever GET is supported."))
 @pytest.mark.parametrize("path", ["/jwks.json", "/.well-known/oauth-authorization-server", "/healthz"])
 def test_head_is_supported_where_get_is(server, path):
     resp = requests.head(server.url + path, timeout=15)

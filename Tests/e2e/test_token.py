@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from support import PEER_CHECK, Client, assert_oauth_error, basic, jwt_parts, new_secret, wait_for_response
+from support import (PEER_CHECK, Client, assert_oauth_error, basic, jwt_parts, new_secret, start_server,
+                     wait_for_response)
 
 SQL = "' OR 1=1--"
 
@@ -94,10 +95,29 @@ def test_wrong_secret_post_is_401_invalid_client(server, client):
     assert_oauth_error(resp, 401, "invalid_client", basic_challenge=False)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING: a failed client_secret_post authentication answers 401 invalid_client WITHOUT a "
-    "WWW-Authenticate header (Basic failures do carry it). RFC 9110 §15.5.2: a 401 MUST carry "
-    "WWW-Authenticate; INTERFACE.md: 401 + WWW-Authenticate for failed client authentication."))
+def test_repeated_wrong_secrets_are_throttled(tmp_path):
+    """RFC 6749 §10.10, HOSTILE 6: secret guessing is slowed down. A dedicated server, so the
+    other tests' deliberate failures never count against this budget."""
+    srv = start_server(tmp_path / "data")
+    try:
+        c = srv.create_client(scope="read")
+        guess = Client(c.id, "guess-" + "x" * 40)
+        throttled = None
+        for _ in range(1000):
+            resp = srv.token_request(guess)
+            if resp.status_code != 401:
+                throttled = resp
+                break
+        assert throttled is not None, "1000 wrong secrets in a row were never throttled"
+        assert throttled.status_code == 429, throttled.text
+        assert int(throttled.headers["Retry-After"]) > 0
+        assert "no-store" in throttled.headers.get("Cache-Control", "")
+        assert throttled.json()["error"] in ("slow_down", "temporarily_unavailable", "invalid_client")
+    finally:
+        srv.stop()
+        srv.kill()
+
+
 def test_wrong_secret_post_carries_www_authenticate(server, client):
     resp = server.token_request(Client(client.id, client.secret + "x"), method="post")
     assert_oauth_error(resp, 401, "invalid_client", basic_challenge=True)

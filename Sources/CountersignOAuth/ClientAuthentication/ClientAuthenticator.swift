@@ -55,7 +55,7 @@ public struct ClientAuthenticator: Sendable {
         }
         guard let secret = credentials.secret else {
             guard allowPublic, let client, client.isPublic else {
-                throw OAuthError.invalidClient(detail: "no secret presented for client", basic: true)
+                throw OAuthError.invalidClient(detail: "no secret presented for client")
             }
             return (client, .none)
         }
@@ -63,13 +63,12 @@ public struct ClientAuthenticator: Sendable {
             // Same work as a real comparison, so timing does not reveal which ids exist.
             _ = ClientSecret.matches(secret, hash: Self.decoyHash, serverKey: serverKey)
             throw OAuthError.invalidClient(
-                detail: client == nil ? "unknown client" : "public client presented a secret",
-                basic: credentials.method == .clientSecretBasic)
+                detail: client == nil ? "unknown client" : "public client presented a secret")
         }
         guard secret.utf8.count <= ClientSecret.maximumLength,
             ClientSecret.matches(secret, hash: stored, serverKey: serverKey)
         else {
-            throw OAuthError.invalidClient(detail: "wrong secret for \(client.id)", basic: credentials.method == .clientSecretBasic)
+            throw OAuthError.invalidClient(detail: "wrong secret for \(client.id)")
         }
         return (client, credentials.method)
     }

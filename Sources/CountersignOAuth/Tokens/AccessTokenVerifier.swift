@@ -63,6 +63,10 @@ public struct AccessTokenVerifier: Sendable {
         let now = clock() / 1000
         guard verified.exp > now else { throw Rejection("expired") }
         guard verified.iat <= now + AccessTokenLifetime.clockSkew else { throw Rejection("issued in the future") }
+        // We never mint a token that lives longer than the maximum: anything else is not ours.
+        guard verified.exp - verified.iat <= AccessTokenLifetime.maximum,
+            verified.exp <= now + AccessTokenLifetime.maximum + AccessTokenLifetime.clockSkew
+        else { throw Rejection("lifetime longer than any token we issue") }
         return verified
     }
 }

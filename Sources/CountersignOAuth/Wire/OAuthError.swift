@@ -52,11 +52,12 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         OAuthError(.invalidRequest, description, detail: detail)
     }
 
-    /// 401 with a Basic challenge: the same answer for an unknown client and a wrong secret.
-    public static func invalidClient(detail: String, basic: Bool = true) -> OAuthError {
+    /// 401 with a Basic challenge (every 401 names a scheme, RFC 9110 §11.6.1): the same answer
+    /// for an unknown client and a wrong secret, whichever method was used.
+    public static func invalidClient(detail: String) -> OAuthError {
         OAuthError(
             .invalidClient, "client authentication failed", status: 401, detail: detail,
-            wwwAuthenticate: basic ? "Basic realm=\"countersign\", charset=\"UTF-8\"" : nil)
+            wwwAuthenticate: "Basic realm=\"countersign\", charset=\"UTF-8\"")
     }
 
     public static func unavailable(detail: String) -> OAuthError {

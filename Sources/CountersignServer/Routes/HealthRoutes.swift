@@ -9,6 +9,9 @@ enum HealthRoutes {
         router.get("/healthz") { _, _ in
             OAuthRoutes.response(.json(JSONWriter.object([("status", "ok")])))
         }
+        router.head("/healthz") { _, _ in
+            OAuthRoutes.headResponse(.json(JSONWriter.object([("status", "ok")])))
+        }
         router.get("/readyz") { _, _ in
             var problems: [JSONValue] = []
             do {

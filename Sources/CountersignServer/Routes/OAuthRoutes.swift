@@ -22,18 +22,20 @@ enum OAuthRoutes {
             await respond(request, context) { await server.revocation.handle($0) }
         }
         for path in ["/token", "/introspect", "/revoke"] {
-            router.on(RouterPath(path), method: .get) { _, _ in
-                methodNotAllowed(allow: "POST")
+            for method: HTTPRequest.Method in [.get, .put, .delete, .patch, .head, .options] {
+                router.on(RouterPath(path), method: method) { _, _ in
+                    methodNotAllowed(allow: "POST")
+                }
             }
         }
-        router.get("/.well-known/oauth-authorization-server") { _, _ in
-            response(server.discovery.response)
-        }
-        router.get("/.well-known/openid-configuration") { _, _ in
-            response(server.discovery.response)
-        }
-        router.get("/jwks.json") { _, _ in
-            response(server.jwksResponse)
+        let documents: [(String, @Sendable () -> OAuthResponse)] = [
+            ("/.well-known/oauth-authorization-server", { server.discovery.response }),
+            ("/.well-known/openid-configuration", { server.discovery.response }),
+            ("/jwks.json", { server.jwksResponse }),
+        ]
+        for (path, document) in documents {
+            router.get(RouterPath(path)) { _, _ in response(document()) }
+            router.head(RouterPath(path)) { _, _ in headResponse(document()) }
         }
     }
 
@@ -42,12 +44,17 @@ enum OAuthRoutes {
         _ endpoint: (OAuthRequest) async -> OAuthResponse
     ) async -> Response {
         var request = request
+        let tooLarge = OAuthError(.invalidRequest, "the request body is larger than \(maxBodyBytes) bytes", status: 413)
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
+            return response(tooLarge.response)
+        }
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            return response(tooLarge.response)
         } catch {
-            return response(
-                OAuthError(.invalidRequest, "the request body is larger than \(maxBodyBytes) bytes", status: 413).response)
+            return response(OAuthError.invalidRequest("the request body could not be read completely").response)
         }
         let contentType = request.headers[.contentType].map { value in
             String(value.split(separator: ";", maxSplits: 1)[0]).trimmingCharacters(in: .whitespaces).lowercased()
@@ -62,6 +69,13 @@ enum OAuthRoutes {
     static func methodNotAllowed(allow: String) -> Response {
         var r = response(OAuthError(.invalidRequest, "this endpoint accepts only \(allow)", status: 405).response)
         r.headers[.allow] = allow
+        return r
+    }
+
+    /// RFC 9110 §9.3.2: the GET response's headers, without its content.
+    static func headResponse(_ value: OAuthResponse) -> Response {
+        var r = response(OAuthResponse(status: value.status, headers: value.headers, body: []))
+        r.headers[.contentLength] = String(value.body.count)
         return r
     }
 
