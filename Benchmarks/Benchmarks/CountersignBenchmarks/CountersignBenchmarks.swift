@@ -38,11 +38,12 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("TokenEndpoint client_credentials, 32 concurrent") { benchmark in
         let fixture = try await Fixture.make()
+        let perTask = benchmark.scaledIterations.count / 32 + 1
         benchmark.startMeasurement()
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<32 {
                 group.addTask {
-                    for _ in 0..<(benchmark.scaledIterations.count / 32 + 1) {
+                    for _ in 0..<perTask {
                         blackHole(await fixture.server.token.handle(fixture.tokenRequest))
                     }
                 }
@@ -68,7 +69,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 }
 
-struct Fixture {
+struct Fixture: Sendable {
     let directory: String
     let store: SQLiteStore
     let server: AuthorizationServer
