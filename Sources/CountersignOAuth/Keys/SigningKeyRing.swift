@@ -22,8 +22,9 @@ public final class SigningKeyRing: Sendable {
 
     struct State: Sendable {
         var activeKid: String
-        /// Several collections for the same key so signatures are made on several cores at once.
-        var signers: [JWTKeyCollection]
+        var signingKey: P256.Signing.PrivateKey
+        /// The base64url JOSE header every token of the active key carries.
+        var headerSegment: String
         var verificationKeys: [String: VerificationKey]
         var jwks: [UInt8]
         var loadedKids: Set<String>
@@ -72,15 +73,21 @@ public final class SigningKeyRing: Sendable {
     /// The JWKS document (RFC 7517 §5) as served at `/jwks.json`.
     public var jwksDocument: [UInt8] { state.withLock { $0.jwks } }
 
-    /// Signs claims with the active key: header `alg: ES256`, `typ: at+jwt`, `kid`.
-    func sign(_ claims: some JWTPayload) async throws -> String {
-        let (kid, signer) = state.withLock { s in
-            let i = roundRobin.wrappingAdd(1, ordering: .relaxed).oldValue
-            return (s.activeKid, s.signers[abs(i) % s.signers.count])
-        }
-        var header = JWTHeader()
-        header.typ = "at+jwt"
-        return try await signer.sign(claims, kid: JWKIdentifier(string: kid), header: header)
+    /// Signs claims with the active key as a compact JWS (RFC 7515 §7.1): header
+    /// `{"alg":"ES256","kid":…,"typ":"at+jwt"}`, the claims as JSON, and the 64-byte R‖S
+    /// signature (RFC 7518 §3.4). Signing is done here with swift-crypto rather than through
+    /// jwt-kit, whose public signing API runs every signature through one actor and Foundation's
+    /// JSONEncoder (measured: the largest cost of a token request after HTTP itself); tokens
+    /// are still verified by jwt-kit, an implementation independent of this one.
+    func sign(_ claims: AccessTokenClaims) throws -> String {
+        let (header, key) = state.withLock { ($0.headerSegment, $0.signingKey) }
+        var input = header
+        input.append(".")
+        input.append(Base64URL.encode(JSONWriter.object(claims.jsonMembers)))
+        let signature = try key.signature(for: Array(input.utf8))
+        input.append(".")
+        input.append(Base64URL.encode(signature.rawRepresentation))
+        return input
     }
 
     /// The published key with this kid, if any.
@@ -100,13 +107,10 @@ public final class SigningKeyRing: Sendable {
             throw SigningKeyError("no active signing key in the store")
         }
         let privateKey = try SigningKeyMaterial.privateKey(of: active, serverKey: serverKey)
-        var signers: [JWTKeyCollection] = []
+        let header = JSONWriter.object([
+            ("alg", .string(active.algorithm)), ("kid", .string(active.kid)), ("typ", "at+jwt"),
+        ])
         let parallelism = max(2, ProcessInfo.processInfo.activeProcessorCount * 2)
-        for _ in 0..<parallelism {
-            let collection = JWTKeyCollection()
-            await collection.add(ecdsa: try ES256PrivateKey(backing: privateKey), kid: JWKIdentifier(string: active.kid))
-            signers.append(collection)
-        }
         var verificationKeys: [String: VerificationKey] = [:]
         var jwks: [JSONValue] = []
         let visible = visible(stored, now: now)
@@ -127,7 +131,8 @@ public final class SigningKeyRing: Sendable {
             jwks.append(jwk)
         }
         return State(
-            activeKid: active.kid, signers: signers, verificationKeys: verificationKeys,
+            activeKid: active.kid, signingKey: privateKey, headerSegment: Base64URL.encode(header),
+            verificationKeys: verificationKeys,
             jwks: JSONWriter.object([("keys", .array(jwks))]), loadedKids: Set(visible.map(\.kid)))
     }
 }

@@ -24,6 +24,16 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
         self.jti = jti
     }
 
+    /// The claims as ordered JSON members, for signing.
+    var jsonMembers: [(String, JSONValue)] {
+        var members: [(String, JSONValue)] = [
+            ("iss", .string(iss)), ("sub", .string(sub)), ("aud", .string(aud)), ("client_id", .string(client_id)),
+        ]
+        if let scope { members.append(("scope", .string(scope))) }
+        members += [("iat", .number(JSONNumber(iat))), ("exp", .number(JSONNumber(exp))), ("jti", .string(jti))]
+        return members
+    }
+
     /// Time checks are done by `AccessTokenVerifier` against its own clock.
     public func verify(using algorithm: some JWTAlgorithm) async throws {}
 }

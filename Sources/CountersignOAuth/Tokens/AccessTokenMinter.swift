@@ -41,7 +41,7 @@ public struct AccessTokenMinter: Sendable {
             exp: now + min(lifetime, AccessTokenLifetime.maximum), jti: TokenID.generate())
         let token: String
         do {
-            token = try await keys.sign(claims)
+            token = try keys.sign(claims)
         } catch {
             throw OAuthError.serverError(detail: "signing failed: \(error)")
         }
