@@ -46,7 +46,7 @@ enum SQLiteMigrations {
                     actor TEXT NOT NULL,
                     data TEXT NOT NULL,
                     prev_hash TEXT NOT NULL UNIQUE,
-                    hash TEXT NOT NULL UNIQUE
+                    hash TEXT NOT NULL
                 ) STRICT
                 """,
                 """
