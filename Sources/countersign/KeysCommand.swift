@@ -17,7 +17,8 @@ struct KeysCommand: AsyncParsableCommand {
                 let keys = try await sqlite.signingKeys()
                 let now = SQLiteStore.systemMillis()
                 func state(_ k: StoredSigningKey) -> String {
-                    if k.retiredAt == nil { return "active" }
+                    if k.activatesAt > now { return "next" }
+                    if k.retiredAt.map({ $0 > now }) ?? true { return "active" }
                     return (k.publishedUntil ?? 0) > now ? "retired-published" : "retired"
                 }
                 if store.json {
@@ -25,6 +26,7 @@ struct KeysCommand: AsyncParsableCommand {
                         [
                             "kid": .string(k.kid), "alg": .string(k.algorithm), "state": .string(state(k)),
                             "created_at": .string(formatTime(k.createdAt)),
+                            "activates_at": .string(formatTime(k.activatesAt)),
                             "retired_at": k.retiredAt.map { .string(formatTime($0)) } ?? .null,
                             "published_until": k.publishedUntil.map { .string(formatTime($0)) } ?? .null,
                         ]
@@ -34,6 +36,7 @@ struct KeysCommand: AsyncParsableCommand {
                 if keys.isEmpty { print("no keys yet (the server creates one on first start)") }
                 for k in keys {
                     var line = "\(k.kid)  \(k.algorithm)  \(state(k))  created \(formatTime(k.createdAt))"
+                    if k.activatesAt > now { line += "  signs from \(formatTime(k.activatesAt))" }
                     if let until = k.publishedUntil, k.retiredAt != nil { line += "  published until \(formatTime(until))" }
                     print(line)
                 }
@@ -43,15 +46,22 @@ struct KeysCommand: AsyncParsableCommand {
 
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a new active key; the old one stays published until its tokens have expired.")
+            abstract: "Publish a new key that signs after 60 s; the old one stays published until its tokens have expired.")
         @OptionGroup var store: StoreOptions
+        @Flag(help: "Sign with the new key at once (for a compromised key), without the 60 s pre-publication.")
+        var now = false
 
         func run() async throws {
             try await store.withStore { sqlite, serverKey in
                 let key = try await KeyRotation.rotate(
-                    store: sqlite, serverKey: serverKey, now: SQLiteStore.systemMillis(), actor: "cli")
-                if store.json { printJSON(["kid": .string(key.kid), "alg": .string(key.algorithm)]) } else {
-                    print("new active key \(key.kid) (\(key.algorithm)); a running server picks it up within a second")
+                    store: sqlite, serverKey: serverKey, now: SQLiteStore.systemMillis(), actor: "cli", immediately: now)
+                if store.json {
+                    printJSON([
+                        "kid": .string(key.kid), "alg": .string(key.algorithm),
+                        "activates_at": .string(formatTime(key.activatesAt)),
+                    ])
+                } else {
+                    print("new key \(key.kid) (\(key.algorithm)) published now, signing from \(formatTime(key.activatesAt))")
                 }
             }
         }

@@ -48,7 +48,7 @@ def test_rotation_publishes_new_key_keeps_old_and_switches_signing(server, clien
     old_rs_token = server.access_token(client, resource=resource_server.resources[0])
     assert jwt_parts(old_token)[0]["kid"] == old_kid
 
-    rotated = server.cli("keys", "rotate")
+    rotated = server.cli("keys", "rotate", "--now")
     assert rotated.returncode == 0, rotated.stderr
     after = keys_list(server)
     new_kid = active_kid(after)
@@ -82,10 +82,28 @@ def test_rotation_publishes_new_key_keeps_old_and_switches_signing(server, clien
 def test_second_rotation_keeps_every_unexpired_key_published(server, client):
     kids_before = {k["kid"] for k in server.jwks()["keys"]}
     token_before = server.access_token(client)
-    assert server.cli("keys", "rotate").returncode == 0
+    assert server.cli("keys", "rotate", "--now").returncode == 0
     newest = active_kid(keys_list(server))
     wait_until(lambda: jwt_parts(server.access_token(client))[0]["kid"] == newest, timeout=5,
                what="tokens signed with the newest key")
     published = {k["kid"] for k in server.jwks()["keys"]}
     assert kids_before | {newest} <= published
     assert server.introspect(client, token_before).json()["active"] is True
+
+
+def test_rotation_prepublishes_the_next_key_before_it_signs(server, client):
+    """HOSTILE-TESTS 22: a key is in the JWKS before its first use."""
+    current = active_kid(keys_list(server))
+    rotated = server.cli("keys", "rotate", "--json")
+    assert rotated.returncode == 0, rotated.stderr
+    import json
+    next_kid = json.loads(rotated.stdout)["kid"]
+    listed = {k["kid"]: k for k in keys_list(server)}
+    assert listed[next_kid]["state"] == "next"
+    assert listed[current]["state"] == "active"
+    wait_until(lambda: next_kid in {k["kid"] for k in server.jwks()["keys"]}, timeout=5,
+               what="the next key in /jwks.json")
+    # published, but not yet signing: tokens still carry the current kid
+    assert jwt_parts(server.access_token(client))[0]["kid"] == current
+    # put things back for the rest of the module: make a fresh key sign at once
+    assert server.cli("keys", "rotate", "--now").returncode == 0

@@ -1,30 +1,40 @@
 import CountersignCore
 import CountersignStore
 
-/// Key rotation: a new key becomes active at once; every previously active key stops signing
-/// but stays published until every token it signed has expired (its retirement plus the
-/// longest access-token lifetime plus the allowed clock skew).
+/// Key rotation (HOSTILE-TESTS 22, OpenID conformance "rotate keys"): a new key is published
+/// at once but signs only after `prepublication` (the JWKS cache lifetime), so a resource
+/// server holding a cached JWKS never meets an unknown `kid`. At that moment the previous key
+/// stops signing; it stays published until every token it signed has expired (the longest
+/// access-token lifetime plus the allowed clock skew). `immediately` skips the pre-publication,
+/// for a first key or a compromised one.
 public enum KeyRotation {
-    /// The longest time a retired key stays in the JWKS after it stopped signing, in milliseconds.
+    /// How long a rotated-in key is published before it signs, in milliseconds (the JWKS
+    /// `max-age`).
+    public static let prepublication: Int64 = 60 * 1000
+
+    /// How long a retired key stays in the JWKS after it stopped signing, in milliseconds.
     public static let retiredKeyPublication: Int64 = (AccessTokenLifetime.maximum + AccessTokenLifetime.clockSkew) * 1000
 
-    /// Creates and activates a new key, with a `key.rotated` (or `key.created`) audit event.
+    /// Creates a key and schedules it, with a `key.rotated` (or `key.created`) audit event.
     @discardableResult
-    public static func rotate(store: any SigningKeyStore, serverKey: ServerKey, now: Int64, actor: String) async throws
-        -> StoredSigningKey
-    {
+    public static func rotate(
+        store: any SigningKeyStore, serverKey: ServerKey, now: Int64, actor: String, immediately: Bool = false
+    ) async throws -> StoredSigningKey {
         let existing = try await store.signingKeys()
         let retiring = existing.filter { $0.retiredAt == nil }.map(\.kid)
-        let key = try SigningKeyMaterial.generate(serverKey: serverKey, now: now)
+        var key = try SigningKeyMaterial.generate(serverKey: serverKey, now: now)
+        key.activatesAt = retiring.isEmpty || immediately ? now : now + prepublication
         let record = AuditRecord(
             type: retiring.isEmpty ? "key.created" : "key.rotated", actor: actor,
             data: [
                 "kid": .string(key.kid), "alg": .string(key.algorithm),
+                "activates_at": .number(JSONNumber(key.activatesAt)),
                 "retired_kids": .array(retiring.map(JSONValue.string)),
-                "retired_published_until": .number(JSONNumber(now + retiredKeyPublication)),
+                "retired_published_until": .number(JSONNumber(key.activatesAt + retiredKeyPublication)),
             ])
         try await store.activate(
-            key, retiringOthersAt: now, publishedUntil: now + retiredKeyPublication, audit: record)
+            key, retiringOthersAt: key.activatesAt, publishedUntil: key.activatesAt + retiredKeyPublication,
+            audit: record)
         return key
     }
 }

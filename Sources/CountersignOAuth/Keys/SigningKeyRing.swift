@@ -48,7 +48,7 @@ public final class SigningKeyRing: Sendable {
         store: any SigningKeyStore, serverKey: ServerKey, clock: @escaping @Sendable () -> Int64
     ) async throws -> SigningKeyRing {
         var stored = try await store.signingKeys()
-        if !stored.contains(where: { $0.retiredAt == nil }) {
+        if Self.active(in: stored, at: clock()) == nil {
             try await KeyRotation.rotate(store: store, serverKey: serverKey, now: clock(), actor: "server")
             stored = try await store.signingKeys()
         }
@@ -62,7 +62,7 @@ public final class SigningKeyRing: Sendable {
         let current = state.withLock { $0.loadedKids }
         let now = clock()
         let visible = Set(Self.visible(stored, now: now).map(\.kid))
-        guard visible != current || !stored.contains(where: { $0.kid == activeKid && $0.retiredAt == nil }) else { return }
+        guard visible != current || Self.active(in: stored, at: now)?.kid != activeKid else { return }
         let newState = try await Self.makeState(stored, serverKey: serverKey, now: now)
         state.withLock { $0 = newState }
     }
@@ -98,12 +98,19 @@ public final class SigningKeyRing: Sendable {
     /// A number for spreading work over the key collections.
     func nextSlot() -> Int { roundRobin.wrappingAdd(1, ordering: .relaxed).oldValue }
 
+    /// Keys in the JWKS at `now`: pending, active, and retired ones whose tokens may still live.
     static func visible(_ stored: [StoredSigningKey], now: Int64) -> [StoredSigningKey] {
-        stored.filter { $0.retiredAt == nil || ($0.publishedUntil ?? 0) > now }
+        stored.filter { $0.publishedUntil.map { $0 > now } ?? true }
+    }
+
+    /// The key that signs at `now`: the latest to have activated and not yet retired.
+    static func active(in stored: [StoredSigningKey], at now: Int64) -> StoredSigningKey? {
+        stored.filter { $0.activatesAt <= now && ($0.retiredAt.map { $0 > now } ?? true) }
+            .max { ($0.activatesAt, $0.createdAt) < ($1.activatesAt, $1.createdAt) }
     }
 
     static func makeState(_ stored: [StoredSigningKey], serverKey: ServerKey, now: Int64) async throws -> State {
-        guard let active = stored.first(where: { $0.retiredAt == nil }) else {
+        guard let active = active(in: stored, at: now) else {
             throw SigningKeyError("no active signing key in the store")
         }
         let privateKey = try SigningKeyMaterial.privateKey(of: active, serverKey: serverKey)

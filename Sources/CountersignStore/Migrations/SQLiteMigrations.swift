@@ -25,6 +25,7 @@ enum SQLiteMigrations {
                     private_key TEXT NOT NULL,
                     public_jwk TEXT NOT NULL,
                     created_at INTEGER NOT NULL,
+                    activates_at INTEGER NOT NULL,
                     retired_at INTEGER,
                     published_until INTEGER
                 ) STRICT

@@ -10,15 +10,19 @@ public struct StoredSigningKey: Sendable, Equatable {
     /// The public JWK (RFC 7517) as JSON text.
     public var publicJWK: String
     public var createdAt: Int64
-    /// When it stopped signing; nil while it is the active key.
+    /// When it starts signing. A rotated-in key is published first and signs only from here,
+    /// so resource servers that cache the JWKS already know it (HOSTILE-TESTS 22).
+    public var activatesAt: Int64
+    /// When it stopped (or will stop) signing: its successor's activation; nil while current.
     public var retiredAt: Int64?
     /// Until when its public half stays in the JWKS (every token it signed has expired by then).
     public var publishedUntil: Int64?
 
     public init(
         kid: String, algorithm: String, encryptedPrivateKey: [UInt8], publicJWK: String, createdAt: Int64,
-        retiredAt: Int64? = nil, publishedUntil: Int64? = nil
+        activatesAt: Int64? = nil, retiredAt: Int64? = nil, publishedUntil: Int64? = nil
     ) {
+        self.activatesAt = activatesAt ?? createdAt
         self.kid = kid
         self.algorithm = algorithm
         self.encryptedPrivateKey = encryptedPrivateKey
@@ -31,9 +35,10 @@ public struct StoredSigningKey: Sendable, Equatable {
 
 /// Token-signing keys and their rotation.
 public protocol SigningKeyStore: Sendable {
-    /// Every key, newest first.
+    /// Every key, most recently activating first.
     func signingKeys() async throws -> [StoredSigningKey]
-    /// Adds a new active key and retires every other active key, in one transaction with its event.
+    /// Adds a key that signs from `key.activatesAt` and retires, at that moment, every key not
+    /// yet retired, in one transaction with its event.
     func activate(_ key: StoredSigningKey, retiringOthersAt: Int64, publishedUntil: Int64, audit: AuditRecord)
         async throws
 }

@@ -4,13 +4,14 @@ import SQLiteNIO
 extension SQLiteStore: SigningKeyStore {
     public func signingKeys() async throws -> [StoredSigningKey] {
         try await read { connection in
-            return try await connection.query("SELECT * FROM signing_keys ORDER BY created_at DESC, kid DESC").map { row in
+            return try await connection.query("SELECT * FROM signing_keys ORDER BY activates_at DESC, created_at DESC, kid DESC").map { row in
                 StoredSigningKey(
                     kid: row.column("kid")?.string ?? "",
                     algorithm: row.column("alg")?.string ?? "",
                     encryptedPrivateKey: Base64URL.decode(Array((row.column("private_key")?.string ?? "").utf8)) ?? [],
                     publicJWK: row.column("public_jwk")?.string ?? "{}",
                     createdAt: Int64(row.column("created_at")?.integer ?? 0),
+                    activatesAt: Int64(row.column("activates_at")?.integer ?? 0),
                     retiredAt: row.column("retired_at")?.integer.map(Int64.init),
                     publishedUntil: row.column("published_until")?.integer.map(Int64.init))
             }
@@ -25,10 +26,13 @@ extension SQLiteStore: SigningKeyStore {
                 "UPDATE signing_keys SET retired_at = ?, published_until = ? WHERE retired_at IS NULL",
                 [.integer(Int(retiringOthersAt)), .integer(Int(publishedUntil))])
             _ = try await connection.query(
-                "INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at) VALUES (?, ?, ?, ?, ?)",
+                """
+                INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at, activates_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
                 [
                     .text(key.kid), .text(key.algorithm), .text(Base64URL.encode(key.encryptedPrivateKey)),
-                    .text(key.publicJWK), .integer(Int(key.createdAt)),
+                    .text(key.publicJWK), .integer(Int(key.createdAt)), .integer(Int(key.activatesAt)),
                 ])
         }
     }
