@@ -35,7 +35,7 @@ public struct IntrospectionEndpoint: Sendable {
         let params = try RequestChecks.formParameters(request)
         let (caller, _) = try await authenticator.authenticate(request, params)
         guard let token = params["token"] else { throw .invalidRequest("token is required") }
-        guard let claims = try? await verifier.verify(token) else { return Self.inactive }
+        guard let claims = try? verifier.verify(token) else { return Self.inactive }
         guard !revocations.contains(claims.jti) else { return Self.inactive }
         guard claims.client_id == caller.id || caller.resources.contains(claims.aud) else { return Self.inactive }
         var members: [(String, JSONValue)] = [("active", .bool(true))]

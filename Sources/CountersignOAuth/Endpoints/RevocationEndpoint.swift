@@ -38,7 +38,7 @@ public struct RevocationEndpoint: Sendable {
             throw OAuthError(.unsupportedTokenType, "token_type_hint must be access_token or refresh_token")
         }
         let done = OAuthResponse(status: 200, headers: [("Cache-Control", "no-store")], body: [])
-        guard let claims = try? await verifier.verify(token) else { return done }
+        guard let claims = try? verifier.verify(token) else { return done }
         guard claims.client_id == caller.id else {
             throw .invalidRequest("this token was not issued to the authenticated client")
         }

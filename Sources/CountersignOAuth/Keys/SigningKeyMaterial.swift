@@ -2,7 +2,6 @@ import CountersignCore
 import CountersignStore
 import Crypto
 import Foundation
-import JWTKit
 
 /// Creates ES256 signing keys and moves them between memory and the store. The private half is
 /// sealed with AES-GCM under a key derived from the server key, so the database alone never

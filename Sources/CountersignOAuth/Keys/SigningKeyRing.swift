@@ -2,7 +2,6 @@ import CountersignCore
 import CountersignStore
 import Crypto
 import Foundation
-import JWTKit
 import Synchronization
 
 /// The server's view of its signing keys: the one active key that signs, and every key whose
@@ -14,10 +13,6 @@ public final class SigningKeyRing: Sendable {
         let kid: String
         let algorithm: String
         let publicKey: P256.Signing.PublicKey
-        /// Several collections so verifications run on several cores at once.
-        let verifiers: [JWTKeyCollection]
-
-        func verifier(_ n: Int) -> JWTKeyCollection { verifiers[abs(n) % verifiers.count] }
     }
 
     struct State: Sendable {
@@ -33,7 +28,6 @@ public final class SigningKeyRing: Sendable {
     let store: any SigningKeyStore
     let serverKey: ServerKey
     let state: Mutex<State>
-    let roundRobin = Atomic<Int>(0)
     let clock: @Sendable () -> Int64
 
     init(store: any SigningKeyStore, serverKey: ServerKey, state: State, clock: @escaping @Sendable () -> Int64) {
@@ -52,7 +46,7 @@ public final class SigningKeyRing: Sendable {
             try await KeyRotation.rotate(store: store, serverKey: serverKey, now: clock(), actor: "server")
             stored = try await store.signingKeys()
         }
-        let state = try await makeState(stored, serverKey: serverKey, now: clock())
+        let state = try makeState(stored, serverKey: serverKey, now: clock())
         return SigningKeyRing(store: store, serverKey: serverKey, state: state, clock: clock)
     }
 
@@ -63,7 +57,7 @@ public final class SigningKeyRing: Sendable {
         let now = clock()
         let visible = Set(Self.visible(stored, now: now).map(\.kid))
         guard visible != current || Self.active(in: stored, at: now)?.kid != activeKid else { return }
-        let newState = try await Self.makeState(stored, serverKey: serverKey, now: now)
+        let newState = try Self.makeState(stored, serverKey: serverKey, now: now)
         state.withLock { $0 = newState }
     }
 
@@ -75,10 +69,10 @@ public final class SigningKeyRing: Sendable {
 
     /// Signs claims with the active key as a compact JWS (RFC 7515 §7.1): header
     /// `{"alg":"ES256","kid":…,"typ":"at+jwt"}`, the claims as JSON, and the 64-byte R‖S
-    /// signature (RFC 7518 §3.4). Signing is done here with swift-crypto rather than through
-    /// jwt-kit, whose public signing API runs every signature through one actor and Foundation's
-    /// JSONEncoder (measured: the largest cost of a token request after HTTP itself); tokens
-    /// are still verified by jwt-kit, an implementation independent of this one.
+    /// signature (RFC 7518 §3.4). Signing and verification use swift-crypto directly rather than
+    /// jwt-kit, whose public API runs every signature through one actor and Foundation's JSON
+    /// coders (measured: the largest cost of a token request after HTTP itself). Tokens are
+    /// verified independently by joserfc in the end-to-end suite.
     func sign(_ claims: AccessTokenClaims) throws -> String {
         let (header, key) = state.withLock { ($0.headerSegment, $0.signingKey) }
         var input = header
@@ -95,8 +89,7 @@ public final class SigningKeyRing: Sendable {
         state.withLock { $0.verificationKeys[kid] }
     }
 
-    /// A number for spreading work over the key collections.
-    func nextSlot() -> Int { roundRobin.wrappingAdd(1, ordering: .relaxed).oldValue }
+
 
     /// Keys in the JWKS at `now`: pending, active, and retired ones whose tokens may still live.
     static func visible(_ stored: [StoredSigningKey], now: Int64) -> [StoredSigningKey] {
@@ -109,7 +102,7 @@ public final class SigningKeyRing: Sendable {
             .max { ($0.activatesAt, $0.createdAt) < ($1.activatesAt, $1.createdAt) }
     }
 
-    static func makeState(_ stored: [StoredSigningKey], serverKey: ServerKey, now: Int64) async throws -> State {
+    static func makeState(_ stored: [StoredSigningKey], serverKey: ServerKey, now: Int64) throws -> State {
         guard let active = active(in: stored, at: now) else {
             throw SigningKeyError("no active signing key in the store")
         }
@@ -117,7 +110,6 @@ public final class SigningKeyRing: Sendable {
         let header = JSONWriter.object([
             ("alg", .string(active.algorithm)), ("kid", .string(active.kid)), ("typ", "at+jwt"),
         ])
-        let parallelism = max(2, ProcessInfo.processInfo.activeProcessorCount * 2)
         var verificationKeys: [String: VerificationKey] = [:]
         var jwks: [JSONValue] = []
         let visible = visible(stored, now: now)
@@ -127,14 +119,7 @@ public final class SigningKeyRing: Sendable {
                 let y = members["y"]?.stringValue.flatMap({ Base64URL.decode(Array($0.utf8)) }),
                 let publicKey = try? P256.Signing.PublicKey(x963Representation: [0x04] + x + y)
             else { throw SigningKeyError("the stored public key \(key.kid) is malformed") }
-            var verifiers: [JWTKeyCollection] = []
-            for _ in 0..<parallelism {
-                let verifier = JWTKeyCollection()
-                await verifier.add(ecdsa: try ES256PublicKey(backing: publicKey), kid: JWKIdentifier(string: key.kid))
-                verifiers.append(verifier)
-            }
-            verificationKeys[key.kid] = VerificationKey(
-                kid: key.kid, algorithm: key.algorithm, publicKey: publicKey, verifiers: verifiers)
+            verificationKeys[key.kid] = VerificationKey(kid: key.kid, algorithm: key.algorithm, publicKey: publicKey)
             jwks.append(jwk)
         }
         return State(

@@ -24,6 +24,20 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
         self.jti = jti
     }
 
+    /// Reads claims strictly: every required claim present with its JSON type, times as integers.
+    init?(json c: [String: JSONValue]) {
+        guard let iss = c["iss"]?.stringValue, let sub = c["sub"]?.stringValue, let aud = c["aud"]?.stringValue,
+            let clientID = c["client_id"]?.stringValue, let iat = c["iat"]?.int64Value,
+            let exp = c["exp"]?.int64Value, let jti = c["jti"]?.stringValue
+        else { return nil }
+        var scope: String?
+        if let value = c["scope"] {
+            guard let s = value.stringValue else { return nil }
+            scope = s
+        }
+        self.init(iss: iss, sub: sub, aud: aud, clientID: clientID, scope: scope, iat: iat, exp: exp, jti: jti)
+    }
+
     /// The claims as ordered JSON members, for signing.
     var jsonMembers: [(String, JSONValue)] {
         var members: [(String, JSONValue)] = [
