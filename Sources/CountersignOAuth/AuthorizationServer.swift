@@ -49,12 +49,14 @@ public final class AuthorizationServer: Sendable {
 
     /// Picks up what other processes changed in the store (clients, keys, revocations).
     public func refresh() async {
-        do {
-            try await directory.reload()
-            try await keys.reload()
-            try await revocations.reload()
-        } catch {
-            logger.warning("refresh from the store failed", metadata: ["error": "\(error)"])
+        do { try await directory.reload() } catch {
+            logger.warning("reloading clients failed", metadata: ["error": "\(error)"])
+        }
+        do { try await keys.reload() } catch {
+            logger.warning("reloading signing keys failed", metadata: ["error": "\(error)"])
+        }
+        do { try await revocations.reload() } catch {
+            logger.warning("reloading revocations failed", metadata: ["error": "\(error)"])
         }
     }
 

@@ -35,9 +35,29 @@ public struct DataDirectory: Sendable {
         return true
     }
 
-    /// Reads the server key, creating it (mode 0600) on first use.
+    /// Reads the server key, creating it (mode 0600) on first use. Two processes starting on a
+    /// new directory at once agree on one key: it is written to a temporary file and linked into
+    /// place, which fails if the other process got there first, and then that key is read.
     public func serverKey() throws -> ServerKey {
         let path = serverKeyPath
+        if let existing = try readServerKey(path) { return existing }
+        let bytes = ServerKey.generateRawBytes()
+        let temporary = path + ".\(getpid()).tmp"
+        guard FileManager.default.createFile(
+            atPath: temporary, contents: Data((Base64URL.encode(bytes) + "\n").utf8),
+            attributes: [.posixPermissions: 0o600])
+        else { throw DataDirectoryError("cannot write the server key to \(path)") }
+        defer { unlink(temporary) }
+        if link(temporary, path) != 0 {
+            guard errno == EEXIST, let winner = try readServerKey(path) else {
+                throw DataDirectoryError("cannot write the server key to \(path)")
+            }
+            return winner
+        }
+        return ServerKey(rawBytes: bytes)
+    }
+
+    func readServerKey(_ path: String) throws -> ServerKey? {
         if let data = FileManager.default.contents(atPath: path) {
             let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard let bytes = Base64URL.decode(Array(text.utf8)), bytes.count == 32 else {
@@ -45,14 +65,7 @@ public struct DataDirectory: Sendable {
             }
             return ServerKey(rawBytes: bytes)
         }
-        let bytes = ServerKey.generateRawBytes()
-        let text = Base64URL.encode(bytes) + "\n"
-        guard FileManager.default.createFile(
-            atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
-        else {
-            throw DataDirectoryError("cannot write the server key to \(path)")
-        }
-        return ServerKey(rawBytes: bytes)
+        return nil
     }
 }
 

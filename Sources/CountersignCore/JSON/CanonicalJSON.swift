@@ -66,8 +66,10 @@ public enum CanonicalJSON {
 
     /// RFC 8785 §3.2.2.3: numbers as ECMAScript's Number.prototype.toString of the IEEE double.
     static func number(_ n: JSONNumber) -> String {
-        if let i = n.int64Value, abs(i) < (1 << 53) { return i == 0 ? "0" : String(i) }
-        guard let d = n.doubleValue, d.isFinite else { return "null" }
+        if let i = n.int64Value, i > -(1 << 53), i < (1 << 53) { return String(i) }
+        // RFC 8785 has no form for a non-finite number; keeping the literal keeps it distinct
+        // from every other value, so an edit to such a value still changes the hash.
+        guard let d = n.doubleValue, d.isFinite else { return n.literal }
         return ecmaScriptString(d)
     }
 

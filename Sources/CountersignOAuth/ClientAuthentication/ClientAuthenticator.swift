@@ -47,6 +47,14 @@ public struct ClientAuthenticator: Sendable {
         _ request: OAuthRequest, _ params: FormParameters, allowPublic: Bool
     ) async throws(OAuthError) -> (client: OAuthClient, method: Method) {
         let credentials = try Self.credentials(request, params)
+        // Registered ids are printable ASCII; anything else is unknown without a lookup, and
+        // never matched by Unicode equivalence (HOSTILE-TESTS 73). Over-long secrets are refused
+        // before any work, whoever the client.
+        guard credentials.id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }), credentials.id.utf8.count <= 128,
+            (credentials.secret?.utf8.count ?? 0) <= ClientSecret.maximumLength
+        else {
+            throw OAuthError.invalidClient(detail: "malformed client id or over-long secret")
+        }
         let client: OAuthClient?
         do {
             client = try await directory.client(id: credentials.id)
@@ -65,9 +73,7 @@ public struct ClientAuthenticator: Sendable {
             throw OAuthError.invalidClient(
                 detail: client == nil ? "unknown client" : "public client presented a secret")
         }
-        guard secret.utf8.count <= ClientSecret.maximumLength,
-            ClientSecret.matches(secret, hash: stored, serverKey: serverKey)
-        else {
+        guard ClientSecret.matches(secret, hash: stored, serverKey: serverKey) else {
             throw OAuthError.invalidClient(detail: "wrong secret for \(client.id)")
         }
         return (client, credentials.method)

@@ -17,9 +17,9 @@ public final class ClientDirectory: Sendable {
     /// The client with this id, or nil.
     public func client(id: String) async throws -> OAuthClient? {
         if let cached = snapshot.withLock({ $0[id] }) { return cached }
-        guard let client = try await store.client(id: id) else { return nil }
-        snapshot.withLock { $0[id] = client }
-        return client
+        // Not cached: a miss is not added to the snapshot, so a lookup racing a deletion can
+        // never bring a deleted client back; the next reload picks the new client up.
+        return try await store.client(id: id)
     }
 
     /// Replaces the snapshot with the store's current clients.

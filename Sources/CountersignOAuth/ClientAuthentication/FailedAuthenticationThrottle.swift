@@ -3,7 +3,8 @@ import Synchronization
 /// Slows secret guessing (RFC 6749 §10.10, HOSTILE-TESTS 6): each peer address may fail client
 /// authentication `limit` times per `window`; beyond that every attempt from it, right or
 /// wrong, is answered 429 until the window passes. Keyed by address, not by client id, so an
-/// attacker cannot lock a legitimate client out. Bounded memory: at most `maxTracked` addresses.
+/// attacker elsewhere cannot lock a client out; clients sharing the attacker's address (one NAT
+/// or proxy) do wait with it. Bounded memory: at most `maxTracked` addresses.
 public final class FailedAuthenticationThrottle: Sendable {
     struct Entry {
         var failures: Int

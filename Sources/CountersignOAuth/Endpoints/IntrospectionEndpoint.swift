@@ -10,12 +10,14 @@ public struct IntrospectionEndpoint: Sendable {
     let logger: Logger
     let verifier: AccessTokenVerifier
     let revocations: RevocationList
+    let directory: ClientDirectory
 
     public init(authenticator: ClientAuthenticator, logger: Logger, verifier: AccessTokenVerifier, revocations: RevocationList) {
         self.authenticator = authenticator
         self.logger = logger
         self.verifier = verifier
         self.revocations = revocations
+        self.directory = authenticator.directory
     }
 
     public func handle(_ request: OAuthRequest) async -> OAuthResponse {
@@ -38,6 +40,11 @@ public struct IntrospectionEndpoint: Sendable {
         guard let claims = try? verifier.verify(token) else { return Self.inactive }
         guard !revocations.contains(claims.jti) else { return Self.inactive }
         guard claims.client_id == caller.id || caller.resources.contains(claims.aud) else { return Self.inactive }
+        // A deleted client's tokens die with it.
+        if claims.client_id != caller.id {
+            let owner = try? await directory.client(id: claims.client_id)
+            guard owner != nil else { return Self.inactive }
+        }
         var members: [(String, JSONValue)] = [("active", .bool(true))]
         if let scope = claims.scope { members.append(("scope", .string(scope))) }
         members += [

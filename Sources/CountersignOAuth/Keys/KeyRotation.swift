@@ -5,8 +5,9 @@ import CountersignStore
 /// at once but signs only after `prepublication` (the JWKS cache lifetime), so a resource
 /// server holding a cached JWKS never meets an unknown `kid`. At that moment the previous key
 /// stops signing; it stays published until every token it signed has expired (the longest
-/// access-token lifetime plus the allowed clock skew). `immediately` skips the pre-publication,
-/// for a first key or a compromised one.
+/// access-token lifetime plus the allowed clock skew). `immediately` is for a compromised key:
+/// the new key signs at once and the old ones leave the JWKS at once, so every token they
+/// signed (and any forged with them) stops verifying.
 public enum KeyRotation {
     /// How long a rotated-in key is published before it signs, in milliseconds (the JWKS
     /// `max-age`).
@@ -30,11 +31,12 @@ public enum KeyRotation {
                 "kid": .string(key.kid), "alg": .string(key.algorithm),
                 "activates_at": .number(JSONNumber(key.activatesAt)),
                 "retired_kids": .array(retiring.map(JSONValue.string)),
-                "retired_published_until": .number(JSONNumber(key.activatesAt + retiredKeyPublication)),
+                "retired_published_until": .number(
+                    JSONNumber(immediately ? now : key.activatesAt + retiredKeyPublication)),
             ])
         try await store.activate(
-            key, retiringOthersAt: key.activatesAt, publishedUntil: key.activatesAt + retiredKeyPublication,
-            audit: record)
+            key, retiringOthersAt: key.activatesAt,
+            publishedUntil: immediately ? now : key.activatesAt + retiredKeyPublication, audit: record)
         return key
     }
 }

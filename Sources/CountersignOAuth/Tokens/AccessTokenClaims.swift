@@ -1,4 +1,5 @@
 import CountersignCore
+import Foundation
 import JWTKit
 
 /// The claims of a JWT access token (RFC 9068 §2.2).
@@ -48,8 +49,11 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
         return members
     }
 
-    /// Time checks are done by `AccessTokenVerifier` against its own clock.
-    public func verify(using algorithm: some JWTAlgorithm) async throws {}
+    /// For a caller verifying with jwt-kit: the token must not have expired.
+    /// (`AccessTokenVerifier` checks this and more against the server's own clock.)
+    public func verify(using algorithm: some JWTAlgorithm) async throws {
+        try ExpirationClaim(value: Date(timeIntervalSince1970: TimeInterval(exp))).verifyNotExpired()
+    }
 }
 
 /// Token identifiers: 128 random bits, base64url.

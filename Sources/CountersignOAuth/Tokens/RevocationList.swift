@@ -25,10 +25,11 @@ public final class RevocationList: Sendable {
         revoked.withLock { $0[jti] = expiresAt }
     }
 
-    /// Reloads the revocations still in force.
+    /// Adds revocations made by other processes. A revocation is never undone, so the store's
+    /// view is merged in, never swapped for memory: a revocation made while the read ran stays.
     public func reload() async throws {
         let fresh = try await store.revocations(activeAt: clock())
-        revoked.withLock { $0 = fresh }
+        revoked.withLock { $0.merge(fresh) { current, _ in current } }
     }
 
     /// Purges revocations of expired tokens from the store and memory.

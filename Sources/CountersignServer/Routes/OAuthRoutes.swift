@@ -57,7 +57,8 @@ enum OAuthRoutes {
             return response(OAuthError.invalidRequest("the request body could not be read completely").response)
         }
         let contentType = request.headers[.contentType].map { value in
-            String(value.split(separator: ";", maxSplits: 1)[0]).trimmingCharacters(in: .whitespaces).lowercased()
+            String(value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+                .trimmingCharacters(in: .whitespaces).lowercased()
         }
         let oauthRequest = OAuthRequest(
             method: request.method.rawValue, contentType: contentType,

@@ -24,7 +24,7 @@ import Testing
     @Test(arguments: [
         ("0", "0"), ("-0", "0"), ("1.0", "1"), ("1e2", "100"), ("100.5", "100.5"), ("1e21", "1e+21"),
         ("1e-7", "1e-7"), ("0.000001", "0.000001"), ("123456789012345680000", "123456789012345680000"),
-        ("4.50", "4.5"), ("2e-3", "0.002"), ("-1.5e-10", "-1.5e-10"), ("1e309", "null"),
+        ("4.50", "4.5"), ("2e-3", "0.002"), ("-1.5e-10", "-1.5e-10"), ("1e309", "1e309"),
     ])
     func serialisesNumbersAsECMAScriptDoes(literal: String, expected: String) {
         #expect(CanonicalJSON.string(.number(JSONNumber(literal: literal)!)) == expected)
@@ -38,5 +38,15 @@ import Testing
         let a = try JSONParser().parse(#"{"b":1.0,"a":"\u00e9"}"#)
         let b = try JSONParser().parse(#"{ "a" : "é", "b" : 1 }"#)
         #expect(CanonicalJSON.bytes(a) == CanonicalJSON.bytes(b))
+    }
+}
+
+@Suite struct CanonicalJSONEdgeTests {
+    @Test func extremeIntegersDoNotTrap() {
+        #expect(CanonicalJSON.string(.number(JSONNumber(literal: "-9223372036854775808")!)) == "-9223372036854776000")
+    }
+
+    @Test func nonFiniteNumbersStayDistinctFromNull() {
+        #expect(CanonicalJSON.string(.number(JSONNumber(literal: "1e400")!)) != CanonicalJSON.string(.null))
     }
 }

@@ -124,6 +124,19 @@ import Testing
         }
     }
 
+    @Test func aBareSemicolonContentTypeIsABadRequestNotACrash() async throws {
+        try await Self.withServer { client, _ in
+            for value in [";", "", " ; charset=x"] {
+                var headers = Self.basic
+                headers[.contentType] = value
+                let response = try await client.execute(
+                    uri: "/token", method: .post, headers: headers, body: ByteBuffer(string: "grant_type=client_credentials"))
+                #expect(response.status == .badRequest)
+                #expect(Self.json(response)["error"] == "invalid_request")
+            }
+        }
+    }
+
     @Test func unknownPathsAre404() async throws {
         try await Self.withServer { client, _ in
             let response = try await client.execute(uri: "/nope", method: .get)

@@ -191,3 +191,21 @@ import Testing
         }
     }
 }
+
+@Suite struct DataDirectoryTests {
+    @Test func concurrentFirstUsesAgreeOnOneServerKey() async throws {
+        try await withTemporaryDirectory { dir in
+            let directory = DataDirectory(path: dir + "/data")
+            try directory.prepare()
+            let secrets = try await withThrowingTaskGroup(of: [UInt8].self) { group in
+                for _ in 0..<16 {
+                    group.addTask { ClientSecret.hash("probe-probe-probe-probe-probe-probe", serverKey: try directory.serverKey()) }
+                }
+                var all: [[UInt8]] = []
+                for try await hash in group { all.append(hash) }
+                return all
+            }
+            #expect(Set(secrets.map(\.hexString)).count == 1)
+        }
+    }
+}
