@@ -11,13 +11,20 @@ public enum ClientRegistration {
 
     /// RFC 6749 §3.3 scope tokens separated by single spaces.
     public static func problem(scope: String) -> String? {
-        for token in scope.split(separator: " ", omittingEmptySubsequences: false) {
+        scopeTokens(scope) == nil ? "scope must be scope tokens separated by single spaces (RFC 6749 section 3.3)" : nil
+    }
+
+    /// The tokens of an RFC 6749 §3.3 scope (`1*( %x21 / %x23-5B / %x5D-7E )`, single spaces
+    /// between), or nil when it is not one.
+    public static func scopeTokens(_ scope: String) -> [Substring]? {
+        let tokens = scope.split(separator: " ", omittingEmptySubsequences: false)
+        for token in tokens {
             let ok = !token.isEmpty && token.unicodeScalars.allSatisfy { v in
                 v.value == 0x21 || (0x23...0x5B).contains(v.value) || (0x5D...0x7E).contains(v.value)
             }
-            if !ok { return "scope must be scope tokens separated by single spaces (RFC 6749 section 3.3)" }
+            if !ok { return nil }
         }
-        return nil
+        return tokens
     }
 
     /// An absolute http(s) URI without fragment.
