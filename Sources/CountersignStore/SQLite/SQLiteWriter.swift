@@ -149,9 +149,12 @@ final class SQLiteWriter: Sendable {
                 try await insert(events, connection: connection)
                 head = next
                 return .success(Array(repeating: nil, count: batch.count))
-            } catch let error as SQLiteError where isConstraint(error) && attempt < 4 {
+            } catch let error as SQLiteError where isConstraint(error) {
                 head = nil
-                continue
+                if attempt < 4 { continue }
+                // Still colliding: other writers keep appending. That is contention, not a
+                // duplicate id, so callers answer 503 and may retry.
+                return .failure(StoreError.unavailable("the audit chain head kept moving under other writers"))
             } catch {
                 return .failure(error)
             }
