@@ -46,15 +46,22 @@ struct KeysCommand: AsyncParsableCommand {
 
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Publish a new key that signs after 60 s; the old one stays published until its tokens have expired.")
+            abstract: "Publish a new key that signs after 60 s (--activate-in); the old one stays published until its tokens have expired.")
         @OptionGroup var store: StoreOptions
-        @Flag(help: "Sign with the new key at once (for a compromised key), without the 60 s pre-publication.")
+        @Flag(help: "For a compromised key: sign with the new key at once and remove the old keys from the JWKS at once, ending every token they signed.")
         var now = false
+        @Option(name: .customLong("activate-in"), help: "Seconds the new key is published before it signs (default 60, the JWKS cache lifetime); old keys stay published until their tokens expire.")
+        var activateIn: Int = 60
+
+        func validate() throws {
+            guard (0...86_400).contains(activateIn) else { throw ValidationError("--activate-in must be 0 to 86400 seconds") }
+        }
 
         func run() async throws {
             try await store.withStore { sqlite, serverKey in
                 let key = try await KeyRotation.rotate(
-                    store: sqlite, serverKey: serverKey, now: SQLiteStore.systemMillis(), actor: "cli", immediately: now)
+                    store: sqlite, serverKey: serverKey, now: SQLiteStore.systemMillis(), actor: "cli", immediately: now,
+                    prepublication: Int64(activateIn) * 1000)
                 if store.json {
                     printJSON([
                         "kid": .string(key.kid), "alg": .string(key.algorithm),

@@ -48,7 +48,7 @@ def test_rotation_publishes_new_key_keeps_old_and_switches_signing(server, clien
     old_rs_token = server.access_token(client, resource=resource_server.resources[0])
     assert jwt_parts(old_token)[0]["kid"] == old_kid
 
-    rotated = server.cli("keys", "rotate", "--now")
+    rotated = server.cli("keys", "rotate", "--activate-in", "0")
     assert rotated.returncode == 0, rotated.stderr
     after = keys_list(server)
     new_kid = active_kid(after)
@@ -82,7 +82,7 @@ def test_rotation_publishes_new_key_keeps_old_and_switches_signing(server, clien
 def test_second_rotation_keeps_every_unexpired_key_published(server, client):
     kids_before = {k["kid"] for k in server.jwks()["keys"]}
     token_before = server.access_token(client)
-    assert server.cli("keys", "rotate", "--now").returncode == 0
+    assert server.cli("keys", "rotate", "--activate-in", "0").returncode == 0
     newest = active_kid(keys_list(server))
     wait_until(lambda: jwt_parts(server.access_token(client))[0]["kid"] == newest, timeout=5,
                what="tokens signed with the newest key")
@@ -106,4 +106,19 @@ def test_rotation_prepublishes_the_next_key_before_it_signs(server, client):
     # published, but not yet signing: tokens still carry the current kid
     assert jwt_parts(server.access_token(client))[0]["kid"] == current
     # put things back for the rest of the module: make a fresh key sign at once
-    assert server.cli("keys", "rotate", "--now").returncode == 0
+    assert server.cli("keys", "rotate", "--activate-in", "0").returncode == 0
+
+
+def test_rotate_now_ends_a_compromised_key_and_its_tokens(server, client):
+    import json
+    compromised = active_kid(keys_list(server))
+    # wait until the server signs with that key, so the token below is one of its
+    token = wait_until(lambda: (t := server.access_token(client)) and jwt_parts(t)[0]["kid"] == compromised and t,
+                       timeout=5, what="a token signed with the key about to be compromised")
+    rotated = server.cli("keys", "rotate", "--now", "--json")
+    assert rotated.returncode == 0, rotated.stderr
+    replacement = json.loads(rotated.stdout)["kid"]
+    wait_until(lambda: {k["kid"] for k in server.jwks()["keys"]} == {replacement}, timeout=5,
+               what="only the replacement key in /jwks.json")
+    assert server.introspect(client, token).json() == {"active": False}
+    assert jwt_parts(server.access_token(client))[0]["kid"] == replacement

@@ -7,7 +7,8 @@ import CountersignStore
 /// stops signing; it stays published until every token it signed has expired (the longest
 /// access-token lifetime plus the allowed clock skew). `immediately` is for a compromised key:
 /// the new key signs at once and the old ones leave the JWKS at once, so every token they
-/// signed (and any forged with them) stops verifying.
+/// signed (and any forged with them) stops verifying. A shorter `prepublication` (0 for a
+/// planned switch when no resource server caches the JWKS) keeps the old keys published.
 public enum KeyRotation {
     /// How long a rotated-in key is published before it signs, in milliseconds (the JWKS
     /// `max-age`).
@@ -19,12 +20,13 @@ public enum KeyRotation {
     /// Creates a key and schedules it, with a `key.rotated` (or `key.created`) audit event.
     @discardableResult
     public static func rotate(
-        store: any SigningKeyStore, serverKey: ServerKey, now: Int64, actor: String, immediately: Bool = false
+        store: any SigningKeyStore, serverKey: ServerKey, now: Int64, actor: String, immediately: Bool = false,
+        prepublication: Int64 = KeyRotation.prepublication
     ) async throws -> StoredSigningKey {
         let existing = try await store.signingKeys()
         let retiring = existing.filter { $0.retiredAt == nil }.map(\.kid)
         var key = try SigningKeyMaterial.generate(serverKey: serverKey, now: now)
-        key.activatesAt = retiring.isEmpty || immediately ? now : now + prepublication
+        key.activatesAt = retiring.isEmpty || immediately ? now : now + max(0, prepublication)
         let record = AuditRecord(
             type: retiring.isEmpty ? "key.created" : "key.rotated", actor: actor,
             data: [

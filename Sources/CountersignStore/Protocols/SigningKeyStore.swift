@@ -37,8 +37,8 @@ public struct StoredSigningKey: Sendable, Equatable {
 public protocol SigningKeyStore: Sendable {
     /// Every key, most recently activating first.
     func signingKeys() async throws -> [StoredSigningKey]
-    /// Adds a key that signs from `key.activatesAt` and retires, at that moment, every key not
-    /// yet retired, in one transaction with its event.
+    /// Adds a key that signs from `key.activatesAt`; every other key stops signing by then and
+    /// leaves the JWKS by `publishedUntil` at the latest; one transaction with its event.
     func activate(_ key: StoredSigningKey, retiringOthersAt: Int64, publishedUntil: Int64, audit: AuditRecord)
         async throws
 }

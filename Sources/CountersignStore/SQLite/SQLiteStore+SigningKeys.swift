@@ -22,9 +22,17 @@ extension SQLiteStore: SigningKeyStore {
         _ key: StoredSigningKey, retiringOthersAt: Int64, publishedUntil: Int64, audit: AuditRecord
     ) async throws {
         try await writer.write(audit: [audit]) { connection in
+            // Every other key stops signing by the new key's activation (a pending key that
+            // never activated included), and leaves the JWKS by `publishedUntil` at the latest.
             _ = try await connection.query(
-                "UPDATE signing_keys SET retired_at = ?, published_until = ? WHERE retired_at IS NULL",
-                [.integer(Int(retiringOthersAt)), .integer(Int(publishedUntil))])
+                "UPDATE signing_keys SET retired_at = ? WHERE kid != ? AND (retired_at IS NULL OR retired_at > ?)",
+                [.integer(Int(retiringOthersAt)), .text(key.kid), .integer(Int(retiringOthersAt))])
+            _ = try await connection.query(
+                """
+                UPDATE signing_keys SET published_until = ?
+                WHERE kid != ? AND (published_until IS NULL OR published_until > ?)
+                """,
+                [.integer(Int(publishedUntil)), .text(key.kid), .integer(Int(publishedUntil))])
             _ = try await connection.query(
                 """
                 INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at, activates_at)

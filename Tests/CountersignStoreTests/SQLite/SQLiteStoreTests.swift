@@ -187,6 +187,19 @@ import Testing
             #expect(keys[0].retiredAt == nil)
             #expect(keys[1].retiredAt == 2 && keys[1].publishedUntil == 200)
             #expect(keys[1].encryptedPrivateKey == [1])
+            // A third key that ends the others at once (a compromised key) pulls every earlier
+            // retirement and publication forward, including a key still waiting to activate.
+            let pending = StoredSigningKey(
+                kid: "k3", algorithm: "ES256", encryptedPrivateKey: [3], publicJWK: "{}", createdAt: 3, activatesAt: 500)
+            try await store.activate(pending, retiringOthersAt: 500, publishedUntil: 4000, audit: Self.record("key.rotated"))
+            let urgent = StoredSigningKey(
+                kid: "k4", algorithm: "ES256", encryptedPrivateKey: [4], publicJWK: "{}", createdAt: 4, activatesAt: 4)
+            try await store.activate(urgent, retiringOthersAt: 4, publishedUntil: 4, audit: Self.record("key.rotated"))
+            let after = Dictionary(uniqueKeysWithValues: try await store.signingKeys().map { ($0.kid, $0) })
+            #expect(after["k2"]?.retiredAt == 4 && after["k2"]?.publishedUntil == 4)
+            #expect(after["k3"]?.retiredAt == 4 && after["k3"]?.publishedUntil == 4)
+            #expect(after["k1"]?.retiredAt == 2 && after["k1"]?.publishedUntil == 4)
+            #expect(after["k4"]?.retiredAt == nil && after["k4"]?.publishedUntil == nil)
             await store.close()
         }
     }
