@@ -20,6 +20,16 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let checkpoint = try head.map(Self.readCheckpoint)
+            do {
+                try await verify(checkpoint)
+            } catch let failure as CommandFailure where store.json {
+                // With --json the verdict is on stdout as JSON too; the exit status stays non-zero.
+                printJSON(["ok": false, "error": .string(failure.description)])
+                throw ExitCode.failure
+            }
+        }
+
+        func verify(_ checkpoint: AuditHead?) async throws {
             try await store.withStore { sqlite, serverKey in
                 if let checkpoint, !checkpoint.hasValidSignature(serverKey: serverKey.auditHeadKey) {
                     throw CommandFailure("the checkpoint's signature is not valid for this data directory's server key")

@@ -409,3 +409,22 @@ def test_reserialised_event_data_still_verifies(chain):
     db.execute("UPDATE audit_events SET data = ? WHERE seq = 3", (reserialised,))
     db.commit()
     assert verified_count(data) == count
+
+
+def test_verify_json_reports_a_break_as_json(tmp_path):
+    import json
+    import sqlite3
+    from support import drop_append_only_triggers, run_cli, start_server
+    data = tmp_path / "data"
+    start_server(data).stop()
+    ok = run_cli("audit", "verify", "--json", data_dir=data)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["ok"] is True
+    db = sqlite3.connect(data / "countersign.sqlite")
+    drop_append_only_triggers(db)
+    db.execute("UPDATE audit_events SET actor = 'mallory' WHERE seq = 1")
+    db.commit()
+    db.close()
+    broken = run_cli("audit", "verify", "--json", data_dir=data)
+    assert broken.returncode != 0
+    verdict = json.loads(broken.stdout)
+    assert verdict["ok"] is False and "event 1" in verdict["error"], verdict
