@@ -21,11 +21,8 @@ public struct IntrospectionEndpoint: Sendable {
     }
 
     public func handle(_ request: OAuthRequest) async -> OAuthResponse {
-        do {
-            return try await respond(request)
-        } catch {
-            error.log(to: logger, endpoint: "introspect")
-            return error.response
+        await OAuthError.rendering(endpoint: "introspect", logger: logger) { () async throws(OAuthError) in
+            try await respond(request)
         }
     }
 

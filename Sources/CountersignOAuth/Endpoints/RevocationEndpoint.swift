@@ -21,11 +21,8 @@ public struct RevocationEndpoint: Sendable {
     static let knownHints: Set<String> = ["access_token", "refresh_token"]
 
     public func handle(_ request: OAuthRequest) async -> OAuthResponse {
-        do {
-            return try await respond(request)
-        } catch {
-            error.log(to: logger, endpoint: "revoke")
-            return error.response
+        await OAuthError.rendering(endpoint: "revoke", logger: logger) { () async throws(OAuthError) in
+            try await respond(request)
         }
     }
 

@@ -20,11 +20,8 @@ public struct TokenEndpoint: Sendable {
     public var grantTypes: [GrantType] { GrantType.known.filter { grants[$0] != nil } }
 
     public func handle(_ request: OAuthRequest) async -> OAuthResponse {
-        do {
-            return try await respond(request)
-        } catch {
-            error.log(to: logger, endpoint: "token")
-            return error.response
+        await OAuthError.rendering(endpoint: "token", logger: logger) { () async throws(OAuthError) in
+            try await respond(request)
         }
     }
 

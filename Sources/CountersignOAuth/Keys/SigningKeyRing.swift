@@ -1,7 +1,6 @@
 import CountersignCore
 import CountersignStore
 import Crypto
-import Foundation
 import Synchronization
 
 /// The server's view of its signing keys: the one active key that signs, and every key whose

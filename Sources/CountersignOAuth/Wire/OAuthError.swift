@@ -20,8 +20,6 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let accessDenied = Code(rawValue: "access_denied")
         public static let temporarilyUnavailable = Code(rawValue: "temporarily_unavailable")
         public static let serverError = Code(rawValue: "server_error")
-        public static let methodNotAllowed = Code(rawValue: "method_not_allowed")
-        public static let notFound = Code(rawValue: "not_found")
         public static let slowDown = Code(rawValue: "slow_down")
     }
 
@@ -99,6 +97,19 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
 import Logging
 
 extension OAuthError {
+    /// Runs an endpoint's pipeline: a refusal is logged with its detail and rendered as the
+    /// RFC 6749 §5.2 response.
+    public static func rendering(
+        endpoint: String, logger: Logger, _ pipeline: () async throws(OAuthError) -> OAuthResponse
+    ) async -> OAuthResponse {
+        do {
+            return try await pipeline()
+        } catch {
+            error.log(to: logger, endpoint: endpoint)
+            return error.response
+        }
+    }
+
     /// Logs the refusal with its private detail: 5xx as errors, the rest at info. Never a
     /// token or secret: details name ids and reasons only, and are sanitised against log injection.
     public func log(to logger: Logger, endpoint: String) {

@@ -21,6 +21,8 @@ final class SQLiteWriter: Sendable {
 
     /// The most changes committed in one transaction.
     static let maxBatch = 512
+    /// The most events in one batch (7 binds each, well inside SQLite's bind limit).
+    static let maxEvents = 2048
 
     let connection: SQLiteConnection
     let clock: @Sendable () -> Int64
@@ -41,7 +43,15 @@ final class SQLiteWriter: Sendable {
             for await _ in stream {
                 while true {
                     let batch: [Job] = pending.withLockedValue { state in
-                        let n = min(state.jobs.count, SQLiteWriter.maxBatch)
+                        // At most `maxBatch` changes and `maxEvents` events (always at least one
+                        // change), so one multi-row INSERT always fits SQLite's bind limit.
+                        var n = 0
+                        var events = 0
+                        while n < min(state.jobs.count, SQLiteWriter.maxBatch) {
+                            events += state.jobs[n].audit.count
+                            if n > 0 && events > SQLiteWriter.maxEvents { break }
+                            n += 1
+                        }
                         let batch = Array(state.jobs.prefix(n))
                         state.jobs.removeFirst(n)
                         return batch
@@ -109,7 +119,7 @@ final class SQLiteWriter: Sendable {
         logger: Logger
     ) async {
         let result: Result<[(any Error)?], any Error>
-        if batch.allSatisfy({ $0.work == nil }) && batch.reduce(0, { $0 + $1.audit.count }) <= maxBatch * 4 {
+        if batch.allSatisfy({ $0.work == nil }) {
             result = await appendOnly(batch, head: &head, connection: connection, clock: clock)
         } else {
             result = await transaction(batch, head: &head, connection: connection, clock: clock)
