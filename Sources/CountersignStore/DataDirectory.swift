@@ -42,7 +42,8 @@ public struct DataDirectory: Sendable {
         let path = serverKeyPath
         if let existing = try readServerKey(path) { return existing }
         let bytes = ServerKey.generateRawBytes()
-        let temporary = path + ".\(getpid()).tmp"
+        // Unique per attempt, not per process: two threads of one process may race here too.
+        let temporary = path + ".\(getpid()).\(UInt64.random(in: 0 ... .max)).tmp"
         guard FileManager.default.createFile(
             atPath: temporary, contents: Data((Base64URL.encode(bytes) + "\n").utf8),
             attributes: [.posixPermissions: 0o600])
