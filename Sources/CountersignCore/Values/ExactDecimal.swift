@@ -117,3 +117,25 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         return sign + text + "E" + String(exponent)
     }
 }
+
+extension ExactDecimal {
+    /// The value as an integer, when it is one and fits.
+    public var int64Value: Int64? {
+        if isZero { return 0 }
+        guard exponent >= 0, digits.count + exponent <= 19 else { return nil }
+        var magnitude: UInt64 = 0
+        for d in digits {
+            let (m, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(UInt64(d))
+            if o1 || o2 { return nil }
+            magnitude = s
+        }
+        for _ in 0..<exponent {
+            let (m, o) = magnitude.multipliedReportingOverflow(by: 10)
+            if o { return nil }
+            magnitude = m
+        }
+        if isNegative { return magnitude <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- magnitude) : nil }
+        return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
+    }
+}

@@ -1,18 +1,18 @@
 import CountersignCore
 import Crypto
 import Foundation
-import Yams
 
 /// The policy file as the server loads it: its bytes, their SHA-256 (recorded in the
-/// `policy.loaded` audit event) and a syntax check. A file that does not load is refused with
-/// FILE:LINE:COLUMN and the policy already running stays.
-public struct PolicyFile: Sendable, Equatable {
+/// `policy.loaded` audit event) and the checked policy. A file that does not load is refused
+/// with every error as FILE:LINE:COLUMN: message, and the policy already running stays.
+public struct PolicyFile: Sendable {
     public let path: String
     public let sha256: String
     public let text: String
+    public let policy: Policy
 
     /// The largest policy file accepted.
-    public static let maxBytes = 4 * 1024 * 1024
+    public static let maxBytes = PolicyParser.maxBytes
 
     /// The bundled example policy (`Examples/policy.yaml`).
     public static var bundledExample: [UInt8] { PackageResources.example_policy_yaml }
@@ -25,14 +25,13 @@ public struct PolicyFile: Sendable, Equatable {
         guard let text = String(validating: Array(data), as: UTF8.self) else {
             throw PolicyFileError("\(path):1:1: the policy file is not valid UTF-8")
         }
+        let policy: Policy
         do {
-            guard let node = try Yams.compose(yaml: text), node.mapping != nil else {
-                throw PolicyFileError("\(path):1:1: the policy must be a YAML mapping with version, actions and rules")
-            }
-        } catch let error as YamlError {
-            throw PolicyFileError(Self.located(error, path: path))
+            policy = try PolicyParser.parse(text, file: path)
+        } catch {
+            throw PolicyFileError(error.description, errors: error.errors)
         }
-        return PolicyFile(path: path, sha256: Array(SHA256.hash(data: data)).hexString, text: text)
+        return PolicyFile(path: path, sha256: Array(SHA256.hash(data: data)).hexString, text: text, policy: policy)
     }
 
     /// Writes the bundled example when `path` does not exist yet; returns true when it did.
@@ -45,15 +44,6 @@ public struct PolicyFile: Sendable, Equatable {
         return true
     }
 
-    static func located(_ error: YamlError, path: String) -> String {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
-            return "\(path):\(mark.line):\(mark.column): \(problem)"
-        default:
-            return "\(path):1:1: \(error)"
-        }
-    }
-
     /// The audit record of a load.
     func auditRecord(actor: String) -> AuditRecord {
         AuditRecord(type: "policy.loaded", actor: actor, data: ["path": .string(path), "sha256": .string(sha256)])
@@ -62,6 +52,12 @@ public struct PolicyFile: Sendable, Equatable {
 
 /// A policy file that was refused, with its location.
 public struct PolicyFileError: Error, CustomStringConvertible, Sendable {
+    /// Every error, one per line, as FILE:LINE:COL: message.
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// The policy errors, when the file was read but its content refused.
+    public let errors: [PolicyError]
+    public init(_ description: String, errors: [PolicyError] = []) {
+        self.description = description
+        self.errors = errors
+    }
 }

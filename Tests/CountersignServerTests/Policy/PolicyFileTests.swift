@@ -33,7 +33,7 @@ import Testing
         FileManager.default.createFile(atPath: path, contents: Data([0xFF, 0xFE, 0x00]))
         #expect { _ = try PolicyFile.load(path: path) } throws: { "\($0)" == "\(path):1:1: the policy file is not valid UTF-8" }
         let list = try write("- 1\n")
-        #expect { _ = try PolicyFile.load(path: list) } throws: { "\($0)".contains("must be a YAML mapping") }
+        #expect { _ = try PolicyFile.load(path: list) } throws: { "\($0)" == "\(list):1:1: the policy must be a mapping (key: value) (found a list)" }
     }
 
     @Test func aRefusedReloadKeepsTheRunningPolicyAndEveryLoadIsAudited() async throws {
@@ -47,7 +47,7 @@ import Testing
         let first = try await holder.load(actor: "test")
         try "version: [unclosed\n".write(toFile: path, atomically: true, encoding: .utf8)
         await #expect(throws: PolicyFileError.self) { try await holder.load(actor: "test") }
-        #expect(holder.current == first)
+        #expect(holder.current?.sha256 == first.sha256)
         let events = try await store.events(after: 0, limit: 10)
         #expect(events.map(\.type) == ["policy.loaded"])
         #expect(events.first?.data["sha256"] == .string(first.sha256))

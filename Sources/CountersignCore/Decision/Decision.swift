@@ -1,0 +1,57 @@
+/// The answer to a `DecisionRequest`: an outcome, the combined requirements of every matching
+/// rule, the reason for a denial, and a trace from which `Explanation` says why.
+public struct Decision: Sendable {
+    public enum Outcome: String, Sendable, Hashable, CustomStringConvertible {
+        /// Issue the token on the grant's terms.
+        case allow
+        case deny
+        /// People must approve first (`requirements.approvals`).
+        case approve
+        /// The subject must authenticate more strongly first (`requirements.stepUp`).
+        case stepUp = "step_up"
+        public var description: String { rawValue }
+    }
+
+    public let outcome: Outcome
+    /// Indexes (into `Policy.rules`) of the rules that matched, in file order.
+    public let matchedRules: [Int]
+    public let requirements: Requirements
+    /// For a denial: each matching deny rule's reason, or the default's.
+    public let reason: String?
+    /// One entry per rule considered, in file order.
+    public let trace: [RuleTrace]
+}
+
+/// The requirements of every matching rule, combined to the strictest.
+public struct Requirements: Sendable, Hashable {
+    /// One per approver (group or the subject): the largest quorum, the shortest expiry, and a
+    /// reason required if any rule requires one. Sorted by approver.
+    public var approvals: [ApprovalRequirement]
+    /// The strongest acr and the smallest max_age of every matching rule.
+    public var stepUp: StepUpRequirement?
+    /// The shortest TTL, one-time if any rule says so, reuse only when every rule allows it.
+    public var grant: GrantTerms
+
+    public init(approvals: [ApprovalRequirement] = [], stepUp: StepUpRequirement? = nil, grant: GrantTerms = GrantTerms()) {
+        self.approvals = approvals
+        self.stepUp = stepUp
+        self.grant = grant
+    }
+}
+
+/// How one rule fared: matched, or the id of the first condition node that failed.
+public struct RuleTrace: Sendable, Hashable {
+    public let rule: Int
+    /// -1 when the rule matched.
+    public let failedCondition: Int
+
+    public var matched: Bool { failedCondition < 0 }
+}
+
+/// A request the policy cannot decide because a value has the wrong type: an error, never a
+/// silent non-match (a string `"100"` compared with `lte: 100` must not fall through to `allow`).
+public struct DecisionError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let attribute: String
+    public let message: String
+    public var description: String { "\(attribute): \(message)" }
+}

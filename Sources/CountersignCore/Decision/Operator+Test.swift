@@ -1,0 +1,97 @@
+extension Operator {
+    /// Applies the operator to an attribute's value. A missing value never satisfies any
+    /// operator but `exists: false`; a value of the wrong type throws.
+    func test(_ seen: AttributeValue, _ attribute: Attribute) throws(DecisionError) -> Bool {
+        if case .exists(let wanted) = self {
+            if case .missing = seen { return !wanted }
+            return wanted
+        }
+        switch seen {
+        case .missing:
+            return false
+        case .ip(let address):
+            if case .cidr(let blocks) = self { return blocks.contains { $0.contains(address) } }
+            throw DecisionError(attribute: attribute.description, message: "an IP address can only be tested with cidr or exists")
+        case .time(let instant):
+            if case .between(let window) = self { return window.contains(epochSeconds: instant) }
+            throw DecisionError(attribute: attribute.description, message: "a time can only be tested with between or exists")
+        case .value(let value):
+            return try test(value, attribute)
+        }
+    }
+
+    private func test(_ value: PolicyValue, _ attribute: Attribute) throws(DecisionError) -> Bool {
+        switch self {
+        case .eq(let operand):
+            try Self.expect(value, operand.kind, attribute)
+            return value == operand
+        case .ne(let operand):
+            try Self.expect(value, operand.kind, attribute)
+            return value != operand
+        case .isIn(let options):
+            if let first = options.first { try Self.expect(value, first.kind, attribute) }
+            return options.contains(value)
+        case .notIn(let options):
+            if let first = options.first { try Self.expect(value, first.kind, attribute) }
+            return !options.contains(value)
+        case .contains(let element):
+            return try Self.elements(value, attribute).contains(element)
+        case .containsAny(let wanted):
+            let items = try Self.elements(value, attribute)
+            return wanted.contains { items.contains($0) }
+        case .containsAll(let wanted):
+            let items = try Self.elements(value, attribute)
+            return wanted.allSatisfy { items.contains($0) }
+        case .lt(let bound): return try Self.number(value, attribute) < bound
+        case .lte(let bound): return try Self.number(value, attribute) <= bound
+        case .gt(let bound): return try Self.number(value, attribute) > bound
+        case .gte(let bound): return try Self.number(value, attribute) >= bound
+        case .glob(let patterns):
+            let s = try Self.string(value, attribute)
+            return patterns.contains { $0.matches(s) }
+        case .regex(let regex):
+            return regex.matches(try Self.string(value, attribute))
+        case .cidr(let blocks):
+            let s = try Self.string(value, attribute)
+            guard let address = IPAddress(s) else {
+                throw DecisionError(attribute: attribute.description, message: "\(PolicyValue.string(s).rendered(limit: 48)) is not an IP address")
+            }
+            return blocks.contains { $0.contains(address) }
+        case .between:
+            throw DecisionError(attribute: attribute.description, message: "between tests request.time only")
+        case .exists:
+            return true
+        }
+    }
+
+    @inline(__always)
+    private static func expect(_ value: PolicyValue, _ kind: PolicyValue.Kind, _ attribute: Attribute) throws(DecisionError) {
+        guard value.kind == kind else { throw mismatch(value, expected: "\(kind)", attribute) }
+    }
+
+    /// A list's elements; a single string stands for a one-element list (IdPs send a lone
+    /// group as a string). Never a substring match.
+    private static func elements(_ value: PolicyValue, _ attribute: Attribute) throws(DecisionError) -> [PolicyValue] {
+        switch value {
+        case .list(let items): return items
+        case .string: return [value]
+        default: throw mismatch(value, expected: "list", attribute)
+        }
+    }
+
+    private static func number(_ value: PolicyValue, _ attribute: Attribute) throws(DecisionError) -> ExactDecimal {
+        guard case .number(let n) = value else { throw mismatch(value, expected: "number", attribute) }
+        return n
+    }
+
+    private static func string(_ value: PolicyValue, _ attribute: Attribute) throws(DecisionError) -> String {
+        guard case .string(let s) = value else { throw mismatch(value, expected: "string", attribute) }
+        return s
+    }
+
+    private static func mismatch(_ value: PolicyValue, expected: String, _ attribute: Attribute) -> DecisionError {
+        DecisionError(
+            attribute: attribute.description,
+            message: "expected a \(expected), got a \(value.kind) (\(value.rendered(limit: 48)))")
+    }
+}

@@ -1,0 +1,167 @@
+/// Decides a request against a policy. Pure and allocation-light: it reads only the rules of
+/// the requested action (the index built at load), so its cost grows with that action's rules,
+/// not with the file.
+///
+/// Combining is order-independent:
+/// 1. any matching `deny` rule wins (the reasons of every matching deny rule are given);
+/// 2. otherwise, if no rule matched, the policy's `default` applies (deny unless it says allow);
+/// 3. otherwise every matching rule's requirements apply together: per approver the largest
+///    quorum, the shortest expiry and a reason if any rule wants one; the strongest `acr` and the
+///    smallest `max_age`; the shortest TTL, one-time if any rule says so, and decision reuse only
+///    when every matching rule allows it (never for one-time grants or approvals);
+/// 4. the outcome is `step_up` while the subject's authentication falls short, then `approve`
+///    while approvals are required, else `allow`.
+public struct PolicyEvaluator: Sendable {
+    public let policy: Policy
+
+    public init(policy: Policy) {
+        self.policy = policy
+    }
+
+    /// The decision for one request; throws when a value has the wrong type for a comparison.
+    public func decide(_ request: DecisionRequest) throws(DecisionError) -> Decision {
+        guard let actionIndex = policy.actionIndex[request.action] else {
+            return Decision(
+                outcome: .deny, matchedRules: [], requirements: Requirements(),
+                reason: "\(request.action) is not an action of this policy", trace: [])
+        }
+        let ruleIndexes = policy.rulesByAction[actionIndex]
+        var trace: [RuleTrace] = []
+        trace.reserveCapacity(ruleIndexes.count)
+        var combined = Combination()
+        for r in ruleIndexes {
+            let rule = policy.rules[r]
+            let failed = try Self.evaluate(rule.condition, request)
+            trace.append(RuleTrace(rule: r, failedCondition: failed))
+            if failed < 0 { combined.add(rule, index: r, policy: policy) }
+        }
+        return combined.decision(for: request, policy: policy, trace: trace)
+    }
+
+    /// -1 when the condition holds, else the id of the first node that fails.
+    static func evaluate(_ condition: Condition, _ request: DecisionRequest) throws(DecisionError) -> Int {
+        switch condition {
+        case .always:
+            return -1
+        case .test(let test):
+            return try test.op.test(request.value(of: test.attribute), test.attribute) ? -1 : test.id
+        case .all(let members, _):
+            for member in members {
+                let failed = try evaluate(member, request)
+                if failed >= 0 { return failed }
+            }
+            return -1
+        case .any(let members, let id):
+            for member in members where try evaluate(member, request) < 0 { return -1 }
+            return id
+        case .not(let inner, let id):
+            return try evaluate(inner, request) < 0 ? id : -1
+        }
+    }
+}
+
+/// The running combination of matching rules.
+private struct Combination {
+    var matched: [Int] = []
+    var denyReasons: [String] = []
+    var anyGrantingRule = false
+    var approvals: [ApprovalRequirement] = []
+    var stepUp: StepUpRequirement?
+    var ttl: Int?
+    var oneTime = false
+    var reuse: Int?
+    var everyRuleReuses = true
+
+    mutating func add(_ rule: Rule, index: Int, policy: Policy) {
+        matched.append(index)
+        if rule.effect == .deny {
+            denyReasons.append(rule.reason ?? "denied by rule \(rule.name)")
+            return
+        }
+        anyGrantingRule = true
+        if let grant = rule.grant {
+            if let t = grant.ttl { ttl = min(ttl ?? t, t) }
+            oneTime = oneTime || grant.oneTime
+            if let r = grant.reuse { reuse = min(reuse ?? r, r) } else { everyRuleReuses = false }
+        } else {
+            everyRuleReuses = false
+        }
+        if let approval = rule.approval { merge(approval) }
+        if let s = rule.stepUp { merge(s, policy: policy) }
+    }
+
+    mutating func merge(_ approval: ApprovalRequirement) {
+        if let i = approvals.firstIndex(where: { $0.approver == approval.approver }) {
+            approvals[i].quorum = max(approvals[i].quorum, approval.quorum)
+            approvals[i].expiresIn = min(approvals[i].expiresIn, approval.expiresIn)
+            approvals[i].reasonRequired = approvals[i].reasonRequired || approval.reasonRequired
+        } else {
+            approvals.append(approval)
+        }
+    }
+
+    mutating func merge(_ requirement: StepUpRequirement, policy: Policy) {
+        guard var current = stepUp else {
+            stepUp = requirement
+            return
+        }
+        if let acr = requirement.acr {
+            if let have = current.acr {
+                if !policy.acr(have, satisfies: acr) { current.acr = acr }
+            } else {
+                current.acr = acr
+            }
+        }
+        if let m = requirement.maxAge { current.maxAge = min(current.maxAge ?? m, m) }
+        stepUp = current
+    }
+
+    func decision(for request: DecisionRequest, policy: Policy, trace: [RuleTrace]) -> Decision {
+        if !denyReasons.isEmpty {
+            return Decision(
+                outcome: .deny, matchedRules: matched, requirements: Requirements(), reason: denyReasons.joined(separator: " "),
+                trace: trace)
+        }
+        guard anyGrantingRule else {
+            if policy.defaultEffect == .allow {
+                return Decision(outcome: .allow, matchedRules: [], requirements: Requirements(), reason: nil, trace: trace)
+            }
+            return Decision(
+                outcome: .deny, matchedRules: [], requirements: Requirements(),
+                reason: "No rule allows \(request.action) for this request.", trace: trace)
+        }
+        let sortedApprovals = approvals.count > 1 ? approvals.sorted { $0.approver.sortKey < $1.approver.sortKey } : approvals
+        let grant = GrantTerms(
+            ttl: ttl, oneTime: oneTime, reuse: (everyRuleReuses && !oneTime && approvals.isEmpty) ? reuse : nil)
+        let requirements = Requirements(approvals: sortedApprovals, stepUp: stepUp, grant: grant)
+        let outcome: Decision.Outcome
+        if let stepUp, !Self.satisfied(stepUp, by: request, policy: policy) {
+            outcome = .stepUp
+        } else if !approvals.isEmpty {
+            outcome = .approve
+        } else {
+            outcome = .allow
+        }
+        return Decision(outcome: outcome, matchedRules: matched, requirements: requirements, reason: nil, trace: trace)
+    }
+
+    /// RFC 9470: the subject's `acr` is at least as strong, and it authenticated within `max_age`.
+    static func satisfied(_ requirement: StepUpRequirement, by request: DecisionRequest, policy: Policy) -> Bool {
+        if let acr = requirement.acr, !policy.acr(request.subject.acr, satisfies: acr) { return false }
+        if let maxAge = requirement.maxAge {
+            guard let authTime = request.subject.authTime, authTime <= request.time,
+                request.time - authTime <= Int64(maxAge)
+            else { return false }
+        }
+        return true
+    }
+}
+
+extension ApprovalRequirement.Approver {
+    var sortKey: String {
+        switch self {
+        case .group(let g): "g:" + g
+        case .subject: "s"
+        }
+    }
+}

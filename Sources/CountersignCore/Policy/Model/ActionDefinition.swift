@@ -1,0 +1,115 @@
+/// A named action a client may ask for (`refund`, `delete_user`): the RFC 9396
+/// `authorization_details` type, the context fields it carries and the resources it applies to.
+public struct ActionDefinition: Sendable {
+    public let name: String
+    public let description: String?
+    /// Resources (RFC 8707 `resource`, RAR `locations`) this action may name; nil: any.
+    public let resource: GlobPattern?
+    /// Declared context fields; nil when the action declares none (then any context is accepted).
+    public let fields: [String: FieldType]?
+    public let location: SourceLocation
+
+    public init(
+        name: String, description: String? = nil, resource: GlobPattern? = nil,
+        fields: [String: FieldType]? = nil, location: SourceLocation = .start
+    ) {
+        self.name = name
+        self.description = description
+        self.resource = resource
+        self.fields = fields
+        self.location = location
+    }
+}
+
+/// The declared type of a context field: `number`, `string`, `boolean`, `[string]`, `[number]`,
+/// optional when written with a trailing `?`.
+public struct FieldType: Sendable, Hashable, CustomStringConvertible {
+    public enum Base: String, Sendable, Hashable, CaseIterable {
+        case string, number, boolean
+    }
+
+    public let base: Base
+    public let isList: Bool
+    public let isOptional: Bool
+
+    public init(base: Base, isList: Bool = false, isOptional: Bool = false) {
+        self.base = base
+        self.isList = isList
+        self.isOptional = isOptional
+    }
+
+    /// Parses `number`, `string?`, `[string]`, `[number]?`.
+    public init?(text: String) {
+        var t = Substring(text)
+        var optional = false
+        if t.hasSuffix("?") {
+            optional = true
+            t = t.dropLast()
+        }
+        var list = false
+        if t.hasPrefix("[") && t.hasSuffix("]") {
+            list = true
+            t = t.dropFirst().dropLast()
+        }
+        guard let base = Base(rawValue: String(t)) else { return nil }
+        self.init(base: base, isList: list, isOptional: optional)
+    }
+
+    public var description: String { (isList ? "[\(base.rawValue)]" : base.rawValue) + (isOptional ? "?" : "") }
+
+    /// The kind of a value of this type (a list for `[string]`).
+    public var kind: PolicyValue.Kind { isList ? .list : base.kind }
+
+    /// Whether `value` has this type (each element, for a list).
+    public func accepts(_ value: PolicyValue) -> Bool {
+        if isList {
+            guard case .list(let items) = value else { return false }
+            return items.allSatisfy { $0.kind == base.kind }
+        }
+        return value.kind == base.kind
+    }
+}
+
+extension FieldType.Base {
+    /// The policy value kind of this base type.
+    public var kind: PolicyValue.Kind {
+        switch self {
+        case .string: .string
+        case .number: .number
+        case .boolean: .boolean
+        }
+    }
+}
+
+/// A request's context that does not fit its action's declared fields (RFC 9396 §5:
+/// `invalid_authorization_details`, naming the field).
+public struct ContextFieldError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let field: String
+    public let message: String
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+    public var description: String { message }
+}
+
+extension ActionDefinition {
+    /// Checks a request's context against the declared fields: each required field present,
+    /// each value of its declared type, no undeclared field.
+    public func validate(context: [String: PolicyValue]) throws(ContextFieldError) {
+        guard let fields else { return }
+        for name in context.keys.sorted() where fields[name] == nil {
+            throw ContextFieldError(field: name, message: "\(self.name) has no field \(name)")
+        }
+        for (name, type) in fields.sorted(by: { $0.key < $1.key }) {
+            guard let value = context[name] else {
+                if type.isOptional { continue }
+                throw ContextFieldError(field: name, message: "\(self.name) requires the field \(name) (\(type.description))")
+            }
+            guard type.accepts(value) else {
+                throw ContextFieldError(
+                    field: name, message: "\(self.name) field \(name) must be \(type.description), not \(value.kind)")
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/// People who may approve: static members, members derived from a claim of the approver
+/// (`{ claim: groups, value: finance-leads }`), or both.
+public struct ApproverGroup: Sendable, Hashable {
+    public let name: String
+    public let members: [String]
+    /// The approver's claim (such as `groups`) that must contain `claimValue`.
+    public let claim: String?
+    public let claimValue: String?
+    public let location: SourceLocation
+
+    public init(name: String, members: [String] = [], claim: String? = nil, claimValue: String? = nil, location: SourceLocation = .start) {
+        self.name = name
+        self.members = members
+        self.claim = claim
+        self.claimValue = claimValue
+        self.location = location
+    }
+
+    /// Whether an approver with this subject and these claims belongs to the group.
+    public func contains(sub: String, claims: [String: PolicyValue]) -> Bool {
+        if members.contains(sub) { return true }
+        guard let claim, let claimValue, let value = claims[claim] else { return false }
+        switch value {
+        case .string(let s): return s == claimValue
+        case .list(let items): return items.contains(.string(claimValue))
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,71 @@
+/// A loaded and checked policy: actions, approver groups, rules indexed by action, the default,
+/// the acr ladder and the file's own test cases. Built by `PolicyParser`; evaluated by
+/// `PolicyEvaluator`. Immutable, so one instance serves every request at once.
+public struct Policy: Sendable {
+    public let version: Int
+    /// Actions in file order (their names are `authorization_details_types_supported`).
+    public let actions: [ActionDefinition]
+    public let groups: [String: ApproverGroup]
+    public let rules: [Rule]
+    /// The effect when no rule matches: `deny` unless the file says `allow`.
+    public let defaultEffect: Effect
+    /// `acr` values from weakest to strongest; a subject's `acr` satisfies a step-up to any
+    /// value at or below it.
+    public let acrLevels: [String]
+    public let tests: [PolicyTestCase]
+    /// Every condition node by id, for explanations.
+    public let conditionInfo: [ConditionInfo]
+
+    let actionIndex: [String: Int]
+    /// For each action (by index in `actions`), the indexes of its rules in file order: a
+    /// decision costs the rules of its action, not the whole file.
+    let rulesByAction: [[Int]]
+    let acrRank: [String: Int]
+
+    /// The acr ladder used when a policy does not state one (weakest first).
+    public static let defaultAcrLevels = ["pwd", "mfa", "phr", "phrh"]
+
+    public init(
+        version: Int = 1, actions: [ActionDefinition], groups: [String: ApproverGroup] = [:], rules: [Rule],
+        defaultEffect: Effect = .deny, acrLevels: [String] = Policy.defaultAcrLevels, tests: [PolicyTestCase] = [],
+        conditionInfo: [ConditionInfo] = []
+    ) {
+        self.version = version
+        self.actions = actions
+        self.groups = groups
+        self.rules = rules
+        self.defaultEffect = defaultEffect
+        self.acrLevels = acrLevels
+        self.tests = tests
+        self.conditionInfo = conditionInfo
+        var index: [String: Int] = [:]
+        for (i, action) in actions.enumerated() where index[action.name] == nil { index[action.name] = i }
+        self.actionIndex = index
+        var byAction = Array(repeating: [Int](), count: actions.count)
+        for (r, rule) in rules.enumerated() {
+            for name in Set(rule.actions) { if let a = index[name] { byAction[a].append(r) } }
+        }
+        for a in byAction.indices { byAction[a].sort() }
+        self.rulesByAction = byAction
+        var rank: [String: Int] = [:]
+        for (i, level) in acrLevels.enumerated() where rank[level] == nil { rank[level] = i }
+        self.acrRank = rank
+    }
+
+    /// The action with this name, when the policy declares it.
+    public func action(named name: String) -> ActionDefinition? {
+        actionIndex[name].map { actions[$0] }
+    }
+
+    /// The rules that name this action, in file order.
+    public func rules(for action: String) -> [Rule] {
+        guard let a = actionIndex[action] else { return [] }
+        return rulesByAction[a].map { rules[$0] }
+    }
+
+    /// Whether an authenticated `acr` is at least as strong as the required one.
+    public func acr(_ have: String?, satisfies required: String) -> Bool {
+        guard let have, let haveRank = acrRank[have], let needRank = acrRank[required] else { return have == required }
+        return haveRank >= needRank
+    }
+}

@@ -1,0 +1,91 @@
+/// A value a policy condition compares: a context field, a subject claim, a literal in the policy.
+/// Numbers are exact decimals, so no number form can round a request into an `allow`
+/// (HOSTILE-TESTS 13).
+public enum PolicyValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(ExactDecimal)
+    case string(String)
+    case list([PolicyValue])
+    case object([String: PolicyValue])
+
+    /// The kind a value has, as named in policies and error messages.
+    public enum Kind: String, Sendable, Hashable, CustomStringConvertible {
+        case null, boolean, number, string, list, object
+        public var description: String { rawValue }
+    }
+
+    /// This value's kind.
+    public var kind: Kind {
+        switch self {
+        case .null: .null
+        case .bool: .boolean
+        case .number: .number
+        case .string: .string
+        case .list: .list
+        case .object: .object
+        }
+    }
+}
+
+/// A JSON value that cannot become a policy value.
+public struct PolicyValueError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The dotted path of the offending member, such as `amount` or `payee.iban`.
+    public let path: String
+    public let message: String
+    public var description: String { "\(path): \(message)" }
+}
+
+extension PolicyValue {
+    /// Converts JSON exactly: a number literal becomes an `ExactDecimal` or is refused as out
+    /// of range, never rounded.
+    public init(json: JSONValue, path: String = "") throws(PolicyValueError) {
+        switch json {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .string(let s): self = .string(s)
+        case .number(let n):
+            do { self = .number(try ExactDecimal(literal: n.literal)) } catch {
+                throw PolicyValueError(
+                    path: path, message: "the number \(n.literal.prefix(40)) is out of range (at most \(ExactDecimal.maxDigits) significant digits and an exponent within ±\(ExactDecimal.maxExponent))")
+            }
+        case .array(let items):
+            var out: [PolicyValue] = []
+            out.reserveCapacity(items.count)
+            for (i, item) in items.enumerated() { out.append(try PolicyValue(json: item, path: "\(path)[\(i)]")) }
+            self = .list(out)
+        case .object(let members):
+            var out: [String: PolicyValue] = [:]
+            out.reserveCapacity(members.count)
+            for (k, v) in members { out[k] = try PolicyValue(json: v, path: path.isEmpty ? k : "\(path).\(k)") }
+            self = .object(out)
+        }
+    }
+
+    /// The value as JSON (numbers in their plain exact decimal text).
+    public var json: JSONValue {
+        switch self {
+        case .null: .null
+        case .bool(let b): .bool(b)
+        case .string(let s): .string(s)
+        case .number(let d): .number(JSONNumber(literal: d.description) ?? JSONNumber(0))
+        case .list(let items): .array(items.map(\.json))
+        case .object(let members): .object(members.mapValues(\.json))
+        }
+    }
+
+    /// Compact JSON text for explanations ("value seen"), cut at `limit` characters.
+    public func rendered(limit: Int = 80) -> String {
+        let text = CanonicalJSON.string(json)
+        return text.count <= limit ? text : String(text.prefix(limit)) + "…"
+    }
+}
+
+extension PolicyValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .number(ExactDecimal(value)) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: PolicyValue...) { self = .list(elements) }
+}

@@ -1,0 +1,97 @@
+/// One rule of a policy: for these actions, when the condition holds, this effect with these
+/// requirements. Rules combine order-independently (see `PolicyEvaluator`).
+public struct Rule: Sendable {
+    public let name: String
+    public let actions: [String]
+    public let condition: Condition
+    public let effect: Effect
+    public let grant: GrantTerms?
+    public let approval: ApprovalRequirement?
+    public let stepUp: StepUpRequirement?
+    /// Shown to the requester when this rule denies.
+    public let reason: String?
+    public let location: SourceLocation
+
+    public init(
+        name: String, actions: [String], condition: Condition = .always, effect: Effect, grant: GrantTerms? = nil,
+        approval: ApprovalRequirement? = nil, stepUp: StepUpRequirement? = nil, reason: String? = nil,
+        location: SourceLocation = .start
+    ) {
+        self.name = name
+        self.actions = actions
+        self.condition = condition
+        self.effect = effect
+        self.grant = grant
+        self.approval = approval
+        self.stepUp = stepUp
+        self.reason = reason
+        self.location = location
+    }
+}
+
+/// What a matching rule asks for.
+public enum Effect: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    case allow, deny, approve
+    case stepUp = "step_up"
+    public var description: String { rawValue }
+}
+
+/// The terms of an issued grant: lifetime, single use, reuse of the decision.
+public struct GrantTerms: Sendable, Hashable {
+    /// Token lifetime in seconds; nil: the server's default.
+    public var ttl: Int?
+    /// The token is spent by the first introspection of a resource server of its audience.
+    public var oneTime: Bool
+    /// Seconds an identical request is answered from this decision; nil: never.
+    public var reuse: Int?
+
+    public init(ttl: Int? = nil, oneTime: Bool = false, reuse: Int? = nil) {
+        self.ttl = ttl
+        self.oneTime = oneTime
+        self.reuse = reuse
+    }
+}
+
+/// Who must approve before a token is issued.
+public struct ApprovalRequirement: Sendable, Hashable {
+    public enum Approver: Sendable, Hashable, CustomStringConvertible {
+        /// Members of a named group.
+        case group(String)
+        /// The subject's own confirmation (the owner of the account, on another device).
+        case subject
+        public var description: String {
+            switch self {
+            case .group(let g): "group \(g)"
+            case .subject: "the subject"
+            }
+        }
+    }
+
+    public var approver: Approver
+    /// Distinct approvals needed (never counting the requester).
+    public var quorum: Int
+    /// Seconds the request stays open.
+    public var expiresIn: Int
+    public var reasonRequired: Bool
+
+    public static let defaultExpiresIn = 15 * 60
+
+    public init(approver: Approver, quorum: Int = 1, expiresIn: Int = ApprovalRequirement.defaultExpiresIn, reasonRequired: Bool = false) {
+        self.approver = approver
+        self.quorum = quorum
+        self.expiresIn = expiresIn
+        self.reasonRequired = reasonRequired
+    }
+}
+
+/// Stronger authentication the subject must have (RFC 9470): an `acr` at least this strong and,
+/// when set, an authentication no older than `maxAge` seconds.
+public struct StepUpRequirement: Sendable, Hashable {
+    public var acr: String?
+    public var maxAge: Int?
+
+    public init(acr: String? = nil, maxAge: Int? = nil) {
+        self.acr = acr
+        self.maxAge = maxAge
+    }
+}
