@@ -1,0 +1,272 @@
+"""`countersign policy check|test|explain` and the server's policy loading (issue 4).
+
+Every error a policy author sees is checked exactly: FILE:LINE:COL: message, one per line, on
+stderr, exit 1; hostile files (alias bombs, deep nesting, huge files) are refused cleanly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+
+import pytest
+
+from support import REPO, run_cli, start_server, wait_until
+
+EXAMPLE = REPO / "Examples" / "policy.yaml"
+PEER_SCALED = REPO / "Benchmarks" / "Policies" / "peer-scaled-1000.yaml"
+
+HEADER = """version: 1
+groups:
+  security: { members: [carol, dave] }
+actions:
+  refund: { fields: { amount: number, currency: string } }
+  delete_user: {}
+"""
+
+
+def alias_bomb(levels: int = 8) -> str:
+    """A billion-laughs document: each level lists the previous one eight times."""
+    lines = ["version: 1", "actions: { a: {} }", "y0: &y0 [1, 1, 1, 1, 1, 1, 1, 1]"]
+    for i in range(1, levels + 1):
+        lines.append(f"y{i}: &y{i} [" + ", ".join([f"*y{i - 1}"] * 8) + "]")
+    lines.append(f"rules: *y{levels}")
+    return "\n".join(lines) + "\n"
+
+
+ALIAS_BOMB = alias_bomb()
+
+
+def write(tmp_path, text: str, name: str = "p.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_check_accepts_the_bundled_policy_with_counts_and_hash():
+    proc = run_cli("policy", "check", str(EXAMPLE))
+    assert proc.returncode == 0, proc.stderr
+    digest = hashlib.sha256(EXAMPLE.read_bytes()).hexdigest()
+    assert proc.stdout.strip() == f"{EXAMPLE}: ok — 6 actions, 10 rules, 20 tests (sha256 {digest})"
+
+
+def test_check_reports_every_error_as_file_line_column(tmp_path):
+    path = write(tmp_path, HEADER + """rules:
+  - { name: r1, action: refnud, effect: allow }
+  - { name: r2, action: refund, when: { context.amount: { lte: "100" } }, effect: allow }
+  - { name: r3, action: refund, effect: approve, approval: { group: finance } }
+  - { name: r4, action: delete_user, when: { subject.roles: { has: admin } }, effect: permit }
+""")
+    proc = run_cli("policy", "check", str(path))
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        f"{path}:8:25: rule r1 names the action refnud, which is not declared under actions: (did you mean refund?)",
+        f"{path}:9:64: context.amount lte compares numbers, so its operand must be a number: write 100 without quotes",
+        f"{path}:10:69: rule r3 asks group finance to approve, but no such group is defined under groups:",
+        f"{path}:11:63: unknown operator has on subject.roles; operators: eq, ne, in, not_in, contains, contains_any, "
+        "contains_all, lt, lte, gt, gte, glob, regex, cidr, between, exists",
+        f"{path}:11:87: effect must be allow, deny, approve or step_up (found permit)",
+    ]
+
+
+def test_check_json_lists_the_errors(tmp_path):
+    path = write(tmp_path, HEADER + "rules:\n  - { name: r, action: refund, effect: allow, grant: { ttl: 2d } }\n")
+    proc = run_cli("policy", "check", "--json", str(path))
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout) == {
+        "file": str(path), "ok": False,
+        "errors": [{"line": 8, "column": 61, "message": "ttl must be between 1s and 1d, not 2d"}],
+    }
+
+
+def test_check_json_on_success():
+    obj = json.loads(run_cli("policy", "check", "--json", str(EXAMPLE), check=True).stdout)
+    assert obj["ok"] is True and obj["rules"] == 10 and obj["tests"] == 20
+    assert obj["actions"] == ["refund", "delete_user", "read_transaction", "export_data", "change_payout_account",
+                              "rotate_api_key"]
+
+
+@pytest.mark.parametrize("text, position, message", [
+    ("", "1:1", "the policy is empty: it needs version, actions and rules"),
+    ("- a\n", "1:1", "the policy must be a mapping (key: value) (found a list)"),
+    ("version: 1\nactions: [unclosed\n", "3:1", "invalid YAML:"),
+    ("version: 1\nactions: { a: {} }\nrules: " + "[" * 5000 + "]" * 5000 + "\n", "3:",
+     "invalid YAML: the policy is nested too deeply (more than 1000 levels)"),
+    (ALIAS_BOMB, "", "anchors and aliases (&name, *name) are not allowed in a policy"),
+    ("version: 1\nactions: { a: {} }\nrules:\n  - { name: r, action: a, effect: allow, when: "
+     + "{ not: " * 40 + "{ subject.sub: x }" + " }" * 40 + " }\n", "4:", "nested more than 32 levels deep"),
+    ("version: 1\nactions: { a: {} }\nrules:\n  - { name: r, action: a, effect: allow, when: { subject.sub: { regex: \"(a+)+\\\\1\" } } }\n",
+     "4:", "backreferences"),
+])
+def test_hostile_and_broken_files_are_refused_with_their_position(tmp_path, text, position, message):
+    path = write(tmp_path, text)
+    proc = run_cli("policy", "check", str(path), timeout=30)
+    assert proc.returncode == 1, proc.stdout
+    assert f"{path}:{position}" in proc.stderr and message in proc.stderr, proc.stderr
+
+
+def test_a_file_over_4_mib_is_refused(tmp_path):
+    path = write(tmp_path, "version: 1\n# " + "x" * (4 * 1024 * 1024) + "\n")
+    proc = run_cli("policy", "check", str(path))
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"{path}: larger than 4194304 bytes"
+
+
+def test_invalid_utf8_is_refused(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_bytes(b"version: 1\n\xff\xfe\n")
+    proc = run_cli("policy", "check", str(path))
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"{path}:1:1: the policy file is not valid UTF-8"
+
+
+# ---------------------------------------------------------------------------------------------
+# policy test
+
+
+def test_the_bundled_policy_passes_its_own_tests():
+    proc = run_cli("policy", "test", str(EXAMPLE))
+    assert proc.returncode == 0, proc.stdout
+    lines = proc.stdout.splitlines()
+    assert lines[-1] == "20 passed, 0 failed"
+    assert "PASS a hair above 100 needs two finance leads" in lines
+
+
+def test_the_engine_agrees_with_the_peer_reference_semantics_on_401_requests():
+    proc = run_cli("policy", "test", str(PEER_SCALED), timeout=60)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert proc.stdout.splitlines()[-1] == "401 passed, 0 failed"
+
+
+def test_a_failing_test_exits_1_and_shows_the_explanation(tmp_path):
+    path = write(tmp_path, HEADER + """rules:
+  - { name: small, action: refund, when: { context.amount: { lte: 100 } }, effect: allow }
+tests:
+  - name: 150 is small
+    request: { subject: alice, action: refund, context: { amount: 150, currency: EUR } }
+    expect: { outcome: allow, rules: [small] }
+  - name: 50 is small
+    request: { subject: alice, action: refund, context: { amount: 50, currency: EUR } }
+    expect: allow
+""")
+    proc = run_cli("policy", "test", str(path))
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [
+        f"FAIL 150 is small ({path}:10)",
+        "     expected allow, got deny",
+        "     expected rules [small] to match, matched []",
+        "     refund: deny — No rule allows refund for this request.",
+        "       ✗ small (allow, line 8) did not match: context.amount lte 100 (line 8), seen 150",
+        "PASS 50 is small",
+        "1 passed, 1 failed",
+    ]
+
+
+def test_test_json(tmp_path):
+    obj = json.loads(run_cli("policy", "test", "--json", str(EXAMPLE), check=True).stdout)
+    assert obj["passed"] == 20 and obj["failed"] == 0 and len(obj["tests"]) == 20
+
+
+def test_a_test_naming_an_unknown_action_is_a_check_error(tmp_path):
+    path = write(tmp_path, HEADER + "rules: []\ntests:\n  - { name: t, request: { subject: u, action: wire }, expect: deny }\n")
+    proc = run_cli("policy", "test", str(path))
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        f"{path}:9:25: test t names the action wire, which is not declared under actions:")
+
+
+# ---------------------------------------------------------------------------------------------
+# policy explain
+
+
+def explain(*args: str, check: bool = False):
+    return run_cli("policy", "explain", str(EXAMPLE), *args, check=check)
+
+
+def test_explain_shows_outcome_requirements_and_each_rule():
+    request = {"subject": {"sub": "alice", "acr": "mfa"}, "action": "refund",
+               "context": {"amount": 250, "currency": "EUR"}}
+    lines = explain("--request", json.dumps(request), check=True).stdout.splitlines()
+    assert lines[0] == "refund: approve"
+    assert "  requires approval by group finance-leads (quorum 2, expires in 900s, reason required)" in lines
+    assert "  ✓ large-refunds (approve, line 50) matched" in lines
+    assert "  ✗ small-refunds (allow, line 44) did not match: context.amount lte 100 (line 46), seen 250" in lines
+
+
+def test_explain_json_and_request_from_a_file(tmp_path):
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps({"subject": {"sub": "bob", "roles": ["contractor"]}, "action": "delete_user"}))
+    obj = json.loads(explain("--request", f"@{req}", "--json", check=True).stdout)
+    assert obj["outcome"] == "deny"
+    assert obj["reason"] == "Contractors and guests may never delete users."
+    assert [r["rule"] for r in obj["rules"] if r["matched"]] == [
+        "contractors-and-guests-never-delete", "security-approves-deletions"]
+
+
+def test_explain_uses_exact_numbers():
+    base = '{"subject": "a", "action": "refund", "context": {"currency": "EUR", "amount": %s}}'
+    assert explain("--request", base % "100.0000000000000001", check=True).stdout.startswith("refund: approve")
+    assert explain("--request", base % "1e2", check=True).stdout.startswith("refund: allow")
+
+
+@pytest.mark.parametrize("request_text, message", [
+    ('{"subject": "a", "action": "refund", "context": {"amount": "100", "currency": "EUR"}}',
+     "invalid_authorization_details: refund field amount must be number, not string"),
+    ('{"subject": "a", "action": "refund", "context": {"amount": 5}}',
+     "invalid_authorization_details: refund requires the field currency (string)"),
+    ('{"subject": "a", "action": "refund", "context": {"amount": 5, "currency": "EUR", "x": 1}}',
+     "invalid_authorization_details: refund has no field x"),
+    ('{"subject": "a", "action": "wire"}', "wire is not an action of"),
+    ('{"subject": "a", "action": "refund", "action": "delete_user"}', "the request is not valid JSON: duplicate"),
+    ('{"action": "refund"}', "the request is not valid: subject: missing"),
+    ('{"subject": "a", "action": "refund", "context": {"amount": 1e99999999, "currency": "EUR"}}', "not valid"),
+    ('{"subject": "a", "action": "refund", "ip": "010.0.0.1"}', "ip: must be an IPv4 or IPv6 address"),
+])
+def test_explain_refuses_bad_requests_clearly(request_text, message):
+    proc = explain("--request", request_text)
+    assert proc.returncode != 0
+    assert message in proc.stderr, proc.stderr
+
+
+def test_explain_refuses_deep_and_oversized_request_files(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100000 + "]" * 100000)
+    proc = explain("--request", f"@{deep}")
+    assert proc.returncode != 0 and "the request is not valid JSON: JSON nested deeper than 32 levels" in proc.stderr, proc.stderr
+    big = tmp_path / "big.json"
+    big.write_text('{"subject": "' + "a" * (1 << 20) + '"}')
+    proc = explain("--request", f"@{big}")
+    assert proc.returncode != 0 and "at most 1 MiB of UTF-8" in proc.stderr, proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# the server loads the checked policy
+
+
+def test_serve_refuses_a_policy_with_semantic_errors(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    (data / "policy.yaml").write_text(HEADER + "rules:\n  - { name: r, action: wire, effect: allow }\n")
+    proc = run_cli("serve", "--port", "0", data_dir=data, timeout=30)
+    assert proc.returncode != 0
+    assert f"{data / 'policy.yaml'}:8:24: rule r names the action wire" in proc.stderr, proc.stderr
+
+
+def test_sighup_with_a_semantically_broken_policy_keeps_the_running_one(tmp_path):
+    srv = start_server(tmp_path / "data")
+    try:
+        path = srv.data_dir / "policy.yaml"
+        loads = lambda: [e for e in srv.audit_events() if e["type"] == "policy.loaded"]  # noqa: E731
+        before = len(loads())
+        log_before = len(srv.stderr_text())
+        path.write_text(EXAMPLE.read_text().replace("action: refund\n", "action: refnd\n", 1))
+        srv.signal(signal.SIGHUP)
+        wait_until(lambda: f"{path}:" in srv.stderr_text()[log_before:], timeout=5, what="the refusal")
+        assert "names the action refnd" in srv.stderr_text()[log_before:]
+        assert len(loads()) == before
+        assert srv.get("/readyz").status_code == 200
+    finally:
+        srv.stop()
+        srv.kill()
