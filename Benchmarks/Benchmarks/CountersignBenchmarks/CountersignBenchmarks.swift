@@ -28,7 +28,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("Policy decide + explanation: peer scaled 1000 rules", configuration: .init(metrics: [.wallClock],
         maxDuration: .seconds(3), maxIterations: 1_000_000)) { benchmark in
-        let fixture = try PolicyFixture(file: "peer-scaled-1000.yaml", request: PolicyFixture.cases[2].request)
+        let fixture = try PolicyFixture(file: "peer-scaled-1000.yaml", request: PolicyFixture.cases[2].2)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             let decision = try fixture.evaluator.decide(fixture.request)
