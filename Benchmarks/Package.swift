@@ -23,6 +23,12 @@ let package = Package(
             ],
             path: "Benchmarks/CountersignBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // Per-decision timing the way the peers' policy engines were measured.
+        .executableTarget(
+            name: "PolicyTiming",
+            dependencies: [.product(name: "CountersignCore", package: "countersign")],
+            path: "Sources/PolicyTiming"
+        ),
     ]
 )

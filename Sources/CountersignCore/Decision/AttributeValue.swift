@@ -9,21 +9,16 @@ enum AttributeValue {
 extension DecisionRequest {
     /// Reads an attribute. JSON `null` counts as missing.
     func value(of attribute: Attribute) -> AttributeValue {
-        let path = attribute.path
-        switch attribute.root {
+        switch attribute.source {
         case .action: return .value(.string(action))
         case .resource: return resource.map { .value(.string($0)) } ?? .missing
-        case .request:
-            if path[0] == "ip" { return ip.map(AttributeValue.ip) ?? .missing }
-            return .time(time)
-        case .subject:
-            if path.count == 1 && path[0] == "sub" { return .value(.string(subject.sub)) }
-            return Self.lookup(subject.claims, path)
-        case .client:
-            if path.count == 1 && path[0] == "id" { return .value(.string(client.id)) }
-            return Self.lookup(client.attributes, path)
-        case .context:
-            return Self.lookup(context, path)
+        case .requestIP: return ip.map(AttributeValue.ip) ?? .missing
+        case .requestTime: return .time(time)
+        case .subjectSub: return .value(.string(subject.sub))
+        case .clientID: return .value(.string(client.id))
+        case .subjectClaims: return Self.lookup(subject.claims, attribute.path)
+        case .clientAttributes: return Self.lookup(client.attributes, attribute.path)
+        case .context: return Self.lookup(context, attribute.path)
         }
     }
 
@@ -39,4 +34,13 @@ extension DecisionRequest {
         if case .null = value { return .missing }
         return .value(value)
     }
+}
+
+/// One attribute's value during one decision, read on first use; an address parsed from a
+/// string is kept too, so each attribute is looked up and parsed at most once per decision.
+struct AttributeSlot {
+    var isRead = false
+    var value = AttributeValue.missing
+    var addressParsed = false
+    var address: IPAddress?
 }

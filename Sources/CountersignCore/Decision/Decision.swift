@@ -13,13 +13,35 @@ public struct Decision: Sendable {
     }
 
     public let outcome: Outcome
-    /// Indexes (into `Policy.rules`) of the rules that matched, in file order.
-    public let matchedRules: [Int]
     public let requirements: Requirements
     /// For a denial: each matching deny rule's reason, or the default's.
     public let reason: String?
-    /// One entry per rule considered, in file order.
-    public let trace: [RuleTrace]
+
+    /// The requested action's rules (indexes into `Policy.rules`, shared with the policy).
+    let considered: [Int]
+    /// Which of `considered` matched: bit i for position i < 64, the rest in `laterMatches`.
+    let matchMask: UInt64
+    let laterMatches: [Int]
+
+    init(outcome: Outcome, requirements: Requirements, reason: String?, considered: [Int] = [], matchMask: UInt64 = 0,
+         laterMatches: [Int] = []) {
+        self.outcome = outcome
+        self.requirements = requirements
+        self.reason = reason
+        self.considered = considered
+        self.matchMask = matchMask
+        self.laterMatches = laterMatches
+    }
+
+    /// Indexes (into `Policy.rules`) of the rules that matched, in file order. The decision
+    /// itself keeps only a bit per rule; `Explanation` re-traces the request to say why.
+    public var matchedRules: [Int] {
+        var out: [Int] = []
+        for (position, rule) in considered.prefix(64).enumerated() where matchMask & (1 << UInt64(position)) != 0 {
+            out.append(rule)
+        }
+        return out + laterMatches
+    }
 }
 
 /// The requirements of every matching rule, combined to the strictest.
@@ -42,10 +64,10 @@ public struct Requirements: Sendable, Hashable {
 /// How one rule fared: matched, or the id of the first condition node that failed.
 public struct RuleTrace: Sendable, Hashable {
     public let rule: Int
-    /// -1 when the rule matched.
+    /// -1 when the rule matched; -2 when a value had the wrong type.
     public let failedCondition: Int
 
-    public var matched: Bool { failedCondition < 0 }
+    public var matched: Bool { failedCondition == -1 }
 }
 
 /// A request the policy cannot decide because a value has the wrong type: an error, never a

@@ -24,9 +24,9 @@ public struct Explanation: Sendable {
         outcome = decision.outcome
         reason = decision.reason
         requirements = decision.requirements
-        rules = decision.trace.map { trace in
+        rules = PolicyEvaluator(policy: policy).trace(request).map { trace in
             let rule = policy.rules[trace.rule]
-            guard !trace.matched, trace.failedCondition < policy.conditionInfo.count else {
+            guard !trace.matched, trace.failedCondition >= 0, trace.failedCondition < policy.conditionInfo.count else {
                 return RuleLine(
                     rule: rule.name, effect: rule.effect, matched: trace.matched, location: rule.location,
                     failedCondition: nil, conditionLocation: nil, seen: nil)

@@ -1,12 +1,24 @@
 extension Operator {
     /// Applies the operator to an attribute's value. A missing value never satisfies any
     /// operator but `exists: false`; a value of the wrong type throws.
-    func test(_ seen: AttributeValue, _ attribute: Attribute) throws(DecisionError) -> Bool {
+    @inline(__always)
+    func test(_ slot: inout AttributeSlot, _ attribute: Attribute) throws(DecisionError) -> Bool {
         if case .exists(let wanted) = self {
-            if case .missing = seen { return !wanted }
+            if case .missing = slot.value { return !wanted }
             return wanted
         }
-        switch seen {
+        if case .cidr(let blocks) = self, case .value(.string(let s)) = slot.value {
+            // A string holding an address (context.ip): parsed once per decision.
+            if !slot.addressParsed {
+                slot.address = IPAddress(s)
+                slot.addressParsed = true
+            }
+            guard let address = slot.address else {
+                throw DecisionError(attribute: attribute.description, message: "\(PolicyValue.string(s).rendered(limit: 48)) is not an IP address")
+            }
+            return blocks.contains { $0.contains(address) }
+        }
+        switch slot.value {
         case .missing:
             return false
         case .ip(let address):

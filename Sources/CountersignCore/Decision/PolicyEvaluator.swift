@@ -22,47 +22,75 @@ public struct PolicyEvaluator: Sendable {
     public func decide(_ request: DecisionRequest) throws(DecisionError) -> Decision {
         guard let actionIndex = policy.actionIndex[request.action] else {
             return Decision(
-                outcome: .deny, matchedRules: [], requirements: Requirements(),
-                reason: "\(request.action) is not an action of this policy", trace: [])
+                outcome: .deny, requirements: Requirements(), reason: "\(request.action) is not an action of this policy")
         }
         let ruleIndexes = policy.rulesByAction[actionIndex]
-        var trace: [RuleTrace] = []
-        trace.reserveCapacity(ruleIndexes.count)
-        var combined = Combination()
-        for r in ruleIndexes {
-            let rule = policy.rules[r]
-            let failed = try Self.evaluate(rule.condition, request)
-            trace.append(RuleTrace(rule: r, failedCondition: failed))
-            if failed < 0 { combined.add(rule, index: r, policy: policy) }
+        return try withSlots { slots throws(DecisionError) -> Decision in
+            var combined = Combination()
+            var mask: UInt64 = 0
+            var later: [Int] = []
+            for (position, r) in ruleIndexes.enumerated() where try Self.evaluate(policy.conditions[r], request, slots) < 0 {
+                if position < 64 { mask |= 1 << UInt64(position) } else { later.append(r) }
+                combined.add(rule: r, policy: policy)
+            }
+            return combined.decision(for: request, policy: policy, considered: ruleIndexes, mask: mask, later: later)
         }
-        return combined.decision(for: request, policy: policy, trace: trace)
+    }
+
+    /// How each rule of the request's action fared, for `Explanation`: matched, or the first
+    /// condition that failed. A value of the wrong type counts as a failure of that test here.
+    public func trace(_ request: DecisionRequest) -> [RuleTrace] {
+        guard let actionIndex = policy.actionIndex[request.action] else { return [] }
+        return withSlots { slots in
+            policy.rulesByAction[actionIndex].map { r in
+                RuleTrace(rule: r, failedCondition: (try? Self.evaluate(policy.conditions[r], request, slots)) ?? -2)
+            }
+        }
+    }
+
+    /// Each attribute is read (and an address parsed) at most once per decision, into a slot
+    /// on the stack.
+    @inline(__always)
+    func withSlots<R, E: Error>(_ body: (UnsafeMutableBufferPointer<AttributeSlot>) throws(E) -> R) throws(E) -> R {
+        try withUnsafeTemporaryAllocation(of: AttributeSlot.self, capacity: max(policy.attributeCount, 1)) {
+            (slots: UnsafeMutableBufferPointer<AttributeSlot>) throws(E) -> R in
+            slots.initialize(repeating: AttributeSlot())
+            defer { _ = slots.deinitialize() }
+            return try body(slots)
+        }
     }
 
     /// -1 when the condition holds, else the id of the first node that fails.
-    static func evaluate(_ condition: Condition, _ request: DecisionRequest) throws(DecisionError) -> Int {
+    static func evaluate(
+        _ condition: Condition, _ request: DecisionRequest, _ slots: UnsafeMutableBufferPointer<AttributeSlot>
+    ) throws(DecisionError) -> Int {
         switch condition {
         case .always:
             return -1
         case .test(let test):
-            return try test.op.test(request.value(of: test.attribute), test.attribute) ? -1 : test.id
+            let i = test.attribute.slot
+            if !slots[i].isRead {
+                slots[i].value = request.value(of: test.attribute)
+                slots[i].isRead = true
+            }
+            return try test.op.test(&slots[i], test.attribute) ? -1 : test.id
         case .all(let members, _):
             for member in members {
-                let failed = try evaluate(member, request)
+                let failed = try evaluate(member, request, slots)
                 if failed >= 0 { return failed }
             }
             return -1
         case .any(let members, let id):
-            for member in members where try evaluate(member, request) < 0 { return -1 }
+            for member in members where try evaluate(member, request, slots) < 0 { return -1 }
             return id
         case .not(let inner, let id):
-            return try evaluate(inner, request) < 0 ? id : -1
+            return try evaluate(inner, request, slots) < 0 ? id : -1
         }
     }
 }
 
 /// The running combination of matching rules.
 private struct Combination {
-    var matched: [Int] = []
     var denyReasons: [String] = []
     var anyGrantingRule = false
     var approvals: [ApprovalRequirement] = []
@@ -72,22 +100,22 @@ private struct Combination {
     var reuse: Int?
     var everyRuleReuses = true
 
-    mutating func add(_ rule: Rule, index: Int, policy: Policy) {
-        matched.append(index)
-        if rule.effect == .deny {
-            denyReasons.append(rule.reason ?? "denied by rule \(rule.name)")
+    /// Adds a matching rule, reading only the fields it needs (a whole `Rule` is costly to copy).
+    mutating func add(rule r: Int, policy: Policy) {
+        if policy.rules[r].effect == .deny {
+            denyReasons.append(policy.rules[r].reason ?? "denied by rule \(policy.rules[r].name)")
             return
         }
         anyGrantingRule = true
-        if let grant = rule.grant {
+        if let grant = policy.rules[r].grant {
             if let t = grant.ttl { ttl = min(ttl ?? t, t) }
             oneTime = oneTime || grant.oneTime
             if let r = grant.reuse { reuse = min(reuse ?? r, r) } else { everyRuleReuses = false }
         } else {
             everyRuleReuses = false
         }
-        if let approval = rule.approval { merge(approval) }
-        if let s = rule.stepUp { merge(s, policy: policy) }
+        if let approval = policy.rules[r].approval { merge(approval) }
+        if let s = policy.rules[r].stepUp { merge(s, policy: policy) }
     }
 
     mutating func merge(_ approval: ApprovalRequirement) {
@@ -95,6 +123,8 @@ private struct Combination {
             approvals[i].quorum = max(approvals[i].quorum, approval.quorum)
             approvals[i].expiresIn = min(approvals[i].expiresIn, approval.expiresIn)
             approvals[i].reasonRequired = approvals[i].reasonRequired || approval.reasonRequired
+        } else if approvals.isEmpty {
+            approvals = [approval]
         } else {
             approvals.append(approval)
         }
@@ -116,19 +146,19 @@ private struct Combination {
         stepUp = current
     }
 
-    func decision(for request: DecisionRequest, policy: Policy, trace: [RuleTrace]) -> Decision {
+    func decision(for request: DecisionRequest, policy: Policy, considered: [Int], mask: UInt64, later: [Int]) -> Decision {
         if !denyReasons.isEmpty {
             return Decision(
-                outcome: .deny, matchedRules: matched, requirements: Requirements(), reason: denyReasons.joined(separator: " "),
-                trace: trace)
+                outcome: .deny, requirements: Requirements(), reason: denyReasons.joined(separator: " "),
+                considered: considered, matchMask: mask, laterMatches: later)
         }
         guard anyGrantingRule else {
             if policy.defaultEffect == .allow {
-                return Decision(outcome: .allow, matchedRules: [], requirements: Requirements(), reason: nil, trace: trace)
+                return Decision(outcome: .allow, requirements: Requirements(), reason: nil, considered: considered)
             }
             return Decision(
-                outcome: .deny, matchedRules: [], requirements: Requirements(),
-                reason: "No rule allows \(request.action) for this request.", trace: trace)
+                outcome: .deny, requirements: Requirements(),
+                reason: "No rule allows \(request.action) for this request.", considered: considered)
         }
         let sortedApprovals = approvals.count > 1 ? approvals.sorted { $0.approver.sortKey < $1.approver.sortKey } : approvals
         let grant = GrantTerms(
@@ -142,7 +172,8 @@ private struct Combination {
         } else {
             outcome = .allow
         }
-        return Decision(outcome: outcome, matchedRules: matched, requirements: requirements, reason: nil, trace: trace)
+        return Decision(
+            outcome: outcome, requirements: requirements, reason: nil, considered: considered, matchMask: mask, laterMatches: later)
     }
 
     /// RFC 9470: the subject's `acr` is at least as strong, and it authenticated within `max_age`.

@@ -9,6 +9,33 @@ public struct Attribute: Sendable, Hashable, CustomStringConvertible {
     /// The names after the root (`["roles"]`, `["payee", "country"]`); empty for `action` and `resource`.
     public let path: [String]
     public let description: String
+    /// Where the value comes from, decided once at load so a decision compares no names.
+    let source: Source
+    /// This attribute's index among the policy's distinct attributes: a decision reads each
+    /// attribute at most once and keeps it in that slot.
+    var slot: Int = 0
+
+    enum Source: Sendable, Hashable {
+        case action, resource, requestIP, requestTime, subjectSub, clientID
+        case subjectClaims, clientAttributes, context
+    }
+
+    init(root: Root, path: [String], description: String) {
+        self.root = root
+        self.path = path
+        self.description = description
+        switch root {
+        case .action: source = .action
+        case .resource: source = .resource
+        case .request: source = path.first == "ip" ? .requestIP : .requestTime
+        case .subject: source = path == ["sub"] ? .subjectSub : .subjectClaims
+        case .client: source = path == ["id"] ? .clientID : .clientAttributes
+        case .context: source = .context
+        }
+    }
+
+    public static func == (a: Attribute, b: Attribute) -> Bool { a.description == b.description }
+    public func hash(into hasher: inout Hasher) { hasher.combine(description) }
 
     /// Parses a dotted attribute name; nil with the reason when it is not one.
     public static func parse(_ text: String) -> Result<Attribute, AttributeError> {

@@ -12,8 +12,9 @@ public indirect enum Condition: Sendable {
     case not(Condition, id: Int)
 }
 
-/// One comparison: an attribute, an operator and its operand.
-public struct ConditionTest: Sendable {
+/// One comparison: an attribute, an operator and its operand. A class, so walking a condition
+/// tree during a decision copies one reference per test rather than its contents.
+public final class ConditionTest: Sendable {
     public let id: Int
     public let attribute: Attribute
     public let op: Operator

@@ -16,10 +16,14 @@ public struct Policy: Sendable {
     /// Every condition node by id, for explanations.
     public let conditionInfo: [ConditionInfo]
 
+    /// How many distinct attributes the conditions read (the slots of a decision).
+    let attributeCount: Int
     let actionIndex: [String: Int]
     /// For each action (by index in `actions`), the indexes of its rules in file order: a
     /// decision costs the rules of its action, not the whole file.
     let rulesByAction: [[Int]]
+    /// Each rule's condition, by rule index (read without copying the whole rule).
+    let conditions: [Condition]
     let acrRank: [String: Int]
 
     /// The acr ladder used when a policy does not state one (weakest first).
@@ -28,8 +32,9 @@ public struct Policy: Sendable {
     public init(
         version: Int = 1, actions: [ActionDefinition], groups: [String: ApproverGroup] = [:], rules: [Rule],
         defaultEffect: Effect = .deny, acrLevels: [String] = Policy.defaultAcrLevels, tests: [PolicyTestCase] = [],
-        conditionInfo: [ConditionInfo] = []
+        conditionInfo: [ConditionInfo] = [], attributeCount: Int = 0
     ) {
+        self.attributeCount = attributeCount
         self.version = version
         self.actions = actions
         self.groups = groups
@@ -47,6 +52,7 @@ public struct Policy: Sendable {
         }
         for a in byAction.indices { byAction[a].sort() }
         self.rulesByAction = byAction
+        self.conditions = rules.map(\.condition)
         var rank: [String: Int] = [:]
         for (i, level) in acrLevels.enumerated() where rank[level] == nil { rank[level] = i }
         self.acrRank = rank

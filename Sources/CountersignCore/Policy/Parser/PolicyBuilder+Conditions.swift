@@ -61,9 +61,12 @@ extension PolicyBuilder {
 
     /// `context.amount: { gt: 100, lte: 1000 }` or the shorthand `subject.org: acme` (eq).
     mutating func parseTests(attribute name: String, keyNode: Node, value: Node, scope: ConditionScope) -> [Condition] {
-        let attribute: Attribute
+        var attribute: Attribute
         switch Attribute.parse(name) {
-        case .success(let a): attribute = a
+        case .success(let a):
+            attribute = a
+            attribute.slot = attributeSlots[name] ?? attributeSlots.count
+            attributeSlots[name] = attribute.slot
         case .failure(let error):
             reader.fail("\(error.description)\(name.contains(".") ? "" : "; combine conditions with all, any or not")", at: keyNode)
             return []

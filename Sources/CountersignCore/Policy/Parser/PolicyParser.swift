@@ -17,7 +17,9 @@ public enum PolicyParser {
         }
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            // The basic resolver: the parser types scalars itself (JSON-style), and Yams's
+            // default resolver would run seven regular expressions on every scalar.
+            guard let node = try Yams.compose(yaml: text, .basic) else {
                 throw PolicyLoadError(file: file, errors: [PolicyError("the policy is empty: it needs version, actions and rules", at: .start)])
             }
             root = node
@@ -69,6 +71,7 @@ struct PolicyBuilder {
     var groups: [String: ApproverGroup] = [:]
     var acrLevels = Policy.defaultAcrLevels
     var rules: [Rule] = []
+    var attributeSlots: [String: Int] = [:]
 
     mutating func build(_ root: Node) -> Policy? {
         guard let top = reader.mapping(root, "the policy", known: PolicyParser.topLevelKeys) else { return nil }
@@ -107,7 +110,7 @@ struct PolicyBuilder {
         guard reader.errors.isEmpty else { return nil }
         return Policy(
             version: version, actions: actions, groups: groups, rules: rules, defaultEffect: defaultEffect,
-            acrLevels: acrLevels, tests: tests, conditionInfo: conditionInfo)
+            acrLevels: acrLevels, tests: tests, conditionInfo: conditionInfo, attributeCount: attributeSlots.count)
     }
 
     mutating func parseAcrLevels(_ node: Node) {
