@@ -114,7 +114,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @Flag(help: "Print the explanation as JSON.") var json = false
 
         func run() async throws {
-            let loaded = try PolicyCommand.load(file, json: false)
+            let loaded = try PolicyCommand.load(file, json: json)
             var text = request
             if text.hasPrefix("@") {
                 let path = String(text.dropFirst())
@@ -138,6 +138,7 @@ struct PolicyCommand: AsyncParsableCommand {
                     "\(decisionRequest.action) is not an action of \(file); its actions: \(policy.actions.map(\.name).joined(separator: ", "))")
             }
             do {
+                try action.validate(resource: decisionRequest.resource)
                 try action.validate(context: decisionRequest.context)
             } catch {
                 throw CommandFailure("invalid_authorization_details: \(error.message)")

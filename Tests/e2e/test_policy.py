@@ -77,7 +77,7 @@ def test_check_json_lists_the_errors(tmp_path):
     assert proc.returncode == 1
     assert json.loads(proc.stdout) == {
         "file": str(path), "ok": False,
-        "errors": [{"line": 8, "column": 61, "message": "ttl must be between 1s and 1d, not 2d"}],
+        "errors": [{"line": 8, "column": 61, "message": "ttl must be between 1s and 1h, not 2d"}],
     }
 
 

@@ -25,6 +25,7 @@ public struct PolicyTestRunner: Sendable {
         let expect = test.expectation
         // As the server does: the context must fit the action's declared fields first.
         do {
+            try policy.action(named: test.request.action)?.validate(resource: test.request.resource)
             try policy.action(named: test.request.action)?.validate(context: test.request.context)
         } catch {
             if let wanted = expect.errorContains, error.message.contains(wanted) {

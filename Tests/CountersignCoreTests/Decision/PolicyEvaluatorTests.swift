@@ -172,3 +172,34 @@ import Testing
         ])
     }
 }
+
+extension PolicyEvaluatorTests {
+    @Test func resourcesAndFieldsAreCheckedAgainstTheAction() throws {
+        let policy = try PolicyParser.parse(
+            """
+            version: 1
+            actions:
+              refund: { resource: "https://api.example.com/payments/*", fields: { amount: number, tags: "[string]?" } }
+            rules: []
+            """)
+        let refund = try #require(policy.action(named: "refund"))
+        try refund.validate(resource: "https://api.example.com/payments/p-1")
+        try refund.validate(resource: nil)
+        #expect(throws: ContextFieldError(
+            field: "resource",
+            message: "\"https://api.example.com/payments/p-1/../../admin\" is not a resource of refund (https://api.example.com/payments/*)")
+        ) { try refund.validate(resource: "https://api.example.com/payments/p-1/../../admin") }
+        try refund.validate(context: ["amount": 5, "tags": .null])
+        #expect(throws: ContextFieldError(field: "tags", message: "refund field tags must be [string]?: item 1 is a number")) {
+            try refund.validate(context: ["amount": 5, "tags": ["a", 1]])
+        }
+    }
+
+    @Test func outOfRangeNumbersInAPolicyAreErrors() {
+        #expect {
+            try PolicyParser.parse("version: 1\nactions: { a: {} }\nrules:\n  - { name: r, action: a, effect: allow, when: { context.x: { lte: 1e9999 } } }\n")
+        } throws: { error in
+            (error as? PolicyLoadError)?.errors.first?.message.hasPrefix("the number 1e9999 is out of range") == true
+        }
+    }
+}

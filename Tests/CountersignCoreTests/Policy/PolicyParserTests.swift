@@ -64,7 +64,7 @@ import Testing
         ("rules:\n  - { name: r, action: refund, effect: step_up, step_up: { acr: gold } }\n", "8:65",
          "acr gold is not one of acr_levels"),
         ("rules:\n  - { name: r, action: refund, effect: allow, grant: { ttl: 2d } }\n", "8:61",
-         "ttl must be between 1s and 1d, not 2d"),
+         "ttl must be between 1s and 1h, not 2d"),
         ("rules:\n  - { name: r, action: refund, when: { context.currency: { regex: \"(a\" } }, effect: allow }\n", "8:67",
          "regex \"(a\":"),
         ("rules:\n  - { name: r, action: refund, effect: allow }\nrulez: []\n", "9:1",

@@ -94,6 +94,17 @@ public struct ContextFieldError: Error, Sendable, Equatable, CustomStringConvert
 }
 
 extension ActionDefinition {
+    /// Checks the resource (RFC 8707 `resource`, RAR `locations`) against the action's
+    /// `resource` pattern, when it declares one.
+    public func validate(resource: String?) throws(ContextFieldError) {
+        guard let pattern = self.resource, let resource else { return }
+        guard pattern.matches(resource) else {
+            throw ContextFieldError(
+                field: "resource",
+                message: "\(PolicyValue.string(resource).rendered(limit: 80)) is not a resource of \(name) (\(pattern.pattern))")
+        }
+    }
+
     /// Checks a request's context against the declared fields: each required field present,
     /// each value of its declared type, no undeclared field.
     public func validate(context: [String: PolicyValue]) throws(ContextFieldError) {
@@ -102,11 +113,17 @@ extension ActionDefinition {
             throw ContextFieldError(field: name, message: "\(self.name) has no field \(name)")
         }
         for (name, type) in fields.sorted(by: { $0.key < $1.key }) {
-            guard let value = context[name] else {
+            // JSON null is an absent value, as everywhere in a decision.
+            guard let value = context[name], value != .null else {
                 if type.isOptional { continue }
                 throw ContextFieldError(field: name, message: "\(self.name) requires the field \(name) (\(type.description))")
             }
             guard type.accepts(value) else {
+                if case .list(let items) = value, type.isList, let bad = items.firstIndex(where: { $0.kind != type.base.kind }) {
+                    throw ContextFieldError(
+                        field: name,
+                        message: "\(self.name) field \(name) must be \(type.description): item \(bad) is a \(items[bad].kind)")
+                }
                 throw ContextFieldError(
                     field: name, message: "\(self.name) field \(name) must be \(type.description), not \(value.kind)")
             }

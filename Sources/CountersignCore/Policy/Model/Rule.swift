@@ -45,6 +45,9 @@ public struct GrantTerms: Sendable, Hashable {
     /// Seconds an identical request is answered from this decision; nil: never.
     public var reuse: Int?
 
+    /// The longest TTL a rule may give: the longest access token the server issues (1 h).
+    public static let maxTTL = 3600
+
     public init(ttl: Int? = nil, oneTime: Bool = false, reuse: Int? = nil) {
         self.ttl = ttl
         self.oneTime = oneTime

@@ -118,7 +118,7 @@ extension PolicyBuilder {
         var grant = GrantTerms()
         for e in entries {
             switch e.key {
-            case "ttl": grant.ttl = reader.duration(e.value, "ttl", in: 1...86_400)
+            case "ttl": grant.ttl = reader.duration(e.value, "ttl", in: 1...GrantTerms.maxTTL)
             case "one_time": grant.oneTime = reader.bool(e.value, "one_time") ?? false
             default: grant.reuse = reader.duration(e.value, "reuse", in: 1...3600)
             }
@@ -194,7 +194,7 @@ extension PolicyBuilder {
             default: stepUp.maxAge = reader.duration(e.value, "max_age", in: 0...(30 * 86_400))
             }
         }
-        if stepUp.acr == nil && stepUp.maxAge == nil { reader.fail("step_up of \(rule) needs acr, max_age or both", at: node) }
+        if entries.isEmpty { reader.fail("step_up of \(rule) needs acr, max_age or both", at: node) }
         return stepUp
     }
 }

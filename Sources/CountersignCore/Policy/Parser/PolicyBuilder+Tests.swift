@@ -65,11 +65,17 @@ extension PolicyBuilder {
         if case .scalar = node { return outcome(node).map(Expectation.init(outcome:)) }
         guard let entries = reader.mapping(node, "expect of \(test)", known: Self.expectKeys) else { return nil }
         let members = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
-        guard let o = members["outcome"] else {
-            reader.fail("expect of \(test) needs outcome: allow, deny, approve or step_up", at: node)
+        var expectation: Expectation
+        if let o = members["outcome"] {
+            guard let parsed = outcome(o) else { return nil }
+            expectation = Expectation(outcome: parsed)
+        } else if members["error"] != nil {
+            // A request that must be refused has no outcome.
+            expectation = Expectation(outcome: .deny)
+        } else {
+            reader.fail("expect of \(test) needs outcome: allow, deny, approve or step_up (or error: for a refused request)", at: node)
             return nil
         }
-        guard var expectation = outcome(o).map(Expectation.init(outcome:)) else { return nil }
         if let r = members["rules"], let items = reader.sequence(r, "rules") {
             var names: [String] = []
             for item in items {
@@ -95,7 +101,7 @@ extension PolicyBuilder {
         if let g = members["grant"], let fields = reader.mapping(g, "grant", known: ["ttl", "one_time", "reuse"]) {
             for f in fields {
                 switch f.key {
-                case "ttl": expectation.ttl = reader.duration(f.value, "ttl", in: 1...86_400)
+                case "ttl": expectation.ttl = reader.duration(f.value, "ttl", in: 1...GrantTerms.maxTTL)
                 case "one_time": expectation.oneTime = reader.bool(f.value, "one_time")
                 default:
                     if case .scalar(let s) = f.value, YAMLReader.typed(s) == .bool(false) {

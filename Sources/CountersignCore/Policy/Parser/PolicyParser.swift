@@ -33,7 +33,8 @@ public enum PolicyParser {
         var builder = PolicyBuilder()
         let policy = builder.build(root)
         guard builder.reader.errors.isEmpty, let policy else {
-            throw PolicyLoadError(file: file, errors: Array(Set(builder.reader.errors)).prefix(1000).map { $0 })
+            let sorted = PolicyLoadError(file: file, errors: Array(Set(builder.reader.errors))).errors
+            throw PolicyLoadError(file: file, errors: Array(sorted.prefix(1000)))
         }
         return policy
     }
@@ -80,7 +81,9 @@ struct PolicyBuilder {
 
         var version = 1
         if let v = members["version"] {
-            if let n = reader.integer(v, "version", in: 1...1) { version = n }
+            if case .scalar(let s) = v, s.string == "1" { version = 1 } else {
+                reader.fail("version must be 1 (the only policy format so far)", at: v)
+            }
         } else {
             reader.fail("the policy needs `version: 1` at the top", at: rootLocation)
         }
@@ -208,7 +211,7 @@ struct PolicyBuilder {
             }
             guard let type else {
                 reader.fail(
-                    "field \(entry.key) of \(action) has an unknown type: use string, number, boolean, [string] or [number], with ? for optional (\"number?\")",
+                    "field \(entry.key) of \(action) has an unknown type: use string, number, boolean, [string], [number] or [boolean], with ? for optional (\"number?\")",
                     at: entry.value)
                 continue
             }

@@ -101,7 +101,14 @@ struct YAMLReader {
             fail("\(what) must be a single value\(found(node))", at: node)
             return nil
         }
-        return Self.typed(scalar)
+        let value = Self.typed(scalar)
+        if scalar.style == .plain, case .string(let text) = value, JSONNumber.isValidLiteral(text.utf8) {
+            fail(
+                "the number \(text.prefix(40)) is out of range (at most \(ExactDecimal.maxDigits) significant digits and an exponent within ±\(ExactDecimal.maxExponent))",
+                at: node)
+            return nil
+        }
+        return value
     }
 
     static func typed(_ scalar: Node.Scalar) -> PolicyValue {
