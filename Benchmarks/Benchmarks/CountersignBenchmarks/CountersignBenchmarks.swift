@@ -13,37 +13,9 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .cpuTotal, .throughput, .mallocCountTotal],
         maxDuration: .seconds(5), maxIterations: 200_000)
 
-    // The decision engine (issue 4): one decision per iteration, so the percentiles are per
-    // decision; the policies are the peers' own spec (scripts/policy-from-peer-spec) and ours.
-    for (name, file, request) in PolicyFixture.cases {
-        Benchmark("Policy decide: \(name)", configuration: .init(metrics: [.wallClock, .mallocCountTotal],
-            maxDuration: .seconds(3), maxIterations: 2_000_000)) { benchmark in
-            let fixture = try PolicyFixture(file: file, request: request)
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                blackHole(try fixture.evaluator.decide(fixture.request))
-            }
-        }
-    }
-
-    Benchmark("Policy decide + explanation: peer scaled 1000 rules", configuration: .init(metrics: [.wallClock],
-        maxDuration: .seconds(3), maxIterations: 1_000_000)) { benchmark in
-        let fixture = try PolicyFixture(file: "peer-scaled-1000.yaml", request: PolicyFixture.cases[2].2)
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            let decision = try fixture.evaluator.decide(fixture.request)
-            blackHole(Explanation(decision: decision, request: fixture.request, policy: fixture.evaluator.policy))
-        }
-    }
-
-    Benchmark("Policy load and check: peer scaled 1000 rules (289 KB, 401 tests)", configuration: .init(
-        metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(10), maxIterations: 50)) { benchmark in
-        let text = try String(contentsOfFile: PolicyFixture.directory + "peer-scaled-1000.yaml", encoding: .utf8)
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            blackHole(try PolicyParser.parse(text))
-        }
-    }
+    // The decision engine is measured by the PolicyTiming executable instead (per-call timing
+    // like the peers' engines; this harness's per-iteration and malloc-counting overhead is
+    // larger than a decision).
 
     Benchmark("AuditEvent.sealed (RFC 8785 + SHA-256)") { benchmark in
         let record = AuditRecord(
@@ -136,37 +108,5 @@ struct Fixture: Sendable {
     func close() async {
         await store.close()
         try? FileManager.default.removeItem(atPath: directory)
-    }
-}
-
-/// A policy and one request, read from Benchmarks/Policies.
-struct PolicyFixture {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Policies").path + "/"
-    static let exampleFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Examples/policy.yaml").path
-
-    /// (benchmark name, file, request JSON): the peers' timed requests, and our example's refund.
-    static let cases: [(String, String, String)] = [
-        ("example policy, refund 250 EUR (approve)", exampleFile,
-         #"{"subject": {"sub": "alice", "roles": ["employee"], "acr": "mfa", "auth_time": 1767614300}, "action": "refund", "context": {"amount": 250, "currency": "EUR"}}"#),
-        ("peer small 3 rules, refund 250 (approve)", "peer-small.yaml",
-         #"{"subject": {"roles": ["employee", "finance"], "department": "finance", "sub": "alice"}, "action": "refund", "context": {"amount": 250, "ip": "10.1.2.3", "hour": 14}}"#),
-        ("peer scaled 1000 rules / 100 actions, act_050", "peer-scaled-1000.yaml", ""),
-    ]
-
-    let evaluator: PolicyEvaluator
-    let request: DecisionRequest
-
-    init(file: String, request json: String) throws {
-        let path = file.hasPrefix("/") ? file : Self.directory + file
-        let policy = try PolicyParser.parse(try String(contentsOfFile: path, encoding: .utf8), file: path)
-        evaluator = PolicyEvaluator(policy: policy)
-        // An empty request means the file's first test (the peers' bench_request).
-        if json.isEmpty, let first = policy.tests.first {
-            request = first.request
-        } else {
-            request = try DecisionRequest(document: PolicyValue(json: JSONParser().parse(json)))
-        }
     }
 }
