@@ -3,6 +3,16 @@ extension Operator {
     /// operator but `exists: false`; a value of the wrong type throws.
     @inline(__always)
     func test(_ slot: inout AttributeSlot, _ attribute: Attribute) throws(DecisionError) -> Bool {
+        // The common case first, without copying payloads: a number against a bound.
+        if case .value(.number(let n)) = slot.value {
+            switch self {
+            case .lt(let bound): return n < bound
+            case .lte(let bound): return !(bound < n)
+            case .gt(let bound): return bound < n
+            case .gte(let bound): return !(n < bound)
+            default: break
+            }
+        }
         if case .exists(let wanted) = self {
             if case .missing = slot.value { return !wanted }
             return wanted

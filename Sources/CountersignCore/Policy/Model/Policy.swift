@@ -1,7 +1,8 @@
 /// A loaded and checked policy: actions, approver groups, rules indexed by action, the default,
 /// the acr ladder and the file's own test cases. Built by `PolicyParser`; evaluated by
-/// `PolicyEvaluator`. Immutable, so one instance serves every request at once.
-public struct Policy: Sendable {
+/// `PolicyEvaluator`. Immutable, so one instance serves every request at once; a class, so
+/// handing it around costs one reference count, not one per field.
+public final class Policy: Sendable {
     public let version: Int
     /// Actions in file order (their names are `authorization_details_types_supported`).
     public let actions: [ActionDefinition]
