@@ -11,10 +11,22 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// True for values below zero (never for zero).
     public let isNegative: Bool
-    /// Significant digits, most significant first, no leading or trailing zeros; empty for zero.
-    public let digits: [UInt8]
     /// The value is `digits × 10^exponent`.
     public let exponent: Int
+    /// How many significant digits there are (0 for zero).
+    let digitCount: Int
+    /// The significant digits packed four bits each, sixteen per word, most significant first
+    /// and left-aligned. Inline and fixed-size, so a value is copied without reference counting
+    /// and two magnitudes of the same order compare word by word.
+    let packed: (UInt64, UInt64, UInt64, UInt64)
+
+    /// Significant digits, most significant first, no leading or trailing zeros; empty for zero.
+    public var digits: [UInt8] {
+        (0..<digitCount).map { i in
+            let word = i < 16 ? packed.0 : i < 32 ? packed.1 : i < 48 ? packed.2 : packed.3
+            return UInt8((word >> UInt64(60 - 4 * (i % 16))) & 0xF)
+        }
+    }
 
     /// Why a literal is not an acceptable number.
     public enum Failure: Error, Sendable, Equatable {
@@ -51,17 +63,21 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
             }
             bytes = bytes.dropFirst()
         }
-        self.init(negative: negative, mantissa: mantissa, exponent: exponentPart - fractionDigits)
-        guard digits.count <= Self.maxDigits, abs(exponent) <= Self.maxExponent else { throw .outOfRange }
+        guard let value = ExactDecimal(negative: negative, mantissa: mantissa, exponent: exponentPart - fractionDigits),
+            abs(value.exponent) <= Self.maxExponent
+        else { throw .outOfRange }
+        self = value
     }
 
     /// An exact integer.
     public init(_ value: Int64) {
         let magnitude = value.magnitude
-        self.init(negative: value < 0, mantissa: Array(String(magnitude).utf8).map { $0 - UInt8(ascii: "0") }, exponent: 0)
+        // At most 19 digits, always within maxDigits.
+        self.init(negative: value < 0, mantissa: Array(String(magnitude).utf8).map { $0 - UInt8(ascii: "0") }, exponent: 0)!
     }
 
-    init(negative: Bool, mantissa: [UInt8], exponent: Int) {
+    /// Normalises (no leading or trailing zeros); nil when more than `maxDigits` remain.
+    init?(negative: Bool, mantissa: [UInt8], exponent: Int) {
         var first = 0
         while first < mantissa.count && mantissa[first] == 0 { first += 1 }
         var last = mantissa.count
@@ -70,16 +86,21 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
             last -= 1
             exp += 1
         }
-        let digits = Array(mantissa[first..<last])
-        self.digits = digits
-        self.exponent = digits.isEmpty ? 0 : exp
-        self.isNegative = digits.isEmpty ? false : negative
+        guard last - first <= Self.maxDigits else { return nil }
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (i, d) in mantissa[first..<last].enumerated() {
+            words[i / 16] |= UInt64(d) << UInt64(60 - 4 * (i % 16))
+        }
+        self.digitCount = last - first
+        self.packed = (words[0], words[1], words[2], words[3])
+        self.exponent = last == first ? 0 : exp
+        self.isNegative = last == first ? false : negative
     }
 
-    public var isZero: Bool { digits.isEmpty }
+    public var isZero: Bool { digitCount == 0 }
 
     /// The position of the most significant digit: `digits.count + exponent`.
-    var magnitudeOrder: Int { digits.count + exponent }
+    var magnitudeOrder: Int { digitCount + exponent }
 
     public static func < (a: ExactDecimal, b: ExactDecimal) -> Bool {
         if a.isNegative != b.isNegative { return a.isNegative }
@@ -91,12 +112,26 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     static func compareMagnitude(_ a: ExactDecimal, _ b: ExactDecimal) -> Int {
         if a.isZero || b.isZero { return a.isZero ? (b.isZero ? 0 : -1) : 1 }
         if a.magnitudeOrder != b.magnitudeOrder { return a.magnitudeOrder < b.magnitudeOrder ? -1 : 1 }
-        for i in 0..<max(a.digits.count, b.digits.count) {
-            let x = i < a.digits.count ? a.digits[i] : 0
-            let y = i < b.digits.count ? b.digits[i] : 0
-            if x != y { return x < y ? -1 : 1 }
-        }
+        // Same order of magnitude: left-aligned digits compare as unsigned words.
+        if a.packed.0 != b.packed.0 { return a.packed.0 < b.packed.0 ? -1 : 1 }
+        if a.packed.1 != b.packed.1 { return a.packed.1 < b.packed.1 ? -1 : 1 }
+        if a.packed.2 != b.packed.2 { return a.packed.2 < b.packed.2 ? -1 : 1 }
+        if a.packed.3 != b.packed.3 { return a.packed.3 < b.packed.3 ? -1 : 1 }
         return 0
+    }
+
+    public static func == (a: ExactDecimal, b: ExactDecimal) -> Bool {
+        a.isNegative == b.isNegative && a.exponent == b.exponent && a.digitCount == b.digitCount
+            && a.packed == b.packed
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(isNegative)
+        hasher.combine(exponent)
+        hasher.combine(packed.0)
+        hasher.combine(packed.1)
+        hasher.combine(packed.2)
+        hasher.combine(packed.3)
     }
 
     /// Plain decimal text: `-12.5`, `100`, `1e+309` style avoided (digits and a point only)
