@@ -29,7 +29,7 @@ let only = CommandLine.arguments.dropFirst().first
 
 @inline(never)
 func measure(_ name: String, _ evaluator: PolicyEvaluator, _ r: DecisionRequest, explain: Bool = false) throws {
-    if let only, !name.contains(only) { return }
+    if let only, !name.contains(only), !(only == "overhead" && name.hasPrefix("overhead")) { return }
     let n = 200_000
     var sink = 0
     for _ in 0..<20_000 { sink &+= try evaluator.decide(r).requirements.approvals.count }
@@ -70,6 +70,17 @@ try measure("example policy: export_data (cidr + time window)", PolicyEvaluator(
 try measure("peer small (3 rules): refund 250 (approve)", PolicyEvaluator(policy: small), small.tests[0].request)
 try measure("peer scaled (1000 rules/100 actions): act_050", PolicyEvaluator(policy: scaled), scaled.tests[0].request)
 try measure("peer scaled, decision + explanation", PolicyEvaluator(policy: scaled), scaled.tests[0].request, explain: true)
+
+if only == "overhead" {
+    let empty = try PolicyParser.parse("version: 1\nactions: { refund: {} }\nrules: []\n")
+    try measure("overhead: an action with no rules", PolicyEvaluator(policy: empty), small.tests[0].request)
+    let one = try PolicyParser.parse("version: 1\nactions: { refund: {} }\nrules:\n  - { name: r, action: refund, effect: allow }\n")
+    try measure("overhead: one unconditional allow", PolicyEvaluator(policy: one), small.tests[0].request)
+    let cond = try PolicyParser.parse("version: 1\nactions: { refund: {} }\nrules:\n  - { name: r, action: refund, effect: allow, when: { context.amount: { gt: 5 } } }\n")
+    try measure("overhead: one allow with one number test", PolicyEvaluator(policy: cond), small.tests[0].request)
+    let appr = try PolicyParser.parse("version: 1\ngroups: { g: { members: [a] } }\nactions: { refund: {} }\nrules:\n  - { name: r, action: refund, effect: approve, approval: { group: g } }\n")
+    try measure("overhead: one unconditional approve", PolicyEvaluator(policy: appr), small.tests[0].request)
+}
 
 if only != nil && only != "load" { exit(0) }
 let text = try String(contentsOfFile: policies + "peer-scaled-1000.yaml", encoding: .utf8)

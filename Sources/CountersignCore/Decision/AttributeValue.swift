@@ -24,7 +24,7 @@ extension DecisionRequest {
 
     @inline(__always)
     static func lookup(_ members: [String: PolicyValue], _ path: [String]) -> AttributeValue {
-        guard var value = members[path[0]] else { return .missing }
+        guard var value = member(members, path[0]) else { return .missing }
         var i = 1
         while i < path.count {
             guard case .object(let inner) = value, let next = inner[path[i]] else { return .missing }
@@ -33,6 +33,17 @@ extension DecisionRequest {
         }
         if case .null = value { return .missing }
         return .value(value)
+    }
+
+    /// A member by name. Contexts and claim sets are small, and comparing a few short names is
+    /// cheaper than seeding and running a hasher, so up to eight members are scanned.
+    @inline(__always)
+    static func member(_ members: [String: PolicyValue], _ name: String) -> PolicyValue? {
+        if members.count <= 8 {
+            for (key, value) in members where key == name { return value }
+            return nil
+        }
+        return members[name]
     }
 }
 

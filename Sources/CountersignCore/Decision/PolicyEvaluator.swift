@@ -20,27 +20,42 @@ public struct PolicyEvaluator: Sendable {
 
     /// The decision for one request; throws when a value has the wrong type for a comparison.
     public func decide(_ request: DecisionRequest) throws(DecisionError) -> Decision {
-        guard let actionIndex = policy.actionIndex[request.action] else {
+        guard let actionIndex = policy.actionIndex.index(of: request.action) else {
             return Decision(
                 outcome: .deny, requirements: Requirements(), reason: "\(request.action) is not an action of this policy")
         }
         let ruleIndexes = policy.rulesByAction[actionIndex]
-        return try withSlots { slots throws(DecisionError) -> Decision in
+        // A non-throwing closure, so the temporary allocation inlines without a Result or a
+        // copy of the request; the error travels out beside it.
+        var failure: DecisionError?
+        let decision: Decision? = withUnsafeTemporaryAllocation(
+            of: AttributeSlot.self, capacity: max(policy.attributeCount, 1)
+        ) { slots in
+            slots.initialize(repeating: AttributeSlot())
+            defer { _ = slots.deinitialize() }
             var combined = Combination()
             var mask: UInt64 = 0
             var later: [Int] = []
-            for (position, r) in ruleIndexes.enumerated() where try Self.evaluate(policy.conditions[r], request, slots) < 0 {
-                if position < 64 { mask |= 1 << UInt64(position) } else { later.append(r) }
-                combined.add(rule: r, policy: policy)
+            do throws(DecisionError) {
+                for (position, r) in ruleIndexes.enumerated() where try Self.evaluate(policy.conditions[r], request, slots) < 0 {
+                    if position < 64 { mask |= 1 << UInt64(position) } else { later.append(r) }
+                    combined.add(rule: r, policy: policy)
+                }
+            } catch {
+                failure = error
+                return nil
             }
-            return combined.decision(for: request, policy: policy, considered: ruleIndexes, mask: mask, later: later)
+            return combined.decision(
+                for: request, policy: policy, actionIndex: actionIndex, considered: ruleIndexes, mask: mask, later: later)
         }
+        if let failure { throw failure }
+        return decision ?? Decision(outcome: .deny, requirements: Requirements(), reason: nil)
     }
 
     /// How each rule of the request's action fared, for `Explanation`: matched, or the first
     /// condition that failed. A value of the wrong type counts as a failure of that test here.
     public func trace(_ request: DecisionRequest) -> [RuleTrace] {
-        guard let actionIndex = policy.actionIndex[request.action] else { return [] }
+        guard let actionIndex = policy.actionIndex.index(of: request.action) else { return [] }
         return withSlots { slots in
             policy.rulesByAction[actionIndex].map { r in
                 RuleTrace(rule: r, failedCondition: (try? Self.evaluate(policy.conditions[r], request, slots)) ?? -2)
@@ -102,20 +117,21 @@ private struct Combination {
 
     /// Adds a matching rule, reading only the fields it needs (a whole `Rule` is costly to copy).
     mutating func add(rule r: Int, policy: Policy) {
-        if policy.rules[r].effect == .deny {
-            denyReasons.append(policy.rules[r].reason ?? "denied by rule \(policy.rules[r].name)")
+        let rule = policy.rules[r]
+        if rule.effect == .deny {
+            denyReasons.append(rule.reason ?? "denied by rule \(rule.name)")
             return
         }
         anyGrantingRule = true
-        if let grant = policy.rules[r].grant {
+        if let grant = rule.grant {
             if let t = grant.ttl { ttl = min(ttl ?? t, t) }
             oneTime = oneTime || grant.oneTime
             if let r = grant.reuse { reuse = min(reuse ?? r, r) } else { everyRuleReuses = false }
         } else {
             everyRuleReuses = false
         }
-        if let approval = policy.rules[r].approval { merge(approval) }
-        if let s = policy.rules[r].stepUp { merge(s, policy: policy) }
+        if let approval = rule.approval { merge(approval) }
+        if let s = rule.stepUp { merge(s, policy: policy) }
     }
 
     mutating func merge(_ approval: ApprovalRequirement) {
@@ -146,7 +162,9 @@ private struct Combination {
         stepUp = current
     }
 
-    func decision(for request: DecisionRequest, policy: Policy, considered: [Int], mask: UInt64, later: [Int]) -> Decision {
+    func decision(
+        for request: DecisionRequest, policy: Policy, actionIndex: Int, considered: [Int], mask: UInt64, later: [Int]
+    ) -> Decision {
         if !denyReasons.isEmpty {
             return Decision(
                 outcome: .deny, requirements: Requirements(), reason: denyReasons.joined(separator: " "),
@@ -158,7 +176,7 @@ private struct Combination {
             }
             return Decision(
                 outcome: .deny, requirements: Requirements(),
-                reason: "No rule allows \(request.action) for this request.", considered: considered)
+                reason: policy.defaultDenyReasons[actionIndex], considered: considered)
         }
         let sortedApprovals = approvals.count > 1 ? approvals.sorted { $0.approver.sortKey < $1.approver.sortKey } : approvals
         let grant = GrantTerms(

@@ -19,12 +19,14 @@ public final class Policy: Sendable {
 
     /// How many distinct attributes the conditions read (the slots of a decision).
     let attributeCount: Int
-    let actionIndex: [String: Int]
+    let actionIndex: NameTable
     /// For each action (by index in `actions`), the indexes of its rules in file order: a
     /// decision costs the rules of its action, not the whole file.
     let rulesByAction: [[Int]]
     /// Each rule's condition, by rule index (read without copying the whole rule).
     let conditions: [Condition]
+    /// Per action, the reason given when no rule matches (built once, not per decision).
+    let defaultDenyReasons: [String]
     let acrRank: [String: Int]
 
     /// The acr ladder used when a policy does not state one (weakest first).
@@ -46,7 +48,7 @@ public final class Policy: Sendable {
         self.conditionInfo = conditionInfo
         var index: [String: Int] = [:]
         for (i, action) in actions.enumerated() where index[action.name] == nil { index[action.name] = i }
-        self.actionIndex = index
+        self.actionIndex = NameTable(actions.map(\.name))
         var byAction = Array(repeating: [Int](), count: actions.count)
         for (r, rule) in rules.enumerated() {
             for name in Set(rule.actions) { if let a = index[name] { byAction[a].append(r) } }
@@ -54,6 +56,7 @@ public final class Policy: Sendable {
         for a in byAction.indices { byAction[a].sort() }
         self.rulesByAction = byAction
         self.conditions = rules.map(\.condition)
+        self.defaultDenyReasons = actions.map { "No rule allows \($0.name) for this request." }
         var rank: [String: Int] = [:]
         for (i, level) in acrLevels.enumerated() where rank[level] == nil { rank[level] = i }
         self.acrRank = rank
@@ -61,12 +64,12 @@ public final class Policy: Sendable {
 
     /// The action with this name, when the policy declares it.
     public func action(named name: String) -> ActionDefinition? {
-        actionIndex[name].map { actions[$0] }
+        actionIndex.index(of: name).map { actions[$0] }
     }
 
     /// The rules that name this action, in file order.
     public func rules(for action: String) -> [Rule] {
-        guard let a = actionIndex[action] else { return [] }
+        guard let a = actionIndex.index(of: action) else { return [] }
         return rulesByAction[a].map { rules[$0] }
     }
 

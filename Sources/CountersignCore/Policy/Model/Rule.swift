@@ -1,6 +1,7 @@
 /// One rule of a policy: for these actions, when the condition holds, this effect with these
-/// requirements. Rules combine order-independently (see `PolicyEvaluator`).
-public struct Rule: Sendable {
+/// requirements. Rules combine order-independently (see `PolicyEvaluator`). A class: a decision
+/// reads a few fields of each matching rule, and a reference is cheaper to hand out than a copy.
+public final class Rule: Sendable {
     public let name: String
     public let actions: [String]
     public let condition: Condition
