@@ -9,27 +9,32 @@ enum AttributeValue {
 extension DecisionRequest {
     /// Reads an attribute. JSON `null` counts as missing.
     func value(of attribute: Attribute) -> AttributeValue {
-        switch attribute.source {
+        value(attribute.source, attribute.path.first ?? "", attribute.path.count > 1 ? Array(attribute.path.dropFirst()) : nil)
+    }
+
+    @inline(__always)
+    func value(_ source: Attribute.Source, _ key: String, _ subpath: [String]?) -> AttributeValue {
+        switch source {
         case .action: return .value(.string(action))
         case .resource: return resource.map { .value(.string($0)) } ?? .missing
         case .requestIP: return ip.map(AttributeValue.ip) ?? .missing
         case .requestTime: return .time(time)
         case .subjectSub: return .value(.string(subject.sub))
         case .clientID: return .value(.string(client.id))
-        case .subjectClaims: return Self.lookup(subject.claims, attribute.path)
-        case .clientAttributes: return Self.lookup(client.attributes, attribute.path)
-        case .context: return Self.lookup(context, attribute.path)
+        case .subjectClaims: return Self.lookup(subject.claims, key, subpath)
+        case .clientAttributes: return Self.lookup(client.attributes, key, subpath)
+        case .context: return Self.lookup(context, key, subpath)
         }
     }
 
     @inline(__always)
-    static func lookup(_ members: [String: PolicyValue], _ path: [String]) -> AttributeValue {
-        guard var value = member(members, path[0]) else { return .missing }
-        var i = 1
-        while i < path.count {
-            guard case .object(let inner) = value, let next = inner[path[i]] else { return .missing }
-            value = next
-            i += 1
+    static func lookup(_ members: [String: PolicyValue], _ key: String, _ subpath: [String]?) -> AttributeValue {
+        guard var value = member(members, key) else { return .missing }
+        if let subpath {
+            for name in subpath {
+                guard case .object(let inner) = value, let next = inner[name] else { return .missing }
+                value = next
+            }
         }
         if case .null = value { return .missing }
         return .value(value)

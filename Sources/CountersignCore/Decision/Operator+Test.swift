@@ -2,7 +2,7 @@ extension Operator {
     /// Applies the operator to an attribute's value. A missing value never satisfies any
     /// operator but `exists: false`; a value of the wrong type throws.
     @inline(__always)
-    func test(_ slot: inout AttributeSlot, _ attribute: Attribute) throws(DecisionError) -> Bool {
+    func test(_ slot: inout AttributeSlot, _ test: ConditionTest) throws(DecisionError) -> Bool {
         // The common case first, without copying payloads: a number against a bound.
         if case .value(.number(let n)) = slot.value {
             switch self {
@@ -24,10 +24,11 @@ extension Operator {
                 slot.addressParsed = true
             }
             guard let address = slot.address else {
-                throw DecisionError(attribute: attribute.description, message: "\(PolicyValue.string(s).rendered(limit: 48)) is not an IP address")
+                throw DecisionError(attribute: test.attribute.description, message: "\(PolicyValue.string(s).rendered(limit: 48)) is not an IP address")
             }
             return blocks.contains { $0.contains(address) }
         }
+        let attribute = test.attribute
         switch slot.value {
         case .missing:
             return false
@@ -38,7 +39,7 @@ extension Operator {
             if case .between(let window) = self { return window.contains(epochSeconds: instant) }
             throw DecisionError(attribute: attribute.description, message: "a time can only be tested with between or exists")
         case .value(let value):
-            return try test(value, attribute)
+            return try self.test(value, attribute)
         }
     }
 

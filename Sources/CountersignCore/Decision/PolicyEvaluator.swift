@@ -28,7 +28,7 @@ public struct PolicyEvaluator: Sendable {
         // A non-throwing closure, so the temporary allocation inlines without a Result or a
         // copy of the request; the error travels out beside it.
         var failure: DecisionError?
-        let decision: Decision? = withUnsafeTemporaryAllocation(
+        let decision: Decision = withUnsafeTemporaryAllocation(
             of: AttributeSlot.self, capacity: max(policy.attributeCount, 1)
         ) { slots in
             slots.initialize(repeating: AttributeSlot())
@@ -43,13 +43,13 @@ public struct PolicyEvaluator: Sendable {
                 }
             } catch {
                 failure = error
-                return nil
+                return Decision(outcome: .deny, requirements: Requirements(), reason: nil)
             }
             return combined.decision(
                 for: request, policy: policy, actionIndex: actionIndex, considered: ruleIndexes, mask: mask, later: later)
         }
         if let failure { throw failure }
-        return decision ?? Decision(outcome: .deny, requirements: Requirements(), reason: nil)
+        return decision
     }
 
     /// How each rule of the request's action fared, for `Explanation`: matched, or the first
@@ -83,12 +83,12 @@ public struct PolicyEvaluator: Sendable {
         case .always:
             return -1
         case .test(let test):
-            let i = test.attribute.slot
+            let i = test.slot
             if !slots[i].isRead {
-                slots[i].value = request.value(of: test.attribute)
+                slots[i].value = request.value(test.source, test.key, test.subpath)
                 slots[i].isRead = true
             }
-            return try test.op.test(&slots[i], test.attribute) ? -1 : test.id
+            return try test.op.test(&slots[i], test) ? -1 : test.id
         case .all(let members, _):
             for member in members {
                 let failed = try evaluate(member, request, slots)
@@ -130,7 +130,9 @@ private struct Combination {
         } else {
             everyRuleReuses = false
         }
-        if let approval = rule.approval { merge(approval) }
+        if let approval = rule.approval {
+            if approvals.isEmpty { approvals = rule.approvalList } else { merge(approval) }
+        }
         if let s = rule.stepUp { merge(s, policy: policy) }
     }
 

@@ -18,11 +18,20 @@ public final class ConditionTest: Sendable {
     public let id: Int
     public let attribute: Attribute
     public let op: Operator
+    /// The attribute's parts, kept flat so a decision reads them without copying `attribute`.
+    let slot: Int
+    let source: Attribute.Source
+    let key: String
+    let subpath: [String]?
 
     public init(id: Int, attribute: Attribute, op: Operator) {
         self.id = id
         self.attribute = attribute
         self.op = op
+        self.slot = attribute.slot
+        self.source = attribute.source
+        self.key = attribute.path.first ?? ""
+        self.subpath = attribute.path.count > 1 ? Array(attribute.path.dropFirst()) : nil
     }
 }
 

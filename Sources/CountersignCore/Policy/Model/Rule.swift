@@ -12,6 +12,9 @@ public final class Rule: Sendable {
     /// Shown to the requester when this rule denies.
     public let reason: String?
     public let location: SourceLocation
+    /// `[approval]`, built once: the common decision with one approver shares it instead of
+    /// allocating its own list.
+    let approvalList: [ApprovalRequirement]
 
     public init(
         name: String, actions: [String], condition: Condition = .always, effect: Effect, grant: GrantTerms? = nil,
@@ -27,6 +30,7 @@ public final class Rule: Sendable {
         self.stepUp = stepUp
         self.reason = reason
         self.location = location
+        self.approvalList = approval.map { [$0] } ?? []
     }
 }
 
