@@ -45,7 +45,7 @@ extension DecisionRequest {
     @inline(__always)
     static func member(_ members: [String: PolicyValue], _ name: String) -> PolicyValue? {
         if members.count <= 8 {
-            for (key, value) in members where key == name { return value }
+            for (key, value) in members where key.isExactly(name) { return value }
             return nil
         }
         return members[name]

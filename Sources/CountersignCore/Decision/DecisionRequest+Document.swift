@@ -5,6 +5,9 @@ extension DecisionRequest {
     /// When a test states no time: Monday 2026-01-05 12:00 UTC, so tests never depend on the clock.
     public static let defaultTestTime: Int64 = 1_767_614_400
 
+    /// Instants a request may name: the years 0000 to 9999 (RFC 3339's range).
+    public static let timeRange: ClosedRange<Int64> = -62_167_219_200...253_402_300_799
+
     static let documentKeys = ["subject", "client", "action", "resource", "context", "ip", "time"]
 
     /// Builds a request from its document; the error names the member at fault.
@@ -66,7 +69,9 @@ extension DecisionRequest {
             }
             time = t
         case .number(let n)?:
-            guard let t = n.int64Value else { throw PolicyValueError(path: "time", message: "must be whole seconds since 1970") }
+            guard let t = n.int64Value, Self.timeRange.contains(t) else {
+                throw PolicyValueError(path: "time", message: "must be whole seconds since 1970, within the years 0000–9999")
+            }
             time = t
         default: throw PolicyValueError(path: "time", message: "must be an RFC 3339 date-time string")
         }

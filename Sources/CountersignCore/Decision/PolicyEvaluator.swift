@@ -114,6 +114,7 @@ private struct Combination {
     var oneTime = false
     var reuse: Int?
     var everyRuleReuses = true
+    var anyRuleWithoutTTL = false
 
     /// Adds a matching rule, reading only the fields it needs (a whole `Rule` is costly to copy).
     mutating func add(rule r: Int, policy: Policy) {
@@ -124,11 +125,12 @@ private struct Combination {
         }
         anyGrantingRule = true
         if let grant = rule.grant {
-            if let t = grant.ttl { ttl = min(ttl ?? t, t) }
+            if let t = grant.ttl { ttl = min(ttl ?? t, t) } else { anyRuleWithoutTTL = true }
             oneTime = oneTime || grant.oneTime
             if let r = grant.reuse { reuse = min(reuse ?? r, r) } else { everyRuleReuses = false }
         } else {
             everyRuleReuses = false
+            anyRuleWithoutTTL = true
         }
         if let approval = rule.approval {
             if approvals.isEmpty { approvals = rule.approvalList } else { merge(approval) }
@@ -181,8 +183,10 @@ private struct Combination {
                 reason: policy.defaultDenyReasons[actionIndex], considered: considered)
         }
         let sortedApprovals = approvals.count > 1 ? approvals.sorted { $0.approver.sortKey < $1.approver.sortKey } : approvals
+        // A matching rule without a TTL stands for the default lifetime.
+        let combinedTTL = anyRuleWithoutTTL ? ttl.map { min($0, GrantTerms.defaultTTL) } : ttl
         let grant = GrantTerms(
-            ttl: ttl, oneTime: oneTime, reuse: (everyRuleReuses && !oneTime && approvals.isEmpty) ? reuse : nil)
+            ttl: combinedTTL, oneTime: oneTime, reuse: (everyRuleReuses && !oneTime && approvals.isEmpty) ? reuse : nil)
         let requirements = Requirements(approvals: sortedApprovals, stepUp: stepUp, grant: grant)
         let outcome: Decision.Outcome
         if let stepUp, !Self.satisfied(stepUp, by: request, policy: policy) {
@@ -200,9 +204,9 @@ private struct Combination {
     static func satisfied(_ requirement: StepUpRequirement, by request: DecisionRequest, policy: Policy) -> Bool {
         if let acr = requirement.acr, !policy.acr(request.subject.acr, satisfies: acr) { return false }
         if let maxAge = requirement.maxAge {
-            guard let authTime = request.subject.authTime, authTime <= request.time,
-                request.time - authTime <= Int64(maxAge)
-            else { return false }
+            guard let authTime = request.subject.authTime, authTime <= request.time else { return false }
+            let (age, overflow) = request.time.subtractingReportingOverflow(authTime)
+            guard !overflow, age <= Int64(maxAge) else { return false }
         }
         return true
     }

@@ -46,8 +46,13 @@ public enum RFC3339 {
 
     /// `2026-11-25T10:00:00Z`.
     public static func format(_ epochSeconds: Int64) -> String {
-        let days = Int(epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400)
-        let secs = Int(epochSeconds - Int64(days) * 86_400)
+        // Floor division that cannot overflow, even at Int64.min.
+        var days = Int(epochSeconds / 86_400)
+        var secs = Int(epochSeconds % 86_400)
+        if secs < 0 {
+            secs += 86_400
+            days -= 1
+        }
         let (y, m, d) = civilFromDays(days)
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         let year = String(y)

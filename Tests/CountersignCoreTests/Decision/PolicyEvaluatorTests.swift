@@ -203,3 +203,72 @@ extension PolicyEvaluatorTests {
         }
     }
 }
+
+/// Findings of the review of the decision engine, each kept as a test.
+@Suite struct PolicyReviewRegressionTests {
+    func decide(_ yaml: String, _ request: DecisionRequest) throws -> Decision {
+        try PolicyEvaluator(policy: try PolicyParser.parse(yaml)).decide(request)
+    }
+
+    func request(_ action: String, claims: [String: PolicyValue] = [:], time: Int64 = 1_767_614_400) -> DecisionRequest {
+        DecisionRequest(subject: .init(sub: "alice", claims: claims), client: .init(id: "app"), action: action, time: time)
+    }
+
+    @Test func aRuleWithoutTTLTakesPartAsTheDefault() throws {
+        let d = try decide(
+            """
+            version: 1
+            actions: { a: {} }
+            rules:
+              - { name: everyone, action: a, effect: allow }
+              - { name: long, action: a, effect: allow, grant: { ttl: 1h } }
+            """, request("a"))
+        #expect(d.requirements.grant.ttl == GrantTerms.defaultTTL)
+    }
+
+    @Test func stringsCompareByTheirExactBytes() throws {
+        let yaml = """
+            version: 1
+            actions: { a: {} }
+            rules:
+              - { name: r, action: a, effect: allow, when: { subject.sub: { eq: "jos\\u00e9" } } }
+            """
+        #expect(try PolicyEvaluator(policy: try PolicyParser.parse(yaml)).decide(
+            DecisionRequest(subject: .init(sub: "jos\u{e9}"), client: .init(id: "c"), action: "a", time: 0)).outcome == .allow)
+        #expect(try PolicyEvaluator(policy: try PolicyParser.parse(yaml)).decide(
+            DecisionRequest(subject: .init(sub: "jose\u{301}"), client: .init(id: "c"), action: "a", time: 0)).outcome == .deny)
+        #expect(PolicyValue.string("jos\u{e9}") != PolicyValue.string("jose\u{301}"))
+    }
+
+    @Test func extremeAuthTimesAndClockValuesNeverTrap() throws {
+        let yaml = """
+            version: 1
+            actions: { a: {} }
+            rules:
+              - { name: r, action: a, effect: step_up, step_up: { acr: mfa, max_age: 5m } }
+            """
+        for (authTime, now) in [(Int64.min, Int64(1_767_614_400)), (Int64(0), Int64.max), (Int64.min, Int64.max)] {
+            let d = try decide(yaml, request("a", claims: ["acr": "mfa", "auth_time": .number(ExactDecimal(authTime))], time: now))
+            #expect(d.outcome == .stepUp)
+        }
+        #expect(RFC3339.format(Int64.min).hasSuffix("Z"))
+        #expect(RFC3339.format(-1) == "1969-12-31T23:59:59Z")
+    }
+
+    @Test func namesInMessagesCannotForgeAnotherLine() {
+        #expect {
+            try PolicyParser.parse("version: 1\nactions: { \"zz\\nforged.yaml:1:1: fine\": {} }\nrules: []\n", file: "p.yaml")
+        } throws: { error in
+            let text = "\(error)"
+            return !text.contains("\n") && text.contains("zz\\nforged")
+        }
+    }
+
+    @Test func explicitTagsAreRefused() {
+        #expect {
+            try PolicyParser.parse("version: 1\nactions: { a: {} }\nrules:\n  - { name: r, action: a, effect: allow, when: { context.x: { lte: !!str 100 } } }\n")
+        } throws: { error in
+            "\(error)".contains("explicit YAML tags (such as !!str) are not allowed")
+        }
+    }
+}

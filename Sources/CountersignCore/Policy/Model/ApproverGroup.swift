@@ -18,7 +18,7 @@ public struct ApproverGroup: Sendable, Hashable {
 
     /// Whether an approver with this subject and these claims belongs to the group.
     public func contains(sub: String, claims: [String: PolicyValue]) -> Bool {
-        if members.contains(sub) { return true }
+        if members.contains(where: { $0.isExactly(sub) }) { return true }
         guard let claim, let claimValue, let value = claims[claim] else { return false }
         switch value {
         case .string(let s): return s == claimValue

@@ -24,7 +24,8 @@ public final class ConditionTest: Sendable {
     let key: String
     let subpath: [String]?
 
-    public init(id: Int, attribute: Attribute, op: Operator) {
+    /// Built by the parser, which gives each distinct attribute its slot.
+    init(id: Int, attribute: Attribute, op: Operator) {
         self.id = id
         self.attribute = attribute
         self.op = op

@@ -32,7 +32,7 @@ struct NameTable: Sendable {
         while true {
             let entry = Int(buckets[b])
             if entry == 0 { return nil }
-            if names[entry - 1] == name { return entry - 1 }
+            if names[entry - 1].isExactly(name) { return entry - 1 }
             b = (b + 1) & mask
         }
     }

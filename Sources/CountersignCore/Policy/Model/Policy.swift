@@ -37,7 +37,8 @@ public final class Policy: Sendable {
         defaultEffect: Effect = .deny, acrLevels: [String] = Policy.defaultAcrLevels, tests: [PolicyTestCase] = [],
         conditionInfo: [ConditionInfo] = [], attributeCount: Int = 0
     ) {
-        self.attributeCount = attributeCount
+        // Never fewer slots than the conditions use.
+        self.attributeCount = max(attributeCount, rules.map { Self.maxSlot($0.condition) + 1 }.max() ?? 0)
         self.version = version
         self.actions = actions
         self.groups = groups
@@ -60,6 +61,15 @@ public final class Policy: Sendable {
         var rank: [String: Int] = [:]
         for (i, level) in acrLevels.enumerated() where rank[level] == nil { rank[level] = i }
         self.acrRank = rank
+    }
+
+    static func maxSlot(_ condition: Condition) -> Int {
+        switch condition {
+        case .always: -1
+        case .test(let t): t.slot
+        case .all(let members, _), .any(let members, _): members.map(maxSlot).max() ?? -1
+        case .not(let inner, _): maxSlot(inner)
+        }
     }
 
     /// The action with this name, when the policy declares it.

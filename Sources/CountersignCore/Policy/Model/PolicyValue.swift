@@ -1,6 +1,10 @@
 /// A value a policy condition compares: a context field, a subject claim, a literal in the policy.
 /// Numbers are exact decimals, so no number form can round a request into an `allow`
 /// (HOSTILE-TESTS 13).
+///
+/// Strings compare by their exact bytes, never by Unicode canonical equivalence: "josé" written
+/// precomposed and decomposed are two identifiers (HOSTILE-TESTS 73), as they are to `glob` and
+/// `regex`.
 public enum PolicyValue: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -88,4 +92,49 @@ extension PolicyValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, 
     public init(integerLiteral value: Int64) { self = .number(ExactDecimal(value)) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: PolicyValue...) { self = .list(elements) }
+}
+
+extension PolicyValue {
+    public static func == (a: PolicyValue, b: PolicyValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.number(let x), .number(let y)): return x == y
+        case (.string(let x), .string(let y)): return x.utf8.elementsEqual(y.utf8)
+        case (.list(let x), .list(let y)): return x.count == y.count && zip(x, y).allSatisfy { $0 == $1 }
+        case (.object(let x), .object(let y)):
+            guard x.count == y.count else { return false }
+            for (key, value) in x {
+                guard let other = y.first(where: { $0.key.utf8.elementsEqual(key.utf8) }), other.value == value else {
+                    return false
+                }
+            }
+            return true
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(b)
+        case .number(let n): hasher.combine(n)
+        case .string(let s):
+            hasher.combine(3)
+            for byte in s.utf8 { hasher.combine(byte) }
+        case .list(let items):
+            hasher.combine(4)
+            hasher.combine(items.count)
+            for item in items { hasher.combine(item) }
+        case .object(let members):
+            hasher.combine(5)
+            hasher.combine(members.count)
+        }
+    }
+}
+
+extension String {
+    /// Byte-exact equality (no canonical equivalence), for identifiers.
+    @inline(__always)
+    func isExactly(_ other: String) -> Bool { utf8.elementsEqual(other.utf8) }
 }

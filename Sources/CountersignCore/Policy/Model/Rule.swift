@@ -52,6 +52,9 @@ public struct GrantTerms: Sendable, Hashable {
 
     /// The longest TTL a rule may give: the longest access token the server issues (1 h).
     public static let maxTTL = 3600
+    /// The lifetime of a token whose rule states no TTL (the server's standard, 5 min); when
+    /// several rules match, a rule without a TTL takes part in "shortest TTL" with this value.
+    public static let defaultTTL = 300
 
     public init(ttl: Int? = nil, oneTime: Bool = false, reuse: Int? = nil) {
         self.ttl = ttl

@@ -123,12 +123,21 @@ extension PolicyBuilder {
         return type ?? .some(nil)
     }
 
-    func describe(_ node: Node) -> String {
+    /// The operand as written, for explanations: bounded in depth and width, so it costs the
+    /// same whatever the operand holds.
+    func describe(_ node: Node, depth: Int = 0) -> String {
+        guard depth < 3 else { return "…" }
         switch node {
-        case .scalar(let s): s.style == .plain ? s.string : PolicyValue.string(s.string).rendered(limit: 60)
-        case .sequence(let seq): "[" + seq.map { describe($0) }.joined(separator: ", ").prefix(80) + "]"
-        case .mapping(let m): "{" + m.map { "\(describe($0.key)): \(describe($0.value))" }.joined(separator: ", ").prefix(80) + "}"
-        case .alias: "*alias"
+        case .scalar(let s):
+            return s.style == .plain && s.string.utf8.count <= 60 && !s.string.contains(where: \.isNewline)
+                ? s.string : PolicyValue.string(s.string).rendered(limit: 60)
+        case .sequence(let seq):
+            let shown = seq.prefix(8).map { describe($0, depth: depth + 1) }
+            return "[" + (shown + (seq.count > 8 ? ["…"] : [])).joined(separator: ", ") + "]"
+        case .mapping(let m):
+            let shown = m.prefix(8).map { "\(describe($0.key, depth: depth + 1)): \(describe($0.value, depth: depth + 1))" }
+            return "{" + (shown + (m.count > 8 ? ["…"] : [])).joined(separator: ", ") + "}"
+        case .alias: return "*alias"
         }
     }
 }

@@ -4,7 +4,14 @@ public struct PolicyError: Error, Sendable, Hashable, CustomStringConvertible {
     public let message: String
 
     public init(_ message: String, at location: SourceLocation) {
-        self.message = message
+        // Names from the file are echoed in messages: no line breaks or other controls, so a
+        // name cannot forge a second FILE:LINE:COL line.
+        self.message = String(
+            String.UnicodeScalarView(
+                message.unicodeScalars.flatMap { s -> [Unicode.Scalar] in
+                    s.value < 0x20 || s.value == 0x7F || s == "\u{2028}" || s == "\u{2029}"
+                        ? Array("\\u{\(String(s.value, radix: 16))}".unicodeScalars) : [s]
+                }))
         self.location = location
     }
 

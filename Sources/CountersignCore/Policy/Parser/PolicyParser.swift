@@ -15,6 +15,11 @@ public enum PolicyParser {
         guard text.utf8.count <= maxBytes else {
             throw PolicyLoadError(file: file, errors: [PolicyError("the policy is larger than \(maxBytes) bytes", at: .start)])
         }
+        if let alias = YAMLAliasScan.firstAlias(in: text) {
+            throw PolicyLoadError(file: file, errors: [
+                PolicyError("aliases (*name) are not allowed in a policy: write the value out (quote a string that starts with *)", at: alias)
+            ])
+        }
         let root: Node
         do {
             // The basic resolver: the parser types scalars itself (JSON-style), and Yams's

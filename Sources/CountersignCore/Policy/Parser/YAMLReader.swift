@@ -10,11 +10,15 @@ struct YAMLReader {
     var visited = 0
     static let maxNodes = 200_000
 
+    /// More errors than this are not collected: the first thousand say what is wrong.
+    static let maxErrors = 1000
+
     mutating func fail(_ message: String, at node: Node) {
-        errors.append(PolicyError(message, at: Self.location(of: node)))
+        fail(message, at: Self.location(of: node))
     }
 
     mutating func fail(_ message: String, at location: SourceLocation) {
+        guard errors.count < Self.maxErrors else { return }
         errors.append(PolicyError(message, at: location))
     }
 
@@ -42,7 +46,7 @@ struct YAMLReader {
         // Only lists and mappings: an aliased scalar costs nothing, and an empty scalar shares
         // its position with the token after it.
         if let mark = node.mark, node.isCollection {
-            let key = Int64(mark.line) << 24 | Int64(min(mark.column, 1 << 21)) << 2 | (node.mapping != nil ? 1 : 0)
+            let key = Int64(mark.line) << 32 | Int64(mark.column) << 1 | (node.mapping != nil ? 1 : 0)
             if !seen.insert(key).inserted {
                 fail(
                     "the value at line \(mark.line), column \(mark.column) is used again through an alias: anchors and aliases (&name, *name) are not allowed in a policy; write the value out",
@@ -99,6 +103,10 @@ struct YAMLReader {
         guard admit(node) else { return nil }
         guard case .scalar(let scalar) = node else {
             fail("\(what) must be a single value\(found(node))", at: node)
+            return nil
+        }
+        if scalar.style == .plain, !scalar.tag.rawValue.isEmpty, scalar.tag.rawValue != "!" {
+            fail("explicit YAML tags (such as !!str) are not allowed in a policy: quote a string, write a number plainly", at: node)
             return nil
         }
         let value = Self.typed(scalar)
@@ -242,8 +250,10 @@ struct YAMLReader {
 
     /// ", did you mean lte?" for a near miss.
     static func suggestion(for word: String, among candidates: [String]) -> String {
+        // Bounded: a near miss among many names is no help, and the search must stay cheap.
+        guard candidates.count <= 200, word.utf8.count <= 64 else { return "" }
         var best: (String, Int)?
-        for c in candidates {
+        for c in candidates where abs(c.utf8.count - word.utf8.count) <= 2 {
             let d = editDistance(word, c)
             if d <= max(1, min(2, c.count / 3)), d < (best?.1 ?? Int.max) { best = (c, d) }
         }
