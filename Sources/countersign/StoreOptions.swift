@@ -60,7 +60,5 @@ struct CommandFailure: Error, CustomStringConvertible {
 
 /// Millisecond timestamps as RFC 3339 for people.
 func formatTime(_ millis: Int64) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
-    return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+    RFC3339.format(millis >= 0 ? millis / 1000 : (millis - 999) / 1000)
 }

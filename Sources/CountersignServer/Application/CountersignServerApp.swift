@@ -45,7 +45,7 @@ public enum CountersignServerApp {
         if configuration.policyPath == nil, try PolicyFile.installExampleIfMissing(at: policyPath) {
             logger.notice("wrote the bundled example policy", metadata: ["path": "\(policyPath)"])
         }
-        _ = try PolicyFile.load(path: policyPath)  // refuse to start on a broken policy, before touching the store
+        let policyFile = try PolicyFile.load(path: policyPath)  // refuse to start on a broken policy, before touching the store
 
         let port = configuration.port == 0 ? try await freePort(host: configuration.host) : configuration.port
         let issuer = configuration.effectiveIssuer(boundPort: port)
@@ -54,7 +54,7 @@ public enum CountersignServerApp {
             let server = try await AuthorizationServer(
                 issuer: issuer, store: store, serverKey: serverKey, clock: SQLiteStore.systemMillis, logger: logger)
             let policy = PolicyHolder(path: policyPath, audit: store)
-            try await policy.load(actor: "server")
+            try await policy.install(policyFile, actor: "server")
             return Assembly(
                 configuration: configuration, issuer: issuer, port: port, authorizationServer: server, store: store,
                 policy: policy, isNewDataDirectory: isNew)

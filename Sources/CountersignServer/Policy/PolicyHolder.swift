@@ -20,7 +20,12 @@ public final class PolicyHolder: Sendable {
     /// Loads the file and records the load; throws (keeping the old policy) when it is refused.
     @discardableResult
     public func load(actor: String) async throws -> PolicyFile {
-        let file = try PolicyFile.load(path: path)
+        try await install(PolicyFile.load(path: path), actor: actor)
+    }
+
+    /// Puts an already loaded file in force and records the load.
+    @discardableResult
+    public func install(_ file: PolicyFile, actor: String) async throws -> PolicyFile {
         try await audit.append([file.auditRecord(actor: actor)])
         state.withLock { $0 = file }
         return file

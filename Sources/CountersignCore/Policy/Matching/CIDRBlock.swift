@@ -29,7 +29,7 @@ public struct CIDRBlock: Sendable, Hashable, CustomStringConvertible {
             throw CIDRBlockError(message: "an empty CIDR block: write an address and a prefix, such as 10.0.0.0/8")
         }
         guard text.utf8.count <= Self.maximumTextLength else {
-            throw CIDRBlockError(message: "\(Self.quoted(text)) is not a CIDR block: it is too long")
+            throw CIDRBlockError(message: "\(text.quotedForMessage) is not a CIDR block: it is too long")
         }
 
         let addressText: Substring
@@ -44,8 +44,8 @@ public struct CIDRBlock: Sendable, Hashable, CustomStringConvertible {
 
         guard let address = IPAddress(String(addressText)) else {
             throw CIDRBlockError(
-                message: "\(Self.quoted(text)) is not a CIDR block: "
-                    + "\(Self.quoted(String(addressText))) is not an IPv4 or IPv6 address")
+                message: "\(text.quotedForMessage) is not a CIDR block: "
+                    + "\(String(addressText).quotedForMessage) is not an IPv4 or IPv6 address")
         }
         // The family is the one the author wrote: "::ffff:10.0.0.0" takes an IPv6 prefix.
         let writtenAsIPv4 = !addressText.contains(":")
@@ -55,7 +55,7 @@ public struct CIDRBlock: Sendable, Hashable, CustomStringConvertible {
         if let prefixText {
             guard let parsed = Self.parsePrefix(prefixText), parsed <= familyBits else {
                 throw CIDRBlockError(
-                    message: "\(Self.quoted(text)) is not a CIDR block: "
+                    message: "\(text.quotedForMessage) is not a CIDR block: "
                         + "the prefix length must be a whole number from 0 to \(familyBits)")
             }
             length = parsed
@@ -69,7 +69,7 @@ public struct CIDRBlock: Sendable, Hashable, CustomStringConvertible {
             let network = IPAddress(high: networkHigh, low: networkLow)
             let networkText = writtenAsIPv4 ? network.description : Self.ipv6Text(network)
             throw CIDRBlockError(
-                message: "\(Self.quoted(text)) has host bits set beyond the /\(length) prefix: "
+                message: "\(text.quotedForMessage) has host bits set beyond the /\(length) prefix: "
                     + "the network is \(networkText)/\(length); write that if it is the network you mean")
         }
 
@@ -123,14 +123,6 @@ public struct CIDRBlock: Sendable, Hashable, CustomStringConvertible {
     private static func ipv6Text(_ address: IPAddress) -> String {
         guard address.isIPv4 else { return address.description }
         return "::ffff:\(address.description)"
-    }
-
-    /// The text quoted with escapes, so control characters in a hostile policy cannot forge
-    /// lines in a log; cut short because the message needs only enough to find the mistake.
-    private static func quoted(_ text: String) -> String {
-        // `prefix` rather than `count`, so a megabyte of input is not walked to measure it.
-        let head = text.prefix(64)
-        return String(reflecting: head.endIndex < text.endIndex ? String(head) + "…" : text)
     }
 }
 

@@ -75,11 +75,11 @@ public struct TimeWindow: Sendable, Hashable, CustomStringConvertible {
     ) throws(TimeWindowError) {
         guard let fromMinute = Self.parseTime(from, allowEndOfDay: false) else {
             throw TimeWindowError(
-                message: "from \(Self.quoted(from)) is not a time of day: write HH:MM, from 00:00 to 23:59")
+                message: "from \(from.quotedForMessage) is not a time of day: write HH:MM, from 00:00 to 23:59")
         }
         guard let toMinute = Self.parseTime(to, allowEndOfDay: true) else {
             throw TimeWindowError(
-                message: "to \(Self.quoted(to)) is not a time of day: write HH:MM, from 00:00 to 24:00")
+                message: "to \(to.quotedForMessage) is not a time of day: write HH:MM, from 00:00 to 24:00")
         }
         guard fromMinute != toMinute else {
             throw TimeWindowError(message: "an empty window: use from 00:00 to 24:00 for the whole day")
@@ -96,7 +96,7 @@ public struct TimeWindow: Sendable, Hashable, CustomStringConvertible {
 
         guard let zone = Self.zone(named: timeZone) else {
             throw TimeWindowError(
-                message: "unknown time zone \(Self.quoted(timeZone)): use an IANA name such as Europe/Berlin, or UTC")
+                message: "unknown time zone \(timeZone.quotedForMessage): use an IANA name such as Europe/Berlin, or UTC")
         }
 
         self.fromMinute = fromMinute
@@ -216,13 +216,6 @@ public struct TimeWindow: Sendable, Hashable, CustomStringConvertible {
         for offsetForm in ["GMT+", "GMT-", "UTC+", "UTC-"] where name.hasPrefix(offsetForm) { return nil }
         guard let zone = TimeZone(identifier: name), zone.identifier == name else { return nil }
         return zone
-    }
-
-    /// The text quoted with escapes and cut short: control characters in a hostile policy
-    /// must not forge log lines, and the message needs only enough to find the mistake.
-    private static func quoted(_ text: String) -> String {
-        let head = text.prefix(64)
-        return String(reflecting: head.endIndex < text.endIndex ? String(head) + "…" : text)
     }
 }
 

@@ -47,12 +47,11 @@ public final class Policy: Sendable {
         self.acrLevels = acrLevels
         self.tests = tests
         self.conditionInfo = conditionInfo
-        var index: [String: Int] = [:]
-        for (i, action) in actions.enumerated() where index[action.name] == nil { index[action.name] = i }
-        self.actionIndex = NameTable(actions.map(\.name))
+        let index = NameTable(actions.map(\.name))
+        self.actionIndex = index
         var byAction = Array(repeating: [Int](), count: actions.count)
         for (r, rule) in rules.enumerated() {
-            for name in Set(rule.actions) { if let a = index[name] { byAction[a].append(r) } }
+            for name in Set(rule.actions) { if let a = index.index(of: name) { byAction[a].append(r) } }
         }
         for a in byAction.indices { byAction[a].sort() }
         self.rulesByAction = byAction

@@ -20,7 +20,7 @@ extension PolicyBuilder {
     mutating func parseRule(_ node: Node) -> Rule? {
         guard let entries = reader.mapping(node, "a rule", known: Self.ruleKeys) else { return nil }
         let location = YAMLReader.location(of: node)
-        let members = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let members = YAMLReader.byKey(entries)
         let errorsBefore = reader.errors.count
 
         var name = "rule at line \(location.line)"

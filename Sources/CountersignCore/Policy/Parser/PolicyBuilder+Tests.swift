@@ -21,7 +21,7 @@ extension PolicyBuilder {
     mutating func parseTest(_ node: Node) -> PolicyTestCase? {
         guard let entries = reader.mapping(node, "a test", known: Self.testKeys) else { return nil }
         let location = YAMLReader.location(of: node)
-        let members = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let members = YAMLReader.byKey(entries)
         let name = members["name"].flatMap { reader.string($0, "name") }
         if members["name"] == nil { reader.fail("a test needs a name", at: location) }
         let label = name ?? "test at line \(location.line)"
@@ -64,7 +64,7 @@ extension PolicyBuilder {
     mutating func parseExpectation(_ node: Node, test: String) -> Expectation? {
         if case .scalar = node { return outcome(node).map(Expectation.init(outcome:)) }
         guard let entries = reader.mapping(node, "expect of \(test)", known: Self.expectKeys) else { return nil }
-        let members = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let members = YAMLReader.byKey(entries)
         var expectation: Expectation
         if let o = members["outcome"] {
             guard let parsed = outcome(o) else { return nil }

@@ -81,7 +81,7 @@ struct PolicyBuilder {
 
     mutating func build(_ root: Node) -> Policy? {
         guard let top = reader.mapping(root, "the policy", known: PolicyParser.topLevelKeys) else { return nil }
-        let members = Dictionary(top.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let members = YAMLReader.byKey(top)
         let rootLocation = YAMLReader.location(of: root)
 
         var version = 1

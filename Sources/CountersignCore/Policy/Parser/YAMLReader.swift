@@ -27,34 +27,14 @@ struct YAMLReader {
         return SourceLocation(line: mark.line, column: mark.column)
     }
 
-    /// Where each node was seen, by position and kind. Yams resolves an alias to the anchored
-    /// node itself (and does not keep the anchor name), so an alias shows as a second visit to
-    /// the same position: that is how aliases, and with them alias bombs, are refused.
-    var seen: Set<Int64> = []
-
-    /// False (with an error) for aliased lists and mappings and documents too large to read.
+    /// False (with an error) for documents too large to read. Aliases never get here:
+    /// `YAMLAliasScan` refuses them before Yams composes the document.
     mutating func admit(_ node: Node) -> Bool {
         visited += 1
         if visited == Self.maxNodes + 1 {
             fail("the policy has more than \(Self.maxNodes) YAML nodes; split it or simplify it", at: node)
         }
-        if visited > Self.maxNodes { return false }
-        if case .alias = node {
-            fail("anchors and aliases (&name, *name) are not allowed in a policy: write the value out", at: node)
-            return false
-        }
-        // Only lists and mappings: an aliased scalar costs nothing, and an empty scalar shares
-        // its position with the token after it.
-        if let mark = node.mark, node.isCollection {
-            let key = Int64(mark.line) << 32 | Int64(mark.column) << 1 | (node.mapping != nil ? 1 : 0)
-            if !seen.insert(key).inserted {
-                fail(
-                    "the value at line \(mark.line), column \(mark.column) is used again through an alias: anchors and aliases (&name, *name) are not allowed in a policy; write the value out",
-                    at: node)
-                return false
-            }
-        }
-        return true
+        return visited <= Self.maxNodes
     }
 
     /// The members of a mapping in order, with string keys; nil (with an error) when `node` is
@@ -86,6 +66,11 @@ struct YAMLReader {
             out.append((key, keyNode, value))
         }
         return out
+    }
+
+    /// A mapping's entries by key (keys are already unique: `mapping` refuses duplicates).
+    static func byKey(_ entries: [(key: String, keyNode: Node, value: Node)]) -> [String: Node] {
+        Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The items of a sequence; nil (with an error) when `node` is not one.
@@ -273,14 +258,5 @@ struct YAMLReader {
             swap(&previous, &current)
         }
         return previous[b.count]
-    }
-}
-
-extension Node {
-    var isCollection: Bool {
-        switch self {
-        case .sequence, .mapping: true
-        default: false
-        }
     }
 }
