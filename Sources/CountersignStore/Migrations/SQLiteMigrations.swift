@@ -58,6 +58,41 @@ enum SQLiteMigrations {
                 CREATE TRIGGER audit_events_append_only_delete BEFORE DELETE ON audit_events
                 BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END
                 """,
-            ])
+            ]),
+        Migration(
+            version: 2, name: "trusted issuers, consumed one-time tokens, approval requests",
+            statements: [
+                """
+                CREATE TABLE trusted_issuers (
+                    issuer TEXT PRIMARY KEY NOT NULL,
+                    audience TEXT NOT NULL,
+                    jwks_uri TEXT,
+                    claims TEXT NOT NULL,
+                    algorithms TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                ) STRICT
+                """,
+                """
+                CREATE TABLE consumed_tokens (
+                    jti TEXT PRIMARY KEY NOT NULL,
+                    consumer TEXT NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    consumed_at INTEGER NOT NULL
+                ) STRICT
+                """,
+                "CREATE INDEX consumed_tokens_expires_at ON consumed_tokens (expires_at)",
+                """
+                CREATE TABLE approval_requests (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    auth_req_hash TEXT NOT NULL UNIQUE,
+                    client_id TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    details TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                ) STRICT
+                """,
+                "CREATE INDEX approval_requests_state ON approval_requests (state, expires_at)",
+            ]),
     ]
 }

@@ -1,0 +1,39 @@
+import CountersignCore
+import CountersignStore
+import Synchronization
+
+/// The trusted issuers as the server sees them: a snapshot of the store, refreshed every second
+/// with the other caches; a miss re-reads the store at most ten times a second, so an issuer
+/// added by the CLI a moment ago is known at once.
+public final class IssuerDirectory: Sendable {
+    let store: any TrustedIssuerStore
+    let snapshot = Mutex<[String: TrustedIssuer]>([:])
+    let lastMissReload = Mutex<ContinuousClock.Instant?>(nil)
+
+    public init(store: any TrustedIssuerStore) {
+        self.store = store
+    }
+
+    /// Replaces the snapshot; returns the issuers whose entry changed or went away.
+    @discardableResult
+    public func reload() async throws -> [String] {
+        let fresh = Dictionary(try await store.trustedIssuers().map { ($0.issuer, $0) }, uniquingKeysWith: { a, _ in a })
+        return snapshot.withLock { current in
+            let changed = current.filter { fresh[$0.key] != $0.value }.map(\.key)
+            current = fresh
+            return changed
+        }
+    }
+
+    public func issuer(_ iss: String) async -> TrustedIssuer? {
+        if let found = snapshot.withLock({ $0[iss] }) { return found }
+        let now = ContinuousClock.now
+        let due = lastMissReload.withLock { last -> Bool in
+            guard last.map({ now - $0 > .milliseconds(100) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        guard due, (try? await reload()) != nil else { return nil }
+        return snapshot.withLock { $0[iss] }
+    }
+}

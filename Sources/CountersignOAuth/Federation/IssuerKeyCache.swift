@@ -1,0 +1,135 @@
+import CountersignCore
+import Logging
+import Synchronization
+
+/// The keys of every trusted issuer, fetched on first use and kept for the JWKS's HTTP cache
+/// lifetime (clamped to 1 minute – 1 day; 10 minutes when it states none). A token naming a
+/// `kid` the cache does not know triggers one refetch, at most once per `cooldown` per issuer,
+/// so a flood of random `kid`s costs the IdP nothing (HOSTILE-TESTS 26). Concurrent misses share
+/// one fetch. When the keys cannot be had (IdP down, slow, answering garbage) and the cached
+/// ones are past their lifetime, lookups fail closed: no token is accepted unverified.
+public final class IssuerKeyCache: Sendable {
+    enum Lookup: Sendable {
+        case key(IssuerKey)
+        case unknownKey
+        case unavailable(String)
+    }
+
+    struct Entry: Sendable {
+        var keys: [IssuerKey] = []
+        /// Milliseconds: the keys are good until then; 0 for never fetched successfully.
+        var freshUntil: Int64 = 0
+        var lastAttempt: Int64 = .min
+        var lastFailure: String?
+        var jwksURI: String?
+    }
+
+    static let defaultLifetime: Int64 = 600
+    static let lifetimeRange: ClosedRange<Int64> = 60...86_400
+
+    let fetcher: any IssuerDocumentFetching
+    let clock: @Sendable () -> Int64
+    /// Milliseconds between two fetches of one issuer's keys (a failed fetch included).
+    let cooldown: Int64
+    let logger: Logger
+    let entries = Mutex<[String: Entry]>([:])
+    let inFlight = Mutex<[String: Task<Entry, Never>]>([:])
+
+    public init(
+        fetcher: any IssuerDocumentFetching, cooldownSeconds: Int = 30, clock: @escaping @Sendable () -> Int64,
+        logger: Logger
+    ) {
+        self.fetcher = fetcher
+        self.cooldown = Int64(cooldownSeconds) * 1000
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The key that verifies a token of `issuer` with this header `kid` and `alg`.
+    func key(issuer: TrustedIssuer, kid: String?, alg: String) async -> Lookup {
+        let now = clock()
+        let cached = entries.withLock { $0[issuer.issuer] }
+        if let cached, now < cached.freshUntil {
+            if let key = Self.find(cached.keys, kid: kid, alg: alg) { return .key(key) }
+            guard now - cached.lastAttempt >= cooldown else { return .unknownKey }
+        } else if let cached, now - cached.lastAttempt < cooldown, let failure = cached.lastFailure {
+            return .unavailable(failure)
+        }
+        let entry = await refresh(issuer)
+        if clock() < entry.freshUntil {
+            return Self.find(entry.keys, kid: kid, alg: alg).map(Lookup.key) ?? .unknownKey
+        }
+        return .unavailable(entry.lastFailure ?? "no keys")
+    }
+
+    /// A key with this `kid`; without a `kid`, the only key of that algorithm.
+    static func find(_ keys: [IssuerKey], kid: String?, alg: String) -> IssuerKey? {
+        if let kid { return keys.first { $0.kid == kid } }
+        let candidates = keys.filter { $0.algorithm == alg }
+        return candidates.count == 1 ? candidates[0] : nil
+    }
+
+    /// Forgets an issuer's keys (it was deleted or changed).
+    func forget(_ issuer: String) {
+        entries.withLock { $0[issuer] = nil }
+    }
+
+    /// Fetches the issuer's keys once, however many lookups wait for them.
+    func refresh(_ issuer: TrustedIssuer) async -> Entry {
+        let task = inFlight.withLock { tasks -> Task<Entry, Never> in
+            if let running = tasks[issuer.issuer] { return running }
+            let task = Task { await self.fetch(issuer) }
+            tasks[issuer.issuer] = task
+            return task
+        }
+        let entry = await task.value
+        inFlight.withLock { tasks in
+            // Only the task that was awaited is removed; a newer one stays.
+            if tasks[issuer.issuer].map({ $0 == task }) ?? false { tasks[issuer.issuer] = nil }
+        }
+        return entry
+    }
+
+    func fetch(_ issuer: TrustedIssuer) async -> Entry {
+        let now = clock()
+        var entry = entries.withLock { $0[issuer.issuer] } ?? Entry()
+        entry.lastAttempt = now
+        do throws(FetchFailure) {
+            let uri = try await jwksURI(issuer, known: entry.jwksURI)
+            entry.jwksURI = uri
+            let (body, maxAge) = try await fetcher.fetch(uri)
+            let keys: [IssuerKey]
+            do { keys = try IssuerKeySet.parse(body) } catch { throw FetchFailure("\(uri): \(error.description)") }
+            guard !keys.isEmpty else { throw FetchFailure("\(uri) has no usable signing keys") }
+            let lifetime = min(max(Int64(maxAge ?? Int(Self.defaultLifetime)), Self.lifetimeRange.lowerBound), Self.lifetimeRange.upperBound)
+            entry.keys = keys
+            entry.freshUntil = clock() + lifetime * 1000
+            entry.lastFailure = nil
+            logger.info("fetched issuer keys", metadata: ["issuer": "\(issuer.issuer)", "keys": "\(keys.count)", "lifetime": "\(lifetime)"])
+        } catch {
+            // Keys past their lifetime are not used once a fetch has failed: fail closed.
+            if now >= entry.freshUntil { entry.keys = [] }
+            entry.lastFailure = error.description
+            logger.warning("fetching issuer keys failed", metadata: ["issuer": "\(issuer.issuer)", "error": "\(error.description)"])
+        }
+        let result = entry
+        entries.withLock { $0[issuer.issuer] = result }
+        return result
+    }
+
+    /// The issuer's `jwks_uri`: configured, or read from its OpenID discovery document.
+    func jwksURI(_ issuer: TrustedIssuer, known: String?) async throws(FetchFailure) -> String {
+        if let configured = issuer.jwksURI { return configured }
+        if let known { return known }
+        let discovery = issuer.issuer.hasSuffix("/") ? issuer.issuer + ".well-known/openid-configuration"
+            : issuer.issuer + "/.well-known/openid-configuration"
+        let (body, _) = try await fetcher.fetch(discovery)
+        guard case .object(let document)? = try? JSONParser(maxDepth: 8).parse(body),
+            let uri = document["jwks_uri"]?.stringValue
+        else { throw FetchFailure("\(discovery) has no jwks_uri") }
+        guard document["issuer"]?.stringValue == issuer.issuer else {
+            throw FetchFailure("\(discovery) names another issuer (OpenID Discovery §4.3)")
+        }
+        return uri
+    }
+}

@@ -1,0 +1,41 @@
+import CountersignCore
+import SQLiteNIO
+import Synchronization
+
+extension SQLiteStore: OneTimeTokenStore {
+    public func consume(jti: String, consumer: String, expiresAt: Int64, audit: AuditRecord) async throws -> Bool {
+        let now = clock()
+        do {
+            try await writer.write(audit: [audit]) { connection in
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO consumed_tokens (jti, consumer, expires_at, consumed_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (jti) DO NOTHING RETURNING jti
+                    """,
+                    [.text(jti), .text(consumer), .integer(Int(expiresAt)), .integer(Int(now))])
+                if rows.isEmpty { throw AlreadyConsumed() }
+            }
+            return true
+        } catch is AlreadyConsumed {
+            return false
+        }
+    }
+
+    struct AlreadyConsumed: Error {}
+
+    public func isConsumed(jti: String) async throws -> Bool {
+        try await read { connection in
+            try await !connection.query("SELECT 1 AS hit FROM consumed_tokens WHERE jti = ?", [.text(jti)]).isEmpty
+        }
+    }
+
+    public func purgeExpiredConsumptions(now: Int64) async throws -> Int {
+        let count = Mutex(0)
+        try await writer.write(audit: []) { connection in
+            let rows = try await connection.query(
+                "DELETE FROM consumed_tokens WHERE expires_at <= ? RETURNING jti", [.integer(Int(now))])
+            count.withLock { $0 = rows.count }
+        }
+        return count.withLock { $0 }
+    }
+}
