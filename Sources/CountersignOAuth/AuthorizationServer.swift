@@ -5,7 +5,8 @@ import Logging
 /// The protocol side of Countersign assembled from its parts: the endpoints, the caches they
 /// share and the stores behind them. The HTTP server only routes to these.
 public final class AuthorizationServer: Sendable {
-    public typealias Store = ClientStore & SigningKeyStore & RevokedTokenStore & AuditLog
+    public typealias Store = ClientStore & SigningKeyStore & RevokedTokenStore & AuditLog & TrustedIssuerStore
+        & OneTimeTokenStore & ApprovalRequestStore
 
     public let issuer: String
     public let token: TokenEndpoint
@@ -15,15 +16,22 @@ public final class AuthorizationServer: Sendable {
     public let keys: SigningKeyRing
     public let directory: ClientDirectory
     public let revocations: RevocationList
+    public let issuers: IssuerDirectory
+    public let issuerKeys: IssuerKeyCache
+    public let decider: ActionDecider
+    let store: any Store
+    let clock: @Sendable () -> Int64
     let logger: Logger
 
     /// Loads keys (creating the first), clients and revocations from the store.
     public init(
         issuer: String, store: any Store, serverKey: ServerKey, clock: @escaping @Sendable () -> Int64,
-        logger: Logger
+        policies: any PolicySource, fetcher: any IssuerDocumentFetching, jwksCooldownSeconds: Int = 30, logger: Logger
     ) async throws {
         self.issuer = issuer
         self.logger = logger
+        self.store = store
+        self.clock = clock
         keys = try await SigningKeyRing.load(store: store, serverKey: serverKey, clock: clock)
         directory = ClientDirectory(store: store)
         try await directory.reload()
@@ -32,14 +40,22 @@ public final class AuthorizationServer: Sendable {
         let authenticator = ClientAuthenticator(directory: directory, serverKey: serverKey)
         let minter = AccessTokenMinter(issuer: issuer, keys: keys, audit: store, clock: clock)
         let verifier = AccessTokenVerifier(keys: keys, issuer: issuer, clock: clock)
+        issuers = IssuerDirectory(store: store)
+        try await issuers.reload()
+        issuerKeys = IssuerKeyCache(fetcher: fetcher, cooldownSeconds: jwksCooldownSeconds, clock: clock, logger: logger)
+        decider = ActionDecider(policies: policies, audit: store, approvals: store, clock: clock)
+        let issuance = ActionIssuance(minter: minter, decider: decider, directory: directory)
+        let subjects = SubjectTokenVerifier(issuers: issuers, keys: issuerKeys, ownIssuer: issuer, clock: clock)
         token = TokenEndpoint(
             authenticator: authenticator, logger: logger,
             grants: [
-                ClientCredentialsGrant(minter: minter, directory: directory)
+                ClientCredentialsGrant(minter: minter, directory: directory, issuance: issuance),
+                TokenExchangeGrant(verifier: subjects, issuance: issuance),
             ])
-        introspection = IntrospectionEndpoint(authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations)
+        introspection = IntrospectionEndpoint(
+            authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations, oneTimeTokens: store)
         revocation = RevocationEndpoint(authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations)
-        discovery = DiscoveryEndpoint(issuer: issuer, grantTypes: token.grantTypes)
+        discovery = DiscoveryEndpoint(issuer: issuer, grantTypes: token.grantTypes, policies: policies)
     }
 
     /// The JWKS document (RFC 7517 §5).
@@ -58,12 +74,19 @@ public final class AuthorizationServer: Sendable {
         do { try await revocations.reload() } catch {
             logger.warning("reloading revocations failed", metadata: ["error": "\(error)"])
         }
+        do {
+            // An issuer deleted or changed by the CLI: its cached keys go too.
+            for changed in try await issuers.reload() { issuerKeys.forget(changed) }
+        } catch {
+            logger.warning("reloading trusted issuers failed", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Forgets revocations of tokens that have expired.
     public func purge() async {
         do {
             try await revocations.purgeExpired()
+            _ = try await store.purgeExpiredConsumptions(now: clock())
         } catch {
             logger.warning("purging expired revocations failed", metadata: ["error": "\(error)"])
         }

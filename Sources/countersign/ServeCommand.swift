@@ -24,11 +24,15 @@ struct ServeCommand: AsyncParsableCommand {
     var databaseURL: String?
     @Option(name: .customLong("log-level"), help: "trace|debug|info|notice|warning|error|critical (COUNTERSIGN_LOG_LEVEL).")
     var logLevel: String?
+    @Option(
+        name: .customLong("jwks-refresh-cooldown"),
+        help: "Seconds between refetches of a trusted issuer's JWKS on unknown keys (COUNTERSIGN_JWKS_REFRESH_COOLDOWN, default 30).")
+    var jwksRefreshCooldown: String?
 
     func run() async throws {
         let flags = ServerConfiguration.Layer(
             dataDirectory: dataDirectory, host: host, port: port, issuer: issuer, policyPath: policy,
-            databaseURL: databaseURL, logLevel: logLevel)
+            databaseURL: databaseURL, logLevel: logLevel, jwksRefreshCooldown: jwksRefreshCooldown)
         let environment = ServerConfiguration.Layer.environment()
         let configPath = config ?? ProcessInfo.processInfo.environment["COUNTERSIGN_CONFIG"]
         let file = try configPath.map(ServerConfiguration.Layer.file) ?? ServerConfiguration.Layer()

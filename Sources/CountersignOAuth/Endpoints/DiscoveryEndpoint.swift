@@ -1,13 +1,33 @@
 import CountersignCore
+import Synchronization
 
 /// Authorization server metadata (RFC 8414 §2) and OpenID Provider metadata (OIDC Discovery
-/// §3), listing exactly what this server implements.
-public struct DiscoveryEndpoint: Sendable {
-    public let document: [UInt8]
+/// §3), listing exactly what this server implements. `authorization_details_types_supported`
+/// (RFC 9396 §10) is the loaded policy's action names, so the document is rebuilt when the
+/// policy changes.
+public final class DiscoveryEndpoint: Sendable {
+    let issuer: String
+    let grantTypes: [GrantType]
+    let policies: (any PolicySource)?
+    let cache = Mutex<(policy: Policy?, document: [UInt8])?>(nil)
 
-    public init(issuer: String, grantTypes: [GrantType]) {
+    public init(issuer: String, grantTypes: [GrantType], policies: (any PolicySource)? = nil) {
+        self.issuer = issuer
+        self.grantTypes = grantTypes
+        self.policies = policies
+    }
+
+    public var document: [UInt8] {
+        let policy = policies?.currentPolicy
+        if let cached = cache.withLock({ $0 }), cached.policy === policy { return cached.document }
+        let document = build(actions: policy?.actions.map(\.name) ?? [])
+        cache.withLock { $0 = (policy, document) }
+        return document
+    }
+
+    func build(actions: [String]) -> [UInt8] {
         let authMethods: JSONValue = .array(ClientAuthenticator.supportedMethods.map { .string($0.rawValue) })
-        self.document = JSONWriter.object([
+        return JSONWriter.object([
             ("issuer", .string(issuer)),
             ("token_endpoint", .string(issuer + "/token")),
             ("jwks_uri", .string(issuer + "/jwks.json")),
@@ -20,7 +40,14 @@ public struct DiscoveryEndpoint: Sendable {
             ("revocation_endpoint_auth_methods_supported", authMethods),
             ("subject_types_supported", ["public"]),
             ("access_token_signing_alg_values_supported", [.string(SigningKeyMaterial.algorithm)]),
-            ("claims_supported", ["iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"]),
+            ("authorization_details_types_supported", .array(actions.map(JSONValue.string))),
+            (
+                "claims_supported",
+                [
+                    "iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope", "authorization_details", "acr",
+                    "auth_time", "act",
+                ]
+            ),
         ])
     }
 

@@ -1,23 +1,34 @@
 import CountersignCore
+import CountersignStore
 import Logging
 
 /// `POST /introspect` (RFC 7662). The caller authenticates as a client (§2.1); it learns about a
 /// token only when the token was issued to it, or when it is the resource server of the token's
 /// audience. Everything else — garbage, expired, revoked, another client's token — is the same
 /// `{"active": false}` (§2.2), so the endpoint is no oracle.
+///
+/// A one-time token is spent by the first introspection that a resource server of its audience
+/// makes (INTERFACE.md): that answer is active, every later one inactive, decided by one atomic
+/// insert in the store, so concurrent introspections (and replicas) get exactly one `true`.
+/// The holder's own introspection never spends it.
 public struct IntrospectionEndpoint: Sendable {
     let authenticator: ClientAuthenticator
     let logger: Logger
     let verifier: AccessTokenVerifier
     let revocations: RevocationList
     let directory: ClientDirectory
+    let oneTimeTokens: any OneTimeTokenStore
 
-    public init(authenticator: ClientAuthenticator, logger: Logger, verifier: AccessTokenVerifier, revocations: RevocationList) {
+    public init(
+        authenticator: ClientAuthenticator, logger: Logger, verifier: AccessTokenVerifier, revocations: RevocationList,
+        oneTimeTokens: any OneTimeTokenStore
+    ) {
         self.authenticator = authenticator
         self.logger = logger
         self.verifier = verifier
         self.revocations = revocations
         self.directory = authenticator.directory
+        self.oneTimeTokens = oneTimeTokens
     }
 
     public func handle(_ request: OAuthRequest) async -> OAuthResponse {
@@ -42,6 +53,9 @@ public struct IntrospectionEndpoint: Sendable {
             let owner = try? await directory.client(id: claims.client_id)
             guard owner != nil else { return Self.inactive }
         }
+        if claims.oneTime {
+            guard try await spend(claims, caller: caller) else { return Self.inactive }
+        }
         var members: [(String, JSONValue)] = [("active", .bool(true))]
         if let scope = claims.scope { members.append(("scope", .string(scope))) }
         members += [
@@ -50,6 +64,32 @@ public struct IntrospectionEndpoint: Sendable {
             ("sub", .string(claims.sub)), ("aud", .string(claims.aud)), ("iss", .string(claims.iss)),
             ("jti", .string(claims.jti)),
         ]
+        if let details = claims.authorizationDetails { members.append(("authorization_details", details)) }
+        if let acr = claims.acr { members.append(("acr", .string(acr))) }
+        if let authTime = claims.authTime { members.append(("auth_time", .number(JSONNumber(authTime)))) }
+        if let act = claims.act { members.append(("act", act)) }
+        if claims.oneTime { members.append(("one_time", .bool(true))) }
         return .json(JSONWriter.object(members), headers: [("Cache-Control", "no-store")])
+    }
+
+    /// For a one-time token: true when this introspection may answer active. A resource server
+    /// of the audience (other than the holder) spends it; anyone else only learns whether it
+    /// is still unspent.
+    func spend(_ claims: AccessTokenClaims, caller: OAuthClient) async throws(OAuthError) -> Bool {
+        do {
+            if caller.id != claims.client_id && caller.resources.contains(claims.aud) {
+                let record = AuditRecord(
+                    type: "token.consumed", actor: "client:\(caller.id)",
+                    data: [
+                        "jti": .string(claims.jti), "client_id": .string(claims.client_id), "aud": .string(claims.aud),
+                        "consumer": .string(caller.id),
+                    ])
+                return try await oneTimeTokens.consume(
+                    jti: claims.jti, consumer: caller.id, expiresAt: claims.exp * 1000, audit: record)
+            }
+            return try await !oneTimeTokens.isConsumed(jti: claims.jti)
+        } catch {
+            throw OAuthError.unavailable(detail: "one-time token store failed: \(error)")
+        }
     }
 }

@@ -1,18 +1,22 @@
 import CountersignCore
 import CountersignStore
 
-/// RFC 6749 §4.4: the client asks for a token for itself. Checks the scope and the audience,
-/// mints an RFC 9068 JWT whose subject is the client, and answers only once the `token.issued`
-/// event is durable in the audit chain.
+/// RFC 6749 §4.4: the client asks for a token for itself. Without an action: checks the scope
+/// and the audience and mints an RFC 9068 JWT whose subject is the client. With an action
+/// (`authorization_details`, or a scope naming one): the client itself is the subject of the
+/// decision (machine clients and agents), and the token is bound to that action. Either way it
+/// answers only once the token's events are durable in the audit chain.
 public struct ClientCredentialsGrant: GrantHandler {
     public let grantType = GrantType.clientCredentials
 
     let minter: AccessTokenMinter
     let directory: ClientDirectory
+    let issuance: ActionIssuance?
 
-    public init(minter: AccessTokenMinter, directory: ClientDirectory) {
+    public init(minter: AccessTokenMinter, directory: ClientDirectory, issuance: ActionIssuance? = nil) {
         self.minter = minter
         self.directory = directory
+        self.issuance = issuance
     }
 
     public func handle(_ params: FormParameters, client: OAuthClient, context: TokenRequestContext)
@@ -21,6 +25,19 @@ public struct ClientCredentialsGrant: GrantHandler {
         // RFC 6749 §4.4: only confidential clients may use this grant.
         guard !client.isPublic else {
             throw OAuthError(.unauthorizedClient, "a public client cannot use client_credentials")
+        }
+        if let issuance, let policy = issuance.decider.policies.currentPolicy {
+            let (actions, scopes) = try ActionIssuance.requested(params, client: client, policy: policy)
+            if !actions.isEmpty {
+                let audience = try await issuance.audience(params)
+                let subject = ActionSubject(
+                    sub: client.id, issuer: nil, claims: ["client_id": .string(client.id)], acr: nil, authTime: nil, actor: nil)
+                return try await issuance.issue(
+                    subject: subject, client: client, actions: actions, scopes: scopes, audience: audience,
+                    grantType: grantType, context: context, policy: policy)
+            }
+        } else if params["authorization_details"] != nil {
+            throw OAuthError.unavailable(detail: "no policy is loaded")
         }
         let scopes = try CheckScope.granted(requested: params["scope"], client: client)
         let audience = try await CheckResource.audience(

@@ -1,11 +1,13 @@
 import CountersignCore
-import Foundation
-import JWTKit
 
-/// The claims of a JWT access token (RFC 9068 §2.2).
-public struct AccessTokenClaims: JWTPayload, Equatable {
+/// The claims of a JWT access token (RFC 9068 §2.2), with those of an action token: the
+/// `authorization_details` it was decided for (RFC 9396 §9.1), the `acr`/`auth_time` the
+/// decision saw (RFC 9068 §2.2.1), the `act` actor of a token exchange (RFC 8693 §4.1), and
+/// `one_time` when the first introspection by a resource server of its audience spends it.
+public struct AccessTokenClaims: Sendable, Equatable {
     public var iss: String
-    /// The client id for a client_credentials token (RFC 9068 §2.2: the client is the subject).
+    /// The client id for a client_credentials token (RFC 9068 §2.2: the client is the subject),
+    /// the user's `sub` at their identity provider for a token exchange.
     public var sub: String
     public var aud: String
     public var client_id: String
@@ -13,8 +15,17 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
     public var iat: Int64
     public var exp: Int64
     public var jti: String
+    public var authorizationDetails: JSONValue?
+    public var acr: String?
+    public var authTime: Int64?
+    public var act: JSONValue?
+    public var oneTime: Bool
 
-    public init(iss: String, sub: String, aud: String, clientID: String, scope: String?, iat: Int64, exp: Int64, jti: String) {
+    public init(
+        iss: String, sub: String, aud: String, clientID: String, scope: String?, iat: Int64, exp: Int64, jti: String,
+        authorizationDetails: JSONValue? = nil, acr: String? = nil, authTime: Int64? = nil, act: JSONValue? = nil,
+        oneTime: Bool = false
+    ) {
         self.iss = iss
         self.sub = sub
         self.aud = aud
@@ -23,6 +34,11 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
         self.iat = iat
         self.exp = exp
         self.jti = jti
+        self.authorizationDetails = authorizationDetails
+        self.acr = acr
+        self.authTime = authTime
+        self.act = act
+        self.oneTime = oneTime
     }
 
     /// Reads claims strictly: every required claim present with its JSON type, times as integers.
@@ -36,7 +52,27 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
             guard let s = value.stringValue else { return nil }
             scope = s
         }
-        self.init(iss: iss, sub: sub, aud: aud, clientID: clientID, scope: scope, iat: iat, exp: exp, jti: jti)
+        var acr: String?
+        if let value = c["acr"] {
+            guard let s = value.stringValue else { return nil }
+            acr = s
+        }
+        var authTime: Int64?
+        if let value = c["auth_time"] {
+            guard let t = value.int64Value else { return nil }
+            authTime = t
+        }
+        var oneTime = false
+        if let value = c["one_time"] {
+            guard case .bool(let b) = value else { return nil }
+            oneTime = b
+        }
+        if let details = c["authorization_details"], case .array = details {} else if c["authorization_details"] != nil {
+            return nil
+        }
+        self.init(
+            iss: iss, sub: sub, aud: aud, clientID: clientID, scope: scope, iat: iat, exp: exp, jti: jti,
+            authorizationDetails: c["authorization_details"], acr: acr, authTime: authTime, act: c["act"], oneTime: oneTime)
     }
 
     /// The claims as ordered JSON members, for signing.
@@ -46,13 +82,12 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
         ]
         if let scope { members.append(("scope", .string(scope))) }
         members += [("iat", .number(JSONNumber(iat))), ("exp", .number(JSONNumber(exp))), ("jti", .string(jti))]
+        if let authorizationDetails { members.append(("authorization_details", authorizationDetails)) }
+        if let acr { members.append(("acr", .string(acr))) }
+        if let authTime { members.append(("auth_time", .number(JSONNumber(authTime)))) }
+        if let act { members.append(("act", act)) }
+        if oneTime { members.append(("one_time", .bool(true))) }
         return members
-    }
-
-    /// For a caller verifying with jwt-kit: the token must not have expired.
-    /// (`AccessTokenVerifier` checks this and more against the server's own clock.)
-    public func verify(using algorithm: some JWTAlgorithm) async throws {
-        try ExpirationClaim(value: Date(timeIntervalSince1970: TimeInterval(exp))).verifyNotExpired()
     }
 }
 
@@ -62,5 +97,12 @@ enum TokenID {
         var rng = SystemRandomNumberGenerator()
         var words = (rng.next() as UInt64, rng.next() as UInt64)
         return withUnsafeBytes(of: &words) { Base64URL.encode($0) }
+    }
+
+    /// 160 random bits, base64url: an `auth_req_id` (CIBA §7.3 recommends at least 160).
+    static func generateLong() -> String {
+        var rng = SystemRandomNumberGenerator()
+        var words = (rng.next() as UInt64, rng.next() as UInt64, rng.next() as UInt32)
+        return withUnsafeBytes(of: &words) { Base64URL.encode($0.prefix(20)) }
     }
 }

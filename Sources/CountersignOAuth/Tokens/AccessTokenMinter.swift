@@ -19,26 +19,41 @@ public struct AccessTokenMinter: Sendable {
     public struct Issued: Sendable {
         public let token: String
         public let claims: AccessTokenClaims
+        /// RFC 8693 §2.2.1 `issued_token_type`, for a token exchange.
+        public var issuedTokenType: String?
 
         public var response: OAuthResponse {
-            var members: [(String, JSONValue)] = [
-                ("access_token", .string(token)), ("token_type", "Bearer"),
-                ("expires_in", .number(JSONNumber(claims.exp - claims.iat))),
-            ]
+            var members: [(String, JSONValue)] = [("access_token", .string(token))]
+            if let issuedTokenType { members.append(("issued_token_type", .string(issuedTokenType))) }
+            members += [("token_type", "Bearer"), ("expires_in", .number(JSONNumber(claims.exp - claims.iat)))]
             if let scope = claims.scope { members.append(("scope", .string(scope))) }
+            if let details = claims.authorizationDetails { members.append(("authorization_details", details)) }
             return .json(JSONWriter.object(members), headers: [("Cache-Control", "no-store"), ("Pragma", "no-cache")])
         }
     }
 
+    /// What an action token carries beyond an ordinary access token.
+    struct ActionTerms: Sendable {
+        var authorizationDetails: JSONValue
+        var acr: String?
+        var authTime: Int64?
+        var act: JSONValue?
+        var oneTime: Bool
+        /// The decision's audit events, appended in the same transaction as `token.issued`.
+        var audit: [AuditRecord]
+    }
+
     func mint(
         subject: String, audience: String, clientID: String, scopes: [String], lifetime: Int64,
-        grantType: GrantType, remoteAddress: String?
+        grantType: GrantType, remoteAddress: String?, action: ActionTerms? = nil
     ) async throws(OAuthError) -> Issued {
         let now = clock() / 1000
         let claims = AccessTokenClaims(
             iss: issuer, sub: subject, aud: audience, clientID: clientID,
             scope: scopes.isEmpty ? nil : scopes.joined(separator: " "), iat: now,
-            exp: now + min(lifetime, AccessTokenLifetime.maximum), jti: TokenID.generate())
+            exp: now + min(lifetime, AccessTokenLifetime.maximum), jti: TokenID.generate(),
+            authorizationDetails: action?.authorizationDetails, acr: action?.acr, authTime: action?.authTime,
+            act: action?.act, oneTime: action?.oneTime ?? false)
         let token: String
         do {
             token = try keys.sign(claims)
@@ -51,9 +66,10 @@ public struct AccessTokenMinter: Sendable {
                 "jti": .string(claims.jti), "client_id": .string(clientID), "sub": .string(subject),
                 "aud": .string(audience), "scope": .optional(claims.scope), "grant_type": .string(grantType.rawValue),
                 "exp": .number(JSONNumber(claims.exp)), "ip": .optional(remoteAddress),
+                "one_time": .bool(claims.oneTime),
             ])
         do {
-            try await audit.append([record])
+            try await audit.append((action?.audit ?? []) + [record])
         } catch {
             throw OAuthError.unavailable(detail: "audit append failed: \(error)")
         }

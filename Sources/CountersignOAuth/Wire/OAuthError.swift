@@ -21,6 +21,11 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let temporarilyUnavailable = Code(rawValue: "temporarily_unavailable")
         public static let serverError = Code(rawValue: "server_error")
         public static let slowDown = Code(rawValue: "slow_down")
+        public static let invalidAuthorizationDetails = Code(rawValue: "invalid_authorization_details")
+        public static let insufficientUserAuthentication = Code(rawValue: "insufficient_user_authentication")
+        public static let approvalRequired = Code(rawValue: "approval_required")
+        public static let authorizationPending = Code(rawValue: "authorization_pending")
+        public static let expiredToken = Code(rawValue: "expired_token")
     }
 
     public var code: Code
@@ -33,6 +38,15 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
     public var wwwAuthenticate: String?
     /// `Retry-After` seconds for a throttled request (RFC 9110 §10.2.3).
     public var retryAfter: Int?
+    /// Members after `error` and `error_description` (`acr_values` and `max_age` of a step-up,
+    /// RFC 9470 §3; `auth_req_id`, `expires_in`, `interval` of an approval).
+    public var members: [(String, JSONValue)] = []
+
+    public static func == (a: OAuthError, b: OAuthError) -> Bool {
+        a.code == b.code && a.description == b.description && a.detail == b.detail && a.status == b.status
+            && a.wwwAuthenticate == b.wwwAuthenticate && a.retryAfter == b.retryAfter
+            && a.members.map(\.0) == b.members.map(\.0) && a.members.map(\.1) == b.members.map(\.1)
+    }
 
     public init(
         _ code: Code, _ description: String, status: Int = 400, detail: String? = nil, wwwAuthenticate: String? = nil,
@@ -89,7 +103,7 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         if let retryAfter { headers.append(("Retry-After", String(retryAfter))) }
         return OAuthResponse.json(
             status: status,
-            JSONWriter.object([("error", .string(code.rawValue)), ("error_description", .string(description))]),
+            JSONWriter.object([("error", .string(code.rawValue)), ("error_description", .string(description))] + members),
             headers: headers)
     }
 }

@@ -20,7 +20,15 @@ public enum CountersignServerApp {
         public let authorizationServer: AuthorizationServer
         public let store: SQLiteStore
         public let policy: PolicyHolder
+        /// Fetches trusted issuers' keys; shut down with the server.
+        public let fetcher: HTTPIssuerDocumentFetcher
         public let isNewDataDirectory: Bool
+
+        /// Releases the store and the HTTP client.
+        public func close() async {
+            await fetcher.shutdown()
+            await store.close()
+        }
 
         /// The routes of the whole HTTP surface.
         public func router() -> Router<CountersignRequestContext> {
@@ -50,15 +58,18 @@ public enum CountersignServerApp {
         let port = configuration.port == 0 ? try await freePort(host: configuration.host) : configuration.port
         let issuer = configuration.effectiveIssuer(boundPort: port)
         let store = try await SQLiteStore.open(path: dataDirectory.databasePath, logger: logger)
+        let fetcher = HTTPIssuerDocumentFetcher()
         do {
-            let server = try await AuthorizationServer(
-                issuer: issuer, store: store, serverKey: serverKey, clock: SQLiteStore.systemMillis, logger: logger)
             let policy = PolicyHolder(path: policyPath, audit: store)
             try await policy.install(policyFile, actor: "server")
+            let server = try await AuthorizationServer(
+                issuer: issuer, store: store, serverKey: serverKey, clock: SQLiteStore.systemMillis, policies: policy,
+                fetcher: fetcher, jwksCooldownSeconds: configuration.jwksRefreshCooldown, logger: logger)
             return Assembly(
                 configuration: configuration, issuer: issuer, port: port, authorizationServer: server, store: store,
-                policy: policy, isNewDataDirectory: isNew)
+                policy: policy, fetcher: fetcher, isNewDataDirectory: isNew)
         } catch {
+            await fetcher.shutdown()
             await store.close()
             throw error
         }
@@ -102,10 +113,10 @@ public enum CountersignServerApp {
         do {
             try await group.run()
         } catch {
-            await assembly.store.close()
+            await assembly.close()
             throw error
         }
-        await assembly.store.close()
+        await assembly.close()
     }
 
     /// A port that was free a moment ago, for `--port 0`.

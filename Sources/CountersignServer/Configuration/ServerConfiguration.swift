@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var databaseURL: String?
     /// `--log-level`, `COUNTERSIGN_LOG_LEVEL`, `log_level`: trace, debug, info, notice, warning, error, critical.
     public var logLevel: Logger.Level = .info
+    /// `--jwks-refresh-cooldown`, `COUNTERSIGN_JWKS_REFRESH_COOLDOWN`, `jwks_refresh_cooldown`:
+    /// seconds between two fetches of one trusted issuer's JWKS when tokens name unknown keys.
+    public var jwksRefreshCooldown: Int = 30
 
     public init() {}
 
@@ -32,11 +35,14 @@ public struct ServerConfiguration: Sendable, Equatable {
         public var policyPath: String?
         public var databaseURL: String?
         public var logLevel: String?
+        public var jwksRefreshCooldown: String?
 
         public init(
             dataDirectory: String? = nil, host: String? = nil, port: String? = nil, issuer: String? = nil,
-            policyPath: String? = nil, databaseURL: String? = nil, logLevel: String? = nil
+            policyPath: String? = nil, databaseURL: String? = nil, logLevel: String? = nil,
+            jwksRefreshCooldown: String? = nil
         ) {
+            self.jwksRefreshCooldown = jwksRefreshCooldown
             self.dataDirectory = dataDirectory
             self.host = host
             self.port = port
@@ -51,10 +57,13 @@ public struct ServerConfiguration: Sendable, Equatable {
             Layer(
                 dataDirectory: env["COUNTERSIGN_DATA_DIR"], host: env["COUNTERSIGN_HOST"], port: env["COUNTERSIGN_PORT"],
                 issuer: env["COUNTERSIGN_ISSUER"], policyPath: env["COUNTERSIGN_POLICY"],
-                databaseURL: env["COUNTERSIGN_DATABASE_URL"], logLevel: env["COUNTERSIGN_LOG_LEVEL"])
+                databaseURL: env["COUNTERSIGN_DATABASE_URL"], logLevel: env["COUNTERSIGN_LOG_LEVEL"],
+                jwksRefreshCooldown: env["COUNTERSIGN_JWKS_REFRESH_COOLDOWN"])
         }
 
-        static let fileKeys = ["data_dir", "host", "port", "issuer", "policy", "database_url", "log_level"]
+        static let fileKeys = [
+            "data_dir", "host", "port", "issuer", "policy", "database_url", "log_level", "jwks_refresh_cooldown",
+        ]
 
         /// The keys of a YAML config file; unknown keys and non-scalar values are errors.
         public static func file(_ path: String) throws -> Layer {
@@ -88,7 +97,8 @@ public struct ServerConfiguration: Sendable, Equatable {
             }
             return Layer(
                 dataDirectory: values["data_dir"], host: values["host"], port: values["port"], issuer: values["issuer"],
-                policyPath: values["policy"], databaseURL: values["database_url"], logLevel: values["log_level"])
+                policyPath: values["policy"], databaseURL: values["database_url"], logLevel: values["log_level"],
+                jwksRefreshCooldown: values["jwks_refresh_cooldown"])
         }
     }
 
@@ -126,6 +136,12 @@ public struct ServerConfiguration: Sendable, Equatable {
                     "log level must be one of trace, debug, info, notice, warning, error, critical (got \"\(v)\")")
             }
             config.logLevel = level
+        }
+        if let v = pick(\.jwksRefreshCooldown) {
+            guard let seconds = Int(v), (0...86_400).contains(seconds) else {
+                throw ConfigurationError("jwks refresh cooldown must be seconds from 0 to 86400 (got \"\(v)\")")
+            }
+            config.jwksRefreshCooldown = seconds
         }
         return config
     }

@@ -1,11 +1,12 @@
 import CountersignCore
+import CountersignOAuth
 import CountersignStore
 import Logging
 import Synchronization
 
 /// The policy in force. A reload that fails leaves the running policy in place; every
 /// successful load is a `policy.loaded` audit event carrying the file's SHA-256.
-public final class PolicyHolder: Sendable {
+public final class PolicyHolder: PolicySource {
     let path: String
     let audit: any AuditLog
     let state = Mutex<PolicyFile?>(nil)
@@ -16,6 +17,8 @@ public final class PolicyHolder: Sendable {
     }
 
     public var current: PolicyFile? { state.withLock { $0 } }
+
+    public var currentPolicy: Policy? { state.withLock { $0?.policy } }
 
     /// Loads the file and records the load; throws (keeping the old policy) when it is refused.
     @discardableResult

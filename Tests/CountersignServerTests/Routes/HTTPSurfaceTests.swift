@@ -35,10 +35,10 @@ import Testing
         do {
             try await app.test(.live) { client in try await body(client, assembly) }
         } catch {
-            await assembly.store.close()
+            await assembly.close()
             throw error
         }
-        await assembly.store.close()
+        await assembly.close()
     }
 
     static var basic: HTTPFields {

@@ -1,0 +1,294 @@
+import CountersignCore
+import CountersignStore
+import Crypto
+import Synchronization
+
+/// Where the policy in force comes from (the server's `PolicyHolder`, reloaded on SIGHUP).
+public protocol PolicySource: Sendable {
+    var currentPolicy: Policy? { get }
+}
+
+/// Who a token request is for: a user vouched for by a trusted issuer, or the client itself.
+public struct ActionSubject: Sendable {
+    public var sub: String
+    /// The issuer that vouched for the subject; nil when the client acts as itself.
+    public var issuer: String?
+    public var claims: [String: PolicyValue]
+    public var acr: String?
+    public var authTime: Int64?
+    /// RFC 8693 §4.1 `act`: who acts on the subject's behalf.
+    public var actor: JSONValue?
+
+    /// The subject as an audit event names it: `iss#sub`, so one `sub` from two IdPs is two subjects.
+    public var auditName: String { issuer.map { "\($0)#\(sub)" } ?? "client:\(sub)" }
+}
+
+/// The decision at the token endpoint (DESIGN.md, "An action request"): evaluates every
+/// requested action (for each of its locations) against the policy with the request's IP and
+/// time, records the decision with its explanation in the audit chain, and answers:
+/// allow → the terms to mint with; deny → `access_denied` with the policy's reason; step-up →
+/// `insufficient_user_authentication` with `acr_values`/`max_age` (RFC 9470); approval → a
+/// pending approval request and `approval_required` with its `auth_req_id`.
+public final class ActionDecider: Sendable {
+    /// What an allowed request is issued with.
+    struct Allowed: Sendable {
+        var terms: GrantTerms
+        var ruleNames: [String]
+        /// `decision` (or `decision.reused`) events, appended with `token.issued`.
+        var audit: [AuditRecord]
+        var reuseKey: String?
+        var reuseSeconds: Int?
+    }
+
+    struct Remembered: Sendable {
+        var terms: GrantTerms
+        var ruleNames: [String]
+        var expiresAt: Int64
+        var policy: Policy
+    }
+
+    let policies: any PolicySource
+    let audit: any AuditLog
+    let approvals: any ApprovalRequestStore
+    let clock: @Sendable () -> Int64
+    let remembered = Mutex<[String: Remembered]>([:])
+    static let maxRemembered = 10_000
+    /// Seconds between two polls of an approval request (CIBA §7.3 `interval`).
+    static let pollInterval = 5
+
+    public init(
+        policies: any PolicySource, audit: any AuditLog, approvals: any ApprovalRequestStore,
+        clock: @escaping @Sendable () -> Int64
+    ) {
+        self.policies = policies
+        self.audit = audit
+        self.approvals = approvals
+        self.clock = clock
+    }
+
+    func policy() throws(OAuthError) -> Policy {
+        guard let policy = policies.currentPolicy else { throw OAuthError.unavailable(detail: "no policy is loaded") }
+        return policy
+    }
+
+    /// Decides; returns the terms for an allow and throws the OAuth answer for anything else.
+    func decide(
+        subject: ActionSubject, client: OAuthClient, actions: [RequestedAction], audience: String, scopes: [String],
+        remoteAddress: String?, policy: Policy
+    ) async throws(OAuthError) -> Allowed {
+        let now = clock()
+        let details = JSONValue.array(actions.map(\.detail))
+        let digest = Self.digest(subject: subject, client: client.id, details: details, audience: audience)
+        if let hit = recall(digest, policy: policy, now: now) {
+            let record = AuditRecord(
+                type: "decision.reused", actor: subject.auditName,
+                data: [
+                    "client_id": .string(client.id), "outcome": "allow", "rules": .array(hit.ruleNames.map(JSONValue.string)),
+                    "actions": .array(actions.map { .string($0.action) }), "context_digest": .string(digest),
+                    "ip": .optional(remoteAddress),
+                ])
+            return Allowed(terms: hit.terms, ruleNames: hit.ruleNames, audit: [record], reuseKey: nil, reuseSeconds: nil)
+        }
+
+        let evaluator = PolicyEvaluator(policy: policy)
+        let ip = remoteAddress.flatMap(IPAddress.init)
+        var outcomes: [(request: DecisionRequest, decision: Decision)] = []
+        for (index, action) in actions.enumerated() {
+            let resources: [String?] = action.locations.isEmpty ? [nil] : action.locations
+            for resource in resources {
+                let request = DecisionRequest(
+                    subject: .init(sub: subject.sub, claims: subject.claims),
+                    client: .init(id: client.id, attributes: ["scopes": .list(client.scopes.map(PolicyValue.string))]),
+                    action: action.action, resource: resource, context: action.context, ip: ip, time: now / 1000)
+                do {
+                    outcomes.append((request, try evaluator.decide(request)))
+                } catch {
+                    throw OAuthError(.invalidAuthorizationDetails, "authorization_details[\(index)]: \(error.description)")
+                }
+            }
+        }
+        let combined = Self.combine(outcomes.map(\.decision), policy: policy)
+        let ruleNames = Self.ruleNames(outcomes.map(\.decision), policy: policy)
+        let record = AuditRecord(
+            type: "decision", actor: subject.auditName,
+            data: [
+                "client_id": .string(client.id), "sub": .string(subject.sub), "iss": .optional(subject.issuer),
+                "act": subject.actor ?? .null, "outcome": .string(combined.outcome.rawValue),
+                "rules": .array(ruleNames.map(JSONValue.string)),
+                "actions": .array(outcomes.map { .string($0.request.action) }),
+                "resources": .array(outcomes.map { .optional($0.request.resource) }),
+                "aud": .string(audience), "context_digest": .string(digest), "ip": .optional(remoteAddress),
+                "explanation": .array(outcomes.map { Explanation(decision: $0.decision, request: $0.request, policy: policy).json }),
+            ])
+
+        switch combined.outcome {
+        case .allow:
+            return Allowed(
+                terms: combined.requirements.grant, ruleNames: ruleNames, audit: [record], reuseKey: digest,
+                reuseSeconds: combined.requirements.grant.reuse)
+        case .deny:
+            try await append([record])
+            throw OAuthError(.accessDenied, combined.reason ?? "the policy denies this action")
+        case .stepUp:
+            try await append([record])
+            var error = OAuthError(
+                .insufficientUserAuthentication,
+                "this action needs a stronger or more recent authentication; sign in again as acr_values and max_age say")
+            let stepUp = combined.requirements.stepUp
+            if let acr = stepUp?.acr { error.members.append(("acr_values", .string(acr))) }
+            if let maxAge = stepUp?.maxAge { error.members.append(("max_age", .number(JSONNumber(maxAge)))) }
+            throw error
+        case .approve:
+            let authReqID = TokenID.generateLong()
+            let expiresIn = combined.requirements.approvals.map(\.expiresIn).min() ?? ApprovalRequirement.defaultExpiresIn
+            let request = ApprovalRequest(
+                id: TokenID.generate(), authReqIDHash: Array(SHA256.hash(data: Array(authReqID.utf8))), clientID: client.id,
+                subject: subject.sub, subjectIssuer: subject.issuer, actor: subject.actor, authorizationDetails: details,
+                audience: audience, scopes: scopes, approvals: combined.requirements.approvals,
+                grant: combined.requirements.grant, ruleNames: ruleNames, createdAt: now,
+                expiresAt: now + Int64(expiresIn) * 1000, interval: Self.pollInterval)
+            let requested = AuditRecord(
+                type: "approval.requested", actor: subject.auditName,
+                data: [
+                    "request_id": .string(request.id), "client_id": .string(client.id), "sub": .string(subject.sub),
+                    "iss": .optional(subject.issuer), "actions": .array(actions.map { .string($0.action) }),
+                    "approvals": .array(request.approvals.map(\.json)), "expires_at": .number(JSONNumber(request.expiresAt)),
+                ])
+            do {
+                try await approvals.create(request, audit: [record, requested])
+            } catch {
+                throw OAuthError.unavailable(detail: "storing the approval request failed: \(error)")
+            }
+            var answer = OAuthError(
+                .approvalRequired, "this action needs approval; poll the token endpoint with the auth_req_id (CIBA)")
+            answer.members = [
+                ("auth_req_id", .string(authReqID)), ("expires_in", .number(JSONNumber(expiresIn))),
+                ("interval", .number(JSONNumber(Self.pollInterval))),
+            ]
+            throw answer
+        }
+    }
+
+    func append(_ records: [AuditRecord]) async throws(OAuthError) {
+        do { try await audit.append(records) } catch {
+            throw OAuthError.unavailable(detail: "audit append failed: \(error)")
+        }
+    }
+
+    /// The decision of several (action, location) pairs: any deny denies with every reason;
+    /// else any step-up asks for the strongest acr and the smallest max_age; else any approval
+    /// asks for every approver; else allow with the shortest TTL, one-time if any is, reuse only
+    /// if every one allows it (the evaluator's own combining, across actions).
+    static func combine(_ decisions: [Decision], policy: Policy) -> Decision.Outcome.Combined {
+        var denyReasons: [String] = []
+        var stepUp: StepUpRequirement?
+        var approvals: [ApprovalRequirement] = []
+        var ttl: Int?
+        var oneTime = false
+        var reuse: Int? = decisions.isEmpty ? nil : Int.max
+        var anyApproval = false
+        for decision in decisions {
+            switch decision.outcome {
+            case .deny: denyReasons.append(decision.reason ?? "the policy denies this action")
+            case .stepUp:
+                let s = decision.requirements.stepUp ?? StepUpRequirement()
+                var merged = stepUp ?? StepUpRequirement()
+                if let acr = s.acr {
+                    // The strongest: the one that satisfies the other.
+                    if let current = merged.acr {
+                        if policy.acr(acr, satisfies: current) { merged.acr = acr }
+                    } else {
+                        merged.acr = acr
+                    }
+                }
+                if let maxAge = s.maxAge { merged.maxAge = min(merged.maxAge ?? maxAge, maxAge) }
+                stepUp = merged
+            case .approve:
+                anyApproval = true
+                for requirement in decision.requirements.approvals {
+                    if let i = approvals.firstIndex(where: { $0.approver == requirement.approver }) {
+                        approvals[i].quorum = max(approvals[i].quorum, requirement.quorum)
+                        approvals[i].expiresIn = min(approvals[i].expiresIn, requirement.expiresIn)
+                        approvals[i].reasonRequired = approvals[i].reasonRequired || requirement.reasonRequired
+                    } else {
+                        approvals.append(requirement)
+                    }
+                }
+            case .allow: break
+            }
+            let grant = decision.requirements.grant
+            ttl = min(ttl ?? Int.max, grant.ttl ?? GrantTerms.defaultTTL)
+            oneTime = oneTime || grant.oneTime
+            reuse = grant.reuse.flatMap { r in reuse.map { min($0, r) } }
+        }
+        if oneTime || anyApproval { reuse = nil }
+        let grant = GrantTerms(ttl: ttl, oneTime: oneTime, reuse: reuse)
+        if !denyReasons.isEmpty {
+            var unique: [String] = []
+            for r in denyReasons where !unique.contains(r) { unique.append(r) }
+            return .init(outcome: .deny, requirements: Requirements(grant: grant), reason: unique.joined(separator: "; "))
+        }
+        if let stepUp { return .init(outcome: .stepUp, requirements: Requirements(stepUp: stepUp, grant: grant), reason: nil) }
+        if anyApproval {
+            return .init(
+                outcome: .approve,
+                requirements: Requirements(approvals: approvals.sorted { $0.approver.description < $1.approver.description }, grant: grant),
+                reason: nil)
+        }
+        return .init(outcome: .allow, requirements: Requirements(grant: grant), reason: nil)
+    }
+
+    static func ruleNames(_ decisions: [Decision], policy: Policy) -> [String] {
+        var names: [String] = []
+        for decision in decisions {
+            for index in decision.matchedRules {
+                let name = policy.rules[index].name
+                if !names.contains(name) { names.append(name) }
+            }
+        }
+        return names
+    }
+
+    /// SHA-256 over the canonical JSON of who asks, through which client, for what, for whom:
+    /// the key of decision reuse and the context digest of the audit event.
+    static func digest(subject: ActionSubject, client: String, details: JSONValue, audience: String) -> String {
+        let input: JSONValue = [
+            "iss": .optional(subject.issuer), "sub": .string(subject.sub), "client_id": .string(client),
+            "authorization_details": details, "aud": .string(audience), "act": subject.actor ?? .null,
+        ]
+        return SHA256.hash(data: Array(CanonicalJSON.string(input).utf8)).hexString
+    }
+
+    func recall(_ key: String, policy: Policy, now: Int64) -> Remembered? {
+        remembered.withLock { table in
+            guard let hit = table[key] else { return nil }
+            guard hit.expiresAt > now, hit.policy === policy else {
+                table[key] = nil
+                return nil
+            }
+            return hit
+        }
+    }
+
+    /// Records an allow whose rules set `grant.reuse`, once its token is issued.
+    func remember(_ allowed: Allowed, policy: Policy) {
+        guard let key = allowed.reuseKey, let seconds = allowed.reuseSeconds, seconds > 0, !allowed.terms.oneTime else { return }
+        let now = clock()
+        remembered.withLock { table in
+            if table.count >= Self.maxRemembered { table = table.filter { $0.value.expiresAt > now } }
+            guard table.count < Self.maxRemembered else { return }
+            table[key] = Remembered(
+                terms: allowed.terms, ruleNames: allowed.ruleNames, expiresAt: now + Int64(seconds) * 1000,
+                policy: policy)
+        }
+    }
+}
+
+extension Decision.Outcome {
+    /// The outcome of several decisions taken together.
+    struct Combined: Sendable {
+        var outcome: Decision.Outcome
+        var requirements: Requirements
+        var reason: String?
+    }
+}
