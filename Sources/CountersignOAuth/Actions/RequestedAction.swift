@@ -50,7 +50,7 @@ enum AuthorizationDetails {
         guard let typeValue = members["type"] else { throw invalid("\(position) has no type") }
         guard case .string(let type) = typeValue else { throw invalid("\(position).type must be a string") }
         guard let definition = policy.action(named: type) else {
-            throw invalid("\(position).type \(PolicyValue.string(type).rendered(limit: 60)) is not an action of this server (see authorization_details_types_supported)")
+            throw invalid("\(position).type \(type.prefix(60)) is not an action of this server (see authorization_details_types_supported)")
         }
         var locations: [String] = []
         if let value = members["locations"] {
