@@ -49,7 +49,7 @@ func printError(_ message: String) {
 
 /// Prints a JSON value as one line.
 func printJSON(_ value: JSONValue) {
-    print(CanonicalJSON.string(value))
+    print(CanonicalJSON.exactString(value))
 }
 
 /// An admin command failed in a way the operator can fix; printed without a stack of detail.

@@ -14,17 +14,28 @@ public enum CanonicalJSON {
         String(decoding: bytes(value), as: UTF8.self)
     }
 
-    public static func write(_ value: JSONValue, into out: inout [UInt8]) {
+    /// The text of a value with the canonical member order and string escaping, but every
+    /// number exactly as it was written: for what a token, a response or the store carries, and
+    /// for digests that must tell `100.0000000000000001` from `100` (RFC 8785 would make both
+    /// the same double).
+    public static func exactString(_ value: JSONValue) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(value, into: &out, exactNumbers: true)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func write(_ value: JSONValue, into out: inout [UInt8], exactNumbers: Bool = false) {
         switch value {
         case .null: out.append(contentsOf: Array("null".utf8))
         case .bool(let b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
-        case .number(let n): out.append(contentsOf: Array(number(n).utf8))
+        case .number(let n): out.append(contentsOf: Array((exactNumbers ? n.literal : number(n)).utf8))
         case .string(let s): writeString(s, into: &out)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
             for (i, e) in elements.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                write(e, into: &out)
+                write(e, into: &out, exactNumbers: exactNumbers)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
@@ -35,7 +46,7 @@ public enum CanonicalJSON {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(member.value, into: &out)
+                write(member.value, into: &out, exactNumbers: exactNumbers)
             }
             out.append(UInt8(ascii: "}"))
         }

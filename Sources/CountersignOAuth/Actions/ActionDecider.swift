@@ -256,7 +256,7 @@ public final class ActionDecider: Sendable {
             "iss": .optional(subject.issuer), "sub": .string(subject.sub), "client_id": .string(client),
             "authorization_details": details, "aud": .string(audience), "act": subject.actor ?? .null,
         ]
-        return SHA256.hash(data: Array(CanonicalJSON.string(input).utf8)).hexString
+        return SHA256.hash(data: Array(CanonicalJSON.exactString(input).utf8)).hexString
     }
 
     func recall(_ key: String, policy: Policy, now: Int64) -> Remembered? {

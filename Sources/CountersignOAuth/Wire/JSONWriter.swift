@@ -1,7 +1,7 @@
 import CountersignCore
 
 /// Writes JSON objects with members in the given order (responses read better that way);
-/// strings are escaped as RFC 8785 does.
+/// strings are escaped as RFC 8785 does; numbers are written exactly as they were received.
 public enum JSONWriter {
     public static func object(_ members: [(String, JSONValue)]) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "{")]
@@ -10,7 +10,7 @@ public enum JSONWriter {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             CanonicalJSON.writeString(key, into: &out)
             out.append(UInt8(ascii: ":"))
-            CanonicalJSON.write(value, into: &out)
+            CanonicalJSON.write(value, into: &out, exactNumbers: true)
         }
         out.append(UInt8(ascii: "}"))
         return out

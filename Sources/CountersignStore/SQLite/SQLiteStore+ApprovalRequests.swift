@@ -5,7 +5,7 @@ extension SQLiteStore: ApprovalRequestStore {
     public func create(_ request: ApprovalRequest, audit: [AuditRecord]) async throws {
         let binds: [SQLiteData] = [
             .text(request.id), .text(request.authReqIDHash.hexString), .text(request.clientID),
-            .text(request.state.rawValue), .text(CanonicalJSON.string(request.detailsJSON)),
+            .text(request.state.rawValue), .text(CanonicalJSON.exactString(request.detailsJSON)),
             .integer(Int(request.createdAt)), .integer(Int(request.expiresAt)),
         ]
         try await writer.write(audit: audit) { connection in

@@ -227,7 +227,7 @@ final class SQLiteWriter: Sendable {
             binds.append(.integer(Int(event.timeMillis)))
             binds.append(.text(event.type))
             binds.append(.text(event.actor))
-            binds.append(.text(CanonicalJSON.string(.object(event.data))))
+            binds.append(.text(CanonicalJSON.exactString(.object(event.data))))
             binds.append(.text(event.previousHash))
             binds.append(.text(event.hash))
         }

@@ -80,7 +80,7 @@ extension PolicyValue {
 
     /// Compact JSON text for explanations ("value seen"), cut at `limit` characters.
     public func rendered(limit: Int = 80) -> String {
-        let text = CanonicalJSON.string(json)
+        let text = CanonicalJSON.exactString(json)
         return text.count <= limit ? text : String(text.prefix(limit)) + "…"
     }
 }
