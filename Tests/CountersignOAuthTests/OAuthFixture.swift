@@ -33,16 +33,20 @@ struct OAuthFixture {
         let serverKey = ServerKey(rawBytes: ServerKey.generateRawBytes())
         var logger = Logger(label: "test")
         logger.logLevel = .critical
+        let fetcher = HTTPIssuerDocumentFetcher()
         let server = try await AuthorizationServer(
-            issuer: issuer, store: store, serverKey: serverKey, clock: clock.read, logger: logger)
+            issuer: issuer, store: store, serverKey: serverKey, clock: clock.read, policies: FixedPolicy.example,
+            fetcher: fetcher, logger: logger)
         let fixture = OAuthFixture(directory: directory, store: store, serverKey: serverKey, server: server, now: clock)
         try await fixture.createClient("app", scopes: ["read", "write"])
         do {
             try await body(fixture)
         } catch {
+            await fetcher.shutdown()
             await store.close()
             throw error
         }
+        await fetcher.shutdown()
         await store.close()
     }
 
@@ -64,6 +68,18 @@ struct OAuthFixture {
 
         var error: String? { json["error"]?.stringValue }
         func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+    }
+
+    /// The bundled example policy, as the server would load it.
+    struct FixedPolicy: PolicySource {
+        let currentPolicy: Policy?
+
+        static let example: FixedPolicy = {
+            let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Examples/policy.yaml").path
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            return FixedPolicy(currentPolicy: try? PolicyParser.parse(text, file: "policy.yaml"))
+        }()
     }
 
     static func basic(_ id: String, _ secret: String) -> String {

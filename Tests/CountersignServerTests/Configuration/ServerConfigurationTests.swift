@@ -40,7 +40,7 @@ import Testing
         #expect {
             _ = try Layer.file(path)
         } throws: { error in
-            "\(error)" == "\(path):2:1: unknown setting \"prot\"; known settings: data_dir, host, port, issuer, policy, database_url, log_level"
+            "\(error)" == "\(path):2:1: unknown setting \"prot\"; known settings: data_dir, host, port, issuer, policy, database_url, log_level, jwks_refresh_cooldown"
         }
     }
 

@@ -92,7 +92,8 @@ import Testing
             let doc = Self.json(a)
             #expect(doc["issuer"] == "http://countersign.test")
             #expect(doc["token_endpoint"] == "http://countersign.test/token")
-            #expect(doc["grant_types_supported"] == ["client_credentials"])
+            #expect(doc["grant_types_supported"] == ["client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"])
+            #expect(doc["authorization_details_types_supported"]?.arrayCount == 6)
             #expect(doc["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post"])
         }
     }
@@ -142,5 +143,12 @@ import Testing
             let response = try await client.execute(uri: "/nope", method: .get)
             #expect(response.status == .notFound)
         }
+    }
+}
+
+extension JSONValue {
+    fileprivate var arrayCount: Int? {
+        if case .array(let items) = self { return items.count }
+        return nil
     }
 }
