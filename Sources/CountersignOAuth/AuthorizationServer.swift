@@ -40,9 +40,9 @@ public final class AuthorizationServer: Sendable {
         let authenticator = ClientAuthenticator(directory: directory, serverKey: serverKey)
         let minter = AccessTokenMinter(issuer: issuer, keys: keys, audit: store, clock: clock)
         let verifier = AccessTokenVerifier(keys: keys, issuer: issuer, clock: clock)
-        issuers = IssuerDirectory(store: store)
-        try await issuers.reload()
         issuerKeys = IssuerKeyCache(fetcher: fetcher, cooldownSeconds: jwksCooldownSeconds, clock: clock, logger: logger)
+        issuers = IssuerDirectory(store: store, keys: issuerKeys)
+        try await issuers.reload()
         decider = ActionDecider(policies: policies, audit: store, approvals: store, clock: clock)
         let issuance = ActionIssuance(minter: minter, decider: decider, directory: directory)
         let subjects = SubjectTokenVerifier(issuers: issuers, keys: issuerKeys, ownIssuer: issuer, clock: clock)
@@ -75,8 +75,8 @@ public final class AuthorizationServer: Sendable {
             logger.warning("reloading revocations failed", metadata: ["error": "\(error)"])
         }
         do {
-            // An issuer deleted or changed by the CLI: its cached keys go too.
-            for changed in try await issuers.reload() { issuerKeys.forget(changed) }
+            // An issuer deleted or changed by the CLI: its cached keys go too (in reload).
+            try await issuers.reload()
         } catch {
             logger.warning("reloading trusted issuers failed", metadata: ["error": "\(error)"])
         }

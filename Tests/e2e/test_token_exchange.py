@@ -28,6 +28,7 @@ JWT = "urn:ietf:params:oauth:token-type:jwt"
 ACCESS = "urn:ietf:params:oauth:token-type:access_token"
 API = "https://api.example.com"
 PAYMENT = "https://api.example.com/payments/p-17"
+L = '"locations":["https://api.example.com/payments/1"],'  # for raw authorization_details texts
 
 
 @pytest.fixture(scope="module")
@@ -151,11 +152,30 @@ def test_approval_creates_a_pending_request(server, idp, fed):
 
 def test_an_action_scope_is_an_action(server, idp, fed):
     agent, _ = fed
-    resp = exchange(server, agent, user(idp), None, scope="read_transaction")
+    admin = user(idp, roles=("admin",), acr="mfa", auth_time=int(time.time()) - 5)
+    resp = exchange(server, agent, admin, None, scope="rotate_api_key")
     assert resp.status_code == 200, resp.text
     claims = jwt_parts(resp.json()["access_token"])[1]
-    assert claims["authorization_details"] == [{"type": "read_transaction"}]
-    assert claims["scope"] == "read_transaction"
+    assert claims["authorization_details"] == [{"type": "rotate_api_key"}]
+    assert claims["scope"] == "rotate_api_key"
+
+
+def test_an_action_on_a_resource_cannot_be_a_bare_scope(server, idp, fed):
+    agent, _ = fed
+    body = assert_oauth_error(exchange(server, agent, user(idp), None, scope="read_transaction"), 400, "invalid_scope")
+    assert body["error_description"] == ("the action read_transaction acts on a resource "
+                                         "(https://api.example.com/transactions/*); request it as authorization_details with locations")
+
+
+def test_locations_must_lie_under_the_audience(server, idp, fed):
+    agent, _ = fed
+    other_api = server.create_client(scope=None, resources=("https://api.example.com/admin",))
+    wait_for_response(lambda: server.token_request(other_api, {"grant_type": "client_credentials", "resource": other_api.resources[0]}),
+                      lambda r: r.status_code == 200, timeout=3, what="the resource server to be known")
+    resp = exchange(server, agent, user(idp), refund(5), resource="https://api.example.com/admin")
+    body = assert_oauth_error(resp, 400, "invalid_authorization_details")
+    assert body["error_description"] == ("authorization_details[0].locations: https://api.example.com/payments/p-17 "
+                                         "is not a resource of the audience https://api.example.com/admin")
 
 
 def test_an_action_scope_with_required_fields_is_refused(server, idp, fed):
@@ -489,10 +509,12 @@ def test_a_client_without_the_grant_is_refused(server, idp, fed):
     ('[{"amount":1}]', "authorization_details[0] has no type"),
     ('[{"type":7}]', "authorization_details[0].type must be a string"),
     ('[{"type":"launch_missiles"}]', "authorization_details[0].type launch_missiles is not an action of this server (see authorization_details_types_supported)"),
-    ('[{"type":"refund","amount":"100","currency":"EUR"}]', "authorization_details[0].amount: refund field amount must be number, not string"),
-    ('[{"type":"refund","currency":"EUR"}]', "authorization_details[0].amount: refund requires the field amount (number)"),
-    ('[{"type":"refund","amount":1,"currency":"EUR","note":"x"}]', "authorization_details[0].note: refund has no field note"),
-    ('[{"type":"refund","amount":1e99999,"currency":"EUR"}]', None),
+    ('[{"type":"refund",%s"amount":"100","currency":"EUR"}]' % L, "authorization_details[0].amount: refund field amount must be number, not string"),
+    ('[{"type":"refund",%s"currency":"EUR"}]' % L, "authorization_details[0].amount: refund requires the field amount (number)"),
+    ('[{"type":"refund",%s"amount":1,"currency":"EUR","note":"x"}]' % L, "authorization_details[0].note: refund has no field note"),
+    ('[{"type":"refund",%s"amount":1e99999,"currency":"EUR"}]' % L, None),
+    ('[{"type":"refund","amount":1,"currency":"EUR"}]', "authorization_details[0].locations is required: refund acts on a resource (https://api.example.com/payments/*)"),
+    ('[{"type":"refund","amount":1,"currency":"EUR","locations":["https://api.example.org/payments/1"]}]', None),
     ('[{"type":"refund","amount":1,"currency":"EUR","locations":"https://api.example.com/payments/1"}]', "authorization_details[0].locations must be an array of strings"),
     ('[{"type":"refund","amount":1,"currency":"EUR","locations":["https://evil.example.com/payments/1"]}]', None),
     ('[{"type":"refund","amount":1,"currency":"EUR","locations":["/payments/1"]}]', "authorization_details[0].locations must hold absolute URIs without a fragment"),
@@ -521,7 +543,7 @@ def test_bad_authorization_details(server, idp, fed, details, why):
 ])
 def test_numbers_are_exact_at_the_token_endpoint(server, idp, fed, amount, outcome):
     agent, _ = fed
-    details = '[{"type":"refund","amount":%s,"currency":"EUR"}]' % amount
+    details = '[{"type":"refund","locations":["%s"],"amount":%s,"currency":"EUR"}]' % (PAYMENT, amount)
     resp = exchange(server, agent, user(idp), details)
     if outcome == 200:
         assert resp.status_code == 200, resp.text

@@ -79,7 +79,10 @@ public final class ActionDecider: Sendable {
         let now = clock()
         let details = JSONValue.array(actions.map(\.detail))
         let digest = Self.digest(subject: subject, client: client.id, details: details, audience: audience)
-        if let hit = recall(digest, policy: policy, now: now) {
+        // Reuse is keyed on everything the policy may read of this request but the time: the
+        // request itself, and the subject's claims (roles, acr, auth_time) and address.
+        let reuseKey = Self.reuseKey(digest: digest, subject: subject, remoteAddress: remoteAddress)
+        if let hit = recall(reuseKey, policy: policy, now: now) {
             let record = AuditRecord(
                 type: "decision.reused", actor: subject.auditName,
                 data: [
@@ -123,9 +126,11 @@ public final class ActionDecider: Sendable {
 
         switch combined.outcome {
         case .allow:
+            // A decision that needed a fresh enough authentication is never reused: its answer
+            // changes as auth_time ages.
             return Allowed(
-                terms: combined.requirements.grant, ruleNames: ruleNames, audit: [record], reuseKey: digest,
-                reuseSeconds: combined.requirements.grant.reuse)
+                terms: combined.requirements.grant, ruleNames: ruleNames, audit: [record], reuseKey: reuseKey,
+                reuseSeconds: combined.requirements.stepUp == nil ? combined.requirements.grant.reuse : nil)
         case .deny:
             try await append([record])
             throw OAuthError(.accessDenied, combined.reason ?? "the policy denies this action")
@@ -256,6 +261,12 @@ public final class ActionDecider: Sendable {
             "iss": .optional(subject.issuer), "sub": .string(subject.sub), "client_id": .string(client),
             "authorization_details": details, "aud": .string(audience), "act": subject.actor ?? .null,
         ]
+        return SHA256.hash(data: Array(CanonicalJSON.exactString(input).utf8)).hexString
+    }
+
+    static func reuseKey(digest: String, subject: ActionSubject, remoteAddress: String?) -> String {
+        let claims = JSONValue.object(subject.claims.mapValues(\.json))
+        let input: JSONValue = ["digest": .string(digest), "claims": claims, "ip": .optional(remoteAddress)]
         return SHA256.hash(data: Array(CanonicalJSON.exactString(input).utf8)).hexString
     }
 

@@ -58,6 +58,7 @@ public struct ActionIssuance: Sendable {
         subject: ActionSubject, client: OAuthClient, actions: [RequestedAction], scopes: [String], audience: String,
         grantType: GrantType, context: TokenRequestContext, policy: Policy, issuedTokenType: String? = nil
     ) async throws(OAuthError) -> OAuthResponse {
+        try AuthorizationDetails.checkLocations(actions, audience: audience, issuer: minter.issuer)
         let allowed = try await decider.decide(
             subject: subject, client: client, actions: actions, audience: audience, scopes: scopes,
             remoteAddress: context.remoteAddress, policy: policy)

@@ -25,6 +25,18 @@ enum AuthorizationDetails {
         OAuthError(.invalidAuthorizationDetails, description)
     }
 
+    /// Every location must lie under the token's audience (same origin, path below it) when the
+    /// audience is a resource server, so a token for one API never names another's resources.
+    static func checkLocations(_ actions: [RequestedAction], audience: String, issuer: String) throws(OAuthError) {
+        guard audience != issuer else { return }
+        let base = audience.hasSuffix("/") ? audience : audience + "/"
+        for (index, action) in actions.enumerated() {
+            for location in action.locations where location != audience && !location.hasPrefix(base) {
+                throw invalid("authorization_details[\(index)].locations: \(location.prefix(80)) is not a resource of the audience \(audience.prefix(80))")
+            }
+        }
+    }
+
     static func parse(_ text: String, policy: Policy) throws(OAuthError) -> [RequestedAction] {
         guard text.utf8.count <= maxBytes else { throw invalid("authorization_details is larger than \(maxBytes) bytes") }
         let json: JSONValue
@@ -68,6 +80,10 @@ enum AuthorizationDetails {
                 }
             }
         }
+        if locations.isEmpty, let pattern = definition.resource {
+            // A resource rule must never be dodged by leaving the resource out.
+            throw invalid("\(position).locations is required: \(type) acts on a resource (\(pattern.pattern))")
+        }
         var context: [String: PolicyValue] = [:]
         for (name, value) in members where name != "type" && name != "locations" {
             do { context[name] = try PolicyValue(json: value, path: name) } catch {
@@ -84,6 +100,11 @@ enum AuthorizationDetails {
     /// fields must be asked for as `authorization_details`).
     static func fromScope(_ name: String, policy: Policy) throws(OAuthError) -> RequestedAction? {
         guard let definition = policy.action(named: name) else { return nil }
+        if let pattern = definition.resource {
+            throw OAuthError(
+                .invalidScope,
+                "the action \(name) acts on a resource (\(pattern.pattern)); request it as authorization_details with locations")
+        }
         do { try definition.validate(context: [:]) } catch {
             throw OAuthError(
                 .invalidScope, "the action \(name) needs context (\(error.message)); request it as authorization_details")

@@ -7,22 +7,27 @@ import Synchronization
 /// added by the CLI a moment ago is known at once.
 public final class IssuerDirectory: Sendable {
     let store: any TrustedIssuerStore
+    /// Keys of an issuer that changed or went away are forgotten on every reload that sees it.
+    let keys: IssuerKeyCache?
     let snapshot = Mutex<[String: TrustedIssuer]>([:])
     let lastMissReload = Mutex<ContinuousClock.Instant?>(nil)
 
-    public init(store: any TrustedIssuerStore) {
+    public init(store: any TrustedIssuerStore, keys: IssuerKeyCache? = nil) {
         self.store = store
+        self.keys = keys
     }
 
     /// Replaces the snapshot; returns the issuers whose entry changed or went away.
     @discardableResult
     public func reload() async throws -> [String] {
         let fresh = Dictionary(try await store.trustedIssuers().map { ($0.issuer, $0) }, uniquingKeysWith: { a, _ in a })
-        return snapshot.withLock { current in
+        let changed = snapshot.withLock { current in
             let changed = current.filter { fresh[$0.key] != $0.value }.map(\.key)
             current = fresh
             return changed
         }
+        for issuer in changed { keys?.forget(issuer) }
+        return changed
     }
 
     public func issuer(_ iss: String) async -> TrustedIssuer? {

@@ -33,6 +33,8 @@ public final class IssuerKeyCache: Sendable {
     let cooldown: Int64
     let logger: Logger
     let entries = Mutex<[String: Entry]>([:])
+    /// Bumped by `forget`: a fetch that started before stores nothing.
+    let generations = Mutex<[String: Int]>([:])
     let inFlight = Mutex<[String: Task<Entry, Never>]>([:])
 
     public init(
@@ -71,6 +73,7 @@ public final class IssuerKeyCache: Sendable {
 
     /// Forgets an issuer's keys (it was deleted or changed).
     func forget(_ issuer: String) {
+        generations.withLock { $0[issuer, default: 0] += 1 }
         entries.withLock { $0[issuer] = nil }
     }
 
@@ -91,6 +94,7 @@ public final class IssuerKeyCache: Sendable {
     }
 
     func fetch(_ issuer: TrustedIssuer) async -> Entry {
+        let generation = generations.withLock { $0[issuer.issuer, default: 0] }
         let now = clock()
         var entry = entries.withLock { $0[issuer.issuer] } ?? Entry()
         entry.lastAttempt = now
@@ -113,7 +117,10 @@ public final class IssuerKeyCache: Sendable {
             logger.warning("fetching issuer keys failed", metadata: ["issuer": "\(issuer.issuer)", "error": "\(error.description)"])
         }
         let result = entry
-        entries.withLock { $0[issuer.issuer] = result }
+        // Stored only if the issuer was not forgotten (deleted or changed) meanwhile.
+        if generations.withLock({ $0[issuer.issuer, default: 0] }) == generation {
+            entries.withLock { $0[issuer.issuer] = result }
+        }
         return result
     }
 

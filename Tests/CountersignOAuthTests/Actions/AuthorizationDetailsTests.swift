@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func everyRefusalNamesTheEntryAndField() {
-        #expect(refused(#"[{"type":"refund","amount":1,"currency":"EUR"},{"type":"refund","amount":true,"currency":"EUR"}]"#)
+        #expect(refused(#"[{"type":"refund","amount":1,"currency":"EUR","locations":["https://api.example.com/payments/1"]},{"type":"refund","amount":true,"currency":"EUR","locations":["https://api.example.com/payments/1"]}]"#)
             == "authorization_details[1].amount: refund field amount must be number, not boolean")
         #expect(refused(#"[{"type":"delete_user","locations":["https://api.example.com/payments/1"]}]"#)
             == "authorization_details[0].locations: ?https://api.example.com/payments/1? is not a resource of delete_user (https://api.example.com/users/*)")
@@ -36,10 +36,16 @@ import Testing
             == "authorization_details[0].locations must hold absolute URIs without a fragment")
     }
 
+    @Test func anActionOnAResourceNeedsLocations() {
+        #expect(refused(#"[{"type":"refund","amount":1,"currency":"EUR"}]"#)
+            == "authorization_details[0].locations is required: refund acts on a resource (https://api.example.com/payments/*)")
+    }
+
     @Test func scopeActions() throws {
         #expect(try AuthorizationDetails.fromScope("read", policy: policy) == nil)
         #expect(try AuthorizationDetails.fromScope("rotate_api_key", policy: policy)?.detail == ["type": "rotate_api_key"])
         #expect(throws: OAuthError.self) { try AuthorizationDetails.fromScope("refund", policy: policy) }
+        #expect(throws: OAuthError.self) { try AuthorizationDetails.fromScope("read_transaction", policy: policy) }
     }
 
     func decide(_ action: String, _ context: [String: PolicyValue], roles: [PolicyValue] = ["employee"], acr: String? = nil)
