@@ -46,9 +46,9 @@ struct IssuerCommand: AsyncParsableCommand {
         }
 
         static func problem(url: String, what: String) -> String? {
-            guard url.utf8.count <= 2048, let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
-                scheme == "https" || scheme == "http", parsed.host != nil, parsed.fragment == nil
-            else { return "\(what) must be an absolute http(s) URL without a fragment" }
+            guard ClientRegistration.problem(uri: url) == nil, URL(string: url)?.host != nil else {
+                return "\(what) must be an absolute http(s) URL without a fragment"
+            }
             return nil
         }
 

@@ -12,6 +12,7 @@ import os
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from joserfc import jwt
@@ -70,6 +71,20 @@ def refund(amount, currency="EUR", location=PAYMENT):
     if location:
         d["locations"] = [location]
     return [d]
+
+
+@contextmanager
+def trusted_idp(server, *issuer_args, mode="ok"):
+    """A fresh IdP on loopback (in MODE), trusted by the server, stopped afterwards."""
+    provider = IdP()
+    provider.mode = mode
+    provider.slow_seconds = 8
+    provider.start()
+    try:
+        server.cli("issuer", "add", "--issuer", provider.issuer, "--audience", "countersign", *issuer_args, check=True)
+        yield provider
+    finally:
+        provider.stop()
 
 
 def verify(server, token):
@@ -335,16 +350,12 @@ def test_every_decision_is_audited_with_its_explanation(server, idp, fed):
 
 def test_same_sub_from_two_issuers_is_two_subjects(server, idp, fed):
     agent, _ = fed
-    other = IdP().start()
-    try:
-        server.cli("issuer", "add", "--issuer", other.issuer, "--audience", "countersign", check=True)
+    with trusted_idp(server) as other:
         sub = uid("twin")
         assert exchange(server, agent, idp.token(sub), refund(3)).status_code == 200
         assert exchange(server, agent, other.token(sub), refund(3)).status_code == 200
         actors = {e["actor"] for e in server.audit_events() if e["type"] == "decision" and e["data"]["sub"] == sub}
         assert actors == {f"{idp.issuer}#{sub}", f"{other.issuer}#{sub}"}
-    finally:
-        other.stop()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -436,24 +447,16 @@ def test_a_key_of_another_trusted_issuer_is_refused(server, idp, fed):
     """A second trusted IdP publishes its own rsa-1; a token claiming the first IdP but signed
     with the second's key fails on the first IdP's key."""
     agent, _ = fed
-    second = IdP().start()
-    try:
-        server.cli("issuer", "add", "--issuer", second.issuer, "--audience", "countersign", check=True)
+    with trusted_idp(server) as second:
         forged = idp.token("alice", key=second.key("rsa-1"))
         refused(server, agent, forged, "has an invalid signature")
-    finally:
-        second.stop()
 
 
 def test_an_algorithm_outside_the_issuers_list_is_refused(server, fed):
     agent, _ = fed
-    rs_only = IdP().start()
-    try:
-        server.cli("issuer", "add", "--issuer", rs_only.issuer, "--audience", "countersign", "--alg", "RS256", check=True)
+    with trusted_idp(server, "--alg", "RS256") as rs_only:
         refused(server, agent, rs_only.token("alice", kid="ec-1"), "is signed with ES256, which is not allowed for its issuer")
         assert exchange(server, agent, rs_only.token("alice", kid="rsa-1"), refund(5)).status_code == 200
-    finally:
-        rs_only.stop()
 
 
 @pytest.mark.parametrize("header, why", [
@@ -566,79 +569,52 @@ def test_repeated_authorization_details_is_refused(server, idp, fed):
 # ---------------------------------------------------------------------------------------------
 # The IdP's JWKS: cached, refetch rate-limited, failing closed
 
-def add_issuer(server, provider):
-    server.cli("issuer", "add", "--issuer", provider.issuer, "--audience", "countersign", check=True)
-
-
 def test_keys_are_fetched_once_and_cached(server, fed):
     agent, _ = fed
-    provider = IdP().start()
-    try:
-        add_issuer(server, provider)
+    with trusted_idp(server) as provider:
         for _ in range(5):
             assert exchange(server, agent, provider.token("alice"), refund(5)).status_code == 200
         assert provider.jwks_fetches == 1 and provider.discovery_fetches == 1
-    finally:
-        provider.stop()
 
 
 def test_random_kid_flood_refetches_at_most_once_per_cooldown(server, fed):
     agent, _ = fed
-    provider = IdP().start()
-    try:
-        add_issuer(server, provider)
+    with trusted_idp(server) as provider:
         assert exchange(server, agent, provider.token("alice"), refund(5)).status_code == 200
         for i in range(30):
             stranger = Key("EC", f"random-{i}")
             assert_oauth_error(exchange(server, agent, provider.token("alice", key=stranger), refund(5)), 400, "invalid_request")
         assert provider.jwks_fetches <= 2, provider.jwks_fetches  # one at first use, at most one for the flood
-    finally:
-        provider.stop()
 
 
 def test_a_rotated_in_key_is_picked_up(server, fed):
     agent, _ = fed
-    provider = IdP().start()
-    try:
-        add_issuer(server, provider)
+    with trusted_idp(server) as provider:
         assert exchange(server, agent, provider.token("alice"), refund(5)).status_code == 200
         new = provider.rotate("RSA", "rsa-2")
         time.sleep(2.1)  # the module server's refetch cooldown
         assert exchange(server, agent, provider.token("alice", key=new), refund(5)).status_code == 200
-    finally:
-        provider.stop()
 
 
 @pytest.mark.parametrize("mode", ["down", "slow", "redirect", "huge", "garbage"])
 def test_unavailable_jwks_fails_closed_with_503(server, fed, mode):
     agent, _ = fed
-    provider = IdP()
-    provider.mode = mode
-    provider.slow_seconds = 8
-    provider.start()
-    try:
-        add_issuer(server, provider)
+    with trusted_idp(server, mode=mode) as provider:
         started = time.monotonic()
         resp = exchange(server, agent, provider.token("alice"), refund(5))
         assert time.monotonic() - started < 7, "bounded by the fetch timeout"
         body = assert_oauth_error(resp, 503, "temporarily_unavailable")
         assert body["error_description"] == "the keys of the subject_token issuer cannot be fetched right now; try again later"
-    finally:
-        provider.stop()
 
 
 def test_a_deleted_issuer_is_no_longer_trusted(server, fed):
     agent, _ = fed
-    provider = IdP().start()
-    try:
-        add_issuer(server, provider)
+    with trusted_idp(server) as provider:
         assert exchange(server, agent, provider.token("alice"), refund(5)).status_code == 200
         server.cli("issuer", "delete", provider.issuer, check=True)
         wait_for_response(lambda: exchange(server, agent, provider.token("alice"), refund(5)),
                           lambda r: r.status_code == 400, timeout=3, what="the deletion to reach the server")
         refused(server, agent, provider.token("alice"), "was issued by an issuer this server does not trust")
-    finally:
-        provider.stop()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,6 +29,12 @@ extension JSONValue {
         return nil
     }
 
+    /// The elements, when this value is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
     /// The object's members, when this value is an object.
     public var objectValue: [String: JSONValue]? {
         if case .object(let o) = self { return o }

@@ -80,9 +80,11 @@ public final class ActionDecider: Sendable {
         let details = JSONValue.array(actions.map(\.detail))
         let digest = Self.digest(subject: subject, client: client.id, details: details, audience: audience)
         // Reuse is keyed on everything the policy may read of this request but the time: the
-        // request itself, and the subject's claims (roles, acr, auth_time) and address.
-        let reuseKey = Self.reuseKey(digest: digest, subject: subject, remoteAddress: remoteAddress)
-        if let hit = recall(reuseKey, policy: policy, now: now) {
+        // request itself, and the subject's claims (roles, acr, auth_time) and address. Only
+        // worked out when a rule of these actions can grant reuse at all.
+        let mayReuse = actions.contains { action in policy.rules(for: action.action).contains { $0.grant?.reuse != nil } }
+        let reuseKey = mayReuse ? Self.reuseKey(digest: digest, subject: subject, remoteAddress: remoteAddress) : nil
+        if let reuseKey, let hit = recall(reuseKey, policy: policy, now: now) {
             let record = AuditRecord(
                 type: "decision.reused", actor: subject.auditName,
                 data: [
@@ -110,7 +112,7 @@ public final class ActionDecider: Sendable {
                 }
             }
         }
-        let combined = Self.combine(outcomes.map(\.decision), policy: policy)
+        let combined = Decision.combine(outcomes.map(\.decision), policy: policy)
         let ruleNames = Self.ruleNames(outcomes.map(\.decision), policy: policy)
         let record = AuditRecord(
             type: "decision", actor: subject.auditName,
@@ -180,69 +182,6 @@ public final class ActionDecider: Sendable {
         }
     }
 
-    /// The decision of several (action, location) pairs: any deny denies with every reason;
-    /// else any step-up asks for the strongest acr and the smallest max_age; else any approval
-    /// asks for every approver; else allow with the shortest TTL, one-time if any is, reuse only
-    /// if every one allows it (the evaluator's own combining, across actions).
-    static func combine(_ decisions: [Decision], policy: Policy) -> Decision.Outcome.Combined {
-        var denyReasons: [String] = []
-        var stepUp: StepUpRequirement?
-        var approvals: [ApprovalRequirement] = []
-        var ttl: Int?
-        var oneTime = false
-        var reuse: Int? = decisions.isEmpty ? nil : Int.max
-        var anyApproval = false
-        for decision in decisions {
-            switch decision.outcome {
-            case .deny: denyReasons.append(decision.reason ?? "the policy denies this action")
-            case .stepUp:
-                let s = decision.requirements.stepUp ?? StepUpRequirement()
-                var merged = stepUp ?? StepUpRequirement()
-                if let acr = s.acr {
-                    // The strongest: the one that satisfies the other.
-                    if let current = merged.acr {
-                        if policy.acr(acr, satisfies: current) { merged.acr = acr }
-                    } else {
-                        merged.acr = acr
-                    }
-                }
-                if let maxAge = s.maxAge { merged.maxAge = min(merged.maxAge ?? maxAge, maxAge) }
-                stepUp = merged
-            case .approve:
-                anyApproval = true
-                for requirement in decision.requirements.approvals {
-                    if let i = approvals.firstIndex(where: { $0.approver == requirement.approver }) {
-                        approvals[i].quorum = max(approvals[i].quorum, requirement.quorum)
-                        approvals[i].expiresIn = min(approvals[i].expiresIn, requirement.expiresIn)
-                        approvals[i].reasonRequired = approvals[i].reasonRequired || requirement.reasonRequired
-                    } else {
-                        approvals.append(requirement)
-                    }
-                }
-            case .allow: break
-            }
-            let grant = decision.requirements.grant
-            ttl = min(ttl ?? Int.max, grant.ttl ?? GrantTerms.defaultTTL)
-            oneTime = oneTime || grant.oneTime
-            reuse = grant.reuse.flatMap { r in reuse.map { min($0, r) } }
-        }
-        if oneTime || anyApproval { reuse = nil }
-        let grant = GrantTerms(ttl: ttl, oneTime: oneTime, reuse: reuse)
-        if !denyReasons.isEmpty {
-            var unique: [String] = []
-            for r in denyReasons where !unique.contains(r) { unique.append(r) }
-            return .init(outcome: .deny, requirements: Requirements(grant: grant), reason: unique.joined(separator: "; "))
-        }
-        if let stepUp { return .init(outcome: .stepUp, requirements: Requirements(stepUp: stepUp, grant: grant), reason: nil) }
-        if anyApproval {
-            return .init(
-                outcome: .approve,
-                requirements: Requirements(approvals: approvals.sorted { $0.approver.description < $1.approver.description }, grant: grant),
-                reason: nil)
-        }
-        return .init(outcome: .allow, requirements: Requirements(grant: grant), reason: nil)
-    }
-
     static func ruleNames(_ decisions: [Decision], policy: Policy) -> [String] {
         var names: [String] = []
         for decision in decisions {
@@ -292,14 +231,5 @@ public final class ActionDecider: Sendable {
                 terms: allowed.terms, ruleNames: allowed.ruleNames, expiresAt: now + Int64(seconds) * 1000,
                 policy: policy)
         }
-    }
-}
-
-extension Decision.Outcome {
-    /// The outcome of several decisions taken together.
-    struct Combined: Sendable {
-        var outcome: Decision.Outcome
-        var requirements: Requirements
-        var reason: String?
     }
 }

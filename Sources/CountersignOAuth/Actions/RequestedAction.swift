@@ -1,5 +1,4 @@
 import CountersignCore
-import Foundation
 
 /// One action a token request asks for: an RFC 9396 `authorization_details` entry whose `type`
 /// is the action, whose `locations` are the resources and whose other members are the
@@ -19,7 +18,6 @@ enum AuthorizationDetails {
     static let maxEntries = 10
     static let maxLocations = 10
     static let maxDepth = 8
-    static let maxLocationLength = 2048
 
     static func invalid(_ description: String) -> OAuthError {
         OAuthError(.invalidAuthorizationDetails, description)
@@ -72,9 +70,7 @@ enum AuthorizationDetails {
             guard items.count <= maxLocations else { throw invalid("\(position).locations has more than \(maxLocations) entries") }
             locations = items.compactMap(\.stringValue)
             for location in locations {
-                guard location.utf8.count <= maxLocationLength, let url = URL(string: location), url.scheme != nil,
-                    url.host != nil, !location.contains("#")
-                else { throw invalid("\(position).locations must hold absolute URIs without a fragment") }
+                guard CheckResource.isAbsoluteURI(location) else { throw invalid("\(position).locations must hold absolute URIs without a fragment") }
                 do { try definition.validate(resource: location) } catch {
                     throw invalid("\(position).locations: \(error.message)")
                 }

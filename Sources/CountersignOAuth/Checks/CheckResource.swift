@@ -8,13 +8,18 @@ import Foundation
 enum CheckResource {
     static let maxLength = 2048
 
+    /// An absolute URI with a host and without a fragment, at most `maxLength` bytes (RFC 8707
+    /// `resource`, RFC 9396 `locations`).
+    static func isAbsoluteURI(_ text: String) -> Bool {
+        guard text.utf8.count <= maxLength, let url = URL(string: text), let scheme = url.scheme else { return false }
+        return !scheme.isEmpty && url.host != nil && !text.contains("#")
+    }
+
     static func audience(requested: String?, defaultAudience: String, directory: ClientDirectory) async throws(OAuthError)
         -> String
     {
         guard let requested else { return defaultAudience }
-        guard requested.utf8.count <= maxLength, let url = URL(string: requested), let scheme = url.scheme,
-            !scheme.isEmpty, url.host != nil, !requested.contains("#")
-        else {
+        guard isAbsoluteURI(requested) else {
             throw OAuthError(.invalidTarget, "resource must be an absolute URI without a fragment")
         }
         if requested == defaultAudience { return requested }

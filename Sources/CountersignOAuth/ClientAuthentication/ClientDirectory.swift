@@ -33,15 +33,9 @@ public final class ClientDirectory: Sendable {
     /// store, at most ten times a second, so a resource server registered a moment ago is known.
     public func isRegisteredResource(_ uri: String) async -> Bool {
         if snapshot.withLock({ clients in clients.values.contains { $0.resources.contains(uri) } }) { return true }
-        let now = ContinuousClock.now
-        let due = lastMissReload.withLock { last -> Bool in
-            guard last.map({ now - $0 > .milliseconds(100) }) ?? true else { return false }
-            last = now
-            return true
-        }
-        guard due, (try? await reload()) != nil else { return false }
+        guard missReloads.mayReload(), (try? await reload()) != nil else { return false }
         return snapshot.withLock { clients in clients.values.contains { $0.resources.contains(uri) } }
     }
 
-    let lastMissReload = Mutex<ContinuousClock.Instant?>(nil)
+    let missReloads = MissReloadLimiter()
 }

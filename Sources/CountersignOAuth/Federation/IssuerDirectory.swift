@@ -10,7 +10,7 @@ public final class IssuerDirectory: Sendable {
     /// Keys of an issuer that changed or went away are forgotten on every reload that sees it.
     let keys: IssuerKeyCache?
     let snapshot = Mutex<[String: TrustedIssuer]>([:])
-    let lastMissReload = Mutex<ContinuousClock.Instant?>(nil)
+    let missReloads = MissReloadLimiter()
 
     public init(store: any TrustedIssuerStore, keys: IssuerKeyCache? = nil) {
         self.store = store
@@ -32,13 +32,7 @@ public final class IssuerDirectory: Sendable {
 
     public func issuer(_ iss: String) async -> TrustedIssuer? {
         if let found = snapshot.withLock({ $0[iss] }) { return found }
-        let now = ContinuousClock.now
-        let due = lastMissReload.withLock { last -> Bool in
-            guard last.map({ now - $0 > .milliseconds(100) }) ?? true else { return false }
-            last = now
-            return true
-        }
-        guard due, (try? await reload()) != nil else { return nil }
+        guard missReloads.mayReload(), (try? await reload()) != nil else { return nil }
         return snapshot.withLock { $0[iss] }
     }
 }

@@ -46,19 +46,18 @@ public struct SubjectTokenVerifier: Sendable {
         func refuse(_ why: String, detail: String? = nil) -> OAuthError {
             OAuthError.invalidRequest("\(parameter) \(why)", detail: detail)
         }
-        let bytes = Array(token.utf8)
-        guard bytes.count <= Self.maxLength else { throw refuse("is longer than \(Self.maxLength) bytes") }
-        let segments = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard segments.count == 3 else { throw refuse("is not a signed JWT (compact JWS with three parts)") }
-        guard let headerBytes = Base64URL.decode(segments[0]), let payloadBytes = Base64URL.decode(segments[1]),
-            let signature = Base64URL.decode(segments[2])
-        else { throw refuse("is not base64url encoded") }
-        guard case .object(let header)? = try? JSONParser(maxDepth: 4).parse(headerBytes) else {
-            throw refuse("has a header that is not a JSON object (or repeats a member)")
+        let jws: CompactJWS
+        do { jws = try CompactJWS(token, maxLength: Self.maxLength) } catch {
+            switch error {
+            case .tooLong: throw refuse("is longer than \(Self.maxLength) bytes")
+            case .notThreeParts: throw refuse("is not a signed JWT (compact JWS with three parts)")
+            case .notBase64URL: throw refuse("is not base64url encoded")
+            case .headerNotObject: throw refuse("has a header that is not a JSON object (or repeats a member)")
+            case .claimsNotObject: throw refuse("has claims that are not a JSON object (or repeat a member)")
+            }
         }
-        guard case .object(let claims)? = try? JSONParser(maxDepth: 16).parse(payloadBytes) else {
-            throw refuse("has claims that are not a JSON object (or repeat a member)")
-        }
+        let header = jws.header
+        let claims = jws.claims
         guard let alg = header["alg"]?.stringValue else { throw refuse("has no alg") }
         guard !Self.refusedAlgorithms.contains(alg), !alg.lowercased().hasPrefix("hs"), alg.lowercased() != "none" else {
             throw refuse("is signed with \(alg), which is never accepted")
@@ -87,8 +86,7 @@ public struct SubjectTokenVerifier: Sendable {
                 status: 503, detail: why)
         }
         guard key.algorithm == alg else { throw refuse("is signed with \(alg), but its key is for \(key.algorithm)") }
-        let signingInput = bytes[..<(segments[0].count + 1 + segments[1].count)]
-        guard key.isValidSignature(signature, for: signingInput) else { throw refuse("has an invalid signature") }
+        guard key.isValidSignature(jws.signature, for: jws.signingInput) else { throw refuse("has an invalid signature") }
 
         let now = clock() / 1000
         guard let exp = Self.time(claims["exp"]) else { throw refuse("has no exp, or exp is not an integer time") }

@@ -67,9 +67,8 @@ public struct AccessTokenClaims: Sendable, Equatable {
             guard case .bool(let b) = value else { return nil }
             oneTime = b
         }
-        if let details = c["authorization_details"], case .array = details {} else if c["authorization_details"] != nil {
-            return nil
-        }
+        // RFC 9396 §9.1: authorization_details is an array.
+        if let details = c["authorization_details"], details.arrayValue == nil { return nil }
         self.init(
             iss: iss, sub: sub, aud: aud, clientID: clientID, scope: scope, iat: iat, exp: exp, jti: jti,
             authorizationDetails: c["authorization_details"], acr: acr, authTime: authTime, act: c["act"], oneTime: oneTime)

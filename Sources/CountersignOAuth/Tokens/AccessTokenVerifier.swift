@@ -28,16 +28,11 @@ public struct AccessTokenVerifier: Sendable {
     }
 
     public func verify(_ token: String) throws(Rejection) -> AccessTokenClaims {
-        let bytes = Array(token.utf8)
-        guard bytes.count <= Self.maxLength else { throw Rejection("token too long") }
-        let segments = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard segments.count == 3 else { throw Rejection("not a compact JWS") }
-        guard let headerBytes = Base64URL.decode(segments[0]), let payloadBytes = Base64URL.decode(segments[1]),
-            let signature = Base64URL.decode(segments[2])
-        else { throw Rejection("segment is not base64url") }
-        guard case .object(let header)? = try? JSONParser(maxDepth: 4).parse(headerBytes) else {
-            throw Rejection("header is not a JSON object (or repeats a name)")
+        let jws: CompactJWS
+        do { jws = try CompactJWS(token, maxLength: Self.maxLength) } catch {
+            throw Rejection("not a strict compact JWS (\(error))")
         }
+        let header = jws.header
         guard header["typ"]?.stringValue?.lowercased() == "at+jwt" else { throw Rejection("typ is not at+jwt") }
         guard header["crit"] == nil else { throw Rejection("crit is not supported") }
         guard let kid = header["kid"]?.stringValue, let key = keys.verificationKey(kid: kid) else {
@@ -46,16 +41,12 @@ public struct AccessTokenVerifier: Sendable {
         guard let alg = header["alg"]?.stringValue, alg == key.algorithm else {
             throw Rejection("alg does not match the key's algorithm")
         }
-        guard signature.count == 64 else { throw Rejection("ES256 signature must be 64 bytes") }
-        guard case .object(let claims)? = try? JSONParser(maxDepth: 16).parse(payloadBytes) else {
-            throw Rejection("payload is not a JSON object (or repeats a name)")
-        }
+        guard jws.signature.count == 64 else { throw Rejection("ES256 signature must be 64 bytes") }
         // RFC 7518 §3.4: R‖S, each 32 bytes; swift-crypto (BoringSSL) refuses r or s out of range.
-        let signingInput = bytes[..<(segments[0].count + 1 + segments[1].count)]
-        guard let ecdsa = try? P256.Signing.ECDSASignature(rawRepresentation: signature),
-            key.publicKey.isValidSignature(ecdsa, for: Array(signingInput))
+        guard let ecdsa = try? P256.Signing.ECDSASignature(rawRepresentation: jws.signature),
+            key.publicKey.isValidSignature(ecdsa, for: Array(jws.signingInput))
         else { throw Rejection("signature invalid") }
-        guard let verified = AccessTokenClaims(json: claims) else {
+        guard let verified = AccessTokenClaims(json: jws.claims) else {
             throw Rejection("claims missing or of the wrong type (exp and iat must be integers)")
         }
         guard verified.iss == issuer else { throw Rejection("iss is not this issuer") }

@@ -66,15 +66,15 @@ import Testing
         let huge = try decide("refund", ["amount": 50000, "currency": "EUR"], acr: "pwd")
         let denied = try decide("refund", ["amount": 10, "currency": "XXX"])
         let read = try decide("read_transaction", [:])
-        #expect(ActionDecider.combine([small, read], policy: policy).outcome == .allow)
-        let both = ActionDecider.combine([small, read], policy: policy).requirements.grant
+        #expect(Decision.combine([small, read], policy: policy).outcome == .allow)
+        let both = Decision.combine([small, read], policy: policy).requirements.grant
         #expect(both.ttl == 60 && both.oneTime && both.reuse == nil, "shortest TTL, one-time if any, no reuse then")
-        #expect(ActionDecider.combine([read, read], policy: policy).requirements.grant.reuse == 60)
-        #expect(ActionDecider.combine([small, large], policy: policy).outcome == .approve)
-        #expect(ActionDecider.combine([large, huge], policy: policy).outcome == .stepUp)
-        #expect(ActionDecider.combine([large, huge, denied, read], policy: policy).outcome == .deny)
-        #expect(ActionDecider.combine([denied], policy: policy).reason == "Refunds are possible in EUR, USD and GBP only.")
-        let approvals = ActionDecider.combine([large, large], policy: policy).requirements.approvals
+        #expect(Decision.combine([read, read], policy: policy).requirements.grant.reuse == 60)
+        #expect(Decision.combine([small, large], policy: policy).outcome == .approve)
+        #expect(Decision.combine([large, huge], policy: policy).outcome == .stepUp)
+        #expect(Decision.combine([large, huge, denied, read], policy: policy).outcome == .deny)
+        #expect(Decision.combine([denied], policy: policy).reason == "Refunds are possible in EUR, USD and GBP only.")
+        let approvals = Decision.combine([large, large], policy: policy).requirements.approvals
         #expect(approvals.count == 1 && approvals[0].quorum == 2)
     }
 
