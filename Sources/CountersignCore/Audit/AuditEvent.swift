@@ -54,8 +54,27 @@ public struct AuditEvent: Sendable, Equatable {
         ]
     }
 
-    /// The bytes the hash covers (RFC 8785).
-    public var canonicalBytes: [UInt8] { CanonicalJSON.bytes(.object(hashedMembers)) }
+    /// The bytes the hash covers: the RFC 8785 form of `hashedMembers`, written member by
+    /// member in their canonical order (actor, data, prev_hash, seq, time, type) without
+    /// building and sorting the outer object on every append.
+    public var canonicalBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(contentsOf: #"{"actor":"#.utf8)
+        CanonicalJSON.writeString(actor, into: &out)
+        out.append(contentsOf: #","data":"#.utf8)
+        CanonicalJSON.write(.object(data), into: &out)
+        out.append(contentsOf: #","prev_hash":"#.utf8)
+        CanonicalJSON.writeString(previousHash, into: &out)
+        out.append(contentsOf: #","seq":"#.utf8)
+        CanonicalJSON.write(.number(JSONNumber(seq)), into: &out)
+        out.append(contentsOf: #","time":"#.utf8)
+        CanonicalJSON.write(.number(JSONNumber(timeMillis)), into: &out)
+        out.append(contentsOf: #","type":"#.utf8)
+        CanonicalJSON.writeString(type, into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 
     /// The hash this event's fields call for.
     public var computedHash: String { Self.hexSHA256(canonicalBytes) }

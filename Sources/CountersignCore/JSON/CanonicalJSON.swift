@@ -27,23 +27,25 @@ public enum CanonicalJSON {
 
     public static func write(_ value: JSONValue, into out: inout [UInt8], exactNumbers: Bool = false) {
         switch value {
-        case .null: out.append(contentsOf: Array("null".utf8))
-        case .bool(let b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
-        case .number(let n): out.append(contentsOf: Array((exactNumbers ? n.literal : number(n)).utf8))
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): out.append(contentsOf: (exactNumbers ? n.literal : number(n)).utf8)
         case .string(let s): writeString(s, into: &out)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
-            for (i, e) in elements.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
+            var first = true
+            for e in elements {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 write(e, into: &out, exactNumbers: exactNumbers)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            // RFC 8785 §3.2.3: member names sorted by their UTF-16 code units.
-            let sorted = members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
-            for (i, member) in sorted.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
+            var first = true
+            for member in sortedMembers(members) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 write(member.value, into: &out, exactNumbers: exactNumbers)
@@ -52,27 +54,49 @@ public enum CanonicalJSON {
         }
     }
 
+    /// RFC 8785 §3.2.3: member names sorted by their UTF-16 code units. UTF-8 byte order is
+    /// code point order, which is the same unless a name holds a character from U+E000 up
+    /// (lead byte 0xEE and above), where a surrogate pair sorts below it in UTF-16: only then
+    /// are the names compared as UTF-16.
+    static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
+        let utf8Order = members.keys.allSatisfy { key in !key.utf8.contains { $0 >= 0xEE } }
+        if utf8Order {
+            return members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        }
+        return members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
+    }
+
     /// RFC 8785 §3.2.2.2: minimal escaping, everything else as raw UTF-8.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for c in s.utf8 {
-            switch c {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                out.append(hex[Int(c >> 4)])
-                out.append(hex[Int(c & 0xF)])
-            default: out.append(c)
+        var text = s
+        text.withUTF8 { bytes in
+            // Most strings need no escape: copy them whole.
+            if !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+                out.append(contentsOf: bytes)
+                return
             }
+            for c in bytes { appendEscaped(c, into: &out) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    static func appendEscaped(_ c: UInt8, into out: inout [UInt8]) {
+        switch c {
+        case 0x22: out.append(contentsOf: [0x5C, 0x22])
+        case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+        case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+        case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+        case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+        case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+        case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+        case 0x00..<0x20:
+            let hex: StaticString = "0123456789abcdef"
+            out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+            out.append(hex.utf8Start[Int(c >> 4)])
+            out.append(hex.utf8Start[Int(c & 0xF)])
+        default: out.append(c)
+        }
     }
 
     /// RFC 8785 §3.2.2.3: numbers as ECMAScript's Number.prototype.toString of the IEEE double.

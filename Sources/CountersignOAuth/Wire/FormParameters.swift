@@ -59,9 +59,9 @@ public struct FormParameters: Sendable {
                 i += 1
             }
         }
-        guard let text = String(validating: out, as: UTF8.self) else { return nil }
-        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
-        return text
+        // A control character is one byte in UTF-8 and never part of a longer sequence.
+        guard !out.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return nil }
+        return String(validating: out, as: UTF8.self)
     }
 
     static func hex(_ c: UInt8) -> UInt8? {

@@ -25,6 +25,22 @@ import Testing
         return nil
     }
 
+    @Test(arguments: [Int64(1), 9_007_199_254_740_993])
+    func theHashedBytesAreTheCanonicalFormOfTheEventWithoutItsHash(seq: Int64) throws {
+        // A hand-written member order must match RFC 8785 exactly, or old chains stop verifying.
+        let data = try JSONParser().parse(#"{"\u00e9":1.0,"a\"b":[1e2,"\n"],"Z":{"y":null,"x":true}}"#)
+        let event = AuditEvent.sealed(
+            seq: seq, timeMillis: 1_700_000_000_123,
+            record: AuditRecord(type: "décision", actor: "client:\u{1F600}", data: data.objectValue ?? [:]),
+            previousHash: AuditEvent.genesisHash)
+        guard case .object(var members) = event.json else {
+            Issue.record("not an object")
+            return
+        }
+        members["hash"] = nil
+        #expect(event.canonicalBytes == CanonicalJSON.bytes(.object(members)))
+    }
+
     @Test func anUntouchedChainVerifies() {
         #expect(Self.firstBreak(Self.chain(10)) == nil)
     }

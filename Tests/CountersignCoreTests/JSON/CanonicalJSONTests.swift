@@ -21,6 +21,15 @@ import Testing
         }
     }
 
+    @Test func sortsNamesBelowUE000InTheSameOrderAsUTF16() {
+        // Names that take the UTF-8 comparison: ASCII, Latin, Greek, CJK, a prefix of another.
+        let names = ["b", "a", "ab", "Z", "é", "ö", "€", "λ", "中", "\u{7F}", "", "a\u{80}"]
+        let value = JSONValue.object(Dictionary(uniqueKeysWithValues: names.map { ($0, JSONValue.null) }))
+        let expected = names.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+        let text = CanonicalJSON.string(value)
+        #expect(text == "{" + expected.map { "\"\($0)\":null" }.joined(separator: ",") + "}")
+    }
+
     @Test(arguments: [
         ("0", "0"), ("-0", "0"), ("1.0", "1"), ("1e2", "100"), ("100.5", "100.5"), ("1e21", "1e+21"),
         ("1e-7", "1e-7"), ("0.000001", "0.000001"), ("123456789012345680000", "123456789012345680000"),

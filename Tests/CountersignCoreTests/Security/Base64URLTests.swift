@@ -10,10 +10,29 @@ import Testing
         #expect(Base64URL.decode(Array(text.utf8)) == bytes)
     }
 
-    @Test(arguments: ["a", "ab=c", "ab+c", "ab/c", "ab c", "AB"])
+    @Test func matchesTheRFC4648TestVectors() {
+        // RFC 4648 §10, in the URL-safe alphabet and without padding.
+        let vectors = ["": "", "f": "Zg", "fo": "Zm8", "foo": "Zm9v", "foob": "Zm9vYg", "fooba": "Zm9vYmE", "foobar": "Zm9vYmFy"]
+        for (plain, encoded) in vectors {
+            #expect(Base64URL.encode(Array(plain.utf8)) == encoded)
+            #expect(Base64URL.decode(Array(encoded.utf8)) == Array(plain.utf8))
+        }
+        #expect(Base64URL.encode([0xFB, 0xFF, 0xBF]) == "-_-_")
+        #expect(Base64URL.decode(Array("-_-_".utf8)) == [0xFB, 0xFF, 0xBF])
+    }
+
+    @Test(arguments: [
+        "a", "abcde", "ab=c", "ab+c", "ab/c", "ab c", "abc\u{0}", "Zm9v\u{FF}g", "Zm9vYmF=",
+        // Stray bits below the last whole byte: one byte from two characters, two from three.
+        "AB", "Zh", "Zm9", "Zm9vYmF", "Zm9vYh",
+    ])
     func refusesNonCanonicalText(text: String) {
-        // "AB" decodes to one byte with stray bits set.
         #expect(Base64URL.decode(Array(text.utf8)) == nil)
+    }
+
+    @Test func decodesNonContiguousCollections() {
+        let text = "Zm9vYmFy".utf8.reversed().reversed()
+        #expect(Base64URL.decode(text) == Array("foobar".utf8))
     }
 
     @Test func constantTimeEqualityComparesWholeValues() {
