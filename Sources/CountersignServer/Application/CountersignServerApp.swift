@@ -24,10 +24,15 @@ public enum CountersignServerApp {
         public let fetcher: HTTPIssuerDocumentFetcher
         public let isNewDataDirectory: Bool
 
-        /// Releases the store and the HTTP client.
+        /// Releases the store and the HTTP client. Runs in a task of its own, so a cancelled
+        /// caller (the server task of `countersign demo`, a test) still closes every connection.
         public func close() async {
-            await fetcher.shutdown()
-            await store.close()
+            let fetcher = fetcher
+            let store = store
+            await Task {
+                await fetcher.shutdown()
+                await store.close()
+            }.value
         }
 
         /// The routes of the whole HTTP surface.
