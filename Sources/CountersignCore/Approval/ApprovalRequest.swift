@@ -1,6 +1,6 @@
-/// A request for an action that people must approve before a token is issued. This issue's
-/// part is its creation as `pending` by the decision; votes, expiry and redemption are the
-/// approval capability's (the state machine lives here when it comes).
+/// A request for an action that people must approve before a token is issued: created
+/// `pending` by a decision, then moved by votes, expiry and redemption
+/// (`ApprovalRequest+Lifecycle.swift`, where its state diagram is).
 public struct ApprovalRequest: Sendable, Equatable {
     public enum State: String, Sendable, Hashable, CaseIterable {
         case pending, approved, denied, expired, cancelled, redeemed
@@ -17,6 +17,9 @@ public struct ApprovalRequest: Sendable, Equatable {
     public var subjectIssuer: String?
     /// The actor (RFC 8693 `act`) when a client acted on the subject's behalf.
     public var actor: JSONValue?
+    /// Other names of the requester (an e-mail address, `preferred_username`, the actor's
+    /// `sub`): none of them may approve the request.
+    public var subjectAliases: [String]
     /// Exactly what was requested, as it will be issued once approved (RFC 9396).
     public var authorizationDetails: JSONValue
     /// The token's audience (RFC 8707 `resource`).
@@ -32,13 +35,26 @@ public struct ApprovalRequest: Sendable, Equatable {
     public var expiresAt: Int64
     /// Seconds a client waits between polls (CIBA §7.3).
     public var interval: Int
+    /// The votes cast so far, in order.
+    public var votes: [Vote]
+    /// When it was approved, denied, expired or cancelled.
+    public var decidedAt: Int64?
+    /// When its token was issued, and that token's `jti`.
+    public var redeemedAt: Int64?
+    public var tokenID: String?
 
     public init(
         id: String, authReqIDHash: [UInt8], clientID: String, subject: String, subjectIssuer: String?, actor: JSONValue?,
         authorizationDetails: JSONValue, audience: String, scopes: [String], approvals: [ApprovalRequirement],
         grant: GrantTerms, ruleNames: [String], state: State = .pending, createdAt: Int64, expiresAt: Int64,
-        interval: Int = 5
+        interval: Int = 5, subjectAliases: [String] = [], votes: [Vote] = [], decidedAt: Int64? = nil,
+        redeemedAt: Int64? = nil, tokenID: String? = nil
     ) {
+        self.subjectAliases = subjectAliases
+        self.votes = votes
+        self.decidedAt = decidedAt
+        self.redeemedAt = redeemedAt
+        self.tokenID = tokenID
         self.id = id
         self.authReqIDHash = authReqIDHash
         self.clientID = clientID
@@ -69,7 +85,29 @@ public struct ApprovalRequest: Sendable, Equatable {
         ]
         if let subjectIssuer { members["subject_issuer"] = .string(subjectIssuer) }
         if let actor { members["act"] = actor }
+        if !subjectAliases.isEmpty { members["subject_aliases"] = .array(subjectAliases.map(JSONValue.string)) }
         return .object(members)
+    }
+
+    /// Reads the stored columns and `detailsJSON` back; nil when the details are not what
+    /// this version writes.
+    public init?(
+        id: String, authReqIDHash: [UInt8], clientID: String, state: State, details: JSONValue, createdAt: Int64,
+        expiresAt: Int64, votes: [Vote], decidedAt: Int64?, redeemedAt: Int64?, tokenID: String?
+    ) {
+        guard let d = details.objectValue, let subject = d["subject"]?.stringValue,
+            let authorizationDetails = d["authorization_details"], let audience = d["audience"]?.stringValue,
+            let approvals = d["approvals"]?.arrayValue?.compactMap(ApprovalRequirement.init(json:)),
+            let grant = d["grant"].flatMap(GrantTerms.init(json:))
+        else { return nil }
+        self.init(
+            id: id, authReqIDHash: authReqIDHash, clientID: clientID, subject: subject,
+            subjectIssuer: d["subject_issuer"]?.stringValue, actor: d["act"], authorizationDetails: authorizationDetails,
+            audience: audience, scopes: d["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? [], approvals: approvals,
+            grant: grant, ruleNames: d["rules"]?.arrayValue?.compactMap(\.stringValue) ?? [], state: state,
+            createdAt: createdAt, expiresAt: expiresAt, interval: d["interval"]?.int64Value.map { Int($0) } ?? 5,
+            subjectAliases: d["subject_aliases"]?.arrayValue?.compactMap(\.stringValue) ?? [], votes: votes,
+            decidedAt: decidedAt, redeemedAt: redeemedAt, tokenID: tokenID)
     }
 }
 
@@ -84,6 +122,23 @@ extension ApprovalRequirement {
         if reasonRequired { members["reason_required"] = .bool(true) }
         return .object(members)
     }
+
+    /// Reads `json` back.
+    public init?(json: JSONValue) {
+        guard let o = json.objectValue, let quorum = o["quorum"]?.int64Value, let expiresIn = o["expires_in"]?.int64Value
+        else { return nil }
+        let approver: Approver
+        if let group = o["group"]?.stringValue {
+            approver = .group(group)
+        } else if o["subject"] == .bool(true) {
+            approver = .subject
+        } else {
+            return nil
+        }
+        self.init(
+            approver: approver, quorum: Int(quorum), expiresIn: Int(expiresIn),
+            reasonRequired: o["reason_required"] == .bool(true))
+    }
 }
 
 extension GrantTerms {
@@ -92,5 +147,13 @@ extension GrantTerms {
         if let ttl { members["ttl"] = .number(JSONNumber(ttl)) }
         if let reuse { members["reuse"] = .number(JSONNumber(reuse)) }
         return .object(members)
+    }
+
+    /// Reads `json` back.
+    public init?(json: JSONValue) {
+        guard let o = json.objectValue else { return nil }
+        self.init(
+            ttl: o["ttl"]?.int64Value.map { Int($0) }, oneTime: o["one_time"] == .bool(true),
+            reuse: o["reuse"]?.int64Value.map { Int($0) })
     }
 }

@@ -1,0 +1,219 @@
+import Crypto
+
+/// The life of an approval request, as a pure state machine: each event checks the request
+/// as it is, changes it, and returns the audit records for the owner to commit with the
+/// change in one transaction (the store re-reads the request inside that transaction, so
+/// concurrent votes are applied one after another, never lost or doubled).
+///
+/// ```mermaid
+/// stateDiagram-v2
+///     [*] --> pending: decision "approve"
+///     pending --> pending: vote approve (quorum not reached)
+///     pending --> approved: vote approve (every quorum reached)
+///     pending --> denied: vote deny
+///     pending --> expired: expires_at passed (on read, or the sweeper)
+///     pending --> cancelled: cancel
+///     approved --> redeemed: the client's poll issues the token (once)
+///     approved --> expired: not redeemed before expires_at
+///     denied --> [*]
+///     expired --> [*]
+///     cancelled --> [*]
+///     redeemed --> [*]
+/// ```
+extension ApprovalRequest {
+    /// A change of the request and what to record about it.
+    public struct Transition: Sendable, Equatable {
+        public var from: State
+        public var to: State
+        public var audit: [AuditRecord]
+    }
+
+    /// The state as of `now`: a pending or approved (unredeemed) request past its expiry has
+    /// expired, whether or not the sweeper has written it yet.
+    public func state(at now: Int64) -> State {
+        switch state {
+        case .pending, .approved: now >= expiresAt ? .expired : state
+        default: state
+        }
+    }
+
+    /// Casts `approver`'s vote. Membership is judged now, from the approver's current claims
+    /// and the policy's current groups; the requester, under any of their names, never counts.
+    public mutating func cast(
+        _ verdict: Vote.Verdict, reason: String?, by approver: Approver, groups: [String: ApproverGroup], now: Int64
+    ) throws(ApprovalRefusal) -> Transition {
+        let current = state(at: now)
+        guard current == .pending else { throw ApprovalRefusal(.conflict, settledMessage(current)) }
+        if let earlier = votes.first(where: { $0.approver == approver.name }) {
+            throw ApprovalRefusal(
+                .conflict, "you already \(earlier.verdict == .approve ? "approved" : "denied") at \(Self.time(earlier.at))")
+        }
+        let eligible = eligibleRequirements(for: approver, groups: groups)
+        guard !eligible.isEmpty else { throw ApprovalRefusal(.forbidden, ineligibleMessage(approver)) }
+        let trimmed = reason?.trimmingWhitespace()
+        if eligible.contains(where: { approvals[$0].reasonRequired }), (trimmed ?? "").isEmpty {
+            throw ApprovalRefusal(.invalid, "a reason is required to decide this request")
+        }
+        let vote = Vote(
+            approver: approver.name, verdict: verdict, reason: trimmed.flatMap { $0.isEmpty ? nil : $0 }, at: now,
+            requirements: eligible)
+        votes.append(vote)
+        var audit = [
+            AuditRecord(
+                type: "approval.voted", actor: "user:\(approver.name)",
+                data: [
+                    "request_id": .string(id), "verdict": .string(verdict.rawValue), "reason": .optional(vote.reason),
+                    "counts_for": .array(eligible.map { .string(approvals[$0].approver.description) }),
+                ])
+        ]
+        if verdict == .deny {
+            state = .denied
+        } else if isQuorumReached {
+            state = .approved
+        } else {
+            return Transition(from: .pending, to: .pending, audit: audit)
+        }
+        decidedAt = now
+        audit.append(
+            AuditRecord(
+                type: "approval.\(state.rawValue)", actor: "user:\(approver.name)",
+                data: [
+                    "request_id": .string(id), "client_id": .string(clientID), "sub": .string(subject),
+                    "approvers": .array(votes.filter { $0.verdict == .approve }.map { .string($0.approver) }),
+                ]))
+        return Transition(from: .pending, to: state, audit: audit)
+    }
+
+    /// Every requirement counts enough distinct approvals.
+    public var isQuorumReached: Bool {
+        approvals.indices.allSatisfy { index in
+            Set(votes.filter { $0.verdict == .approve && $0.requirements.contains(index) }.map(\.approver)).count
+                >= approvals[index].quorum
+        }
+    }
+
+    /// Writes down an expiry that has already happened; nil when there is none to write.
+    public mutating func expire(now: Int64) -> Transition? {
+        let from = state
+        guard state(at: now) == .expired, from != .expired else { return nil }
+        state = .expired
+        decidedAt = decidedAt ?? expiresAt
+        return Transition(
+            from: from, to: .expired,
+            audit: [
+                AuditRecord(
+                    type: "approval.expired", actor: "server",
+                    data: ["request_id": .string(id), "client_id": .string(clientID), "was": .string(from.rawValue)])
+            ])
+    }
+
+    /// The client redeems an approved request for its token (`tokenID` is the token's `jti`).
+    public mutating func redeem(tokenID: String, now: Int64) throws(ApprovalRefusal) -> Transition {
+        let current = state(at: now)
+        guard current == .approved else { throw ApprovalRefusal(.conflict, settledMessage(current)) }
+        state = .redeemed
+        redeemedAt = now
+        self.tokenID = tokenID
+        return Transition(
+            from: .approved, to: .redeemed,
+            audit: [
+                AuditRecord(
+                    type: "approval.redeemed", actor: "client:\(clientID)",
+                    data: ["request_id": .string(id), "jti": .string(tokenID)])
+            ])
+    }
+
+    /// Withdraws a pending request.
+    public mutating func cancel(by actor: String, now: Int64) throws(ApprovalRefusal) -> Transition {
+        let current = state(at: now)
+        guard current == .pending else { throw ApprovalRefusal(.conflict, settledMessage(current)) }
+        state = .cancelled
+        decidedAt = now
+        return Transition(
+            from: .pending, to: .cancelled,
+            audit: [AuditRecord(type: "approval.cancelled", actor: actor, data: ["request_id": .string(id)])])
+    }
+
+    /// Whether `approver` is the person who asked, under any name: the subject (also as
+    /// `ISSUER#SUB`), its e-mail or other aliases, or the actor that asked for it.
+    public func isRequester(_ approver: Approver) -> Bool {
+        var requester: Set<String> = [Self.fold(subject)]
+        if let subjectIssuer { requester.insert(Self.fold("\(subjectIssuer)#\(subject)")) }
+        for alias in subjectAliases { requester.insert(Self.fold(alias)) }
+        if let actorSub = actor?.objectValue?["sub"]?.stringValue { requester.insert(Self.fold(actorSub)) }
+        return !approver.foldedNames.isDisjoint(with: requester)
+    }
+
+    /// The positions of the requirements `approver` may vote for right now.
+    public func eligibleRequirements(for approver: Approver, groups: [String: ApproverGroup]) -> [Int] {
+        let requester = isRequester(approver)
+        return approvals.indices.filter { index in
+            switch approvals[index].approver {
+            case .group(let name):
+                // Never the requester, whatever groups they are in.
+                return !requester && (groups[name]?.contains(sub: approver.name, claims: approver.claims) ?? false)
+            case .subject:
+                // The owner's own confirmation: only the subject, never an actor for them.
+                let actorSub = actor?.objectValue?["sub"]?.stringValue
+                return Self.fold(approver.name) == Self.fold(subject) && actorSub.map { Self.fold($0) } != Self.fold(approver.name)
+            }
+        }
+    }
+
+    /// The `approval` claim of the token issued for this request: who approved, digests of
+    /// their reasons (the reasons themselves stay in the audit log), and when.
+    public var approvalClaim: JSONValue {
+        let approving = votes.filter { $0.verdict == .approve }
+        return [
+            "request_id": .string(id),
+            "approvers": .array(approving.map { .string($0.approver) }),
+            "reasons": .array(approving.map { vote in
+                vote.reason.map { .string(SHA256.hash(data: Array($0.utf8)).hexString) } ?? .null
+            }),
+            "approved_at": .number(JSONNumber((decidedAt ?? 0) / 1000)),
+        ]
+    }
+
+    func ineligibleMessage(_ approver: Approver) -> String {
+        if isRequester(approver) && approvals.allSatisfy({ $0.approver != .subject }) {
+            return "you requested this action; someone else must approve it"
+        }
+        var reasons: [String] = []
+        for requirement in approvals {
+            switch requirement.approver {
+            case .group(let g): reasons.append("you are not in group \(g)")
+            case .subject: reasons.append("only \(subject), who asked for this action, can confirm it")
+            }
+        }
+        return reasons.joined(separator: "; ")
+    }
+
+    func settledMessage(_ current: State) -> String {
+        switch current {
+        case .pending: "this request is still pending"
+        case .approved: "this request was already approved at \(Self.time(decidedAt ?? 0))"
+        case .denied: "this request was already denied at \(Self.time(decidedAt ?? 0))"
+        case .expired: "this request expired at \(Self.time(expiresAt))"
+        case .cancelled: "this request was cancelled at \(Self.time(decidedAt ?? 0))"
+        case .redeemed: "this request was already redeemed at \(Self.time(redeemedAt ?? 0))"
+        }
+    }
+
+    static func time(_ millis: Int64) -> String { RFC3339.format(millis / 1000) }
+
+    /// Names compared for the requester check: case-folded and trimmed, so `Alice`, `alice`
+    /// and ` alice ` are one person. Folding only ever refuses more votes, never fewer.
+    public static func fold(_ name: String) -> String {
+        name.trimmingWhitespace().lowercased()
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}

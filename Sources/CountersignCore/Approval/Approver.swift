@@ -1,0 +1,25 @@
+/// A person who decides approval requests: a user of the store, as of the moment they vote
+/// (membership is checked at vote time, so a user removed from a group can no longer vote).
+public struct Approver: Sendable, Equatable {
+    /// The user name, which static group members name.
+    public var name: String
+    /// The claims groups are derived from (`groups`, `roles`, and any `--claim`).
+    public var claims: [String: PolicyValue]
+    /// Other names the same person goes by: an e-mail address, an identity at an IdP as
+    /// `ISSUER#SUB`. The requester is recognised through any of them.
+    public var aliases: [String]
+
+    public init(name: String, claims: [String: PolicyValue] = [:], aliases: [String] = []) {
+        self.name = name
+        self.claims = claims
+        self.aliases = aliases
+    }
+
+    /// Every name this approver is known by, folded for the requester comparison.
+    var foldedNames: Set<String> {
+        var names: Set<String> = [ApprovalRequest.fold(name)]
+        for alias in aliases { names.insert(ApprovalRequest.fold(alias)) }
+        if case .string(let email)? = claims["email"] { names.insert(ApprovalRequest.fold(email)) }
+        return names
+    }
+}
