@@ -6,7 +6,7 @@ import Logging
 /// share and the stores behind them. The HTTP server only routes to these.
 public final class AuthorizationServer: Sendable {
     public typealias Store = ClientStore & SigningKeyStore & RevokedTokenStore & AuditLog & TrustedIssuerStore
-        & OneTimeTokenStore & ApprovalRequestStore
+        & OneTimeTokenStore & ApprovalRequestStore & UserStore
 
     public let issuer: String
     public let token: TokenEndpoint
@@ -51,6 +51,7 @@ public final class AuthorizationServer: Sendable {
             grants: [
                 ClientCredentialsGrant(minter: minter, directory: directory, issuance: issuance),
                 TokenExchangeGrant(verifier: subjects, issuance: issuance),
+                CIBAGrant(approvals: store, minter: minter, revocations: revocations, clock: clock),
             ])
         introspection = IntrospectionEndpoint(
             authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations, oneTimeTokens: store)

@@ -153,7 +153,8 @@ public final class ActionDecider: Sendable {
                 subject: subject.sub, subjectIssuer: subject.issuer, actor: subject.actor, authorizationDetails: details,
                 audience: audience, scopes: scopes, approvals: combined.requirements.approvals,
                 grant: combined.requirements.grant, ruleNames: ruleNames, createdAt: now,
-                expiresAt: now + Int64(expiresIn) * 1000, interval: Self.pollInterval)
+                expiresAt: now + Int64(expiresIn) * 1000, interval: Self.pollInterval,
+                subjectAliases: Self.aliases(of: subject))
             let requested = AuditRecord(
                 type: "approval.requested", actor: subject.auditName,
                 data: [
@@ -179,6 +180,14 @@ public final class ActionDecider: Sendable {
     func append(_ records: [AuditRecord]) async throws(OAuthError) {
         do { try await audit.append(records) } catch {
             throw OAuthError.unavailable(detail: "audit append failed: \(error)")
+        }
+    }
+
+    /// The requester's other names, none of whom may approve: e-mail, preferred user name.
+    static func aliases(of subject: ActionSubject) -> [String] {
+        ["email", "preferred_username", "upn"].compactMap { claim in
+            if case .string(let value)? = subject.claims[claim] { return value }
+            return nil
         }
     }
 

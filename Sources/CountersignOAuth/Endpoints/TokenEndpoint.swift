@@ -33,7 +33,7 @@ public struct TokenEndpoint: Sendable {
         guard let handler = grants[GrantType(rawValue: grantTypeName)] else {
             throw OAuthError(.unsupportedGrantType, "grant_type is not supported by this server")
         }
-        guard client.allows(handler.grantType) else {
+        guard handler.permits(client) else {
             throw OAuthError(.unauthorizedClient, "this client is not registered for grant type \(handler.grantType)")
         }
         return try await handler.handle(

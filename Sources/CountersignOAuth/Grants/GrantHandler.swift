@@ -6,6 +6,13 @@ public protocol GrantHandler: Sendable {
     var grantType: GrantType { get }
     func handle(_ params: FormParameters, client: OAuthClient, context: TokenRequestContext) async throws(OAuthError)
         -> OAuthResponse
+    /// Whether `client` may use this grant (RFC 6749 §5.2 `unauthorized_client` otherwise).
+    func permits(_ client: OAuthClient) -> Bool
+}
+
+extension GrantHandler {
+    /// By default, a client registered for the grant type.
+    public func permits(_ client: OAuthClient) -> Bool { client.allows(grantType) }
 }
 
 /// Facts about the request that a grant may record (never a secret).

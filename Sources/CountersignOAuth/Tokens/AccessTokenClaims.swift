@@ -20,12 +20,15 @@ public struct AccessTokenClaims: Sendable, Equatable {
     public var authTime: Int64?
     public var act: JSONValue?
     public var oneTime: Bool
+    /// Who approved the action, digests of their reasons and when (an approved request).
+    public var approval: JSONValue?
 
     public init(
         iss: String, sub: String, aud: String, clientID: String, scope: String?, iat: Int64, exp: Int64, jti: String,
         authorizationDetails: JSONValue? = nil, acr: String? = nil, authTime: Int64? = nil, act: JSONValue? = nil,
-        oneTime: Bool = false
+        oneTime: Bool = false, approval: JSONValue? = nil
     ) {
+        self.approval = approval
         self.iss = iss
         self.sub = sub
         self.aud = aud
@@ -71,7 +74,8 @@ public struct AccessTokenClaims: Sendable, Equatable {
         if let details = c["authorization_details"], details.arrayValue == nil { return nil }
         self.init(
             iss: iss, sub: sub, aud: aud, clientID: clientID, scope: scope, iat: iat, exp: exp, jti: jti,
-            authorizationDetails: c["authorization_details"], acr: acr, authTime: authTime, act: c["act"], oneTime: oneTime)
+            authorizationDetails: c["authorization_details"], acr: acr, authTime: authTime, act: c["act"], oneTime: oneTime,
+            approval: c["approval"])
     }
 
     /// The claims as ordered JSON members, for signing.
@@ -86,6 +90,7 @@ public struct AccessTokenClaims: Sendable, Equatable {
         if let authTime { members.append(("auth_time", .number(JSONNumber(authTime)))) }
         if let act { members.append(("act", act)) }
         if oneTime { members.append(("one_time", .bool(true))) }
+        if let approval { members.append(("approval", approval)) }
         return members
     }
 }

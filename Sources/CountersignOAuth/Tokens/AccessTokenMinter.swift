@@ -39,6 +39,7 @@ public struct AccessTokenMinter: Sendable {
         var authTime: Int64?
         var act: JSONValue?
         var oneTime: Bool
+        var approval: JSONValue? = nil
         /// The decision's audit events, appended in the same transaction as `token.issued`.
         var audit: [AuditRecord]
     }
@@ -47,13 +48,31 @@ public struct AccessTokenMinter: Sendable {
         subject: String, audience: String, clientID: String, scopes: [String], lifetime: Int64,
         grantType: GrantType, remoteAddress: String?, action: ActionTerms? = nil
     ) async throws(OAuthError) -> Issued {
+        let (issued, record) = try sign(
+            subject: subject, audience: audience, clientID: clientID, scopes: scopes, lifetime: lifetime,
+            grantType: grantType, remoteAddress: remoteAddress, action: action)
+        do {
+            try await audit.append((action?.audit ?? []) + [record])
+        } catch {
+            throw OAuthError.unavailable(detail: "audit append failed: \(error)")
+        }
+        return issued
+    }
+
+    /// Signs a token and returns it with its `token.issued` record, without handing it out:
+    /// for a caller that commits the record together with its own state change (redeeming an
+    /// approved request), so a token exists only if the change happened.
+    func sign(
+        subject: String, audience: String, clientID: String, scopes: [String], lifetime: Int64,
+        grantType: GrantType, remoteAddress: String?, action: ActionTerms? = nil
+    ) throws(OAuthError) -> (Issued, AuditRecord) {
         let now = clock() / 1000
         let claims = AccessTokenClaims(
             iss: issuer, sub: subject, aud: audience, clientID: clientID,
             scope: scopes.isEmpty ? nil : scopes.joined(separator: " "), iat: now,
             exp: now + min(lifetime, AccessTokenLifetime.maximum), jti: TokenID.generate(),
             authorizationDetails: action?.authorizationDetails, acr: action?.acr, authTime: action?.authTime,
-            act: action?.act, oneTime: action?.oneTime ?? false)
+            act: action?.act, oneTime: action?.oneTime ?? false, approval: action?.approval)
         let token: String
         do {
             token = try keys.sign(claims)
@@ -68,11 +87,6 @@ public struct AccessTokenMinter: Sendable {
                 "exp": .number(JSONNumber(claims.exp)), "ip": .optional(remoteAddress),
                 "one_time": .bool(claims.oneTime),
             ])
-        do {
-            try await audit.append((action?.audit ?? []) + [record])
-        } catch {
-            throw OAuthError.unavailable(detail: "audit append failed: \(error)")
-        }
-        return Issued(token: token, claims: claims)
+        return (Issued(token: token, claims: claims), record)
     }
 }

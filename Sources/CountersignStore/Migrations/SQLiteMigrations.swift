@@ -94,5 +94,42 @@ enum SQLiteMigrations {
                 """,
                 "CREATE INDEX approval_requests_state ON approval_requests (state, expires_at)",
             ]),
+        Migration(
+            version: 3, name: "approval votes and outcomes, users and their personal API tokens",
+            statements: [
+                "ALTER TABLE approval_requests ADD COLUMN decided_at INTEGER",
+                "ALTER TABLE approval_requests ADD COLUMN redeemed_at INTEGER",
+                "ALTER TABLE approval_requests ADD COLUMN token_id TEXT",
+                """
+                CREATE TABLE approval_votes (
+                    request_id TEXT NOT NULL REFERENCES approval_requests (id),
+                    approver TEXT NOT NULL,
+                    verdict TEXT NOT NULL CHECK (verdict IN ('approve', 'deny')),
+                    reason TEXT,
+                    requirements TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (request_id, approver)
+                ) STRICT
+                """,
+                """
+                CREATE TABLE users (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    password_hash TEXT,
+                    groups TEXT NOT NULL,
+                    roles TEXT NOT NULL,
+                    claims TEXT NOT NULL,
+                    aliases TEXT NOT NULL,
+                    disabled INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL
+                ) STRICT
+                """,
+                """
+                CREATE TABLE user_tokens (
+                    token_hash TEXT PRIMARY KEY NOT NULL,
+                    user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+                    created_at INTEGER NOT NULL
+                ) STRICT
+                """,
+            ]),
     ]
 }

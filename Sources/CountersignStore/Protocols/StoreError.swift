@@ -6,12 +6,15 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case unavailable(String)
     /// The data on disk is not what this version expects.
     case corrupt(String)
+    /// The row to change does not exist.
+    case notFound(String)
 
     public var description: String {
         switch self {
         case .conflict(let m): m
         case .unavailable(let m): "store unavailable: \(m)"
         case .corrupt(let m): "store corrupt: \(m)"
+        case .notFound(let m): m
         }
     }
 }

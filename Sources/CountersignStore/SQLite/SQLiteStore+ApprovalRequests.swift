@@ -1,4 +1,5 @@
 import CountersignCore
+import NIOConcurrencyHelpers
 import SQLiteNIO
 
 extension SQLiteStore: ApprovalRequestStore {
@@ -14,6 +15,124 @@ extension SQLiteStore: ApprovalRequestStore {
                 INSERT INTO approval_requests (id, auth_req_hash, client_id, state, details, created_at, expires_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, binds)
+        }
+    }
+
+    public func approvalRequest(id: String) async throws -> ApprovalRequest? {
+        try await read { connection in try await Self.loadRequest(where: "id = ?", .text(id), connection) }
+    }
+
+    public func approvalRequest(authReqIDHash: [UInt8]) async throws -> ApprovalRequest? {
+        try await read { connection in
+            try await Self.loadRequest(where: "auth_req_hash = ?", .text(authReqIDHash.hexString), connection)
+        }
+    }
+
+    public func approvalRequests(state: ApprovalRequest.State?, limit: Int) async throws -> [ApprovalRequest] {
+        try await read { connection in
+            let rows =
+                if let state {
+                    try await connection.query(
+                        "SELECT * FROM approval_requests WHERE state = ? ORDER BY created_at DESC LIMIT ?",
+                        [.text(state.rawValue), .integer(limit)])
+                } else {
+                    try await connection.query(
+                        "SELECT * FROM approval_requests ORDER BY created_at DESC LIMIT ?", [.integer(limit)])
+                }
+            var requests: [ApprovalRequest] = []
+            for row in rows { requests.append(try await Self.decodeRequest(row, connection)) }
+            return requests
+        }
+    }
+
+    public func update(
+        id: String, _ change: @escaping @Sendable (inout ApprovalRequest) throws -> [AuditRecord]
+    ) async throws -> ApprovalRequest {
+        let result = NIOLockedValueBox<ApprovalRequest?>(nil)
+        try await writer.write(deciding: { connection in
+            guard var request = try await Self.loadRequest(where: "id = ?", .text(id), connection) else {
+                throw StoreError.notFound("no approval request \(id)")
+            }
+            let before = request
+            let audit = try change(&request)
+            if request == before { return audit }
+            let changed = try await connection.query(
+                """
+                UPDATE approval_requests SET state = ?, decided_at = ?, redeemed_at = ?, token_id = ?
+                WHERE id = ? AND state = ? RETURNING id
+                """,
+                [
+                    .text(request.state.rawValue), Self.optional(request.decidedAt), Self.optional(request.redeemedAt),
+                    Self.optional(request.tokenID), .text(id), .text(before.state.rawValue),
+                ])
+            guard !changed.isEmpty else { throw StoreError.conflict("approval request \(id) changed meanwhile") }
+            // Votes are only ever added; the primary key (request, approver) refuses a second.
+            for vote in request.votes.dropFirst(before.votes.count) {
+                _ = try await connection.query(
+                    "INSERT INTO approval_votes (request_id, approver, verdict, reason, requirements, at) VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        .text(id), .text(vote.approver), .text(vote.verdict.rawValue), Self.optional(vote.reason),
+                        .text(Self.encodeList(vote.requirements.map(String.init))), .integer(Int(vote.at)),
+                    ])
+            }
+            result.withLockedValue { $0 = request }
+            return audit
+        })
+        guard let request = result.withLockedValue({ $0 }) else {
+            // `change` made no change: hand back the request as it was read.
+            guard let current = try await approvalRequest(id: id) else { throw StoreError.notFound("no approval request \(id)") }
+            return current
+        }
+        return request
+    }
+
+    static func loadRequest(where condition: String, _ bind: SQLiteData, _ connection: SQLiteConnection) async throws
+        -> ApprovalRequest?
+    {
+        guard let row = try await connection.query("SELECT * FROM approval_requests WHERE \(condition)", [bind]).first
+        else { return nil }
+        return try await decodeRequest(row, connection)
+    }
+
+    static func decodeRequest(_ row: SQLiteRow, _ connection: SQLiteConnection) async throws -> ApprovalRequest {
+        let id = row.column("id")?.string ?? ""
+        let votes = try await connection.query(
+            "SELECT * FROM approval_votes WHERE request_id = ? ORDER BY at, rowid", [.text(id)]
+        ).map { vote in
+            Vote(
+                approver: vote.column("approver")?.string ?? "",
+                verdict: Vote.Verdict(rawValue: vote.column("verdict")?.string ?? "") ?? .deny,
+                reason: vote.column("reason")?.string, at: Int64(vote.column("at")?.integer ?? 0),
+                requirements: decodeList(vote.column("requirements")?.string).compactMap { Int($0) })
+        }
+        guard let state = ApprovalRequest.State(rawValue: row.column("state")?.string ?? ""),
+            let detailsText = row.column("details")?.string, let details = try? JSONParser().parse(detailsText),
+            let request = ApprovalRequest(
+                id: id, authReqIDHash: hexBytes(row.column("auth_req_hash")?.string ?? ""),
+                clientID: row.column("client_id")?.string ?? "", state: state, details: details,
+                createdAt: Int64(row.column("created_at")?.integer ?? 0),
+                expiresAt: Int64(row.column("expires_at")?.integer ?? 0), votes: votes,
+                decidedAt: row.column("decided_at")?.integer.map(Int64.init),
+                redeemedAt: row.column("redeemed_at")?.integer.map(Int64.init), tokenID: row.column("token_id")?.string)
+        else { throw StoreError.corrupt("approval request \(id) cannot be read") }
+        return request
+    }
+
+    static func hexBytes(_ hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var iterator = hex.utf8.makeIterator()
+        while let hi = iterator.next(), let lo = iterator.next() {
+            guard let h = hexValue(hi), let l = hexValue(lo) else { return [] }
+            bytes.append(h << 4 | l)
+        }
+        return bytes
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        default: nil
         }
     }
 }

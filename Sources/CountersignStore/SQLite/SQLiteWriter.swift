@@ -12,9 +12,12 @@ import SQLiteNIO
 /// commit is durable.
 final class SQLiteWriter: Sendable {
     typealias Work = @Sendable (SQLiteConnection) async throws -> Void
+    /// A change that reads what it changes inside the transaction and returns the audit
+    /// records its outcome calls for (an approval vote: the request as it is at that moment).
+    typealias DecidingWork = @Sendable (SQLiteConnection) async throws -> [AuditRecord]
 
     struct Job: Sendable {
-        let work: Work?
+        let work: DecidingWork?
         let audit: [AuditRecord]
         let continuation: CheckedContinuation<Void, any Error>
     }
@@ -68,6 +71,20 @@ final class SQLiteWriter: Sendable {
 
     /// Runs `work` and appends `audit` atomically; returns once both are durable.
     func write(audit: [AuditRecord], _ work: Work?) async throws {
+        guard let work else { return try await submit(audit: audit, nil) }
+        let deciding: DecidingWork = { connection in
+            try await work(connection)
+            return []
+        }
+        try await submit(audit: audit, deciding)
+    }
+
+    /// Runs `work` in the writer's transaction and appends the records it returns, atomically.
+    func write(deciding work: @escaping DecidingWork) async throws {
+        try await submit(audit: [], work)
+    }
+
+    func submit(audit: [AuditRecord], _ work: DecidingWork?) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let accepted = pending.withLockedValue { state -> Bool in
                 guard !state.closed else { return false }
@@ -182,10 +199,11 @@ final class SQLiteWriter: Sendable {
                 var next = try await readHead(connection)
                 var events: [AuditEvent] = []
                 for (index, job) in batch.enumerated() {
+                    var decided: [AuditRecord] = []
                     if let work = job.work {
                         _ = try await connection.query("SAVEPOINT change")
                         do {
-                            try await work(connection)
+                            decided = try await work(connection)
                             _ = try await connection.query("RELEASE change")
                         } catch {
                             _ = try await connection.query("ROLLBACK TO change")
@@ -194,7 +212,7 @@ final class SQLiteWriter: Sendable {
                             continue
                         }
                     }
-                    events += seal(job.audit, after: &next, now: clock())
+                    events += seal(job.audit + decided, after: &next, now: clock())
                 }
                 try await insert(events, connection: connection)
                 _ = try await connection.query("COMMIT")

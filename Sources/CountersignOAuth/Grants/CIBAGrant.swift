@@ -1,0 +1,153 @@
+import CountersignCore
+import CountersignStore
+import Crypto
+import Synchronization
+
+/// The CIBA token request (OpenID CIBA Core §10.1, poll mode): the client polls with the
+/// `auth_req_id` of an approval request (from `/bc-authorize`, or from the
+/// `approval_required` answer of a token exchange) until people have decided, then redeems the
+/// approved request once for a token bound to exactly what was approved (CIBA §11):
+///
+/// 1. the `auth_req_id` must be one this client holds (another client's is unknown to it);
+/// 2. pending → `authorization_pending`, or `slow_down` when polled faster than `interval`;
+/// 3. denied or cancelled → `access_denied`; past its expiry → `expired_token`;
+/// 4. approved → the token, its TTL counted from now, with the `approval` claim; the request
+///    moves to `redeemed` in the same transaction that records `token.issued`;
+/// 5. redeemed → `invalid_grant`, and the token issued at redemption is revoked (a replayed
+///    `auth_req_id` means it leaked).
+public struct CIBAGrant: GrantHandler {
+    public let grantType = GrantType.ciba
+
+    let approvals: any ApprovalRequestStore
+    let minter: AccessTokenMinter
+    let revocations: RevocationList
+    let clock: @Sendable () -> Int64
+    let pacer = PollPacer()
+
+    public init(
+        approvals: any ApprovalRequestStore, minter: AccessTokenMinter, revocations: RevocationList,
+        clock: @escaping @Sendable () -> Int64
+    ) {
+        self.approvals = approvals
+        self.minter = minter
+        self.revocations = revocations
+        self.clock = clock
+    }
+
+    /// A client that can receive `approval_required` (token exchange, client credentials with
+    /// an action) may poll for it without registering the CIBA grant itself.
+    public func permits(_ client: OAuthClient) -> Bool {
+        client.allows(.ciba) || client.allows(.tokenExchange) || client.allows(.clientCredentials)
+    }
+
+    static let unknown = "auth_req_id is unknown, or was issued to another client"
+
+    public func handle(_ params: FormParameters, client: OAuthClient, context: TokenRequestContext)
+        async throws(OAuthError) -> OAuthResponse
+    {
+        guard let authReqID = params["auth_req_id"] else { throw .invalidRequest("auth_req_id is required") }
+        guard authReqID.utf8.count <= 256 else { throw OAuthError(.invalidGrant, Self.unknown) }
+        let hash = Array(SHA256.hash(data: Array(authReqID.utf8)))
+        let found: ApprovalRequest?
+        do { found = try await approvals.approvalRequest(authReqIDHash: hash) } catch {
+            throw .unavailable(detail: "reading the approval request failed: \(error)")
+        }
+        // Another client's auth_req_id gets the very answer of an unknown one: no oracle.
+        guard let request = found, request.clientID == client.id else { throw OAuthError(.invalidGrant, Self.unknown) }
+        let now = clock()
+        switch request.state(at: now) {
+        case .pending:
+            if let interval = pacer.tooSoon(request.id, interval: request.interval, now: now) {
+                var error = OAuthError(.slowDown, "polled sooner than the interval; wait \(interval) seconds between polls")
+                error.members = [("interval", .number(JSONNumber(interval)))]
+                throw error
+            }
+            throw OAuthError(.authorizationPending, "the approvers have not decided yet")
+        case .expired:
+            throw OAuthError(.expiredToken, "the approval request expired at \(RFC3339.format(request.expiresAt / 1000))")
+        case .denied:
+            throw OAuthError(.accessDenied, "the approvers denied this action")
+        case .cancelled:
+            throw OAuthError(.accessDenied, "the approval request was cancelled")
+        case .redeemed:
+            await revokeRedeemedToken(request)
+            throw OAuthError(.invalidGrant, "auth_req_id was already redeemed; its token is revoked")
+        case .approved:
+            return try await redeem(request, client: client, context: context, now: now)
+        }
+    }
+
+    func redeem(_ request: ApprovalRequest, client: OAuthClient, context: TokenRequestContext, now: Int64)
+        async throws(OAuthError) -> OAuthResponse
+    {
+        let lifetime = Int64(min(request.grant.ttl ?? GrantTerms.defaultTTL, GrantTerms.maxTTL))
+        let (issued, record) = try minter.sign(
+            subject: request.subject, audience: request.audience, clientID: client.id, scopes: request.scopes,
+            lifetime: lifetime, grantType: grantType, remoteAddress: context.remoteAddress,
+            action: .init(
+                authorizationDetails: request.authorizationDetails, acr: nil, authTime: nil, act: request.actor,
+                oneTime: request.grant.oneTime, approval: request.approvalClaim, audit: []))
+        let jti = issued.claims.jti
+        do {
+            _ = try await approvals.update(id: request.id) { current in
+                try current.redeem(tokenID: jti, now: now).audit + [record]
+            }
+        } catch is ApprovalRefusal {
+            // Redeemed (or expired) by a concurrent poll first: this token was never recorded
+            // and is not handed out.
+            throw OAuthError(.invalidGrant, "auth_req_id was already redeemed")
+        } catch {
+            throw .unavailable(detail: "redeeming the approval request failed: \(error)")
+        }
+        pacer.forget(request.id)
+        return issued.response
+    }
+
+    func revokeRedeemedToken(_ request: ApprovalRequest) async {
+        guard let jti = request.tokenID, !revocations.contains(jti), let redeemedAt = request.redeemedAt else { return }
+        let expiresAt = redeemedAt / 1000 + Int64(min(request.grant.ttl ?? GrantTerms.defaultTTL, GrantTerms.maxTTL))
+        try? await revocations.revoke(
+            jti: jti, clientID: request.clientID, expiresAt: expiresAt,
+            audit: AuditRecord(
+                type: "token.revoked", actor: "server",
+                data: ["jti": .string(jti), "client_id": .string(request.clientID), "reason": "auth_req_id replayed"]))
+    }
+}
+
+/// When each pending request was last polled, to answer `slow_down` (CIBA §11, RFC 8628
+/// §3.5: the interval grows by 5 seconds each time). Kept in memory: a replica that has not
+/// seen earlier polls answers `authorization_pending`, which is still correct.
+final class PollPacer: Sendable {
+    struct Entry {
+        var last: Int64
+        var interval: Int
+    }
+
+    let entries = Mutex<[String: Entry]>([:])
+    static let maxEntries = 100_000
+
+    /// The interval to announce when this poll came too soon (and records it), else nil.
+    func tooSoon(_ id: String, interval: Int, now: Int64) -> Int? {
+        entries.withLock { table in
+            if table.count >= Self.maxEntries { table.removeAll() }
+            guard var entry = table[id] else {
+                table[id] = Entry(last: now, interval: interval)
+                return nil
+            }
+            // A little slack for network jitter: a poll 0.5 s early still counts as on time.
+            if now - entry.last + 500 < Int64(entry.interval) * 1000 {
+                entry.interval += 5
+                entry.last = now
+                table[id] = entry
+                return entry.interval
+            }
+            entry.last = now
+            table[id] = entry
+            return nil
+        }
+    }
+
+    func forget(_ id: String) {
+        entries.withLock { _ = $0.removeValue(forKey: id) }
+    }
+}

@@ -1,0 +1,13 @@
+import CountersignCore
+
+/// The people Countersign knows itself (approvers), and their personal API tokens, kept only
+/// as keyed hashes.
+public protocol UserStore: Sendable {
+    func create(_ user: User, audit: AuditRecord) async throws
+    func user(named name: String) async throws -> User?
+    func users() async throws -> [User]
+    /// Stores a new personal token's hash for `user`.
+    func addToken(hash: [UInt8], for user: String, createdAt: Int64, audit: AuditRecord) async throws
+    /// The user a personal token (by its hash) belongs to.
+    func user(tokenHash: [UInt8]) async throws -> User?
+}
