@@ -19,6 +19,7 @@ public final class AuthorizationServer: Sendable {
     public let issuers: IssuerDirectory
     public let issuerKeys: IssuerKeyCache
     public let decider: ActionDecider
+    public let approverAPI: ApproverAPI
     let store: any Store
     let clock: @Sendable () -> Int64
     let logger: Logger
@@ -56,6 +57,8 @@ public final class AuthorizationServer: Sendable {
         introspection = IntrospectionEndpoint(
             authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations, oneTimeTokens: store)
         revocation = RevocationEndpoint(authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations)
+        approverAPI = ApproverAPI(
+            users: store, approvals: store, audit: store, policies: policies, serverKey: serverKey, clock: clock)
         discovery = DiscoveryEndpoint(issuer: issuer, grantTypes: token.grantTypes, policies: policies)
     }
 

@@ -39,6 +39,7 @@ public enum CountersignServerApp {
         public func router() -> Router<CountersignRequestContext> {
             let router = Router(context: CountersignRequestContext.self)
             OAuthRoutes.add(to: router, server: authorizationServer)
+            ApproverRoutes.add(to: router, api: authorizationServer.approverAPI)
             HealthRoutes.add(to: router, store: store, policy: policy)
             return router
         }

@@ -1,0 +1,236 @@
+import CountersignCore
+import CountersignStore
+
+/// The approver API (`/api/v1/approval-requests…`, INTERFACE.md): an approver, named by their
+/// personal token, lists the requests they may decide, reads one, and approves or denies it
+/// with a reason. Each refusal says why in words ("you requested this action", "you already
+/// approved at …", "expired at …"): 403 `forbidden`, 409 `conflict`, 404 `not_found`.
+public struct ApproverAPI: Sendable {
+    let users: any UserStore
+    let approvals: any ApprovalRequestStore
+    let audit: any AuditLog
+    let policies: any PolicySource
+    let serverKey: ServerKey
+    let clock: @Sendable () -> Int64
+
+    public init(
+        users: any UserStore, approvals: any ApprovalRequestStore, audit: any AuditLog, policies: any PolicySource,
+        serverKey: ServerKey, clock: @escaping @Sendable () -> Int64
+    ) {
+        self.users = users
+        self.approvals = approvals
+        self.audit = audit
+        self.policies = policies
+        self.serverKey = serverKey
+        self.clock = clock
+    }
+
+    /// Request bodies over this size are refused.
+    public static let maxBodyBytes = 16 * 1024
+    /// The most requests one listing returns.
+    static let listLimit = 200
+
+    /// An API error: its status, a code and a sentence for the person reading it.
+    public struct Failure: Error, Sendable, Equatable {
+        public let status: Int
+        public let code: String
+        public let description: String
+
+        public init(status: Int, code: String, description: String) {
+            self.status = status
+            self.code = code
+            self.description = description
+        }
+
+        public var response: OAuthResponse {
+            var headers: [(String, String)] = [("Cache-Control", "no-store")]
+            if status == 401 { headers.append(("WWW-Authenticate", #"Bearer error="invalid_token""#)) }
+            return .json(
+                status: status,
+                JSONWriter.object([("error", .string(code)), ("error_description", .string(description))]), headers: headers)
+        }
+
+        static let unauthenticated = Failure(
+            status: 401, code: "invalid_token", description: "send a personal API token as Authorization: Bearer TOKEN")
+        static func notFound(_ id: String) -> Failure {
+            Failure(status: 404, code: "not_found", description: "there is no approval request \(printable(id))")
+        }
+    }
+
+    /// The approver behind `Authorization: Bearer <personal token>`.
+    public func authenticate(_ authorization: [String]) async throws(Failure) -> User {
+        guard authorization.count == 1, let header = authorization.first, header.utf8.count <= 512,
+            header.lowercased().hasPrefix("bearer ")
+        else { throw .unauthenticated }
+        let token = String(header.dropFirst("bearer ".count))
+        guard token.hasPrefix(PersonalToken.prefix) else { throw .unauthenticated }
+        let user: User?
+        do { user = try await users.user(tokenHash: PersonalToken.hash(token, serverKey: serverKey)) } catch {
+            throw Failure(status: 503, code: "temporarily_unavailable", description: "the store is unavailable, try again")
+        }
+        guard let user, !user.disabled else { throw .unauthenticated }
+        return user
+    }
+
+    /// `GET /api/v1/approval-requests?state=…`: the requests this approver may decide (with
+    /// `state=pending`, the default) or has decided.
+    public func list(state: String?, for user: User) async throws(Failure) -> OAuthResponse {
+        let wanted: ApprovalRequest.State?
+        switch state {
+        case nil: wanted = .pending
+        case "all": wanted = nil
+        case let name?:
+            guard let parsed = ApprovalRequest.State(rawValue: name) else {
+                throw Failure(
+                    status: 400, code: "invalid_request",
+                    description: "state must be one of pending, approved, denied, expired, cancelled, redeemed or all")
+            }
+            wanted = parsed
+        }
+        let now = clock()
+        let groups = policies.currentPolicy?.groups ?? [:]
+        let approver = user.approver
+        let requests: [ApprovalRequest]
+        do {
+            // Expired requests may still say pending in the store until the sweeper runs.
+            requests = try await approvals.approvalRequests(state: wanted == .expired ? nil : wanted, limit: Self.listLimit)
+        } catch {
+            throw Failure(status: 503, code: "temporarily_unavailable", description: "the store is unavailable, try again")
+        }
+        let visible = requests.filter { request in
+            (wanted == nil || request.state(at: now) == wanted)
+                && (!request.eligibleRequirements(for: approver, groups: groups).isEmpty
+                    || request.votes.contains { $0.approver == user.name })
+        }
+        return .json(
+            JSONWriter.object([("approval_requests", .array(visible.map { $0.apiJSON(now: now) }))]),
+            headers: [("Cache-Control", "no-store")])
+    }
+
+    /// `GET /api/v1/approval-requests/{id}`: one request, for an approver who may decide it or did.
+    public func show(id: String, for user: User) async throws(Failure) -> OAuthResponse {
+        let request = try await load(id)
+        let now = clock()
+        let groups = policies.currentPolicy?.groups ?? [:]
+        guard !request.eligibleRequirements(for: user.approver, groups: groups).isEmpty
+            || request.votes.contains(where: { $0.approver == user.name })
+        else {
+            throw Failure(status: 404, code: "not_found", description: "there is no approval request \(Self.printable(id)) you may see")
+        }
+        return .json(JSONWriter.object(request.apiMembers(now: now)), headers: [("Cache-Control", "no-store")])
+    }
+
+    /// `POST /api/v1/approval-requests/{id}/approve|deny` with `{"reason": "…"}`.
+    public func vote(id: String, verdict: Vote.Verdict, body: [UInt8], by user: User) async throws(Failure) -> OAuthResponse {
+        let reason = try Self.reason(from: body)
+        _ = try await load(id)
+        let groups = policies.currentPolicy?.groups ?? [:]
+        let approver = user.approver
+        let now = clock()
+        let updated: ApprovalRequest
+        do {
+            updated = try await approvals.update(id: id) { request in
+                // Written down first, so a vote on an expired request also records the expiry.
+                try request.cast(verdict, reason: reason, by: approver, groups: groups, now: now).audit
+            }
+        } catch let refusal as ApprovalRefusal {
+            if refusal.kind == .forbidden {
+                // A refused vote is itself worth an audit line (the requester trying to approve).
+                try? await audit.append([
+                    AuditRecord(
+                        type: "approval.refused", actor: "user:\(user.name)",
+                        data: ["request_id": .string(id), "verdict": .string(verdict.rawValue), "why": .string(refusal.message)])
+                ])
+            }
+            let status = switch refusal.kind {
+            case .forbidden: 403
+            case .conflict: 409
+            case .invalid: 400
+            }
+            let code = switch refusal.kind {
+            case .forbidden: "forbidden"
+            case .conflict: "conflict"
+            case .invalid: "invalid_request"
+            }
+            throw Failure(status: status, code: code, description: refusal.message)
+        } catch StoreError.notFound {
+            throw .notFound(id)
+        } catch StoreError.conflict {
+            throw Failure(status: 409, code: "conflict", description: "you already voted on this request")
+        } catch {
+            throw Failure(status: 503, code: "temporarily_unavailable", description: "the store is unavailable, try again")
+        }
+        return .json(JSONWriter.object(updated.apiMembers(now: now)), headers: [("Cache-Control", "no-store")])
+    }
+
+    func load(_ id: String) async throws(Failure) -> ApprovalRequest {
+        guard id.utf8.count <= 64 else { throw .notFound(id) }
+        let found: ApprovalRequest?
+        do { found = try await approvals.approvalRequest(id: id) } catch {
+            throw Failure(status: 503, code: "temporarily_unavailable", description: "the store is unavailable, try again")
+        }
+        guard let found else { throw .notFound(id) }
+        return found
+    }
+
+    /// The body `{"reason": "…"}` (or empty): a reason of at most 1,000 characters.
+    static func reason(from body: [UInt8]) throws(Failure) -> String? {
+        if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
+        let bad = Failure(status: 400, code: "invalid_request", description: #"the body must be a JSON object like {"reason": "…"}"#)
+        guard body.count <= maxBodyBytes, let json = try? JSONParser().parse(body), let object = json.objectValue else {
+            throw bad
+        }
+        guard let value = object["reason"] else { return nil }
+        if value == .null { return nil }
+        guard let reason = value.stringValue else {
+            throw Failure(status: 400, code: "invalid_request", description: "reason must be a string")
+        }
+        guard reason.count <= 1000 else {
+            throw Failure(status: 400, code: "invalid_request", description: "reason must be at most 1000 characters")
+        }
+        guard !reason.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" || $0.value == 0x7F }) else {
+            throw Failure(status: 400, code: "invalid_request", description: "reason must not contain control characters")
+        }
+        return reason
+    }
+
+    /// An id safe to echo in an error.
+    static func printable(_ id: String) -> String {
+        id.utf8.count <= 64 && id.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0 != "\"" && $0 != "\\" })
+            ? id : "(that id)"
+    }
+}
+
+extension ApprovalRequest {
+    /// The request as the approver API shows it: what is asked, by whom, under which rules,
+    /// the votes so far, and its state now.
+    func apiMembers(now: Int64) -> [(String, JSONValue)] {
+        var members: [(String, JSONValue)] = [
+            ("id", .string(id)), ("state", .string(state(at: now).rawValue)), ("client_id", .string(clientID)),
+            ("subject", .string(subject)),
+        ]
+        if let subjectIssuer { members.append(("subject_issuer", .string(subjectIssuer))) }
+        if let actor { members.append(("act", actor)) }
+        members += [
+            ("authorization_details", authorizationDetails), ("audience", .string(audience)),
+            ("rules", .array(ruleNames.map(JSONValue.string))), ("approvals", .array(approvals.map(\.json))),
+            (
+                "votes",
+                .array(
+                    votes.map { vote in
+                        [
+                            "approver": .string(vote.approver), "verdict": .string(vote.verdict.rawValue),
+                            "reason": .optional(vote.reason), "at": .string(RFC3339.format(vote.at / 1000)),
+                        ]
+                    })
+            ),
+            ("created_at", .string(RFC3339.format(createdAt / 1000))), ("expires_at", .string(RFC3339.format(expiresAt / 1000))),
+        ]
+        if let decidedAt { members.append(("decided_at", .string(RFC3339.format(decidedAt / 1000)))) }
+        return members
+    }
+
+    func apiJSON(now: Int64) -> JSONValue {
+        .object(Dictionary(apiMembers(now: now), uniquingKeysWith: { first, _ in first }))
+    }
+}
