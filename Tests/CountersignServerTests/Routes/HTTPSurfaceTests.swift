@@ -92,7 +92,9 @@ import Testing
             let doc = Self.json(a)
             #expect(doc["issuer"] == "http://countersign.test")
             #expect(doc["token_endpoint"] == "http://countersign.test/token")
-            #expect(doc["grant_types_supported"] == ["client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"])
+            #expect(
+                doc["grant_types_supported"]
+                    == ["client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange", "urn:openid:params:grant-type:ciba"])
             #expect(doc["authorization_details_types_supported"]?.arrayCount == 6)
             #expect(doc["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post"])
         }
