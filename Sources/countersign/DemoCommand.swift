@@ -85,7 +85,7 @@ struct DemoCommand: AsyncParsableCommand {
 
             let story = DemoStory(
                 server: DemoClient(baseURL: serverURL), idp: idp, idpIssuer: idpIssuer, agent: clients.agent,
-                paymentsAPI: clients.paymentsAPI, print: say)
+                paymentsAPI: clients.paymentsAPI, approvers: clients.approvers, print: say)
             var failure: DemoStory.Failure?
             do { try await story.run() } catch let error as DemoStory.Failure { failure = error }
             await serverGroup.triggerGracefulShutdown()
@@ -129,12 +129,22 @@ struct DemoCommand: AsyncParsableCommand {
     /// What an operator would do with `countersign issuer add` and `client create`.
     func register(
         directory: String, idpIssuer: String, say: @Sendable (String) -> Void
-    ) async throws -> (agent: (id: String, secret: String), paymentsAPI: (id: String, secret: String)) {
+    ) async throws -> (agent: (id: String, secret: String), paymentsAPI: (id: String, secret: String), approvers: [String: String]) {
         let options = try StoreOptions.parse(["--data-dir", directory])
         let agent = (id: "agent", secret: ClientSecret.generate())
         let paymentsAPI = (id: "payments-api", secret: ClientSecret.generate())
+        var approvers: [String: String] = [:]
         try await options.withStore { sqlite, serverKey in
             let now = SQLiteStore.systemMillis()
+            for name in ["fiona", "gita"] {
+                let user = User(name: name, groups: ["finance-leads"], createdAt: now)
+                try await sqlite.create(user, audit: AuditRecord(type: "user.created", actor: "cli", data: user.auditData))
+                let token = PersonalToken.generate()
+                try await sqlite.addToken(
+                    hash: PersonalToken.hash(token, serverKey: serverKey), for: name, createdAt: now,
+                    audit: AuditRecord(type: "user.token_created", actor: "cli", data: ["name": .string(name)]))
+                approvers[name] = token
+            }
             let trusted = TrustedIssuer(
                 issuer: idpIssuer, audience: DemoIdentityProvider.audience, jwksURI: nil,
                 claimMappings: [ClaimMapping(name: "roles", path: "realm_access.roles")],
@@ -152,7 +162,9 @@ struct DemoCommand: AsyncParsableCommand {
         say("  countersign issuer add --issuer \(idpIssuer) --audience \(DemoIdentityProvider.audience) --claim roles=realm_access.roles --alg ES256")
         say("  countersign client create --id agent --grant-type token-exchange            (the app acting for its users)")
         say("  countersign client create --id payments-api --grant-type client_credentials --resource \(DemoStory.payments)")
-        return (agent, paymentsAPI)
+        say("  countersign user create fiona --group finance-leads; countersign user create gita --group finance-leads")
+        say("  countersign user token fiona; countersign user token gita   (personal tokens for the approver API)")
+        return (agent, paymentsAPI, approvers)
     }
 
     /// The audit chain the story left behind, verified.

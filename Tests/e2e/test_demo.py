@@ -22,6 +22,11 @@ def test_the_demo_tells_the_whole_story_and_exits_zero(tmp_path):
         "active: true",
         "active: false  (one-time: spent by the first check)",
         "→ 400 approval_required",
+        "→ 400 authorization_pending",
+        "gita approves (\"matches the return\") → 200 state approved",
+        "the client polls again → 200 allow",
+        '"approvers":["fiona","gita"]',
+        "polling once more → 400 invalid_grant: auth_req_id was already redeemed",
         "→ 400 insufficient_user_authentication",
         "acr_values mfa, max_age 300 s",
         "→ 400 access_denied: Contractors and guests may never delete users.",
@@ -38,6 +43,7 @@ def test_the_demo_tells_the_whole_story_and_exits_zero(tmp_path):
     decisions = [e["data"]["outcome"] for e in events if e["type"] == "decision"]
     assert decisions == ["allow", "approve", "step_up", "deny"]
     assert [e["type"] for e in events].count("token.consumed") == 1
+    assert [e["type"] for e in events].count("approval.redeemed") == 1
     # No token the demo handled is in the log.
     assert "eyJ" not in json.dumps(events)
 

@@ -32,6 +32,30 @@ struct DemoClient: Sendable {
         return Answer(status: Int(response.status.code), json: json)
     }
 
+    /// GETs `path` with a bearer token (the approver API).
+    func get(_ path: String, bearer: String) async throws -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.headers.add(name: "Authorization", value: "Bearer \(bearer)")
+        return try await send(request)
+    }
+
+    /// POSTs a JSON body with a bearer token (the approver API).
+    func postJSON(_ path: String, bearer: String, body: JSONValue) async throws -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(bearer)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: CanonicalJSON.exactString(body)))
+        return try await send(request)
+    }
+
+    func send(_ request: HTTPClientRequest) async throws -> Answer {
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        let json = (try? JSONParser().parse(Array(bytes.readableBytesView))) ?? .null
+        return Answer(status: Int(response.status.code), json: json)
+    }
+
     /// `application/x-www-form-urlencoded` (RFC 6749 Appendix B): all but the unreserved
     /// characters percent-encoded.
     static func formEncode(_ text: String) -> String {

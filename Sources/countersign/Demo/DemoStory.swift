@@ -10,6 +10,8 @@ struct DemoStory: Sendable {
     let idpIssuer: String
     let agent: (id: String, secret: String)
     let paymentsAPI: (id: String, secret: String)
+    /// Personal API tokens of the two finance leads.
+    let approvers: [String: String]
     let print: @Sendable (String) -> Void
 
     static let tokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -50,6 +52,11 @@ struct DemoStory: Sendable {
             ])
     }
 
+    func poll(_ authReqID: String) async throws -> DemoClient.Answer {
+        try await server.post(
+            "/token", client: agent, form: [("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", authReqID)])
+    }
+
     func introspect(_ token: String) async throws -> Bool {
         let answer = try await server.post("/introspect", client: paymentsAPI, form: [("token", token)])
         try check(answer.status == 200, "introspection answered \(answer.status) \(answer.error)")
@@ -83,12 +90,35 @@ struct DemoStory: Sendable {
         print("  POST /introspect again            → active: \(second)  (one-time: spent by the first check)")
         try check(first && !second, "a one-time token was not spent by its first introspection")
 
-        print("\nStep 3. A refund of 250 EUR needs two finance leads to countersign")
+        print("\nStep 3. A refund of 250 EUR needs two finance leads to countersign; then the client redeems it once")
         let large = try await ask(alice, for: ["type": "refund", "locations": ["https://api.example.com/payments/p-18"], "amount": 250, "currency": "EUR"])
         print("  → \(outcome(large))")
         try check(large.error == "approval_required", "the 250 EUR refund did not ask for approval")
         print("    auth_req_id issued (kept secret here), expires in \(large["expires_in"]?.int64Value ?? 0) s, "
             + "poll every \(large["interval"]?.int64Value ?? 0) s; the request waits in the store as pending")
+        guard let authReqID = large["auth_req_id"]?.stringValue else { throw Failure(description: "no auth_req_id") }
+        let pending = try await poll(authReqID)
+        print("  the client polls: POST /token grant_type=ciba auth_req_id=… → \(outcome(pending))")
+        try check(pending.error == "authorization_pending", "the first poll was not authorization_pending")
+        let inbox = try await server.get("/api/v1/approval-requests", bearer: approvers["fiona"] ?? "")
+        guard let requestID = inbox["approval_requests"]?.arrayValue?.first?.objectValue?["id"]?.stringValue else {
+            throw Failure(description: "fiona's inbox is empty")
+        }
+        print("  fiona's inbox: GET /api/v1/approval-requests → request \(requestID) (refund 250 EUR for alice)")
+        for (name, reason) in [("fiona", "customer called, order p-18 was returned"), ("gita", "matches the return")] {
+            let answer = try await server.postJSON(
+                "/api/v1/approval-requests/\(requestID)/approve", bearer: approvers[name] ?? "", body: ["reason": .string(reason)])
+            print("  \(name) approves (\"\(reason)\") → \(answer.status) state \(answer["state"]?.stringValue ?? "?")")
+            try check(answer.status == 200, "\(name)'s approval was refused: \(answer.errorDescription)")
+        }
+        let redeemed = try await poll(authReqID)
+        print("  the client polls again → \(outcome(redeemed))")
+        try check(redeemed.status == 200, "the approved request was not redeemed: \(outcome(redeemed))")
+        let approved = DemoClient.claims(of: redeemed["access_token"]?.stringValue ?? "")
+        print("    the token's approval claim: \(CanonicalJSON.exactString(approved["approval"] ?? .null))")
+        let replay = try await poll(authReqID)
+        print("  polling once more → \(outcome(replay))")
+        try check(replay.error == "invalid_grant", "an approval was redeemed twice")
 
         print("\nStep 4. A very large refund needs a fresh MFA: alice signed in two hours ago")
         let stale = signIn("alice", roles: ["employee"], acr: "mfa", authenticatedSecondsAgo: 7200)
