@@ -11,6 +11,29 @@ struct AuditCommand: AsyncParsableCommand {
 
     static let page = 1000
 
+    /// Reads the whole chain a page at a time and checks every link; `each` sees every event
+    /// after its check. A break is thrown as `audit chain broken at …`.
+    static func verifyChain(_ sqlite: SQLiteStore, each: (AuditEvent) throws -> Void = { _ in }) async throws
+        -> AuditChainVerifier
+    {
+        var verifier = AuditChainVerifier()
+        var after: Int64 = 0
+        while true {
+            let events = try await sqlite.events(after: after, limit: page)
+            if events.isEmpty { break }
+            for event in events {
+                do {
+                    try verifier.check(event)
+                } catch {
+                    throw CommandFailure("audit chain broken at \(error)")
+                }
+                try each(event)
+            }
+            after = events.last?.seq ?? after
+        }
+        return verifier
+    }
+
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the hash chain; exit 0 when unbroken, else name the first bad event.")
@@ -34,27 +57,15 @@ struct AuditCommand: AsyncParsableCommand {
                 if let checkpoint, !checkpoint.hasValidSignature(serverKey: serverKey.auditHeadKey) {
                     throw CommandFailure("the checkpoint's signature is not valid for this data directory's server key")
                 }
-                var verifier = AuditChainVerifier()
                 var checkpointSeen = false
-                var after: Int64 = 0
-                while true {
-                    let events = try await sqlite.events(after: after, limit: AuditCommand.page)
-                    if events.isEmpty { break }
-                    for event in events {
-                        do {
-                            try verifier.check(event)
-                        } catch {
-                            throw CommandFailure("audit chain broken at \(error)")
+                let verifier = try await AuditCommand.verifyChain(sqlite) { event in
+                    if let checkpoint, event.seq == checkpoint.seq {
+                        guard event.hash == checkpoint.hash else {
+                            throw CommandFailure(
+                                "audit chain broken at event \(event.seq): differs from the checkpoint (the log was rewritten)")
                         }
-                        if let checkpoint, event.seq == checkpoint.seq {
-                            guard event.hash == checkpoint.hash else {
-                                throw CommandFailure(
-                                    "audit chain broken at event \(event.seq): differs from the checkpoint (the log was rewritten)")
-                            }
-                            checkpointSeen = true
-                        }
+                        checkpointSeen = true
                     }
-                    after = events.last?.seq ?? after
                 }
                 if let checkpoint, !checkpointSeen {
                     throw CommandFailure(

@@ -171,24 +171,16 @@ struct DemoCommand: AsyncParsableCommand {
     func summarise(directory: String, say: @Sendable (String) -> Void) async throws {
         let options = try StoreOptions.parse(["--data-dir", directory])
         try await options.withStore { sqlite, _ in
-            var verifier = AuditChainVerifier()
-            var after: Int64 = 0
             var counts: [String: Int] = [:]
             var outcomes: [String] = []
-            while true {
-                let events = try await sqlite.events(after: after, limit: 1000)
-                if events.isEmpty { break }
-                for event in events {
-                    do { try verifier.check(event) } catch { throw CommandFailure("audit chain broken at \(error)") }
-                    counts[event.type, default: 0] += 1
-                    if event.type == "decision", let outcome = event.data["outcome"]?.stringValue {
-                        let rules = event.data["rules"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? ""
-                        outcomes.append("\(event.data["sub"]?.stringValue ?? "?"): \(outcome)" + (rules.isEmpty ? "" : " (\(rules))"))
-                    }
-                    after = event.seq
+            let verifier = try await AuditCommand.verifyChain(sqlite) { event in
+                counts[event.type, default: 0] += 1
+                if event.type == "decision", let outcome = event.data["outcome"]?.stringValue {
+                    let rules = event.data["rules"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? ""
+                    outcomes.append("\(event.data["sub"]?.stringValue ?? "?"): \(outcome)" + (rules.isEmpty ? "" : " (\(rules))"))
                 }
             }
-            say("\nThe audit log: \(after) events, hash chain verified (countersign audit verify)")
+            say("\nThe audit log: \(verifier.count) events, hash chain verified (countersign audit verify)")
             for (type, count) in counts.sorted(by: { $0.key < $1.key }) { say("  \(type): \(count)") }
             say("  decisions, with the rules that made them:")
             for outcome in outcomes { say("    \(outcome)") }

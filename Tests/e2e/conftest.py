@@ -84,3 +84,13 @@ def resource_server(server):
         lambda: server.token_request(rs, {"grant_type": "client_credentials", "resource": rs.resources[0]}),
         lambda r: r.status_code == 200, timeout=3, what="the new resource server to be known")
     return rs
+
+
+@pytest.fixture(scope="module")
+def idp():
+    """A real identity provider on loopback (idp.py): discovery, JWKS, RSA/EC/Ed25519-signed tokens."""
+    from idp import IdP
+
+    provider = IdP().start()
+    yield provider
+    provider.stop()

@@ -13,7 +13,6 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from idp import IdP
 from support import assert_oauth_error, uid, wait_for_response
 
 TE = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -21,13 +20,6 @@ CIBA = "urn:openid:params:grant-type:ciba"
 JWT = "urn:ietf:params:oauth:token-type:jwt"
 API = "https://api.example.com"
 BASE = "/api/v1/approval-requests"
-
-
-@pytest.fixture(scope="module")
-def idp():
-    provider = IdP().start()
-    yield provider
-    provider.stop()
 
 
 @pytest.fixture(scope="module")

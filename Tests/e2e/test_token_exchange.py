@@ -33,13 +33,6 @@ L = '"locations":["https://api.example.com/payments/1"],'  # for raw authorizati
 
 
 @pytest.fixture(scope="module")
-def idp():
-    provider = IdP().start()
-    yield provider
-    provider.stop()
-
-
-@pytest.fixture(scope="module")
 def fed(server, idp):
     """The IdP trusted (roles mapped from Keycloak's realm_access.roles), an agent client allowed
     to exchange tokens, and the payments API as a resource server."""

@@ -62,7 +62,7 @@ public struct ActionIssuance: Sendable {
         let allowed = try await decider.decide(
             subject: subject, client: client, actions: actions, audience: audience, scopes: scopes,
             remoteAddress: context.remoteAddress, policy: policy)
-        let lifetime = Int64(min(allowed.terms.ttl ?? GrantTerms.defaultTTL, GrantTerms.maxTTL))
+        let lifetime = allowed.terms.tokenLifetime
         var issued = try await minter.mint(
             subject: subject.sub, audience: audience, clientID: client.id, scopes: scopes, lifetime: lifetime,
             grantType: grantType, remoteAddress: context.remoteAddress,

@@ -52,8 +52,12 @@ public struct ApproverAPI: Sendable {
 
         static let unauthenticated = Failure(
             status: 401, code: "invalid_token", description: "send a personal API token as Authorization: Bearer TOKEN")
+        static let unavailable = Failure(
+            status: 503, code: "temporarily_unavailable", description: "the store is unavailable, try again")
+        /// A request id safe to echo.
+        static func shown(_ id: String) -> String { FormParameters.printable(id, maxLength: 64, placeholder: "(that id)") }
         static func notFound(_ id: String) -> Failure {
-            Failure(status: 404, code: "not_found", description: "there is no approval request \(printable(id))")
+            Failure(status: 404, code: "not_found", description: "there is no approval request \(shown(id))")
         }
     }
 
@@ -66,7 +70,7 @@ public struct ApproverAPI: Sendable {
         guard token.hasPrefix(PersonalToken.prefix) else { throw .unauthenticated }
         let user: User?
         do { user = try await users.user(tokenHash: PersonalToken.hash(token, serverKey: serverKey)) } catch {
-            throw Failure(status: 503, code: "temporarily_unavailable", description: "the store is unavailable, try again")
+            throw .unavailable
         }
         guard let user, !user.disabled else { throw .unauthenticated }
         return user
@@ -95,12 +99,10 @@ public struct ApproverAPI: Sendable {
             // Expired requests may still say pending in the store until the sweeper runs.
             requests = try await approvals.approvalRequests(state: wanted == .expired ? nil : wanted, limit: Self.listLimit)
         } catch {
-            throw Failure(status: 503, code: "temporarily_unavailable", description: "the store is unavailable, try again")
+            throw .unavailable
         }
         let visible = requests.filter { request in
-            (wanted == nil || request.state(at: now) == wanted)
-                && (!request.eligibleRequirements(for: approver, groups: groups).isEmpty
-                    || request.votes.contains { $0.approver == user.name })
+            (wanted == nil || request.state(at: now) == wanted) && Self.mayView(request, approver, groups: groups)
         }
         return .json(
             JSONWriter.object([("approval_requests", .array(visible.map { $0.apiJSON(now: now) }))]),
@@ -112,10 +114,8 @@ public struct ApproverAPI: Sendable {
         let request = try await load(id)
         let now = clock()
         let groups = policies.currentPolicy?.groups ?? [:]
-        guard !request.eligibleRequirements(for: user.approver, groups: groups).isEmpty
-            || request.votes.contains(where: { $0.approver == user.name })
-        else {
-            throw Failure(status: 404, code: "not_found", description: "there is no approval request \(Self.printable(id)) you may see")
+        guard Self.mayView(request, user.approver, groups: groups) else {
+            throw Failure(status: 404, code: "not_found", description: "there is no approval request \(Failure.shown(id)) you may see")
         }
         return .json(JSONWriter.object(request.apiMembers(now: now)), headers: [("Cache-Control", "no-store")])
     }
@@ -158,16 +158,22 @@ public struct ApproverAPI: Sendable {
         } catch StoreError.conflict {
             throw Failure(status: 409, code: "conflict", description: "you already voted on this request")
         } catch {
-            throw Failure(status: 503, code: "temporarily_unavailable", description: "the store is unavailable, try again")
+            throw .unavailable
         }
         return .json(JSONWriter.object(updated.apiMembers(now: now)), headers: [("Cache-Control", "no-store")])
+    }
+
+    /// An approver sees the requests they may decide now and those they voted on.
+    static func mayView(_ request: ApprovalRequest, _ approver: Approver, groups: [String: ApproverGroup]) -> Bool {
+        !request.eligibleRequirements(for: approver, groups: groups).isEmpty
+            || request.votes.contains { $0.approver == approver.name }
     }
 
     func load(_ id: String) async throws(Failure) -> ApprovalRequest {
         guard id.utf8.count <= 64 else { throw .notFound(id) }
         let found: ApprovalRequest?
         do { found = try await approvals.approvalRequest(id: id) } catch {
-            throw Failure(status: 503, code: "temporarily_unavailable", description: "the store is unavailable, try again")
+            throw .unavailable
         }
         guard let found else { throw .notFound(id) }
         return found
@@ -192,12 +198,6 @@ public struct ApproverAPI: Sendable {
             throw Failure(status: 400, code: "invalid_request", description: "reason must not contain control characters")
         }
         return reason
-    }
-
-    /// An id safe to echo in an error.
-    static func printable(_ id: String) -> String {
-        id.utf8.count <= 64 && id.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0 != "\"" && $0 != "\\" })
-            ? id : "(that id)"
     }
 }
 

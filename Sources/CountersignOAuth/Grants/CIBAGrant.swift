@@ -80,10 +80,9 @@ public struct CIBAGrant: GrantHandler {
     func redeem(_ request: ApprovalRequest, client: OAuthClient, context: TokenRequestContext, now: Int64)
         async throws(OAuthError) -> OAuthResponse
     {
-        let lifetime = Int64(min(request.grant.ttl ?? GrantTerms.defaultTTL, GrantTerms.maxTTL))
         let (issued, record) = try minter.sign(
             subject: request.subject, audience: request.audience, clientID: client.id, scopes: request.scopes,
-            lifetime: lifetime, grantType: grantType, remoteAddress: context.remoteAddress,
+            lifetime: request.grant.tokenLifetime, grantType: grantType, remoteAddress: context.remoteAddress,
             action: .init(
                 authorizationDetails: request.authorizationDetails, acr: nil, authTime: nil, act: request.actor,
                 oneTime: request.grant.oneTime, approval: request.approvalClaim, audit: []))
@@ -105,7 +104,7 @@ public struct CIBAGrant: GrantHandler {
 
     func revokeRedeemedToken(_ request: ApprovalRequest) async {
         guard let jti = request.tokenID, !revocations.contains(jti), let redeemedAt = request.redeemedAt else { return }
-        let expiresAt = redeemedAt / 1000 + Int64(min(request.grant.ttl ?? GrantTerms.defaultTTL, GrantTerms.maxTTL))
+        let expiresAt = redeemedAt / 1000 + request.grant.tokenLifetime
         try? await revocations.revoke(
             jti: jti, clientID: request.clientID, expiresAt: expiresAt,
             audit: AuditRecord(

@@ -41,8 +41,7 @@ enum ApproverRoutes {
             }
             for method: HTTPRequest.Method in [.get, .put, .delete, .patch] {
                 router.on(RouterPath("\(base)/:id/\(verb)"), method: method) { _, _ in
-                    OAuthRoutes.response(
-                        ApproverAPI.Failure(status: 405, code: "invalid_request", description: "vote with POST").response)
+                    OAuthRoutes.methodNotAllowed(allow: "POST")
                 }
             }
         }

@@ -55,6 +55,7 @@ extension SQLiteStore: ApprovalRequestStore {
             }
             let before = request
             let audit = try change(&request)
+            result.withLockedValue { $0 = request }
             if request == before { return audit }
             let changed = try await connection.query(
                 """
@@ -75,14 +76,9 @@ extension SQLiteStore: ApprovalRequestStore {
                         .text(Self.encodeList(vote.requirements.map(String.init))), .integer(Int(vote.at)),
                     ])
             }
-            result.withLockedValue { $0 = request }
             return audit
         })
-        guard let request = result.withLockedValue({ $0 }) else {
-            // `change` made no change: hand back the request as it was read.
-            guard let current = try await approvalRequest(id: id) else { throw StoreError.notFound("no approval request \(id)") }
-            return current
-        }
+        guard let request = result.withLockedValue({ $0 }) else { throw StoreError.notFound("no approval request \(id)") }
         return request
     }
 
@@ -108,7 +104,7 @@ extension SQLiteStore: ApprovalRequestStore {
         guard let state = ApprovalRequest.State(rawValue: row.column("state")?.string ?? ""),
             let detailsText = row.column("details")?.string, let details = try? JSONParser().parse(detailsText),
             let request = ApprovalRequest(
-                id: id, authReqIDHash: hexBytes(row.column("auth_req_hash")?.string ?? ""),
+                id: id, authReqIDHash: row.column("auth_req_hash")?.string.flatMap(decodeHex) ?? [],
                 clientID: row.column("client_id")?.string ?? "", state: state, details: details,
                 createdAt: Int64(row.column("created_at")?.integer ?? 0),
                 expiresAt: Int64(row.column("expires_at")?.integer ?? 0), votes: votes,
@@ -116,23 +112,5 @@ extension SQLiteStore: ApprovalRequestStore {
                 redeemedAt: row.column("redeemed_at")?.integer.map(Int64.init), tokenID: row.column("token_id")?.string)
         else { throw StoreError.corrupt("approval request \(id) cannot be read") }
         return request
-    }
-
-    static func hexBytes(_ hex: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var iterator = hex.utf8.makeIterator()
-        while let hi = iterator.next(), let lo = iterator.next() {
-            guard let h = hexValue(hi), let l = hexValue(lo) else { return [] }
-            bytes.append(h << 4 | l)
-        }
-        return bytes
-    }
-
-    static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        default: nil
-        }
     }
 }

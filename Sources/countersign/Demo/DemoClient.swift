@@ -26,10 +26,7 @@ struct DemoClient: Sendable {
         request.headers.add(name: "Authorization", value: "Basic \(credentials)")
         let body = form.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")
         request.body = .bytes(ByteBuffer(string: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        let json = (try? JSONParser().parse(Array(bytes.readableBytesView))) ?? .null
-        return Answer(status: Int(response.status.code), json: json)
+        return try await send(request)
     }
 
     /// GETs `path` with a bearer token (the approver API).

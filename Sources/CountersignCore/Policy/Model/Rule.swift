@@ -56,6 +56,9 @@ public struct GrantTerms: Sendable, Hashable {
     /// several rules match, a rule without a TTL takes part in "shortest TTL" with this value.
     public static let defaultTTL = 300
 
+    /// The lifetime in seconds of a token issued on these terms.
+    public var tokenLifetime: Int64 { Int64(min(ttl ?? Self.defaultTTL, Self.maxTTL)) }
+
     public init(ttl: Int? = nil, oneTime: Bool = false, reuse: Int? = nil) {
         self.ttl = ttl
         self.oneTime = oneTime
