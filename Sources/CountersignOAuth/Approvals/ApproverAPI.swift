@@ -27,6 +27,8 @@ public struct ApproverAPI: Sendable {
 
     /// Request bodies over this size are refused.
     public static let maxBodyBytes = 16 * 1024
+    /// Longer ids are not looked up.
+    static let maxIDLength = 64
     /// The most requests one listing returns.
     static let listLimit = 200
 
@@ -123,7 +125,8 @@ public struct ApproverAPI: Sendable {
     /// `POST /api/v1/approval-requests/{id}/approve|deny` with `{"reason": "…"}`.
     public func vote(id: String, verdict: Vote.Verdict, body: [UInt8], by user: User) async throws(Failure) -> OAuthResponse {
         let reason = try Self.reason(from: body)
-        _ = try await load(id)
+        // The store reads the request inside its write transaction; no read before it.
+        guard id.utf8.count <= Self.maxIDLength else { throw .notFound(id) }
         let groups = policies.currentPolicy?.groups ?? [:]
         let approver = user.approver
         let now = clock()
@@ -170,7 +173,7 @@ public struct ApproverAPI: Sendable {
     }
 
     func load(_ id: String) async throws(Failure) -> ApprovalRequest {
-        guard id.utf8.count <= 64 else { throw .notFound(id) }
+        guard id.utf8.count <= Self.maxIDLength else { throw .notFound(id) }
         let found: ApprovalRequest?
         do { found = try await approvals.approvalRequest(id: id) } catch {
             throw .unavailable
