@@ -68,6 +68,7 @@ let package = Package(
                 "CountersignCore",
                 "CountersignStore",
                 "CountersignOAuth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

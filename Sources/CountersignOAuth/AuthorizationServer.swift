@@ -20,6 +20,9 @@ public final class AuthorizationServer: Sendable {
     public let issuerKeys: IssuerKeyCache
     public let decider: ActionDecider
     public let approverAPI: ApproverAPI
+    public let backchannel: BackchannelAuthenticationEndpoint
+    /// Committed approval changes, for the server-sent events and webhooks of the server.
+    public let events: ApprovalEvents
     let store: any Store
     let clock: @Sendable () -> Int64
     let logger: Logger
@@ -27,7 +30,8 @@ public final class AuthorizationServer: Sendable {
     /// Loads keys (creating the first), clients and revocations from the store.
     public init(
         issuer: String, store: any Store, serverKey: ServerKey, clock: @escaping @Sendable () -> Int64,
-        policies: any PolicySource, fetcher: any IssuerDocumentFetching, jwksCooldownSeconds: Int = 30, logger: Logger
+        policies: any PolicySource, fetcher: any IssuerDocumentFetching, jwksCooldownSeconds: Int = 30,
+        notificationSender: (any ClientNotificationSending)? = nil, logger: Logger
     ) async throws {
         self.issuer = issuer
         self.logger = logger
@@ -44,21 +48,31 @@ public final class AuthorizationServer: Sendable {
         issuerKeys = IssuerKeyCache(fetcher: fetcher, cooldownSeconds: jwksCooldownSeconds, clock: clock, logger: logger)
         issuers = IssuerDirectory(store: store, keys: issuerKeys)
         try await issuers.reload()
-        decider = ActionDecider(policies: policies, audit: store, approvals: store, clock: clock)
+        events = ApprovalEvents()
+        decider = ActionDecider(policies: policies, audit: store, approvals: store, events: events, clock: clock)
         let issuance = ActionIssuance(minter: minter, decider: decider, directory: directory)
         let subjects = SubjectTokenVerifier(issuers: issuers, keys: issuerKeys, ownIssuer: issuer, clock: clock)
+        let ciba = CIBAGrant(approvals: store, minter: minter, revocations: revocations, events: events, clock: clock)
         token = TokenEndpoint(
             authenticator: authenticator, logger: logger,
             grants: [
                 ClientCredentialsGrant(minter: minter, directory: directory, issuance: issuance),
                 TokenExchangeGrant(verifier: subjects, issuance: issuance),
-                CIBAGrant(approvals: store, minter: minter, revocations: revocations, clock: clock),
+                ciba,
             ])
+        backchannel = BackchannelAuthenticationEndpoint(
+            authenticator: authenticator, issuance: issuance, subjects: subjects, users: store, serverKey: serverKey,
+            ownIssuer: issuer, logger: logger)
+        if let notificationSender {
+            let notifier = BackchannelNotifier(grant: ciba, sender: notificationSender, serverKey: serverKey, logger: logger)
+            events.observe { notifier.observe($0) }
+        }
         introspection = IntrospectionEndpoint(
             authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations, oneTimeTokens: store)
         revocation = RevocationEndpoint(authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations)
         approverAPI = ApproverAPI(
-            users: store, approvals: store, audit: store, policies: policies, serverKey: serverKey, clock: clock)
+            users: store, approvals: store, audit: store, policies: policies, serverKey: serverKey, events: events,
+            clock: clock)
         discovery = DiscoveryEndpoint(issuer: issuer, grantTypes: token.grantTypes, policies: policies)
     }
 
@@ -83,6 +97,21 @@ public final class AuthorizationServer: Sendable {
             try await issuers.reload()
         } catch {
             logger.warning("reloading trusted issuers failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Writes down the expiry of approval requests whose time has passed (reads already treat
+    /// them as expired) and tells the listeners: a ping client hears of it, a push client gets
+    /// `expired_token`.
+    public func sweepExpiredApprovals() async {
+        let now = clock()
+        do {
+            for id in try await store.expiredApprovalRequestIDs(now: now, limit: 500) {
+                let updated = try await store.update(id: id) { request in request.expire(now: now)?.audit ?? [] }
+                if updated.state == .expired { events.publish(ApprovalChange(kind: .decided, request: updated)) }
+            }
+        } catch {
+            logger.warning("sweeping expired approval requests failed", metadata: ["error": "\(error)"])
         }
     }
 

@@ -42,6 +42,19 @@ struct ClientCommand: AsyncParsableCommand {
             if let cibaMode, !["poll", "ping", "push"].contains(cibaMode) {
                 throw ValidationError("--ciba-mode must be poll, ping or push")
             }
+            if let cibaMode, !grantTypes.contains(where: { GrantType(name: $0) == .ciba }) {
+                throw ValidationError("--ciba-mode \(cibaMode) needs --grant-type ciba")
+            }
+            if cibaMode == "ping" || cibaMode == "push", notificationEndpoint == nil {
+                throw ValidationError(
+                    "--ciba-mode \(cibaMode ?? "") needs --notification-endpoint URL: the server calls it when a request is decided (CIBA section 10)")
+            }
+            if notificationEndpoint != nil, cibaMode != "ping" && cibaMode != "push" {
+                throw ValidationError("--notification-endpoint is only used with --ciba-mode ping or push")
+            }
+            if `public` && grantTypes.contains(where: { GrantType(name: $0) == .ciba }) {
+                throw ValidationError("the CIBA grant is for confidential clients only (CIBA section 7.1): drop --public")
+            }
             for uri in redirectURIs + resources + [notificationEndpoint, jwksURI].compactMap({ $0 }) {
                 if let problem = ClientRegistration.problem(uri: uri) { throw ValidationError(problem) }
             }

@@ -28,11 +28,16 @@ struct ServeCommand: AsyncParsableCommand {
         name: .customLong("jwks-refresh-cooldown"),
         help: "Seconds between refetches of a trusted issuer's JWKS on unknown keys (COUNTERSIGN_JWKS_REFRESH_COOLDOWN, default 30).")
     var jwksRefreshCooldown: String?
+    @Flag(
+        name: .customLong("allow-private-callbacks"),
+        help: "Let CIBA notifications reach loopback and private-network addresses (COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS; off by default).")
+    var allowPrivateCallbacks = false
 
     func run() async throws {
         let flags = ServerConfiguration.Layer(
             dataDirectory: dataDirectory, host: host, port: port, issuer: issuer, policyPath: policy,
-            databaseURL: databaseURL, logLevel: logLevel, jwksRefreshCooldown: jwksRefreshCooldown)
+            databaseURL: databaseURL, logLevel: logLevel, jwksRefreshCooldown: jwksRefreshCooldown,
+            allowPrivateCallbacks: allowPrivateCallbacks ? "true" : nil)
         let environment = ServerConfiguration.Layer.environment()
         let configPath = config ?? ProcessInfo.processInfo.environment["COUNTERSIGN_CONFIG"]
         let file = try configPath.map(ServerConfiguration.Layer.file) ?? ServerConfiguration.Layer()

@@ -3,12 +3,12 @@ import CountersignCore
 import CountersignStore
 import Foundation
 
-/// `countersign user create|list|token`: the people who approve requests, and their personal
-/// API tokens for the approver API.
+/// `countersign user create|list|token|disable|enable`: the people who approve requests, and
+/// their personal API tokens for the approver API.
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "Manage approvers and their personal API tokens.",
-        subcommands: [Create.self, List.self, Token.self])
+        subcommands: [Create.self, List.self, Token.self, Disable.self, Enable.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -95,6 +95,39 @@ struct UserCommand: AsyncParsableCommand {
                     throw CommandFailure("\(error)")
                 }
                 if store.json { printJSON(["name": .string(name), "token": .string(token)]) } else { print(token) }
+            }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable a user: their personal tokens stop working and their votes are refused.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The user name.") var name: String
+
+        func run() async throws { try await UserCommand.setDisabled(true, name: name, store: store) }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled user again.")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The user name.") var name: String
+
+        func run() async throws { try await UserCommand.setDisabled(false, name: name, store: store) }
+    }
+
+    static func setDisabled(_ disabled: Bool, name: String, store: StoreOptions) async throws {
+        try await store.withStore { sqlite, _ in
+            do {
+                try await sqlite.setDisabled(
+                    disabled, name: name,
+                    audit: AuditRecord(
+                        type: disabled ? "user.disabled" : "user.enabled", actor: "cli", data: ["name": .string(name)]))
+            } catch let error as StoreError {
+                throw CommandFailure("\(error)")
+            }
+            if store.json { printJSON(["name": .string(name), "disabled": .bool(disabled)]) } else {
+                print("\(name) \(disabled ? "disabled" : "enabled")")
             }
         }
     }

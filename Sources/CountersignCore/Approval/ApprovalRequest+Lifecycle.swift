@@ -161,8 +161,10 @@ extension ApprovalRequest {
     }
 
     /// The `approval` claim of the token issued for this request: who approved, digests of
-    /// their reasons (the reasons themselves stay in the audit log), and when.
-    public var approvalClaim: JSONValue {
+    /// their reasons (the reasons themselves stay in the audit log), and when. Nil for a
+    /// backchannel request the policy allowed at once: nobody approved it.
+    public var approvalClaim: JSONValue? {
+        guard !approvals.isEmpty else { return nil }
         let approving = votes.filter { $0.verdict == .approve }
         return [
             "request_id": .string(id),

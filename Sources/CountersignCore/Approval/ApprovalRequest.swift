@@ -42,14 +42,22 @@ public struct ApprovalRequest: Sendable, Equatable {
     /// When its token was issued, and that token's `jti`.
     public var redeemedAt: Int64?
     public var tokenID: String?
+    /// CIBA §7.1 `binding_message`: shown to the approvers, so they can tell this request
+    /// from another one like it.
+    public var bindingMessage: String?
+    /// How the client hears of the outcome when it is not by polling (CIBA ping or push).
+    public var delivery: BackchannelDelivery?
 
     public init(
         id: String, authReqIDHash: [UInt8], clientID: String, subject: String, subjectIssuer: String?, actor: JSONValue?,
         authorizationDetails: JSONValue, audience: String, scopes: [String], approvals: [ApprovalRequirement],
         grant: GrantTerms, ruleNames: [String], state: State = .pending, createdAt: Int64, expiresAt: Int64,
         interval: Int = 5, subjectAliases: [String] = [], votes: [Vote] = [], decidedAt: Int64? = nil,
-        redeemedAt: Int64? = nil, tokenID: String? = nil
+        redeemedAt: Int64? = nil, tokenID: String? = nil, bindingMessage: String? = nil,
+        delivery: BackchannelDelivery? = nil
     ) {
+        self.bindingMessage = bindingMessage
+        self.delivery = delivery
         self.subjectAliases = subjectAliases
         self.votes = votes
         self.decidedAt = decidedAt
@@ -86,6 +94,8 @@ public struct ApprovalRequest: Sendable, Equatable {
         if let subjectIssuer { members["subject_issuer"] = .string(subjectIssuer) }
         if let actor { members["act"] = actor }
         if !subjectAliases.isEmpty { members["subject_aliases"] = .array(subjectAliases.map(JSONValue.string)) }
+        if let bindingMessage { members["binding_message"] = .string(bindingMessage) }
+        if let delivery { members["delivery"] = delivery.json }
         return .object(members)
     }
 
@@ -107,7 +117,8 @@ public struct ApprovalRequest: Sendable, Equatable {
             grant: grant, ruleNames: d["rules"]?.arrayValue?.compactMap(\.stringValue) ?? [], state: state,
             createdAt: createdAt, expiresAt: expiresAt, interval: d["interval"]?.int64Value.map { Int($0) } ?? 5,
             subjectAliases: d["subject_aliases"]?.arrayValue?.compactMap(\.stringValue) ?? [], votes: votes,
-            decidedAt: decidedAt, redeemedAt: redeemedAt, tokenID: tokenID)
+            decidedAt: decidedAt, redeemedAt: redeemedAt, tokenID: tokenID,
+            bindingMessage: d["binding_message"]?.stringValue, delivery: d["delivery"].flatMap(BackchannelDelivery.init(json:)))
     }
 }
 

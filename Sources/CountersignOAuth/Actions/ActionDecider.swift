@@ -18,6 +18,8 @@ public struct ActionSubject: Sendable {
     public var authTime: Int64?
     /// RFC 8693 §4.1 `act`: who acts on the subject's behalf.
     public var actor: JSONValue?
+    /// Other names the subject goes by (a user's `--alias`), besides those in its claims.
+    public var aliases: [String] = []
 
     /// The subject as an audit event names it: `iss#sub`, so one `sub` from two IdPs is two subjects.
     public var auditName: String { issuer.map { "\($0)#\(sub)" } ?? "client:\(sub)" }
@@ -49,7 +51,8 @@ public final class ActionDecider: Sendable {
 
     let policies: any PolicySource
     let audit: any AuditLog
-    let approvals: any ApprovalRequestStore
+    let requests: any ApprovalRequestStore
+    let events: ApprovalEvents
     let clock: @Sendable () -> Int64
     let remembered = Mutex<[String: Remembered]>([:])
     static let maxRemembered = 10_000
@@ -57,12 +60,13 @@ public final class ActionDecider: Sendable {
     static let pollInterval = 5
 
     public init(
-        policies: any PolicySource, audit: any AuditLog, approvals: any ApprovalRequestStore,
+        policies: any PolicySource, audit: any AuditLog, approvals: any ApprovalRequestStore, events: ApprovalEvents,
         clock: @escaping @Sendable () -> Int64
     ) {
         self.policies = policies
         self.audit = audit
-        self.approvals = approvals
+        self.requests = approvals
+        self.events = events
         self.clock = clock
     }
 
@@ -71,11 +75,49 @@ public final class ActionDecider: Sendable {
         return policy
     }
 
-    /// Decides; returns the terms for an allow and throws the OAuth answer for anything else.
+    /// What a decision leads to, besides the refusals it throws.
+    enum Outcome: Sendable {
+        /// Mint the token now.
+        case allow(Allowed)
+        /// A request was stored for the client to poll or be notified about.
+        case pending(Pending)
+    }
+
+    /// An approval request the client now holds by its `auth_req_id`.
+    struct Pending: Sendable {
+        var request: ApprovalRequest
+        var authReqID: String
+        var expiresIn: Int
+        var interval: Int
+
+        /// The token endpoint's answer (INTERFACE.md): 400 `approval_required`, polled as CIBA.
+        var approvalRequired: OAuthError {
+            var answer = OAuthError(
+                .approvalRequired, "this action needs approval; poll the token endpoint with the auth_req_id (CIBA)")
+            answer.members = [
+                ("auth_req_id", .string(authReqID)), ("expires_in", .number(JSONNumber(expiresIn))),
+                ("interval", .number(JSONNumber(interval))),
+            ]
+            return answer
+        }
+    }
+
+    /// What a backchannel authentication request (CIBA §7.1) adds: even an allow becomes a
+    /// request, already approved, that the client redeems as it would an approved one.
+    struct Backchannel: Sendable {
+        var authReqID: String
+        var bindingMessage: String?
+        /// Seconds; capped by the rule's `expires_in`.
+        var requestedExpiry: Int?
+        var delivery: BackchannelDelivery?
+    }
+
+    /// Decides; returns the terms for an allow or the stored request, and throws the OAuth
+    /// answer for a deny or a step-up.
     func decide(
         subject: ActionSubject, client: OAuthClient, actions: [RequestedAction], audience: String, scopes: [String],
-        remoteAddress: String?, policy: Policy
-    ) async throws(OAuthError) -> Allowed {
+        remoteAddress: String?, policy: Policy, backchannel: Backchannel? = nil
+    ) async throws(OAuthError) -> Outcome {
         let now = clock()
         let details = JSONValue.array(actions.map(\.detail))
         let digest = Self.digest(subject: subject, client: client.id, details: details, audience: audience)
@@ -92,7 +134,8 @@ public final class ActionDecider: Sendable {
                     "actions": .array(actions.map { .string($0.action) }), "context_digest": .string(digest),
                     "ip": .optional(remoteAddress),
                 ])
-            return Allowed(terms: hit.terms, ruleNames: hit.ruleNames, audit: [record], reuseKey: nil, reuseSeconds: nil)
+            let allowed = Allowed(terms: hit.terms, ruleNames: hit.ruleNames, audit: [record], reuseKey: nil, reuseSeconds: nil)
+            if backchannel == nil { return .allow(allowed) }
         }
 
         let evaluator = PolicyEvaluator(policy: policy)
@@ -127,12 +170,13 @@ public final class ActionDecider: Sendable {
             ])
 
         switch combined.outcome {
-        case .allow:
+        case .allow where backchannel == nil:
             // A decision that needed a fresh enough authentication is never reused: its answer
             // changes as auth_time ages.
-            return Allowed(
-                terms: combined.requirements.grant, ruleNames: ruleNames, audit: [record], reuseKey: reuseKey,
-                reuseSeconds: combined.requirements.stepUp == nil ? combined.requirements.grant.reuse : nil)
+            return .allow(
+                Allowed(
+                    terms: combined.requirements.grant, ruleNames: ruleNames, audit: [record], reuseKey: reuseKey,
+                    reuseSeconds: combined.requirements.stepUp == nil ? combined.requirements.grant.reuse : nil))
         case .deny:
             try await append([record])
             throw OAuthError(.accessDenied, combined.reason ?? "the policy denies this action")
@@ -145,36 +189,54 @@ public final class ActionDecider: Sendable {
             if let acr = stepUp?.acr { error.members.append(("acr_values", .string(acr))) }
             if let maxAge = stepUp?.maxAge { error.members.append(("max_age", .number(JSONNumber(maxAge)))) }
             throw error
-        case .approve:
-            let authReqID = TokenID.generateLong()
-            let expiresIn = combined.requirements.approvals.map(\.expiresIn).min() ?? ApprovalRequirement.defaultExpiresIn
-            let request = ApprovalRequest(
-                id: TokenID.generate(), authReqIDHash: Array(SHA256.hash(data: Array(authReqID.utf8))), clientID: client.id,
-                subject: subject.sub, subjectIssuer: subject.issuer, actor: subject.actor, authorizationDetails: details,
-                audience: audience, scopes: scopes, approvals: combined.requirements.approvals,
-                grant: combined.requirements.grant, ruleNames: ruleNames, createdAt: now,
-                expiresAt: now + Int64(expiresIn) * 1000, interval: Self.pollInterval,
-                subjectAliases: Self.aliases(of: subject))
-            let requested = AuditRecord(
-                type: "approval.requested", actor: subject.auditName,
-                data: [
-                    "request_id": .string(request.id), "client_id": .string(client.id), "sub": .string(subject.sub),
-                    "iss": .optional(subject.issuer), "actions": .array(actions.map { .string($0.action) }),
-                    "approvals": .array(request.approvals.map(\.json)), "expires_at": .number(JSONNumber(request.expiresAt)),
-                ])
-            do {
-                try await approvals.create(request, audit: [record, requested])
-            } catch {
-                throw OAuthError.unavailable(detail: "storing the approval request failed: \(error)")
-            }
-            var answer = OAuthError(
-                .approvalRequired, "this action needs approval; poll the token endpoint with the auth_req_id (CIBA)")
-            answer.members = [
-                ("auth_req_id", .string(authReqID)), ("expires_in", .number(JSONNumber(expiresIn))),
-                ("interval", .number(JSONNumber(Self.pollInterval))),
-            ]
-            throw answer
+        case .allow, .approve:
+            return .pending(
+                try await createRequest(
+                    subject: subject, client: client, actions: actions, details: details, audience: audience,
+                    scopes: scopes, combined: combined, ruleNames: ruleNames, decision: record, backchannel: backchannel,
+                    now: now))
         }
+    }
+
+    /// Stores the request the client will poll (or be notified about): pending until people
+    /// approve it, or already approved when a backchannel request was allowed at once.
+    func createRequest(
+        subject: ActionSubject, client: OAuthClient, actions: [RequestedAction], details: JSONValue, audience: String,
+        scopes: [String], combined: Decision.Combined, ruleNames: [String], decision: AuditRecord, backchannel: Backchannel?,
+        now: Int64
+    ) async throws(OAuthError) -> Pending {
+        let authReqID = backchannel?.authReqID ?? TokenID.generateLong()
+        let approvals = combined.outcome == .approve ? combined.requirements.approvals : []
+        var expiresIn = approvals.map(\.expiresIn).min() ?? ApprovalRequirement.defaultExpiresIn
+        // CIBA §7.1 requested_expiry: shorter or longer as the client asks, never beyond the rule.
+        if let requested = backchannel?.requestedExpiry { expiresIn = min(expiresIn, requested) }
+        var request = ApprovalRequest(
+            id: TokenID.generate(), authReqIDHash: Array(SHA256.hash(data: Array(authReqID.utf8))), clientID: client.id,
+            subject: subject.sub, subjectIssuer: subject.issuer, actor: subject.actor, authorizationDetails: details,
+            audience: audience, scopes: scopes, approvals: approvals, grant: combined.requirements.grant,
+            ruleNames: ruleNames, createdAt: now, expiresAt: now + Int64(expiresIn) * 1000, interval: Self.pollInterval,
+            subjectAliases: Self.aliases(of: subject), bindingMessage: backchannel?.bindingMessage,
+            delivery: backchannel?.delivery)
+        if approvals.isEmpty {
+            request.state = .approved
+            request.decidedAt = now
+        }
+        let requested = AuditRecord(
+            type: "approval.requested", actor: subject.auditName,
+            data: [
+                "request_id": .string(request.id), "client_id": .string(client.id), "sub": .string(subject.sub),
+                "iss": .optional(subject.issuer), "actions": .array(actions.map { .string($0.action) }),
+                "approvals": .array(request.approvals.map(\.json)), "expires_at": .number(JSONNumber(request.expiresAt)),
+                "state": .string(request.state.rawValue),
+                "delivery": .string(request.delivery?.mode.rawValue ?? BackchannelDelivery.Mode.poll.rawValue),
+            ])
+        do {
+            try await requests.create(request, audit: [decision, requested])
+        } catch {
+            throw OAuthError.unavailable(detail: "storing the approval request failed: \(error)")
+        }
+        events.publish(ApprovalChange(kind: .requested, request: request))
+        return Pending(request: request, authReqID: authReqID, expiresIn: expiresIn, interval: Self.pollInterval)
     }
 
     func append(_ records: [AuditRecord]) async throws(OAuthError) {
@@ -183,12 +245,13 @@ public final class ActionDecider: Sendable {
         }
     }
 
-    /// The requester's other names, none of whom may approve: e-mail, preferred user name.
+    /// The requester's other names, none of whom may approve: aliases, e-mail, preferred user name.
     static func aliases(of subject: ActionSubject) -> [String] {
-        ["email", "preferred_username", "upn"].compactMap { claim in
-            if case .string(let value)? = subject.claims[claim] { return value }
-            return nil
-        }
+        subject.aliases
+            + ["email", "preferred_username", "upn"].compactMap { claim in
+                if case .string(let value)? = subject.claims[claim] { return value }
+                return nil
+            }
     }
 
     static func ruleNames(_ decisions: [Decision], policy: Policy) -> [String] {

@@ -1,7 +1,7 @@
 import CountersignCore
 
 /// The steps an action token request shares across grants (client credentials, token exchange,
-/// and later CIBA): read the requested actions, decide, mint a token bound to exactly them.
+/// backchannel authentication): read the requested actions, decide, mint a token bound to exactly them.
 public struct ActionIssuance: Sendable {
     let minter: AccessTokenMinter
     let decider: ActionDecider
@@ -59,9 +59,14 @@ public struct ActionIssuance: Sendable {
         grantType: GrantType, context: TokenRequestContext, policy: Policy, issuedTokenType: String? = nil
     ) async throws(OAuthError) -> OAuthResponse {
         try AuthorizationDetails.checkLocations(actions, audience: audience, issuer: minter.issuer)
-        let allowed = try await decider.decide(
+        let allowed: ActionDecider.Allowed
+        switch try await decider.decide(
             subject: subject, client: client, actions: actions, audience: audience, scopes: scopes,
             remoteAddress: context.remoteAddress, policy: policy)
+        {
+        case .allow(let terms): allowed = terms
+        case .pending(let pending): throw pending.approvalRequired
+        }
         let lifetime = allowed.terms.tokenLifetime
         var issued = try await minter.mint(
             subject: subject.sub, audience: audience, clientID: client.id, scopes: scopes, lifetime: lifetime,

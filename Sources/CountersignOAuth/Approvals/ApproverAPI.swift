@@ -11,12 +11,14 @@ public struct ApproverAPI: Sendable {
     let audit: any AuditLog
     let policies: any PolicySource
     let serverKey: ServerKey
+    let events: ApprovalEvents
     let clock: @Sendable () -> Int64
 
     public init(
         users: any UserStore, approvals: any ApprovalRequestStore, audit: any AuditLog, policies: any PolicySource,
-        serverKey: ServerKey, clock: @escaping @Sendable () -> Int64
+        serverKey: ServerKey, events: ApprovalEvents, clock: @escaping @Sendable () -> Int64
     ) {
+        self.events = events
         self.users = users
         self.approvals = approvals
         self.audit = audit
@@ -133,9 +135,9 @@ public struct ApproverAPI: Sendable {
         let updated: ApprovalRequest
         do {
             updated = try await approvals.update(id: id) { request in
-                // Written down first, so a vote on an expired request also records the expiry.
                 try request.cast(verdict, reason: reason, by: approver, groups: groups, now: now).audit
             }
+            events.publish(ApprovalChange(kind: updated.state == .pending ? .voted : .decided, request: updated))
         } catch let refusal as ApprovalRefusal {
             if refusal.kind == .forbidden {
                 // A refused vote is itself worth an audit line (the requester trying to approve).
@@ -164,6 +166,16 @@ public struct ApproverAPI: Sendable {
             throw .unavailable
         }
         return .json(JSONWriter.object(updated.apiMembers(now: now)), headers: [("Cache-Control", "no-store")])
+    }
+
+    /// One server-sent event (HTML Living Standard §9.2) for `GET /api/v1/events`: the
+    /// change's name and the request as the API shows it, or nil when this approver may not
+    /// see the request (they neither may decide it nor voted on it).
+    public func serverSentEvent(_ change: ApprovalChange, for user: User, sequence: Int) -> String? {
+        let groups = policies.currentPolicy?.groups ?? [:]
+        guard Self.mayView(change.request, user.approver, groups: groups) else { return nil }
+        let data = JSONWriter.object(change.request.apiMembers(now: clock()))
+        return "id: \(sequence)\nevent: \(change.eventName)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"
     }
 
     /// An approver sees the requests they may decide now and those they voted on.
@@ -230,6 +242,7 @@ extension ApprovalRequest {
             ("created_at", .string(RFC3339.format(createdAt / 1000))), ("expires_at", .string(RFC3339.format(expiresAt / 1000))),
         ]
         if let decidedAt { members.append(("decided_at", .string(RFC3339.format(decidedAt / 1000)))) }
+        if let bindingMessage { members.append(("binding_message", .string(bindingMessage))) }
         return members
     }
 

@@ -33,6 +33,9 @@ public final class DiscoveryEndpoint: Sendable {
             ("jwks_uri", .string(issuer + "/jwks.json")),
             ("introspection_endpoint", .string(issuer + "/introspect")),
             ("revocation_endpoint", .string(issuer + "/revoke")),
+            ("backchannel_authentication_endpoint", .string(issuer + "/bc-authorize")),
+            ("backchannel_token_delivery_modes_supported", ["poll", "ping", "push"]),
+            ("backchannel_user_code_parameter_supported", false),
             ("grant_types_supported", .array(grantTypes.map { .string($0.rawValue) })),
             ("response_types_supported", .array([])),
             ("token_endpoint_auth_methods_supported", authMethods),
@@ -45,7 +48,7 @@ public final class DiscoveryEndpoint: Sendable {
                 "claims_supported",
                 [
                     "iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope", "authorization_details", "acr",
-                    "auth_time", "act",
+                    "auth_time", "act", "approval",
                 ]
             ),
         ])

@@ -3,12 +3,13 @@ import CountersignStore
 import Crypto
 import Synchronization
 
-/// The CIBA token request (OpenID CIBA Core §10.1, poll mode): the client polls with the
-/// `auth_req_id` of an approval request (from `/bc-authorize`, or from the
+/// The CIBA token request (OpenID CIBA Core §10.1, poll and ping modes): the client polls with
+/// the `auth_req_id` of an approval request (from `/bc-authorize`, or from the
 /// `approval_required` answer of a token exchange) until people have decided, then redeems the
 /// approved request once for a token bound to exactly what was approved (CIBA §11):
 ///
-/// 1. the `auth_req_id` must be one this client holds (another client's is unknown to it);
+/// 1. the `auth_req_id` must be one this client holds (another client's is unknown to it), and
+///    not one whose token is pushed (§10.3.1: a push request is never polled);
 /// 2. pending → `authorization_pending`, or `slow_down` when polled faster than `interval`;
 /// 3. denied or cancelled → `access_denied`; past its expiry → `expired_token`;
 /// 4. approved → the token, its TTL counted from now, with the `approval` claim; the request
@@ -21,16 +22,18 @@ public struct CIBAGrant: GrantHandler {
     let approvals: any ApprovalRequestStore
     let minter: AccessTokenMinter
     let revocations: RevocationList
+    let events: ApprovalEvents
     let clock: @Sendable () -> Int64
     let pacer = PollPacer()
 
     public init(
         approvals: any ApprovalRequestStore, minter: AccessTokenMinter, revocations: RevocationList,
-        clock: @escaping @Sendable () -> Int64
+        events: ApprovalEvents, clock: @escaping @Sendable () -> Int64
     ) {
         self.approvals = approvals
         self.minter = minter
         self.revocations = revocations
+        self.events = events
         self.clock = clock
     }
 
@@ -54,6 +57,9 @@ public struct CIBAGrant: GrantHandler {
         }
         // Another client's auth_req_id gets the very answer of an unknown one: no oracle.
         guard let request = found, request.clientID == client.id else { throw OAuthError(.invalidGrant, Self.unknown) }
+        if request.delivery?.mode == .push {
+            throw OAuthError(.unauthorizedClient, "this request's token is pushed to the client's notification endpoint, not polled")
+        }
         let now = clock()
         switch request.state(at: now) {
         case .pending:
@@ -73,24 +79,29 @@ public struct CIBAGrant: GrantHandler {
             await revokeRedeemedToken(request)
             throw OAuthError(.invalidGrant, "auth_req_id was already redeemed; its token is revoked")
         case .approved:
-            return try await redeem(request, client: client, context: context, now: now)
+            let issued = try await redeem(request, remoteAddress: context.remoteAddress, now: now)
+            pacer.forget(request.id)
+            return issued.response
         }
     }
 
-    func redeem(_ request: ApprovalRequest, client: OAuthClient, context: TokenRequestContext, now: Int64)
-        async throws(OAuthError) -> OAuthResponse
+    /// Issues the approved request's token, its TTL counted from now, and moves the request to
+    /// `redeemed` in the transaction that records `token.issued`. Also how a push delivers.
+    func redeem(_ request: ApprovalRequest, remoteAddress: String?, now: Int64) async throws(OAuthError)
+        -> AccessTokenMinter.Issued
     {
         let (issued, record) = try minter.sign(
-            subject: request.subject, audience: request.audience, clientID: client.id, scopes: request.scopes,
-            lifetime: request.grant.tokenLifetime, grantType: grantType, remoteAddress: context.remoteAddress,
+            subject: request.subject, audience: request.audience, clientID: request.clientID, scopes: request.scopes,
+            lifetime: request.grant.tokenLifetime, grantType: grantType, remoteAddress: remoteAddress,
             action: .init(
                 authorizationDetails: request.authorizationDetails, acr: nil, authTime: nil, act: request.actor,
                 oneTime: request.grant.oneTime, approval: request.approvalClaim, audit: []))
         let jti = issued.claims.jti
         do {
-            _ = try await approvals.update(id: request.id) { current in
+            let redeemed = try await approvals.update(id: request.id) { current in
                 try current.redeem(tokenID: jti, now: now).audit + [record]
             }
+            events.publish(ApprovalChange(kind: .redeemed, request: redeemed))
         } catch is ApprovalRefusal {
             // Redeemed (or expired) by a concurrent poll first: this token was never recorded
             // and is not handed out.
@@ -98,8 +109,7 @@ public struct CIBAGrant: GrantHandler {
         } catch {
             throw .unavailable(detail: "redeeming the approval request failed: \(error)")
         }
-        pacer.forget(request.id)
-        return issued.response
+        return issued
     }
 
     func revokeRedeemedToken(_ request: ApprovalRequest) async {

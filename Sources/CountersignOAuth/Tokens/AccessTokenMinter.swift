@@ -22,13 +22,18 @@ public struct AccessTokenMinter: Sendable {
         /// RFC 8693 §2.2.1 `issued_token_type`, for a token exchange.
         public var issuedTokenType: String?
 
-        public var response: OAuthResponse {
+        /// The members of the token response (also of a CIBA push, CIBA §10.3.1).
+        public var members: [(String, JSONValue)] {
             var members: [(String, JSONValue)] = [("access_token", .string(token))]
             if let issuedTokenType { members.append(("issued_token_type", .string(issuedTokenType))) }
             members += [("token_type", "Bearer"), ("expires_in", .number(JSONNumber(claims.exp - claims.iat)))]
             if let scope = claims.scope { members.append(("scope", .string(scope))) }
             if let details = claims.authorizationDetails { members.append(("authorization_details", details)) }
-            return .json(JSONWriter.object(members), headers: [("Cache-Control", "no-store"), ("Pragma", "no-cache")])
+            return members
+        }
+
+        public var response: OAuthResponse {
+            .json(JSONWriter.object(members), headers: [("Cache-Control", "no-store"), ("Pragma", "no-cache")])
         }
     }
 

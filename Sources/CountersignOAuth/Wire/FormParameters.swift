@@ -15,7 +15,9 @@ public struct FormParameters: Sendable {
     public subscript(_ name: String) -> String? { values[name] }
 
     /// Parses a body; every failure is `invalid_request` with a description naming the problem.
-    public static func parse(_ body: [UInt8]) throws(OAuthError) -> FormParameters {
+    /// `ownChecks` names parameters whose control characters the endpoint refuses itself, with
+    /// its own error code (CIBA's `invalid_binding_message`).
+    public static func parse(_ body: [UInt8], ownChecks: Set<String> = []) throws(OAuthError) -> FormParameters {
         var values: [String: String] = [:]
         var seen: Set<String> = []
         var count = 0
@@ -28,7 +30,7 @@ public struct FormParameters: Sendable {
             guard !name.contains("[") && !name.contains("]") else {
                 throw .invalidRequest("parameter names with brackets are not accepted")
             }
-            guard let value = parts.count > 1 ? decode(parts[1]) : "" else {
+            guard let value = parts.count > 1 ? decode(parts[1], allowControls: ownChecks.contains(name)) : "" else {
                 throw .invalidRequest("parameter \(printable(name)) is not valid form encoding or UTF-8")
             }
             guard seen.insert(name).inserted else {
@@ -40,7 +42,7 @@ public struct FormParameters: Sendable {
     }
 
     /// Percent-decodes one name or value; nil for bad escapes, invalid UTF-8 or control characters.
-    static func decode(_ bytes: ArraySlice<UInt8>) -> String? {
+    static func decode(_ bytes: ArraySlice<UInt8>, allowControls: Bool = false) -> String? {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var i = bytes.startIndex
@@ -60,7 +62,7 @@ public struct FormParameters: Sendable {
             }
         }
         // A control character is one byte in UTF-8 and never part of a longer sequence.
-        guard !out.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return nil }
+        guard allowControls || !out.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return nil }
         return String(validating: out, as: UTF8.self)
     }
 

@@ -26,6 +26,11 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let approvalRequired = Code(rawValue: "approval_required")
         public static let authorizationPending = Code(rawValue: "authorization_pending")
         public static let expiredToken = Code(rawValue: "expired_token")
+        /// CIBA §13, the backchannel authentication endpoint's own errors.
+        public static let unknownUserID = Code(rawValue: "unknown_user_id")
+        public static let expiredLoginHintToken = Code(rawValue: "expired_login_hint_token")
+        public static let invalidBindingMessage = Code(rawValue: "invalid_binding_message")
+        public static let transactionFailed = Code(rawValue: "transaction_failed")
     }
 
     public var code: Code

@@ -5,7 +5,8 @@ import Logging
 import ServiceLifecycle
 
 /// Keeps the server in step with its store: every second it picks up clients, keys and
-/// revocations changed by other processes; every minute it purges expired revocations; it checkpoints the SQLite WAL outside any request.
+/// revocations changed by other processes and writes down the expiry of approval requests
+/// whose time has passed; every minute it purges expired revocations; it checkpoints the SQLite WAL outside any request.
 struct BackgroundRefresh: Service {
     let server: AuthorizationServer
     let store: SQLiteStore
@@ -20,6 +21,7 @@ struct BackgroundRefresh: Service {
                     return  // cancelled: the server is shutting down
                 }
                 await server.refresh()
+                await server.sweepExpiredApprovals()
                 await store.checkpoint()
                 tick += 1
                 if tick % 60 == 0 { await server.purge() }

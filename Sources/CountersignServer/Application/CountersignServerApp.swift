@@ -22,6 +22,8 @@ public enum CountersignServerApp {
         public let policy: PolicyHolder
         /// Fetches trusted issuers' keys; shut down with the server.
         public let fetcher: HTTPIssuerDocumentFetcher
+        /// Delivers CIBA pings and pushes; shut down with the server.
+        let notificationSender: HTTPNotificationSender
         public let isNewDataDirectory: Bool
 
         /// Releases the store and the HTTP client. Runs in a task of its own, so a cancelled
@@ -29,7 +31,9 @@ public enum CountersignServerApp {
         public func close() async {
             let fetcher = fetcher
             let store = store
+            let notificationSender = notificationSender
             await Task {
+                await notificationSender.shutdown()
                 await fetcher.shutdown()
                 await store.close()
             }.value
@@ -39,7 +43,7 @@ public enum CountersignServerApp {
         public func router() -> Router<CountersignRequestContext> {
             let router = Router(context: CountersignRequestContext.self)
             OAuthRoutes.add(to: router, server: authorizationServer)
-            ApproverRoutes.add(to: router, api: authorizationServer.approverAPI)
+            ApproverRoutes.add(to: router, api: authorizationServer.approverAPI, events: authorizationServer.events)
             HealthRoutes.add(to: router, store: store, policy: policy)
             return router
         }
@@ -65,16 +69,19 @@ public enum CountersignServerApp {
         let issuer = configuration.effectiveIssuer(boundPort: port)
         let store = try await SQLiteStore.open(path: dataDirectory.databasePath, logger: logger)
         let fetcher = HTTPIssuerDocumentFetcher()
+        let notificationSender = HTTPNotificationSender(allowPrivate: configuration.allowPrivateCallbacks)
         do {
             let policy = PolicyHolder(path: policyPath, audit: store)
             try await policy.install(policyFile, actor: "server")
             let server = try await AuthorizationServer(
                 issuer: issuer, store: store, serverKey: serverKey, clock: SQLiteStore.systemMillis, policies: policy,
-                fetcher: fetcher, jwksCooldownSeconds: configuration.jwksRefreshCooldown, logger: logger)
+                fetcher: fetcher, jwksCooldownSeconds: configuration.jwksRefreshCooldown,
+                notificationSender: notificationSender, logger: logger)
             return Assembly(
                 configuration: configuration, issuer: issuer, port: port, authorizationServer: server, store: store,
-                policy: policy, fetcher: fetcher, isNewDataDirectory: isNew)
+                policy: policy, fetcher: fetcher, notificationSender: notificationSender, isNewDataDirectory: isNew)
         } catch {
+            await notificationSender.shutdown()
             await fetcher.shutdown()
             await store.close()
             throw error

@@ -23,6 +23,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// `--jwks-refresh-cooldown`, `COUNTERSIGN_JWKS_REFRESH_COOLDOWN`, `jwks_refresh_cooldown`:
     /// seconds between two fetches of one trusted issuer's JWKS when tokens name unknown keys.
     public var jwksRefreshCooldown: Int = 30
+    /// `--allow-private-callbacks`, `COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS`, `allow_private_callbacks`:
+    /// whether CIBA notifications may go to loopback or private-network addresses (for a
+    /// development machine or a client inside the same network); off by default.
+    public var allowPrivateCallbacks = false
 
     public init() {}
 
@@ -36,12 +40,14 @@ public struct ServerConfiguration: Sendable, Equatable {
         public var databaseURL: String?
         public var logLevel: String?
         public var jwksRefreshCooldown: String?
+        public var allowPrivateCallbacks: String?
 
         public init(
             dataDirectory: String? = nil, host: String? = nil, port: String? = nil, issuer: String? = nil,
             policyPath: String? = nil, databaseURL: String? = nil, logLevel: String? = nil,
-            jwksRefreshCooldown: String? = nil
+            jwksRefreshCooldown: String? = nil, allowPrivateCallbacks: String? = nil
         ) {
+            self.allowPrivateCallbacks = allowPrivateCallbacks
             self.jwksRefreshCooldown = jwksRefreshCooldown
             self.dataDirectory = dataDirectory
             self.host = host
@@ -58,11 +64,13 @@ public struct ServerConfiguration: Sendable, Equatable {
                 dataDirectory: env["COUNTERSIGN_DATA_DIR"], host: env["COUNTERSIGN_HOST"], port: env["COUNTERSIGN_PORT"],
                 issuer: env["COUNTERSIGN_ISSUER"], policyPath: env["COUNTERSIGN_POLICY"],
                 databaseURL: env["COUNTERSIGN_DATABASE_URL"], logLevel: env["COUNTERSIGN_LOG_LEVEL"],
-                jwksRefreshCooldown: env["COUNTERSIGN_JWKS_REFRESH_COOLDOWN"])
+                jwksRefreshCooldown: env["COUNTERSIGN_JWKS_REFRESH_COOLDOWN"],
+                allowPrivateCallbacks: env["COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS"])
         }
 
         static let fileKeys = [
             "data_dir", "host", "port", "issuer", "policy", "database_url", "log_level", "jwks_refresh_cooldown",
+            "allow_private_callbacks",
         ]
 
         /// The keys of a YAML config file; unknown keys and non-scalar values are errors.
@@ -98,7 +106,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             return Layer(
                 dataDirectory: values["data_dir"], host: values["host"], port: values["port"], issuer: values["issuer"],
                 policyPath: values["policy"], databaseURL: values["database_url"], logLevel: values["log_level"],
-                jwksRefreshCooldown: values["jwks_refresh_cooldown"])
+                jwksRefreshCooldown: values["jwks_refresh_cooldown"], allowPrivateCallbacks: values["allow_private_callbacks"])
         }
     }
 
@@ -142,6 +150,13 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw ConfigurationError("jwks refresh cooldown must be seconds from 0 to 86400 (got \"\(v)\")")
             }
             config.jwksRefreshCooldown = seconds
+        }
+        if let v = pick(\.allowPrivateCallbacks) {
+            switch v.lowercased() {
+            case "true", "1", "yes", "on": config.allowPrivateCallbacks = true
+            case "false", "0", "no", "off": config.allowPrivateCallbacks = false
+            default: throw ConfigurationError("allow private callbacks must be true or false (got \"\(v.prefix(40))\")")
+            }
         }
         return config
     }

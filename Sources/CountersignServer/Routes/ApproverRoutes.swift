@@ -3,12 +3,23 @@ import CountersignOAuth
 import Hummingbird
 import HTTPTypes
 import NIOCore
+import ServiceLifecycle
 
 /// The approver API under `/api/v1/approval-requests` (INTERFACE.md): each route reads the
 /// bearer token and the path, calls `ApproverAPI`, and writes its answer. Votes are POSTs
 /// only; a GET on a vote path is 405, never a vote (HOSTILE-TESTS 42).
 enum ApproverRoutes {
-    static func add(to router: Router<CountersignRequestContext>, api: ApproverAPI) {
+    static func add(to router: Router<CountersignRequestContext>, api: ApproverAPI, events: ApprovalEvents) {
+        router.get("/api/v1/events") { request, _ in
+            do {
+                let user = try await api.authenticate(request.headers[values: .authorization])
+                return serverSentEvents(api: api, events: events, user: user)
+            } catch let failure as ApproverAPI.Failure {
+                return OAuthRoutes.response(failure.response)
+            } catch {
+                return OAuthRoutes.response(OAuthError.serverError(detail: "\(error)").response)
+            }
+        }
         let base = "/api/v1/approval-requests"
         router.get(RouterPath(base)) { request, _ in
             await respond {
@@ -45,6 +56,51 @@ enum ApproverRoutes {
                 }
             }
         }
+    }
+
+    /// Seconds between comment lines that keep an idle stream (and its proxies) open.
+    static let heartbeat = Duration.seconds(15)
+
+    /// `text/event-stream` of the approval changes this approver may see, from now on, with a
+    /// comment line every 15 seconds; it ends when the listener goes away.
+    static func serverSentEvents(api: ApproverAPI, events: ApprovalEvents, user: User) -> Response {
+        // One stream for changes and heartbeats (nil), so one loop writes both in order.
+        let (merged, continuation) = AsyncStream.makeStream(of: ApprovalChange?.self, bufferingPolicy: .bufferingNewest(256))
+        let observer = events.observe { continuation.yield($0) }
+        let beat = Task {
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: heartbeat) } catch { return }
+                continuation.yield(nil)
+            }
+        }
+        continuation.onTermination = { _ in
+            events.remove(observer)
+            beat.cancel()
+        }
+        let body = ResponseBody { writer in
+            defer { continuation.finish() }
+            try await writer.write(ByteBuffer(string: "retry: 3000\n: listening for approval requests\n\n"))
+            // A server shutting down ends the stream, so it does not wait for listeners to leave.
+            try await withGracefulShutdownHandler {
+                var sequence = 0
+                for await change in merged {
+                    if let change {
+                        sequence += 1
+                        guard let text = api.serverSentEvent(change, for: user, sequence: sequence) else { continue }
+                        try await writer.write(ByteBuffer(string: text))
+                    } else {
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    }
+                }
+            } onGracefulShutdown: {
+                continuation.finish()
+            }
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
+            body: body)
     }
 
     static func respond(_ body: () async throws -> OAuthResponse) async -> Response {

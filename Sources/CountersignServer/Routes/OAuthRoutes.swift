@@ -21,7 +21,10 @@ enum OAuthRoutes {
         router.post("/revoke") { request, context in
             await respond(request, context) { await server.revocation.handle($0) }
         }
-        for path in ["/token", "/introspect", "/revoke"] {
+        router.post("/bc-authorize") { request, context in
+            await respond(request, context) { await server.backchannel.handle($0) }
+        }
+        for path in ["/token", "/introspect", "/revoke", "/bc-authorize"] {
             for method: HTTPRequest.Method in [.get, .put, .delete, .patch, .head, .options] {
                 router.on(RouterPath(path), method: method) { _, _ in
                     methodNotAllowed(allow: "POST")

@@ -10,6 +10,9 @@ public protocol ApprovalRequestStore: Sendable {
     func approvalRequest(authReqIDHash: [UInt8]) async throws -> ApprovalRequest?
     /// Requests in `state` (every state when nil), newest first.
     func approvalRequests(state: ApprovalRequest.State?, limit: Int) async throws -> [ApprovalRequest]
+    /// Ids of requests still pending or approved (unredeemed) whose expiry has passed: the
+    /// sweeper writes their expiry down.
+    func expiredApprovalRequestIDs(now: Int64, limit: Int) async throws -> [String]
     /// Reads the request inside the store's write transaction, lets `change` (a pure state
     /// machine step) decide, and stores the changed request, its new votes and the returned
     /// audit records atomically. Concurrent changes run one after another on fresh state.

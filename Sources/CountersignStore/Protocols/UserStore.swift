@@ -8,6 +8,9 @@ public protocol UserStore: Sendable {
     func users() async throws -> [User]
     /// Stores a new personal token's hash for `user`.
     func addToken(hash: [UInt8], for user: String, createdAt: Int64, audit: AuditRecord) async throws
+    /// Disables or enables a user: a disabled user's tokens stop working and their votes are
+    /// refused. `StoreError.notFound` when there is no such user.
+    func setDisabled(_ disabled: Bool, name: String, audit: AuditRecord) async throws
     /// The user a personal token (by its hash) belongs to.
     func user(tokenHash: [UInt8]) async throws -> User?
 }

@@ -7,13 +7,13 @@ extension SQLiteStore: ApprovalRequestStore {
         let binds: [SQLiteData] = [
             .text(request.id), .text(request.authReqIDHash.hexString), .text(request.clientID),
             .text(request.state.rawValue), .text(CanonicalJSON.exactString(request.detailsJSON)),
-            .integer(Int(request.createdAt)), .integer(Int(request.expiresAt)),
+            .integer(Int(request.createdAt)), .integer(Int(request.expiresAt)), Self.optional(request.decidedAt),
         ]
         try await writer.write(audit: audit) { connection in
             _ = try await connection.query(
                 """
-                INSERT INTO approval_requests (id, auth_req_hash, client_id, state, details, created_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO approval_requests (id, auth_req_hash, client_id, state, details, created_at, expires_at, decided_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, binds)
         }
     }
@@ -42,6 +42,17 @@ extension SQLiteStore: ApprovalRequestStore {
             var requests: [ApprovalRequest] = []
             for row in rows { requests.append(try await Self.decodeRequest(row, connection)) }
             return requests
+        }
+    }
+
+    public func expiredApprovalRequestIDs(now: Int64, limit: Int) async throws -> [String] {
+        try await read { connection in
+            try await connection.query(
+                """
+                SELECT id FROM approval_requests WHERE state IN ('pending', 'approved') AND expires_at <= ?
+                ORDER BY expires_at LIMIT ?
+                """, [.integer(Int(now)), .integer(limit)]
+            ).compactMap { $0.column("id")?.string }
         }
     }
 

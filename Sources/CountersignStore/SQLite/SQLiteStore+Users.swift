@@ -19,6 +19,14 @@ extension SQLiteStore: UserStore {
         }
     }
 
+    public func setDisabled(_ disabled: Bool, name: String, audit: AuditRecord) async throws {
+        try await writer.write(audit: [audit]) { connection in
+            let changed = try await connection.query(
+                "UPDATE users SET disabled = ? WHERE name = ? RETURNING name", [.integer(disabled ? 1 : 0), .text(name)])
+            guard !changed.isEmpty else { throw StoreError.notFound("there is no user named \(name)") }
+        }
+    }
+
     public func user(named name: String) async throws -> User? {
         try await read { connection in
             try await connection.query("SELECT * FROM users WHERE name = ?", [.text(name)]).first.map(Self.decodeUser)

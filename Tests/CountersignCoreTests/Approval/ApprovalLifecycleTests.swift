@@ -139,7 +139,7 @@ import Testing
         var r = Self.request()
         _ = try r.cast(.approve, reason: "customer called", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + 1)
         _ = try r.cast(.approve, reason: "ok", by: Self.lead("gita"), groups: Self.groups, now: Self.t0 + 2000)
-        let claim = r.approvalClaim
+        let claim = try #require(r.approvalClaim)
         #expect(claim.objectValue?["approvers"] == ["fiona", "gita"])
         #expect(!CanonicalJSON.exactString(claim).contains("customer called"))
         #expect(claim.objectValue?["reasons"]?.arrayValue?.first?.stringValue?.count == 64)
@@ -151,5 +151,22 @@ import Testing
             id: r.id, authReqIDHash: r.authReqIDHash, clientID: r.clientID, state: r.state, details: r.detailsJSON,
             createdAt: r.createdAt, expiresAt: r.expiresAt, votes: [], decidedAt: nil, redeemedAt: nil, tokenID: nil)
         #expect(back == r)
+    }
+
+    @Test func aBackchannelRequestReadsBackWithItsDeliveryAndBindingMessage() {
+        var r = Self.request()
+        r.bindingMessage = "refund 4711"
+        r.delivery = BackchannelDelivery(mode: .push, endpoint: "https://client.example/cb", sealedNotificationToken: [1, 2, 3], sealedAuthReqID: [4, 5])
+        let back = ApprovalRequest(
+            id: r.id, authReqIDHash: r.authReqIDHash, clientID: r.clientID, state: r.state, details: r.detailsJSON,
+            createdAt: r.createdAt, expiresAt: r.expiresAt, votes: [], decidedAt: nil, redeemedAt: nil, tokenID: nil)
+        #expect(back == r)
+    }
+
+    @Test func aRequestNobodyHadToApproveCarriesNoApprovalClaim() {
+        var r = Self.request()
+        r.approvals = []
+        r.state = .approved
+        #expect(r.approvalClaim == nil)
     }
 }

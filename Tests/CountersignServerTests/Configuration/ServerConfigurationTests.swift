@@ -35,12 +35,23 @@ import Testing
         #expect(config.dataDirectory == "/from-file")
     }
 
+    @Test func privateCallbacksAreOffUnlessSaidPlainly() throws {
+        #expect(try ServerConfiguration.resolve([]).allowPrivateCallbacks == false)
+        #expect(try ServerConfiguration.resolve([Layer(allowPrivateCallbacks: "true")]).allowPrivateCallbacks)
+        #expect(try ServerConfiguration.resolve([Layer(allowPrivateCallbacks: "off")]).allowPrivateCallbacks == false)
+        #expect {
+            _ = try ServerConfiguration.resolve([Layer(allowPrivateCallbacks: "maybe")])
+        } throws: { error in
+            "\(error)" == "allow private callbacks must be true or false (got \"maybe\")"
+        }
+    }
+
     @Test func anUnknownKeyInTheFileIsAnErrorWithItsPosition() throws {
         let path = try file("port: 1\nprot: 2\n")
         #expect {
             _ = try Layer.file(path)
         } throws: { error in
-            "\(error)" == "\(path):2:1: unknown setting \"prot\"; known settings: data_dir, host, port, issuer, policy, database_url, log_level, jwks_refresh_cooldown"
+            "\(error)" == "\(path):2:1: unknown setting \"prot\"; known settings: data_dir, host, port, issuer, policy, database_url, log_level, jwks_refresh_cooldown, allow_private_callbacks"
         }
     }
 

@@ -1,0 +1,72 @@
+import CountersignCore
+import Synchronization
+
+/// A committed change of an approval request, as the notifiers see it.
+public struct ApprovalChange: Sendable {
+    public enum Kind: String, Sendable {
+        /// A new request (pending, or approved at once for a backchannel request).
+        case requested
+        /// A vote that did not decide it.
+        case voted
+        /// Approved, denied, expired or cancelled.
+        case decided
+        /// Its token was issued.
+        case redeemed
+    }
+
+    public var kind: Kind
+    public var request: ApprovalRequest
+
+    public init(kind: Kind, request: ApprovalRequest) {
+        self.kind = kind
+        self.request = request
+    }
+
+    /// The name of the server-sent event and webhook event.
+    public var eventName: String { "approval.\(kind.rawValue)" }
+}
+
+/// Fans committed approval changes out to whoever listens in this process: the CIBA ping and
+/// push notifier, webhooks, server-sent event streams. `publish` never waits: each observer
+/// takes the change and does its slow work in its own task, so a slow client endpoint never
+/// holds up a vote.
+public final class ApprovalEvents: Sendable {
+    public typealias Observer = @Sendable (ApprovalChange) -> Void
+
+    struct Observers {
+        var next: UInt64 = 0
+        var all: [UInt64: Observer] = [:]
+    }
+
+    let observers = Mutex(Observers())
+
+    public init() {}
+
+    public func publish(_ change: ApprovalChange) {
+        let current = observers.withLock { Array($0.all.values) }
+        for observer in current { observer(change) }
+    }
+
+    /// Adds an observer; the returned number removes it.
+    @discardableResult
+    public func observe(_ observer: @escaping Observer) -> UInt64 {
+        observers.withLock { table in
+            table.next += 1
+            table.all[table.next] = observer
+            return table.next
+        }
+    }
+
+    public func remove(_ id: UInt64) {
+        observers.withLock { _ = $0.all.removeValue(forKey: id) }
+    }
+
+    /// The changes from now on as a stream (one server-sent event connection); a listener that
+    /// falls `buffer` changes behind loses the oldest. Ends when the stream is dropped.
+    public func stream(buffer: Int = 256) -> AsyncStream<ApprovalChange> {
+        let (stream, continuation) = AsyncStream.makeStream(of: ApprovalChange.self, bufferingPolicy: .bufferingNewest(buffer))
+        let id = observe { continuation.yield($0) }
+        continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        return stream
+    }
+}

@@ -1,0 +1,452 @@
+"""Backchannel authentication (OpenID CIBA Core 1.0, issue 6): POST /bc-authorize with a hint
+naming the user, the decision at once, then poll, ping or push. The notification endpoint is a
+real HTTP server on loopback that records what reaches it. HOSTILE-TESTS 32-40."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from support import Client, assert_oauth_error, new_secret, start_server, uid, wait_for_response
+
+CIBA = "urn:openid:params:grant-type:ciba"
+API = "https://api.example.com"
+BASE = "/api/v1/approval-requests"
+# Notifications on loopback need the operator's permission; this module's server has it.
+SERVER_ARGS = ("--allow-private-callbacks",)
+
+
+class Receiver:
+    """A client notification endpoint: records every POST (headers, JSON body, arrival time)
+    and answers with `status` (a 302 carries a Location that must never be followed)."""
+
+    def __init__(self, status: int = 204):
+        self.status = status
+        self.received: list[dict] = []
+        self.arrived = threading.Condition()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                with receiver.arrived:
+                    receiver.received.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body),
+                                              "at": time.monotonic()})
+                    receiver.arrived.notify_all()
+                self.send_response(receiver.status)
+                if receiver.status in (301, 302, 307):
+                    self.send_header("Location", receiver.url + "/elsewhere")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def wait(self, count: int = 1, timeout: float = 10.0) -> list[dict]:
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: len(self.received) >= count, timeout), \
+                f"expected {count} notifications, got {self.received}"
+            return list(self.received)
+
+    def stop(self):
+        self.httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def world(server, idp):
+    """Users bob (the requester) and two finance leads with personal tokens, the IdP trusted,
+    a poll client, and the payments API as a resource server."""
+    server.cli("issuer", "add", "--issuer", idp.issuer, "--audience", "countersign",
+               "--claim", "roles=realm_access.roles", check=True)
+    tokens = {}
+    for name, args in {"bob": ["--role", "employee", "--claim", "email=bob@example.com"],
+                       "fiona": ["--group", "finance-leads"], "gita": ["--group", "finance-leads"],
+                       "mallory": [], "dora": ["--role", "employee"]}.items():
+        server.cli("user", "create", name, *args, check=True)
+        tokens[name] = server.cli("user", "token", name, check=True).stdout.strip()
+    server.cli("user", "disable", "dora", check=True)
+    poller = server.create_client(scope="read", grant_types=("ciba",))
+    api = server.create_client(scope=None, resources=(API,))
+    wait_for_response(lambda: server.token_request(api, {"grant_type": "client_credentials", "resource": API}),
+                      lambda r: r.status_code == 200, timeout=3, what="the resource server to be known")
+    return poller, api, tokens
+
+
+def notifying_client(server, mode: str, endpoint: str) -> Client:
+    cid, secret = uid("ciba"), new_secret()
+    server.cli("client", "create", "--id", cid, f"--secret={secret}", "--grant-type", "ciba", "--scope", "read",
+               "--ciba-mode", mode, "--notification-endpoint", endpoint, check=True)
+    client = Client(cid, secret, "read", ())
+    # The running server picks up new clients within about a second; a denied request (no
+    # notification) tells when.
+    wait_for_response(lambda: authorize(server, client, currency="JPY", client_notification_token="warm-up"),
+                      lambda r: r.status_code == 403, timeout=3, what="the new client to be known")
+    return client
+
+
+def refund(amount=25, currency="EUR"):
+    return json.dumps([{"type": "refund", "locations": [f"{API}/payments/{uid('p')}"], "amount": amount,
+                        "currency": currency}])
+
+
+def authorize(server, client, *, amount=25, currency="EUR", **form):
+    body = {"login_hint": "bob", "resource": API, "authorization_details": refund(amount, currency), **form}
+    body = {k: v for k, v in body.items() if v is not None}
+    return server.post("/bc-authorize", body, auth=(client.id, client.secret))
+
+
+def poll(server, client, auth_req_id):
+    return server.token_request(client, {"grant_type": CIBA, "auth_req_id": auth_req_id})
+
+
+def approve_all(server, tokens, rid, approvers=("fiona", "gita")):
+    for name in approvers:
+        resp = server.post(f"{BASE}/{rid}/approve", body=json.dumps({"reason": "ok"}).encode(),
+                           content_type="application/json", headers={"Authorization": f"Bearer {tokens[name]}"})
+        assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def newest_request(server, tokens, approver="fiona"):
+    resp = server.get(BASE, headers={"Authorization": f"Bearer {tokens[approver]}"})
+    assert resp.status_code == 200, resp.text
+    return resp.json()["approval_requests"][0]
+
+
+def claims_of(server, token):
+    return jwt.decode(token, KeySet.import_key_set(server.jwks()), algorithms=["ES256"]).claims
+
+
+def test_discovery_names_the_endpoint_and_the_delivery_modes(server):
+    meta = server.metadata()
+    assert meta["backchannel_authentication_endpoint"] == server.issuer + "/bc-authorize"
+    assert meta["backchannel_token_delivery_modes_supported"] == ["poll", "ping", "push"]
+    assert meta["backchannel_user_code_parameter_supported"] is False
+    assert CIBA in meta["grant_types_supported"]
+
+
+def test_an_allowed_action_is_redeemed_by_the_first_poll_once(server, world):
+    poller, _, _ = world
+    resp = authorize(server, poller, scope="openid")
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["Cache-Control"] == "no-store"
+    body = resp.json()
+    assert set(body) == {"auth_req_id", "expires_in", "interval"}
+    assert len(body["auth_req_id"]) >= 27 and body["interval"] == 5  # 160 random bits, base64url
+    token = poll(server, poller, body["auth_req_id"])
+    assert token.status_code == 200, token.text
+    claims = claims_of(server, token.json()["access_token"])
+    assert claims["sub"] == "bob" and claims["aud"] == API and claims["client_id"] == poller.id
+    assert "approval" not in claims  # nobody had to approve it
+    assert_oauth_error(poll(server, poller, body["auth_req_id"]), 400, "invalid_grant")
+
+
+def test_an_approval_is_pending_then_redeemed_with_the_approval_claim(server, world):
+    poller, _, tokens = world
+    resp = authorize(server, poller, amount=250, binding_message="Refund 4711")
+    assert resp.status_code == 200, resp.text
+    auth_req_id = resp.json()["auth_req_id"]
+    assert resp.json()["expires_in"] == 900  # the rule's expires_in
+    assert_oauth_error(poll(server, poller, auth_req_id), 400, "authorization_pending")
+    shown = newest_request(server, tokens)
+    assert shown["binding_message"] == "Refund 4711" and shown["subject"] == "bob"
+    approve_all(server, tokens, shown["id"])
+    token = poll(server, poller, auth_req_id)
+    assert token.status_code == 200, token.text
+    claims = claims_of(server, token.json()["access_token"])
+    assert claims["approval"]["approvers"] == ["fiona", "gita"] and claims["sub"] == "bob"
+
+
+def test_the_requester_cannot_approve_and_the_owner_confirms_their_own(server, world):
+    poller, _, tokens = world
+    details = json.dumps([{"type": "change_payout_account", "iban": "DE89370400440532013000"}])
+    resp = server.post("/bc-authorize", {"login_hint": "bob", "authorization_details": details},
+                       auth=(poller.id, poller.secret))
+    assert resp.status_code == 200, resp.text
+    rid = newest_request(server, tokens, "bob")["id"]
+    other = server.post(f"{BASE}/{rid}/approve", body=b"", headers={"Authorization": f"Bearer {tokens['fiona']}"})
+    assert other.status_code in (403, 404), other.text
+    own = server.post(f"{BASE}/{rid}/approve", body=b"", headers={"Authorization": f"Bearer {tokens['bob']}"})
+    assert own.status_code == 200 and own.json()["state"] == "approved", own.text
+    assert poll(server, poller, resp.json()["auth_req_id"]).status_code == 200
+
+
+def test_a_denied_action_is_403_access_denied_with_the_policys_reason(server, world):
+    poller, _, _ = world
+    body = assert_oauth_error(authorize(server, poller, currency="JPY"), 403, "access_denied")
+    assert body["error_description"] == "Refunds are possible in EUR, USD and GBP only."
+
+
+@pytest.mark.parametrize("form, error, description", [
+    ({"login_hint": None}, "invalid_request",
+     "name the user with exactly one of login_hint, login_hint_token or id_token_hint"),
+    ({"id_token_hint": "x.y.z"}, "invalid_request",
+     "send exactly one of login_hint, login_hint_token or id_token_hint, not login_hint and id_token_hint"),
+    ({"login_hint": "nobody"}, "unknown_user_id", "login_hint names no user of this server"),
+    ({"login_hint": "dora"}, "unknown_user_id", "login_hint names no user of this server"),
+    ({"login_hint": "../../etc"}, "unknown_user_id", "login_hint names no user of this server"),
+    ({"binding_message": "x" * 101}, "invalid_binding_message", None),
+    ({"binding_message": "line\nbreak"}, "invalid_binding_message", None),
+    ({"binding_message": "   "}, "invalid_binding_message", None),
+    ({"requested_expiry": "0"}, "invalid_request", None),
+    ({"requested_expiry": "-5"}, "invalid_request", None),
+    ({"requested_expiry": "1e3"}, "invalid_request", None),
+    ({"requested_expiry": "99999999999999999999"}, "invalid_request", None),
+    ({"requested_expiry": " 60"}, "invalid_request", None),
+    ({"authorization_details": None}, "invalid_request",
+     "name the action: authorization_details, or a scope equal to an action name"),
+])
+def test_bad_requests_get_the_ciba_error(server, world, form, error, description):
+    poller, _, _ = world
+    body = assert_oauth_error(authorize(server, poller, **form), 400, error)
+    if description:
+        assert body["error_description"] == description
+
+
+def test_a_client_not_registered_for_ciba_is_refused_and_a_stranger_is_401(server, world, client):
+    poller, _, _ = world
+    assert_oauth_error(authorize(server, client), 400, "unauthorized_client")
+    stranger = Client(poller.id, new_secret(), "read", ())
+    assert_oauth_error(authorize(server, stranger), 401, "invalid_client")
+    resp = server.get("/bc-authorize")
+    assert resp.status_code == 405 and resp.headers["Allow"] == "POST"
+
+
+def test_requested_expiry_shortens_never_lengthens_and_expiry_is_expired_token(server, world):
+    poller, _, _ = world
+    longer = authorize(server, poller, amount=250, requested_expiry="86400")
+    assert longer.status_code == 200 and longer.json()["expires_in"] == 900  # capped by the rule
+    short = authorize(server, poller, amount=250, requested_expiry="1")
+    assert short.status_code == 200 and short.json()["expires_in"] == 1
+    time.sleep(1.5)
+    assert_oauth_error(poll(server, poller, short.json()["auth_req_id"]), 400, "expired_token")
+
+
+def test_a_trusted_issuers_token_names_the_subject(server, world, idp):
+    poller, _, _ = world
+    hint = idp.token("alice", realm_access={"roles": ["employee"]})
+    resp = authorize(server, poller, login_hint=None, id_token_hint=hint)
+    assert resp.status_code == 200, resp.text
+    token = poll(server, poller, resp.json()["auth_req_id"])
+    assert claims_of(server, token.json()["access_token"])["sub"] == "alice"
+    expired = idp.token("alice", exp=int(time.time()) - 3600)
+    assert_oauth_error(authorize(server, poller, login_hint=None, login_hint_token=expired), 400,
+                       "expired_login_hint_token")
+    assert_oauth_error(authorize(server, poller, login_hint=None, login_hint_token="not-a-jwt"), 400, "invalid_request")
+
+
+def test_another_clients_auth_req_id_is_unknown_to_it(server, world, other_client):
+    poller, _, _ = world
+    auth_req_id = authorize(server, poller).json()["auth_req_id"]
+    thief = server.create_client(scope="read", grant_types=("ciba",))
+    body = assert_oauth_error(poll(server, thief, auth_req_id), 400, "invalid_grant")
+    assert body["error_description"] == "auth_req_id is unknown, or was issued to another client"
+    assert poll(server, poller, auth_req_id).status_code == 200  # still the owner's
+
+
+def test_ping_tells_the_client_then_it_polls(server, world):
+    _, _, tokens = world
+    receiver = Receiver()
+    try:
+        pinged = notifying_client(server, "ping", receiver.url + "/cb")
+        assert_oauth_error(authorize(server, pinged), 400, "invalid_request")  # no client_notification_token
+        assert_oauth_error(authorize(server, pinged, client_notification_token="x" * 1025), 400, "invalid_request")
+        assert_oauth_error(authorize(server, pinged, client_notification_token="has space"), 400, "invalid_request")
+        count = len(receiver.received)
+        resp = authorize(server, pinged, amount=250, client_notification_token="ping-token-1")
+        assert resp.status_code == 200, resp.text
+        auth_req_id = resp.json()["auth_req_id"]
+        approve_all(server, tokens, newest_request(server, tokens)["id"])
+        ping = receiver.wait(count + 1)[-1]
+        assert ping["path"] == "/cb" and ping["body"] == {"auth_req_id": auth_req_id}
+        assert ping["headers"]["Authorization"] == "Bearer ping-token-1"
+        assert ping["headers"]["Content-Type"] == "application/json"
+        assert poll(server, pinged, auth_req_id).status_code == 200
+        # A denial is pinged too (HOSTILE-TESTS 38).
+        denied = authorize(server, pinged, amount=250, client_notification_token="ping-token-2").json()["auth_req_id"]
+        rid = newest_request(server, tokens)["id"]
+        server.post(f"{BASE}/{rid}/deny", body=json.dumps({"reason": "no"}).encode(),
+                    headers={"Authorization": f"Bearer {tokens['fiona']}"})
+        ping = receiver.wait(count + 2)[-1]
+        assert ping["body"] == {"auth_req_id": denied} and ping["headers"]["Authorization"] == "Bearer ping-token-2"
+        assert_oauth_error(poll(server, pinged, denied), 400, "access_denied")
+    finally:
+        receiver.stop()
+
+
+def test_push_delivers_the_token_itself_and_refuses_polling(server, world):
+    _, api, tokens = world
+    receiver = Receiver(status=200)
+    try:
+        pushed = notifying_client(server, "push", receiver.url + "/push")
+        count = len(receiver.received)
+        resp = authorize(server, pushed, amount=250, client_notification_token="push-token")
+        auth_req_id = resp.json()["auth_req_id"]
+        assert_oauth_error(poll(server, pushed, auth_req_id), 400, "unauthorized_client")
+        approve_all(server, tokens, newest_request(server, tokens)["id"])
+        push = receiver.wait(count + 1)[-1]
+        assert push["headers"]["Authorization"] == "Bearer push-token"
+        body = push["body"]
+        assert body["auth_req_id"] == auth_req_id and body["token_type"] == "Bearer" and body["expires_in"] == 300
+        claims = claims_of(server, body["access_token"])
+        assert claims["approval"]["approvers"] == ["fiona", "gita"] and claims["client_id"] == pushed.id
+        # The pushed token is real: the payments API's first introspection says active.
+        assert server.introspect(api, body["access_token"]).json()["active"] is True
+        # A denial is pushed as the CIBA error (section 12).
+        denied = authorize(server, pushed, amount=250, client_notification_token="push-token").json()["auth_req_id"]
+        rid = newest_request(server, tokens)["id"]
+        server.post(f"{BASE}/{rid}/deny", body=json.dumps({"reason": "no"}).encode(),
+                    headers={"Authorization": f"Bearer {tokens['gita']}"})
+        push = receiver.wait(count + 2)[-1]
+        assert push["body"]["auth_req_id"] == denied and push["body"]["error"] == "access_denied"
+        events = server.audit_events()
+        assert not any("push-token" in json.dumps(e) for e in events)
+        assert "push-token" not in server.stderr_text()
+    finally:
+        receiver.stop()
+
+
+@pytest.mark.parametrize("status, attempts", [(401, 1), (302, 1), (503, 2)])
+def test_an_endpoint_that_refuses_is_not_retried_and_one_that_fails_is(server, world, status, attempts):
+    _, _, tokens = world
+    receiver = Receiver(status=status)
+    try:
+        pinged = notifying_client(server, "ping", receiver.url + "/cb")
+        count = len(receiver.received)
+        auth_req_id = authorize(server, pinged, client_notification_token="t").json()["auth_req_id"]
+        receiver.wait(count + attempts)
+        time.sleep(1.0)  # time for a retry that must not come (the first retry waits 0.5 s)
+        got = [r for r in receiver.received[count:] if r["body"] == {"auth_req_id": auth_req_id}]
+        assert len(got) == attempts if status != 503 else len(got) >= 2
+        assert all(r["path"] == "/cb" for r in got)  # a redirect is never followed
+        assert poll(server, pinged, auth_req_id).status_code == 200  # polling still works
+    finally:
+        receiver.stop()
+
+
+def test_a_dead_endpoint_delays_nothing_and_polling_still_works(server, world):
+    _, _, tokens = world
+    receiver = Receiver()
+    dead_url = receiver.url
+    receiver.stop()
+    receiver.httpd.server_close()
+    pinged = notifying_client(server, "ping", dead_url + "/cb")
+    auth_req_id = authorize(server, pinged, amount=250, client_notification_token="t").json()["auth_req_id"]
+    started = time.monotonic()
+    approve_all(server, tokens, newest_request(server, tokens)["id"])
+    assert time.monotonic() - started < 5
+    assert poll(server, pinged, auth_req_id).status_code == 200
+
+
+def test_without_permission_a_loopback_endpoint_is_never_called(tmp_path, world):
+    receiver = Receiver()
+    strict = start_server(tmp_path / "strict")
+    try:
+        strict.cli("user", "create", "bob", check=True)
+        strict.create_client(scope=None, resources=(API,))
+        cid, secret = uid("ciba"), new_secret()
+        strict.cli("client", "create", "--id", cid, f"--secret={secret}", "--grant-type", "ciba", "--ciba-mode", "ping",
+                   "--notification-endpoint", receiver.url + "/cb", check=True)
+        client = Client(cid, secret, "", ())
+        resp = wait_for_response(lambda: authorize(strict, client, client_notification_token="t"),
+                                 lambda r: r.status_code == 200, timeout=3, what="the client to be known")
+        time.sleep(1.0)
+        assert receiver.received == []
+        assert "is not a public address" in strict.stderr_text()
+        assert poll(strict, client, resp.json()["auth_req_id"]).status_code == 200
+    finally:
+        strict.stop()
+        receiver.stop()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--ciba-mode", "ping"], "--ciba-mode ping needs --notification-endpoint URL"),
+    (["--ciba-mode", "push", "--notification-endpoint", "ftp://x"], "must be an absolute http(s) URI"),
+    (["--notification-endpoint", "https://c.example/cb"], "--notification-endpoint is only used with --ciba-mode ping or push"),
+])
+def test_client_registration_checks_the_delivery_settings(server, args, message):
+    result = server.cli("client", "create", "--id", uid(), "--grant-type", "ciba", *args)
+    assert result.returncode != 0 and message in result.stderr
+
+
+class EventStream:
+    """A `GET /api/v1/events` listener on its own thread, collecting parsed events; `close`
+    shuts its socket, which ends the read at once."""
+
+    def __init__(self, server, token):
+        import http.client
+        import urllib.parse
+
+        self.events: list[dict] = []
+        self.arrived = threading.Condition()
+        host, port = urllib.parse.urlsplit(server.url).netloc.rsplit(":", 1)
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        self.conn.request("GET", "/api/v1/events", headers={"Authorization": f"Bearer {token}"})
+        self.resp = self.conn.getresponse()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        event: dict = {}
+        try:
+            while line := self.resp.readline():
+                line = line.decode().rstrip("\r\n")
+                if line == "":
+                    if "event" in event:
+                        with self.arrived:
+                            self.events.append({**event, "at": time.monotonic()})
+                            self.arrived.notify_all()
+                    event = {}
+                elif not line.startswith(":") and ":" in line:
+                    field, value = line.split(":", 1)
+                    event[field] = value[1:] if value.startswith(" ") else value
+        except Exception:  # noqa: BLE001 - closed by close(): any read error ends the listener
+            pass
+
+    def wait(self, predicate, timeout=10.0):
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: any(predicate(e) for e in self.events), timeout), self.events
+            return next(e for e in self.events if predicate(e))
+
+    def close(self):
+        import socket
+
+        try:
+            self.conn.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.conn.close()
+
+
+def test_server_sent_events_show_new_and_decided_requests_to_those_who_may_see_them(server, world):
+    poller, _, tokens = world
+    resp = server.get("/api/v1/events")
+    assert resp.status_code == 401 and resp.json()["error"] == "invalid_token"
+    fiona, mallory = EventStream(server, tokens["fiona"]), EventStream(server, tokens["mallory"])
+    try:
+        assert fiona.resp.status == 200
+        assert fiona.resp.getheader("Content-Type") == "text/event-stream"
+        time.sleep(0.3)  # both listeners registered
+        authorize(server, poller, amount=250, binding_message="SSE 1")
+        new = fiona.wait(lambda e: e["event"] == "approval.requested")
+        request = json.loads(new["data"])
+        assert request["state"] == "pending" and request["binding_message"] == "SSE 1"
+        approve_all(server, tokens, request["id"])
+        voted = fiona.wait(lambda e: e["event"] == "approval.voted" and json.loads(e["data"])["id"] == request["id"])
+        decided = fiona.wait(lambda e: e["event"] == "approval.decided")
+        assert json.loads(decided["data"])["state"] == "approved" and int(decided["id"]) > int(voted["id"])
+        time.sleep(0.3)
+        assert mallory.events == []  # not a finance lead: sees nothing of it
+    finally:
+        fiona.close()
+        mallory.close()
