@@ -13,7 +13,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from support import Client, assert_oauth_error, new_secret, start_server, uid, wait_for_response
+from support import Client, assert_oauth_error, new_secret, run_cli, start_server, uid, wait_for_response
 
 CIBA = "urn:openid:params:grant-type:ciba"
 API = "https://api.example.com"
@@ -450,3 +450,42 @@ def test_server_sent_events_show_new_and_decided_requests_to_those_who_may_see_t
     finally:
         fiona.close()
         mallory.close()
+
+
+def test_operators_list_show_and_cancel_and_approvers_vote_from_the_command_line(server, world):
+    poller, _, tokens = world
+    auth_req_id = authorize(server, poller, amount=250, binding_message="CLI refund").json()["auth_req_id"]
+    listed = [json.loads(line) for line in server.cli("request", "list", "--json", check=True).stdout.splitlines()]
+    mine = next(r for r in listed if r.get("binding_message") == "CLI refund")
+    rid = mine["id"]
+    assert mine["state"] == "pending" and mine["subject"] == "bob"
+    assert rid in server.cli("request", "list", check=True).stdout
+    shown = json.loads(server.cli("request", "show", rid, "--json", check=True).stdout)
+    assert shown["id"] == rid and shown["approvals"][0]["group"] == "finance-leads"
+    missing = server.cli("request", "show", "no-such-id")
+    assert missing.returncode != 0 and "there is no approval request no-such-id" in missing.stderr
+    bad = server.cli("request", "list", "--state", "bogus")
+    assert bad.returncode != 0 and "--state must be pending" in bad.stderr
+
+    def vote(verb, who, *extra):
+        return run_cli(verb, rid, "--server", server.url, "--token", tokens[who], *extra)
+
+    first = vote("approve", "fiona", "--reason", "checked")
+    assert first.returncode == 0 and first.stdout.strip() == f"approved {rid}; the request is now pending", first.stderr
+    again = vote("approve", "fiona", "--reason", "checked")
+    assert again.returncode != 0 and "approve refused (409): you already approved at " in again.stderr
+    outsider = vote("deny", "mallory", "--reason", "no")
+    assert outsider.returncode != 0 and "deny refused (403): you are not in group finance-leads" in outsider.stderr
+    no_reason = vote("approve", "gita")
+    assert no_reason.returncode != 0 and "a reason is required to decide this request" in no_reason.stderr
+    no_token = run_cli("approve", rid, "--server", server.url)
+    assert no_token.returncode != 0 and "--token or COUNTERSIGN_TOKEN" in no_token.stderr
+
+    cancelled = server.cli("request", "cancel", rid, check=True)
+    assert cancelled.stdout.strip() == f"{rid} cancelled"
+    body = assert_oauth_error(poll(server, poller, auth_req_id), 400, "access_denied")
+    assert body["error_description"] == "the approval request was cancelled"
+    twice = server.cli("request", "cancel", rid)
+    assert twice.returncode != 0 and "this request was cancelled at " in twice.stderr
+    late = vote("approve", "gita", "--reason", "late")
+    assert late.returncode != 0 and "approve refused (409): this request was cancelled at " in late.stderr

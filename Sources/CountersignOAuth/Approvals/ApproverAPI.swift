@@ -217,9 +217,9 @@ public struct ApproverAPI: Sendable {
 }
 
 extension ApprovalRequest {
-    /// The request as the approver API shows it: what is asked, by whom, under which rules,
+    /// The request as the approver API (and `countersign request show`) shows it: what is asked, by whom, under which rules,
     /// the votes so far, and its state now.
-    func apiMembers(now: Int64) -> [(String, JSONValue)] {
+    public func apiMembers(now: Int64) -> [(String, JSONValue)] {
         var members: [(String, JSONValue)] = [
             ("id", .string(id)), ("state", .string(state(at: now).rawValue)), ("client_id", .string(clientID)),
             ("subject", .string(subject)),
@@ -246,7 +246,7 @@ extension ApprovalRequest {
         return members
     }
 
-    func apiJSON(now: Int64) -> JSONValue {
+    public func apiJSON(now: Int64) -> JSONValue {
         .object(Dictionary(apiMembers(now: now), uniquingKeysWith: { first, _ in first }))
     }
 }
