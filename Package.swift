@@ -75,7 +75,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            resources: [.embedInCode("Resources/example-policy.yaml")],
+            resources: [.embedInCode("Resources/example-policy.yaml"), .embedInCode("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         // What a resource server links; no dependency on the server targets.

@@ -8,6 +8,6 @@ struct Countersign: AsyncParsableCommand {
         abstract: "An OAuth 2.0 authorization server that decides tokens for sensitive actions just in time.",
         subcommands: [
             ServeCommand.self, ClientCommand.self, IssuerCommand.self, KeysCommand.self, AuditCommand.self, PolicyCommand.self,
-            UserCommand.self, RequestCommand.self, ApproveCommand.self, DenyCommand.self, DemoCommand.self,
+            UserCommand.self, RequestCommand.self, ApproveCommand.self, DenyCommand.self, WebhookCommand.self, DemoCommand.self,
         ])
 }

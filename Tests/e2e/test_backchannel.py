@@ -38,7 +38,7 @@ class Receiver:
                 body = self.rfile.read(length)
                 with receiver.arrived:
                     receiver.received.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body),
-                                              "at": time.monotonic()})
+                                              "raw": body, "at": time.monotonic()})
                     receiver.arrived.notify_all()
                 self.send_response(receiver.status)
                 if receiver.status in (301, 302, 307):
@@ -489,3 +489,53 @@ def test_operators_list_show_and_cancel_and_approvers_vote_from_the_command_line
     assert twice.returncode != 0 and "this request was cancelled at " in twice.stderr
     late = vote("approve", "gita", "--reason", "late")
     assert late.returncode != 0 and "approve refused (409): this request was cancelled at " in late.stderr
+
+
+def test_webhooks_announce_a_groups_requests_signed_and_retried_with_a_delivery_log(server, world):
+    import hashlib
+    import hmac
+
+    poller, _, tokens = world
+    plain, slack, failing, other = Receiver(status=200), Receiver(status=200), Receiver(status=503), Receiver(status=200)
+    try:
+        def add(url, group="finance-leads", fmt="json"):
+            out = json.loads(server.cli("webhook", "add", "--group", group, "--url", url, "--format", fmt, "--json",
+                                        check=True).stdout)
+            return out["id"], out["secret"]
+
+        hook_id, secret = add(plain.url + "/hook")
+        add(slack.url + "/slack", fmt="slack")
+        failing_id, _ = add(failing.url + "/down")
+        add(other.url + "/security", group="security")
+        listed = server.cli("webhook", "list", check=True).stdout
+        assert hook_id in listed and secret not in listed
+        bad = server.cli("webhook", "add", "--group", "finance-leads", "--url", "ftp://x")
+        assert bad.returncode != 0 and "must be an absolute http(s) URI" in bad.stderr
+
+        authorize(server, poller, amount=250, binding_message="Hook 1")
+        got = plain.wait()[-1]
+        signature = got["headers"]["Countersign-Signature"]
+        timestamp, mac = signature.split(",")[0][2:], signature.split(",")[1][3:]
+        assert abs(int(timestamp) - time.time()) < 60
+        raw = got["raw"]
+        assert hmac.compare_digest(mac, hmac.new(secret.encode(), f"{timestamp}.".encode() + raw, hashlib.sha256).hexdigest())
+        assert got["headers"]["Countersign-Event"] == "approval.requested"
+        assert got["body"]["type"] == "approval.requested" and got["body"]["data"]["binding_message"] == "Hook 1"
+        assert got["headers"]["Countersign-Delivery"] == got["body"]["id"]
+        text = slack.wait()[-1]["body"]["text"]
+        assert text.startswith("Approval needed from group finance-leads: refund amount=250 currency=EUR")
+        assert "countersign approve " in text and "(Hook 1)" in text
+        failing.wait(2, timeout=10)  # retried after a second
+        time.sleep(0.3)
+        assert other.received == []  # the security group's hook hears nothing of refunds
+        log = [json.loads(line) for line in server.cli("webhook", "deliveries", "--json", check=True).stdout.splitlines()]
+        attempts = [d for d in log if d["webhook"] == failing_id]
+        assert {d["attempt"] for d in attempts} >= {1, 2} and all(d["status"] == 503 for d in attempts)
+        assert any(d["webhook"] == hook_id and d["status"] == 200 and d["error"] is None for d in log)
+        assert server.cli("webhook", "delete", failing_id, check=True).returncode == 0
+        missing = server.cli("webhook", "delete", failing_id)
+        assert missing.returncode != 0 and "there is no webhook" in missing.stderr
+        assert secret not in server.stderr_text()
+    finally:
+        for r in (plain, slack, failing, other):
+            r.stop()

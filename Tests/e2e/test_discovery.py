@@ -96,3 +96,17 @@ def test_metadata_lists_the_policy_actions(server):
     # INTERFACE.md: the policy's action names; the bundled policy defines these six.
     assert meta["authorization_details_types_supported"] == [
         "refund", "delete_user", "read_transaction", "export_data", "change_payout_account", "rotate_api_key"]
+
+
+def test_the_api_description_is_served_and_is_the_repository_openapi_yaml(server):
+    from pathlib import Path
+
+    import yaml
+
+    resp = server.get("/api/v1/openapi.yaml")
+    assert resp.status_code == 200 and resp.headers["Content-Type"] == "application/yaml"
+    assert resp.content == (Path(__file__).resolve().parents[2] / "openapi.yaml").read_bytes()
+    document = yaml.safe_load(resp.content)
+    assert document["openapi"].startswith("3.1")
+    for path in ("/bc-authorize", "/api/v1/approval-requests/{id}/approve", "/api/v1/events"):
+        assert path in document["paths"], path

@@ -10,23 +10,23 @@ public struct ClientNotification: Sendable {
     /// For logs: the approval request's public id and the mode.
     public var requestID: String
     public var mode: BackchannelDelivery.Mode
+}
 
-    /// What one attempt came to.
-    public enum Result: Sendable, Equatable {
-        /// A 2xx answer.
-        case delivered(status: Int)
-        /// A 3xx or 4xx answer: never followed, never retried (CIBA §10.2; HOSTILE-TESTS 40).
-        case rejected(status: Int)
-        /// No answer, or a 5xx: tried again later.
-        case failed(String)
-        /// Not sent at all (a private address when those are not allowed).
-        case refused(String)
-    }
+/// What one attempt to POST a notification (CIBA ping or push, webhook) came to.
+public enum DeliveryResult: Sendable, Equatable {
+    /// A 2xx answer.
+    case delivered(status: Int)
+    /// A 3xx or 4xx answer: never followed, never retried (CIBA §10.2; HOSTILE-TESTS 40).
+    case rejected(status: Int)
+    /// No answer, a 5xx or a 429: tried again later.
+    case failed(String, status: Int? = nil)
+    /// Not sent at all (a private address when those are not allowed).
+    case refused(String)
 }
 
 /// Sends one notification; the server's is async-http-client on loopback and beyond.
 public protocol ClientNotificationSending: Sendable {
-    func send(_ notification: ClientNotification) async -> ClientNotification.Result
+    func send(_ notification: ClientNotification) async -> DeliveryResult
 }
 
 /// Tells ping and push clients about their requests' outcomes (OpenID CIBA Core §10): when a
@@ -134,7 +134,7 @@ public struct BackchannelNotifier: Sendable {
             case .refused(let why):
                 logger.warning("client notification not sent", metadata: metadata.merging(["why": "\(why)"]) { a, _ in a })
                 return
-            case .failed(let why):
+            case .failed(let why, _):
                 guard attempt < retryDelays.count else {
                     logger.warning(
                         "client notification failed; giving up", metadata: metadata.merging(["why": "\(why)"]) { a, _ in a })

@@ -77,6 +77,9 @@ public enum CountersignServerApp {
                 issuer: issuer, store: store, serverKey: serverKey, clock: SQLiteStore.systemMillis, policies: policy,
                 fetcher: fetcher, jwksCooldownSeconds: configuration.jwksRefreshCooldown,
                 notificationSender: notificationSender, logger: logger)
+            let webhooks = WebhookNotifier(
+                store: store, sender: notificationSender, serverKey: serverKey, clock: SQLiteStore.systemMillis, logger: logger)
+            server.events.observe { webhooks.observe($0) }
             return Assembly(
                 configuration: configuration, issuer: issuer, port: port, authorizationServer: server, store: store,
                 policy: policy, fetcher: fetcher, notificationSender: notificationSender, isNewDataDirectory: isNew)

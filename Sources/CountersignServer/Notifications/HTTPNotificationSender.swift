@@ -3,9 +3,9 @@ import CountersignOAuth
 import NIOCore
 import NIOHTTP1
 
-/// Delivers CIBA pings and pushes with async-http-client: one POST per attempt, a 5-second
-/// deadline, redirects never followed (a 3xx is the endpoint's answer, HOSTILE-TESTS 40),
-/// non-public addresses refused unless the operator allows private callbacks.
+/// POSTs notifications (CIBA pings and pushes, webhooks) with async-http-client: one POST per
+/// attempt, a 5-second deadline, redirects never followed (a 3xx is the endpoint's answer,
+/// HOSTILE-TESTS 40), non-public addresses refused unless the operator allows private callbacks.
 final class HTTPNotificationSender: ClientNotificationSending {
     let client: HTTPClient
     let check: OutboundAddressCheck
@@ -23,13 +23,20 @@ final class HTTPNotificationSender: ClientNotificationSending {
         try? await client.shutdown()
     }
 
-    func send(_ notification: ClientNotification) async -> ClientNotification.Result {
-        if let problem = await check.problem(with: notification.endpoint) { return .refused(problem) }
-        var request = HTTPClientRequest(url: notification.endpoint)
+    func send(_ notification: ClientNotification) async -> DeliveryResult {
+        await post(
+            notification.endpoint, headers: [("Authorization", "Bearer \(notification.bearerToken)")], body: notification.body)
+    }
+
+    /// One JSON POST.
+    func post(_ url: String, headers: [(String, String)], body: [UInt8]) async -> DeliveryResult {
+        if let problem = await check.problem(with: url) { return .refused(problem) }
+        var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Authorization", value: "Bearer \(notification.bearerToken)")
-        request.body = .bytes(ByteBuffer(bytes: notification.body))
+        request.headers.add(name: "User-Agent", value: "Countersign")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let response = try await client.execute(request, deadline: .now() + deadline)
             // The answer's body is not read beyond a little, and not used.
@@ -37,7 +44,7 @@ final class HTTPNotificationSender: ClientNotificationSending {
             let status = Int(response.status.code)
             switch status {
             case 200..<300: return .delivered(status: status)
-            case 500..<600: return .failed("answered \(status)")
+            case 500..<600, 429: return .failed("answered \(status)", status: status)
             default: return .rejected(status: status)
             }
         } catch {

@@ -10,6 +10,13 @@ import ServiceLifecycle
 /// only; a GET on a vote path is 405, never a vote (HOSTILE-TESTS 42).
 enum ApproverRoutes {
     static func add(to router: Router<CountersignRequestContext>, api: ApproverAPI, events: ApprovalEvents) {
+        // The API's description (openapi.yaml at the repository root, built into the binary).
+        router.get("/api/v1/openapi.yaml") { _, _ in
+            OAuthRoutes.response(
+                OAuthResponse(
+                    status: 200, headers: [("Content-Type", "application/yaml"), ("Cache-Control", "public, max-age=300")],
+                    body: PackageResources.openapi_yaml))
+        }
         router.get("/api/v1/events") { request, _ in
             do {
                 let user = try await api.authenticate(request.headers[values: .authorization])

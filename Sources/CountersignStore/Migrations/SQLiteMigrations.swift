@@ -131,5 +131,31 @@ enum SQLiteMigrations {
                 ) STRICT
                 """,
             ]),
+        Migration(
+            version: 4, name: "outgoing webhooks and their delivery log",
+            statements: [
+                """
+                CREATE TABLE webhooks (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    group_name TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    format TEXT NOT NULL CHECK (format IN ('json', 'slack')),
+                    sealed_secret TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                ) STRICT
+                """,
+                """
+                CREATE TABLE webhook_deliveries (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    webhook_id TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    request_id TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    status INTEGER,
+                    error TEXT,
+                    at INTEGER NOT NULL
+                ) STRICT
+                """,
+            ]),
     ]
 }

@@ -1,0 +1,83 @@
+import Crypto
+
+/// An outgoing webhook: approval requests for `group` are POSTed to `url`, signed with a
+/// secret only the receiver and this server know (the store keeps it sealed, see
+/// `SealedSecret`). `format` is Countersign's JSON event or a Slack-compatible message.
+public struct Webhook: Sendable, Equatable {
+    public enum Format: String, Sendable, CaseIterable {
+        case json, slack
+    }
+
+    public var id: String
+    /// The approver group whose requests are sent; `*` for every request.
+    public var group: String
+    public var url: String
+    public var format: Format
+    public var sealedSecret: [UInt8]
+    /// Milliseconds since 1970.
+    public var createdAt: Int64
+
+    public init(id: String, group: String, url: String, format: Format, sealedSecret: [UInt8], createdAt: Int64) {
+        self.id = id
+        self.group = group
+        self.url = url
+        self.format = format
+        self.sealedSecret = sealedSecret
+        self.createdAt = createdAt
+    }
+
+    /// The `SealedSecret` purpose of this webhook's signing secret.
+    public var secretPurpose: String { "countersign webhook secret \(id)" }
+
+    /// A new signing secret: `whsec_` and 256 random bits, base64url.
+    public static func generateSecret() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return "whsec_" + Base64URL.encode((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) })
+    }
+
+    /// Whether a request needing `approvals` goes to this webhook.
+    public func covers(_ approvals: [ApprovalRequirement]) -> Bool {
+        group == "*" || approvals.contains { $0.approver == .group(group) }
+    }
+
+    /// `Countersign-Signature: t=SECONDS,v1=HEX`: HMAC-SHA-256 under the secret over
+    /// `SECONDS.BODY`, so a receiver checks both who sent it and that it is fresh (it should
+    /// refuse a timestamp more than five minutes old: a replay).
+    public static func signature(secret: String, timestamp: Int64, body: [UInt8]) -> String {
+        var signed = Array("\(timestamp).".utf8)
+        signed += body
+        let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: Array(secret.utf8)))
+        return "t=\(timestamp),v1=\(Array(mac).hexString)"
+    }
+
+    /// The data a `webhook.*` audit event records (never the secret).
+    public var auditData: [String: JSONValue] {
+        ["id": .string(id), "group": .string(group), "url": .string(url), "format": .string(format.rawValue)]
+    }
+}
+
+/// One attempt to deliver one event to one webhook, as the delivery log keeps it.
+public struct WebhookDelivery: Sendable, Equatable {
+    public var webhookID: String
+    /// `approval.requested`, `approval.decided`, …
+    public var event: String
+    public var requestID: String
+    /// 1 for the first attempt.
+    public var attempt: Int
+    /// The HTTP status, when there was an answer.
+    public var status: Int?
+    /// Why it failed, when it did.
+    public var error: String?
+    /// Milliseconds since 1970.
+    public var at: Int64
+
+    public init(webhookID: String, event: String, requestID: String, attempt: Int, status: Int?, error: String?, at: Int64) {
+        self.webhookID = webhookID
+        self.event = event
+        self.requestID = requestID
+        self.attempt = attempt
+        self.status = status
+        self.error = error
+        self.at = at
+    }
+}

@@ -1,0 +1,61 @@
+import CountersignCore
+
+/// The body of a webhook POST for one approval change: Countersign's JSON event
+/// (`type`, `id`, `created_at`, `data` = the request as the approver API shows it), or a
+/// Slack-compatible message (`text`) for an incoming-webhook URL.
+public enum WebhookMessage {
+    /// Which changes webhooks hear of: new requests waiting for people, and outcomes.
+    public static func isSent(_ change: ApprovalChange) -> Bool {
+        switch change.kind {
+        case .requested: change.request.state == .pending
+        case .decided: true
+        case .voted, .redeemed: false
+        }
+    }
+
+    /// A new delivery id (`Countersign-Delivery`, the JSON event's `id`): 128 random bits.
+    public static func newEventID() -> String { TokenID.generate() }
+
+    public static func body(_ change: ApprovalChange, format: Webhook.Format, eventID: String, now: Int64) -> [UInt8] {
+        switch format {
+        case .json:
+            JSONWriter.object([
+                ("type", .string(change.eventName)), ("id", .string(eventID)),
+                ("created_at", .string(RFC3339.format(now / 1000))), ("data", change.request.apiJSON(now: now)),
+            ])
+        case .slack:
+            JSONWriter.object([("text", .string(slackText(change, now: now)))])
+        }
+    }
+
+    /// One line a person reads in a channel: what, for whom, and how to decide it.
+    static func slackText(_ change: ApprovalChange, now: Int64) -> String {
+        let request = change.request
+        let what = (request.authorizationDetails.arrayValue ?? []).map(describe).joined(separator: "; ")
+        let binding = request.bindingMessage.map { " (\($0))" } ?? ""
+        switch request.state(at: now) {
+        case .pending:
+            let who = request.approvals.map(\.approver.description).joined(separator: " and ")
+            return "Approval needed from \(who): \(what) for \(request.subject) via \(request.clientID)\(binding). "
+                + "Request \(request.id), expires \(RFC3339.format(request.expiresAt / 1000)). "
+                + "Decide with: countersign approve \(request.id) --reason \"...\""
+        case let state:
+            let by = request.votes.last.map { " by \($0.approver)" } ?? ""
+            return "Request \(request.id) (\(what) for \(request.subject)) is \(state.rawValue)\(state == .expired ? "" : by)."
+        }
+    }
+
+    /// `refund amount=250 currency=EUR at https://…`, from one `authorization_details` entry.
+    static func describe(_ detail: JSONValue) -> String {
+        guard let members = detail.objectValue else { return "?" }
+        var parts = [members["type"]?.stringValue ?? "?"]
+        for name in members.keys.sorted() where name != "type" && name != "locations" {
+            let value = members[name].map { $0.stringValue ?? CanonicalJSON.exactString($0) } ?? ""
+            parts.append("\(name)=\(value)")
+        }
+        if let locations = members["locations"]?.arrayValue?.compactMap(\.stringValue), !locations.isEmpty {
+            parts.append("at \(locations.joined(separator: ", "))")
+        }
+        return parts.joined(separator: " ")
+    }
+}

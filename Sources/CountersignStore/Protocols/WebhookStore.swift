@@ -1,0 +1,12 @@
+import CountersignCore
+
+/// Outgoing webhooks and their delivery log.
+public protocol WebhookStore: Sendable {
+    func create(_ webhook: Webhook, audit: AuditRecord) async throws
+    func webhooks() async throws -> [Webhook]
+    /// `StoreError.notFound` when there is no such webhook.
+    func deleteWebhook(id: String, audit: AuditRecord) async throws
+    func recordDelivery(_ delivery: WebhookDelivery) async throws
+    /// The newest deliveries first.
+    func deliveries(limit: Int) async throws -> [WebhookDelivery]
+}
