@@ -539,3 +539,25 @@ def test_webhooks_announce_a_groups_requests_signed_and_retried_with_a_delivery_
     finally:
         for r in (plain, slack, failing, other):
             r.stop()
+
+
+def test_an_auth_req_id_is_no_credential_and_a_disabled_approver_cannot_vote(server, world):
+    poller, _, tokens = world
+    server.cli("user", "create", "hanna", "--group", "finance-leads", check=True)
+    hanna = server.cli("user", "token", "hanna", check=True).stdout.strip()
+    auth_req_id = authorize(server, poller, amount=250).json()["auth_req_id"]
+    rid = newest_request(server, tokens)["id"]
+    # HOSTILE-TESTS 35: the client's auth_req_id approves nothing.
+    stolen = server.post(f"{BASE}/{rid}/approve", body=b"{}", headers={"Authorization": f"Bearer {auth_req_id}"})
+    assert stolen.status_code == 401 and stolen.json()["error"] == "invalid_token"
+    # HOSTILE-TESTS 31: disabled after the request was made, so refused at vote time.
+    server.cli("user", "disable", "hanna", check=True)
+    late = server.post(f"{BASE}/{rid}/approve", body=json.dumps({"reason": "ok"}).encode(),
+                       headers={"Authorization": f"Bearer {hanna}"})
+    assert late.status_code == 401
+    assert_oauth_error(poll(server, poller, auth_req_id), 400, "authorization_pending")
+    assert newest_request(server, tokens)["votes"] == []
+    server.cli("user", "enable", "hanna", check=True)
+    again = server.post(f"{BASE}/{rid}/approve", body=json.dumps({"reason": "ok"}).encode(),
+                        headers={"Authorization": f"Bearer {hanna}"})
+    assert again.status_code == 200, again.text
