@@ -1,6 +1,7 @@
 import CountersignCore
 import CountersignStore
 import Logging
+import Synchronization
 
 /// The protocol side of Countersign assembled from its parts: the endpoints, the caches they
 /// share and the stores behind them. The HTTP server only routes to these.
@@ -107,8 +108,14 @@ public final class AuthorizationServer: Sendable {
         let now = clock()
         do {
             for id in try await store.expiredApprovalRequestIDs(now: now, limit: 500) {
-                let updated = try await store.update(id: id) { request in request.expire(now: now)?.audit ?? [] }
-                if updated.state == .expired { events.publish(ApprovalChange(kind: .decided, request: updated)) }
+                // Only the process whose transaction wrote the expiry tells the listeners.
+                let wrote = Mutex(false)
+                let updated = try await store.update(id: id) { request in
+                    guard let transition = request.expire(now: now) else { return [] }
+                    wrote.withLock { $0 = true }
+                    return transition.audit
+                }
+                if wrote.withLock({ $0 }) { events.publish(ApprovalChange(kind: .decided, request: updated)) }
             }
         } catch {
             logger.warning("sweeping expired approval requests failed", metadata: ["error": "\(error)"])

@@ -55,10 +55,11 @@ def pytest_report_header(config):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, request) -> Server:
     """A running server for the whole module. A module may set SERVER_ARGS (extra `serve`
-    flags) and SERVER_LOG_LEVEL."""
+    flags), SERVER_ENV (extra environment) and SERVER_LOG_LEVEL."""
     args = tuple(getattr(request.module, "SERVER_ARGS", ()))
     level = getattr(request.module, "SERVER_LOG_LEVEL", None)
-    srv = start_server(tmp_path_factory.mktemp("countersign") / "data", *args, log_level=level)
+    env = dict(getattr(request.module, "SERVER_ENV", {}))
+    srv = start_server(tmp_path_factory.mktemp("countersign") / "data", *args, log_level=level, env=env)
     yield srv
     srv.stop()
     srv.kill()

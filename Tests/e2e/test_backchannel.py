@@ -20,6 +20,8 @@ API = "https://api.example.com"
 BASE = "/api/v1/approval-requests"
 # Notifications on loopback need the operator's permission; this module's server has it.
 SERVER_ARGS = ("--allow-private-callbacks",)
+# Heartbeats (and the re-check of a listener's user) every second instead of fifteen.
+SERVER_ENV = {"COUNTERSIGN_SSE_HEARTBEAT": "1"}
 
 
 class Receiver:
@@ -33,12 +35,16 @@ class Receiver:
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - a followed redirect would arrive here
+                self.do_POST()
+
             def do_POST(self):  # noqa: N802
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 with receiver.arrived:
-                    receiver.received.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body),
-                                              "raw": body, "at": time.monotonic()})
+                    receiver.received.append({"path": self.path, "method": self.command, "headers": dict(self.headers),
+                                              "body": json.loads(body) if body else None, "raw": body,
+                                              "at": time.monotonic()})
                     receiver.arrived.notify_all()
                 self.send_response(receiver.status)
                 if receiver.status in (301, 302, 307):
@@ -310,14 +316,15 @@ def test_push_delivers_the_token_itself_and_refuses_polling(server, world):
                     headers={"Authorization": f"Bearer {tokens['gita']}"})
         push = receiver.wait(count + 2)[-1]
         assert push["body"]["auth_req_id"] == denied and push["body"]["error"] == "access_denied"
-        events = server.audit_events()
-        assert not any("push-token" in json.dumps(e) for e in events)
-        assert "push-token" not in server.stderr_text()
+        exported = json.dumps(server.audit_events())
+        logs = server.stderr_text()
+        for secret in ("push-token", body["access_token"], auth_req_id, denied):
+            assert secret not in exported and secret not in logs
     finally:
         receiver.stop()
 
 
-@pytest.mark.parametrize("status, attempts", [(401, 1), (302, 1), (503, 2)])
+@pytest.mark.parametrize("status, attempts", [(401, 1), (307, 1), (503, 2)])
 def test_an_endpoint_that_refuses_is_not_retried_and_one_that_fails_is(server, world, status, attempts):
     _, _, tokens = world
     receiver = Receiver(status=status)
@@ -329,42 +336,75 @@ def test_an_endpoint_that_refuses_is_not_retried_and_one_that_fails_is(server, w
         time.sleep(1.0)  # time for a retry that must not come (the first retry waits 0.5 s)
         got = [r for r in receiver.received[count:] if r["body"] == {"auth_req_id": auth_req_id}]
         assert len(got) == attempts if status != 503 else len(got) >= 2
-        assert all(r["path"] == "/cb" for r in got)  # a redirect is never followed
+        # A redirect is never followed: nothing ever arrives at its Location.
+        assert all(r["path"] == "/cb" and r["method"] == "POST" for r in receiver.received[count:])
         assert poll(server, pinged, auth_req_id).status_code == 200  # polling still works
     finally:
         receiver.stop()
 
 
-def test_a_dead_endpoint_delays_nothing_and_polling_still_works(server, world):
+@pytest.mark.parametrize("kind", ["refusing", "silent"])
+def test_a_dead_or_silent_endpoint_delays_no_vote_and_polling_still_works(server, world, kind):
+    import socket
+
     _, _, tokens = world
-    receiver = Receiver()
-    dead_url = receiver.url
-    receiver.stop()
-    receiver.httpd.server_close()
-    pinged = notifying_client(server, "ping", dead_url + "/cb")
-    auth_req_id = authorize(server, pinged, amount=250, client_notification_token="t").json()["auth_req_id"]
-    started = time.monotonic()
-    approve_all(server, tokens, newest_request(server, tokens)["id"])
-    assert time.monotonic() - started < 5
-    assert poll(server, pinged, auth_req_id).status_code == 200
+    # "refusing": nothing listens; "silent": connections are accepted and never answered.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    if kind == "silent":
+        sock.listen(16)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    if kind == "refusing":
+        sock.close()
+    try:
+        pinged = notifying_client(server, "ping", url + "/cb")
+        auth_req_id = authorize(server, pinged, amount=250, client_notification_token="t").json()["auth_req_id"]
+        rid = newest_request(server, tokens)["id"]
+        approve_all(server, tokens, rid, approvers=("fiona",))
+        started = time.monotonic()
+        approve_all(server, tokens, rid, approvers=("gita",))
+        assert time.monotonic() - started < 1.0  # the deciding vote never waits for the endpoint
+        assert poll(server, pinged, auth_req_id).status_code == 200
+    finally:
+        if kind == "silent":
+            sock.close()
 
 
-def test_without_permission_a_loopback_endpoint_is_never_called(tmp_path, world):
+def test_without_permission_no_private_or_plain_http_endpoint_is_called_and_no_push_token_minted(tmp_path, world):
     receiver = Receiver()
+    port = receiver.httpd.server_address[1]
     strict = start_server(tmp_path / "strict")
+    endpoints = {
+        "http": (receiver.url + "/cb", "plain http is refused"),
+        "v4": (f"https://127.0.0.1:{port}/cb", "127.0.0.1 is not a public address"),
+        "v6": (f"https://[::1]:{port}/cb", "::1 is not a public address"),
+        "mapped": (f"https://[::ffff:127.0.0.1]:{port}/cb", "is not a public address"),
+        "name": (f"https://localhost:{port}/cb", "localhost is not a public address"),
+        "short": (f"https://127.1:{port}/cb", "127.1 resolves to 127.0.0.1, which is not a public address"),
+        "decimal": (f"https://2130706433:{port}/cb", "resolves to 127.0.0.1, which is not a public address"),
+        "metadata": ("https://169.254.169.254/cb", "169.254.169.254 is not a public address"),
+    }
     try:
         strict.cli("user", "create", "bob", check=True)
         strict.create_client(scope=None, resources=(API,))
-        cid, secret = uid("ciba"), new_secret()
-        strict.cli("client", "create", "--id", cid, f"--secret={secret}", "--grant-type", "ciba", "--ciba-mode", "ping",
-                   "--notification-endpoint", receiver.url + "/cb", check=True)
-        client = Client(cid, secret, "", ())
-        resp = wait_for_response(lambda: authorize(strict, client, client_notification_token="t"),
-                                 lambda r: r.status_code == 200, timeout=3, what="the client to be known")
+        answers = {}
+        for name, (url, _) in endpoints.items():
+            mode = "push" if name in ("v4", "metadata") else "ping"
+            cid, secret = uid(name), new_secret()
+            strict.cli("client", "create", "--id", cid, f"--secret={secret}", "--grant-type", "ciba", "--ciba-mode", mode,
+                       "--notification-endpoint", url, check=True)
+            client = Client(cid, secret, "", ())
+            answers[name] = (client, wait_for_response(lambda: authorize(strict, client, client_notification_token="t"),
+                                                       lambda r: r.status_code == 200, timeout=3, what="the client"))
         time.sleep(1.0)
         assert receiver.received == []
-        assert "is not a public address" in strict.stderr_text()
-        assert poll(strict, client, resp.json()["auth_req_id"]).status_code == 200
+        logs = strict.stderr_text()
+        for name, (_, why) in endpoints.items():
+            assert why in logs, (name, why)
+        # A push that cannot be sent never redeems the request: no token was minted for it.
+        assert not [e for e in strict.audit_events() if e["type"] in ("approval.redeemed", "token.issued")]
+        client, resp = answers["short"]
+        assert poll(strict, client, resp.json()["auth_req_id"]).status_code == 200  # a ping client can still poll
     finally:
         strict.stop()
         receiver.stop()
@@ -561,3 +601,21 @@ def test_an_auth_req_id_is_no_credential_and_a_disabled_approver_cannot_vote(ser
     again = server.post(f"{BASE}/{rid}/approve", body=json.dumps({"reason": "ok"}).encode(),
                         headers={"Authorization": f"Bearer {hanna}"})
     assert again.status_code == 200, again.text
+
+
+def test_a_listener_disabled_while_connected_is_cut_off_at_the_next_heartbeat(server, world):
+    poller, _, _ = world
+    server.cli("user", "create", "ines", "--group", "finance-leads", check=True)
+    token = server.cli("user", "token", "ines", check=True).stdout.strip()
+    ines = EventStream(server, token)
+    try:
+        time.sleep(0.3)
+        authorize(server, poller, amount=250, binding_message="before")
+        ines.wait(lambda e: json.loads(e["data"]).get("binding_message") == "before")
+        server.cli("user", "disable", "ines", check=True)
+        time.sleep(2.5)  # more than one heartbeat (1 s in this module)
+        authorize(server, poller, amount=250, binding_message="after")
+        time.sleep(0.5)
+        assert not any(json.loads(e["data"]).get("binding_message") == "after" for e in ines.events)
+    finally:
+        ines.close()

@@ -50,9 +50,15 @@ public struct Webhook: Sendable, Equatable {
         return "t=\(timestamp),v1=\(Array(mac).hexString)"
     }
 
-    /// The data a `webhook.*` audit event records (never the secret).
+    /// The data a `webhook.*` audit event records: never the secret, and of the URL only its
+    /// origin and SHA-256 (a Slack incoming-webhook URL is itself a credential).
     public var auditData: [String: JSONValue] {
-        ["id": .string(id), "group": .string(group), "url": .string(url), "format": .string(format.rawValue)]
+        let afterScheme = url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+        let origin = afterScheme.count >= 3 ? afterScheme[0...2].joined(separator: "/") : "?"
+        return [
+            "id": .string(id), "group": .string(group), "url_origin": .string(origin),
+            "url_sha256": .string(SHA256.hash(data: Array(url.utf8)).hexString), "format": .string(format.rawValue),
+        ]
     }
 }
 

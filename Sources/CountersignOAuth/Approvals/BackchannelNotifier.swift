@@ -27,6 +27,8 @@ public enum DeliveryResult: Sendable, Equatable {
 /// Sends one notification; the server's is async-http-client on loopback and beyond.
 public protocol ClientNotificationSending: Sendable {
     func send(_ notification: ClientNotification) async -> DeliveryResult
+    /// Why `endpoint` may not be called (a non-public address, plain http), or nil.
+    func problem(reaching endpoint: String) async -> String?
 }
 
 /// Tells ping and push clients about their requests' outcomes (OpenID CIBA Core §10): when a
@@ -61,7 +63,9 @@ public struct BackchannelNotifier: Sendable {
         let settled: Bool =
             switch change.kind {
             case .requested: change.request.state == .approved
-            case .decided: true
+            // An approved request the client was already told about, expiring unredeemed,
+            // is not announced again.
+            case .decided: !(change.request.state == .expired && change.request.decidedAt.map { $0 < change.request.expiresAt } == true)
             case .voted, .redeemed: false
             }
         guard settled else { return }
@@ -78,6 +82,13 @@ public struct BackchannelNotifier: Sendable {
         else {
             logger.error("a notification cannot be sent: its sealed token does not open with this server key",
                 metadata: ["request_id": "\(request.id)"])
+            return
+        }
+        // Checked before a push redeems the request: a token is never minted for an endpoint
+        // it cannot be sent to.
+        if let problem = await sender.problem(reaching: delivery.endpoint) {
+            logger.warning(
+                "client notification not sent", metadata: ["request_id": "\(request.id)", "why": "\(problem)"])
             return
         }
         var members: [(String, JSONValue)] = [("auth_req_id", .string(authReqID))]

@@ -24,8 +24,23 @@ public enum WebhookMessage {
                 ("created_at", .string(RFC3339.format(now / 1000))), ("data", change.request.apiJSON(now: now)),
             ])
         case .slack:
-            JSONWriter.object([("text", .string(slackText(change, now: now)))])
+            JSONWriter.object([("text", .string(slackEscaped(slackText(change, now: now))))])
         }
+    }
+
+    /// Slack's control characters in message text (`<!channel>`, `<url|label>`) escaped, so a
+    /// client's `binding_message` or context cannot ping a channel or plant a link.
+    static func slackEscaped(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 
     /// One line a person reads in a channel: what, for whom, and how to decide it.

@@ -91,11 +91,13 @@ public struct BackchannelAuthenticationEndpoint: Sendable {
         guard case .pending(let pending) = outcome else {
             throw .serverError(detail: "a backchannel decision returned a token instead of a request")
         }
+        var members: [(String, JSONValue)] = [
+            ("auth_req_id", .string(pending.authReqID)), ("expires_in", .number(JSONNumber(pending.expiresIn))),
+        ]
+        // §7.3: the polling interval means nothing to a push client, which never polls.
+        if delivery?.mode != .push { members.append(("interval", .number(JSONNumber(pending.interval)))) }
         return .json(
-            JSONWriter.object([
-                ("auth_req_id", .string(pending.authReqID)), ("expires_in", .number(JSONNumber(pending.expiresIn))),
-                ("interval", .number(JSONNumber(pending.interval))),
-            ]),
+            JSONWriter.object(members),
             headers: [("Cache-Control", "no-store"), ("Pragma", "no-cache")])
     }
 

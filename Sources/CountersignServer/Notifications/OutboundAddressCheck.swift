@@ -9,8 +9,8 @@ import NIOPosix
 #endif
 
 /// Decides whether the server may call a URL a client or an operator registered (a CIBA
-/// notification endpoint, a webhook): http(s) only, and, unless private callbacks are allowed,
-/// never a host that is or resolves to a loopback, private, link-local or otherwise non-public
+/// notification endpoint, a webhook): https only, and, unless private callbacks are allowed
+/// (which also admits plain http), never a host that is or resolves to a loopback, private, link-local or otherwise non-public
 /// address (HOSTILE-TESTS 40: a notification must not become a request into our own network).
 /// The name is resolved just before the call; a resolver that answers differently a moment
 /// later (DNS rebinding) is not caught here.
@@ -23,6 +23,9 @@ struct OutboundAddressCheck: Sendable {
             var host = parsed.host, !host.isEmpty
         else { return "not an absolute http(s) URL" }
         if allowPrivate { return nil }
+        // Tokens and notification tokens travel in these requests: TLS unless the operator
+        // allows private callbacks (CIBA §4 asks for https endpoints).
+        guard scheme == "https" else { return "plain http is refused; use https (or serve --allow-private-callbacks)" }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if let literal = IPAddress(host) {
             return literal.isNonPublic ? "\(literal) is not a public address" : nil

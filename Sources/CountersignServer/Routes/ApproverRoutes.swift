@@ -1,3 +1,4 @@
+import Foundation
 import CountersignCore
 import CountersignOAuth
 import Hummingbird
@@ -20,7 +21,8 @@ enum ApproverRoutes {
         router.get("/api/v1/events") { request, _ in
             do {
                 let user = try await api.authenticate(request.headers[values: .authorization])
-                return serverSentEvents(api: api, events: events, user: user)
+                return serverSentEvents(
+                    api: api, events: events, user: user, authorization: request.headers[values: .authorization])
             } catch let failure as ApproverAPI.Failure {
                 return OAuthRoutes.response(failure.response)
             } catch {
@@ -65,37 +67,51 @@ enum ApproverRoutes {
         }
     }
 
-    /// Seconds between comment lines that keep an idle stream (and its proxies) open.
-    static let heartbeat = Duration.seconds(15)
+    /// Time between comment lines that keep an idle stream (and its proxies) open, and
+    /// between checks that the listener may still listen.
+    /// 15 seconds, or `COUNTERSIGN_SSE_HEARTBEAT` seconds (1-300) where a proxy needs it sooner.
+    static let heartbeat: Duration = {
+        let configured = ProcessInfo.processInfo.environment["COUNTERSIGN_SSE_HEARTBEAT"].flatMap { Int($0) }
+        return .seconds(configured.map { min(max($0, 1), 300) } ?? 15)
+    }()
 
     /// `text/event-stream` of the approval changes this approver may see, from now on, with a
-    /// comment line every 15 seconds; it ends when the listener goes away.
-    static func serverSentEvents(api: ApproverAPI, events: ApprovalEvents, user: User) -> Response {
-        // One stream for changes and heartbeats (nil), so one loop writes both in order.
-        let (merged, continuation) = AsyncStream.makeStream(of: ApprovalChange?.self, bufferingPolicy: .bufferingNewest(256))
-        let observer = events.observe { continuation.yield($0) }
-        let beat = Task {
-            while !Task.isCancelled {
-                do { try await Task.sleep(for: heartbeat) } catch { return }
-                continuation.yield(nil)
-            }
-        }
-        continuation.onTermination = { _ in
-            events.remove(observer)
-            beat.cancel()
-        }
+    /// comment line every 15 seconds; it ends when the listener goes away, when the server
+    /// shuts down, or at the first heartbeat after the user is disabled or the token removed
+    /// (the user is read again then, so group changes apply too).
+    static func serverSentEvents(
+        api: ApproverAPI, events: ApprovalEvents, user: User, authorization: [String]
+    ) -> Response {
         let body = ResponseBody { writer in
-            defer { continuation.finish() }
+            // One stream for changes and heartbeats (nil), so one loop writes both in order;
+            // made here, so nothing is left registered if the body never runs.
+            let (merged, continuation) = AsyncStream.makeStream(
+                of: ApprovalChange?.self, bufferingPolicy: .bufferingNewest(256))
+            let observer = events.observe { continuation.yield($0) }
+            let beat = Task {
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: heartbeat) } catch { return }
+                    continuation.yield(nil)
+                }
+            }
+            defer {
+                events.remove(observer)
+                beat.cancel()
+                continuation.finish()
+            }
             try await writer.write(ByteBuffer(string: "retry: 3000\n: listening for approval requests\n\n"))
             // A server shutting down ends the stream, so it does not wait for listeners to leave.
             try await withGracefulShutdownHandler {
+                var listener = user
                 var sequence = 0
                 for await change in merged {
                     if let change {
+                        guard let text = api.serverSentEvent(change, for: listener, sequence: sequence + 1) else { continue }
                         sequence += 1
-                        guard let text = api.serverSentEvent(change, for: user, sequence: sequence) else { continue }
                         try await writer.write(ByteBuffer(string: text))
                     } else {
+                        guard let current = try? await api.authenticate(authorization) else { break }
+                        listener = current
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                     }
                 }
