@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import Client, assert_oauth_error, jwt_parts
+from support import Client, assert_oauth_error, jwt_parts, start_server
 
 INACTIVE = {"active": False}
 SQL = "' OR 1=1--"
@@ -120,6 +120,23 @@ def test_revoke_own_token_makes_it_inactive_at_once(server, client, resource_ser
     assert "no-store" in resp.headers.get("Cache-Control", "")
     assert server.introspect(client, tok).json() == INACTIVE
     assert server.introspect(resource_server, tok).json() == INACTIVE
+
+
+def test_revocation_on_one_process_is_inactive_on_another_at_once(server, client, resource_server):
+    """HOSTILE 58: two server processes on one store. A revocation made on A is seen by B's very
+    next introspection, not after B's once-a-second reload of its in-memory list."""
+    replica = start_server(server.data_dir, "--issuer", server.issuer)  # replicas share one issuer
+    try:
+        tokens = [server.access_token(client, resource=resource_server.resources[0]) for _ in range(5)]
+        # B has loaded its revocation list once already; each token is active on B before.
+        for tok in tokens:
+            assert replica.introspect(client, tok).json()["active"] is True
+        for tok in tokens:
+            assert server.revoke(client, tok).status_code == 200
+            assert replica.introspect(client, tok).json() == INACTIVE
+            assert replica.introspect(resource_server, tok).json() == INACTIVE
+    finally:
+        replica.stop()
 
 
 def test_revoke_is_idempotent(server, client):

@@ -46,7 +46,7 @@ public struct IntrospectionEndpoint: Sendable {
         let (caller, _) = try await authenticator.authenticate(request, params)
         guard let token = params["token"] else { throw .invalidRequest("token is required") }
         guard let claims = try? verifier.verify(token) else { return Self.inactive }
-        guard !revocations.contains(claims.jti) else { return Self.inactive }
+        guard try await !isRevoked(claims) else { return Self.inactive }
         guard claims.client_id == caller.id || caller.resources.contains(claims.aud) else { return Self.inactive }
         // A deleted client's tokens die with it.
         if claims.client_id != caller.id {
@@ -70,6 +70,16 @@ public struct IntrospectionEndpoint: Sendable {
         if let act = claims.act { members.append(("act", act)) }
         if claims.oneTime { members.append(("one_time", .bool(true))) }
         return .json(JSONWriter.object(members), headers: [("Cache-Control", "no-store")])
+    }
+
+    /// Revoked here or by another process on the same store (HOSTILE-TESTS 58). A store that
+    /// cannot answer is a 503, never an `active: true` for a token that may be revoked.
+    func isRevoked(_ claims: AccessTokenClaims) async throws(OAuthError) -> Bool {
+        do {
+            return try await revocations.isRevoked(claims.jti, expiresAt: claims.exp * 1000)
+        } catch {
+            throw OAuthError.unavailable(detail: "revocation check failed: \(error)")
+        }
     }
 
     /// For a one-time token: true when this introspection may answer active. A resource server

@@ -3,7 +3,8 @@ import CountersignStore
 import Synchronization
 
 /// Revoked token ids held in memory for the introspection hot path, written through to the
-/// store, and refreshed from it so a revocation made by another process is seen within a second.
+/// store, and refreshed from it about once a second. `isRevoked` also asks the store when memory
+/// has no entry, so a revocation made by another process counts at once (RFC 7009 §2.1).
 public final class RevocationList: Sendable {
     let store: any RevokedTokenStore
     let revoked: Mutex<[String: Int64]>
@@ -17,6 +18,16 @@ public final class RevocationList: Sendable {
 
     public func contains(_ jti: String) -> Bool {
         revoked.withLock { $0[jti] != nil }
+    }
+
+    /// Whether the token is revoked: memory first, then one read of the store by primary key, so a
+    /// revocation made by another process on the same store is seen before the next reload.
+    /// A hit is remembered until the token's expiry (`expiresAt`, in milliseconds).
+    public func isRevoked(_ jti: String, expiresAt: Int64) async throws -> Bool {
+        if contains(jti) { return true }
+        guard try await store.isRevoked(jti: jti) else { return false }
+        revoked.withLock { $0[jti] = $0[jti] ?? expiresAt }
+        return true
     }
 
     /// Revokes durably (with its audit event), then in memory.
