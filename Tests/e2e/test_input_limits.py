@@ -107,19 +107,47 @@ def test_oversized_client_id_in_basic_is_401(server):
     assert_oauth_error(resp, 401, "invalid_client")
 
 
-def test_one_megabyte_header_is_refused(server):
-    resp = requests.get(server.url + "/healthz", headers={"X-Big": "a" * 1_000_000}, timeout=15)
-    assert resp.status_code in (400, 413, 431), resp.status_code
+HEAD_CAP = 16 * 1024
+HEAD_TOO_LARGE = "the request headers are larger than 16384 bytes or more than 100 fields"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING: a request with a single 64 KiB header (X-Big: 65536 bytes) is served normally (200); "
-    "HOSTILE 71 asks for a fast 400/413/431 at 64 KB. The effective header cap is the HTTP parser's "
-    "~80 KiB default (1 MB is refused with 400)."))
-def test_64_kib_header_is_refused(server, client):
+def _assert_431(resp):
+    body = assert_oauth_error(resp, 431, "invalid_request", basic_challenge=False)
+    assert body["error_description"] == HEAD_TOO_LARGE
+    assert resp.headers["Connection"] == "close"
+
+
+@pytest.mark.parametrize("size", [HEAD_CAP + 1, CAP, 1_000_000], ids=["16-kib-plus-one", "64-kib", "1-mb"])
+def test_oversized_header_is_431(server, client, size):
+    """HOSTILE 71: a request head over 16 KiB is answered 431 (RFC 6585 §5) before routing."""
     resp = requests.post(server.url + "/token", data={"grant_type": "client_credentials"}, auth=client.auth,
-                         headers={"X-Big": "a" * CAP}, timeout=15)
-    assert resp.status_code in (400, 413, 431), resp.status_code
+                         headers={"X-Big": "a" * size}, timeout=15)
+    _assert_431(resp)
+
+
+def test_many_small_headers_over_the_total_are_431(server):
+    headers = {f"X-Pad-{i}": "a" * 200 for i in range(90)}
+    _assert_431(requests.get(server.url + "/healthz", headers=headers, timeout=15))
+
+
+def test_more_than_100_header_fields_are_431(server):
+    headers = {f"X-H{i}": "1" for i in range(101)}
+    _assert_431(requests.get(server.url + "/healthz", headers=headers, timeout=15))
+
+
+def test_header_just_under_the_cap_is_served(server, client):
+    resp = requests.post(server.url + "/token", data={"grant_type": "client_credentials"}, auth=client.auth,
+                         headers={"X-Big": "a" * (HEAD_CAP - 1024)}, timeout=15)
+    assert resp.status_code == 200, resp.text
+
+
+def test_connection_refused_at_431_serves_nothing_after(server):
+    """The oversized head is discarded: a request pipelined behind it on the same connection is
+    not answered (the connection is closed after the 431)."""
+    raw = server.raw_http(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * CAP + b"\r\n\r\n"
+                          b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert raw.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"), raw[:200]
+    assert raw.count(b"HTTP/1.1 ") == 1, raw
 
 
 # ---------------------------------------------------------------------------------------------

@@ -100,8 +100,12 @@ public enum CountersignServerApp {
         let host = configuration.host
         let app = Application(
             router: assembly.router(),
-            // Idle or slow-dripping connections are closed after 30 s (HOSTILE-TESTS 75).
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            // Idle or slow-dripping connections are closed after 30 s (HOSTILE-TESTS 75); a request
+            // head over 16 KiB is answered 431 (HOSTILE-TESTS 71).
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [RequestHeadLimit()], idleTimeout: .seconds(30),
+                    httpDecoderConfiguration: RequestHeadLimit.decoder)),
             configuration: .init(address: .hostname(host, port: assembly.port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? assembly.port
