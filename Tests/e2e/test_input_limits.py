@@ -4,12 +4,15 @@ RFC 6749 §3.1-3.2 (no repeated parameters), HOSTILE-TESTS 7-9, 70-73."""
 from __future__ import annotations
 
 import base64
+import json
+import socket
+import threading
 import urllib.parse
 
 import pytest
 import requests
 
-from support import FORM, assert_oauth_error
+from support import FORM, assert_oauth_error, start_server
 
 CAP = 64 * 1024
 ENDPOINTS = ["/token", "/introspect", "/revoke"]
@@ -148,6 +151,74 @@ def test_connection_refused_at_431_serves_nothing_after(server):
                           b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
     assert raw.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"), raw[:200]
     assert raw.count(b"HTTP/1.1 ") == 1, raw
+
+
+# ---------------------------------------------------------------------------------------------
+# Slow bodies (HOSTILE 75)
+
+BODY_TIMEOUT = 3  # seconds; the default is 10, shortened here through COUNTERSIGN_BODY_TIMEOUT
+
+
+@pytest.fixture(scope="module")
+def slow_world(tmp_path_factory):
+    srv = start_server(tmp_path_factory.mktemp("slow") / "data", env={"COUNTERSIGN_BODY_TIMEOUT": str(BODY_TIMEOUT)})
+    yield srv, srv.create_client()
+    srv.stop()
+    srv.kill()
+
+
+def _drip(server, client, body: bytes, chunks: list[bytes], pause: float, extra: bytes = b"") -> tuple[bytes, int]:
+    """Sends the head, then CHUNKS PAUSE seconds apart, while reading the answer on this thread.
+    Returns everything read until the server closed, and how many body bytes were sent by then."""
+    auth = base64.b64encode(f"{client.id}:{client.secret}".encode())
+    head = (f"POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n"
+            f"Content-Length: {len(body)}\r\n").encode() + b"Authorization: Basic " + auth + b"\r\n" + extra + b"\r\n"
+    sent = [0]
+    done = threading.Event()
+    with socket.create_connection(server.host_port, timeout=30) as s:
+        s.sendall(head)
+
+        def sender():
+            try:
+                for chunk in chunks:
+                    if done.wait(pause):
+                        return
+                    s.sendall(chunk)
+                    sent[0] += len(chunk)
+            except OSError:
+                pass  # the server closed the connection
+
+        thread = threading.Thread(target=sender, daemon=True)
+        thread.start()
+        out = b""
+        try:
+            while chunk := s.recv(65536):
+                out += chunk
+        finally:
+            done.set()
+            thread.join(timeout=5)
+    return out, sent[0]
+
+
+def test_body_dripped_one_byte_a_second_is_408_and_closed(slow_world):
+    server, client = slow_world
+    body = b"grant_type=client_credentials"
+    raw, sent = _drip(server, client, body, [bytes([b]) for b in body], pause=1.0)
+    assert raw.startswith(b"HTTP/1.1 408 "), raw[:200]
+    head, _, payload = raw.partition(b"\r\n\r\n")
+    assert b"\r\nconnection: close\r\n" in head.lower() + b"\r\n", head
+    assert json.loads(payload) == {"error": "invalid_request", "error_description": "the request body took too long"}
+    # Answered at the deadline, long before the body was complete; recv saw the close.
+    assert sent < len(body), sent
+
+
+def test_body_that_arrives_slowly_within_the_deadline_is_served(slow_world):
+    server, client = slow_world
+    body = b"grant_type=client_credentials"
+    raw, sent = _drip(server, client, body, [body[:10], body[10:]], pause=1.0, extra=b"Connection: close\r\n")
+    assert sent == len(body)
+    assert raw.startswith(b"HTTP/1.1 200 "), raw[:300]
+    assert b'"access_token"' in raw
 
 
 # ---------------------------------------------------------------------------------------------

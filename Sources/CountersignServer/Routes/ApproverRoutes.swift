@@ -44,12 +44,14 @@ enum ApproverRoutes {
         }
         for (verb, verdict) in [("approve", Vote.Verdict.approve), ("deny", .deny)] {
             router.post(RouterPath("\(base)/:id/\(verb)")) { request, context in
-                var request = request
-                return await respond {
+                await respond {
                     let user = try await api.authenticate(request.headers[values: .authorization])
                     let body: ByteBuffer
                     do {
-                        body = try await request.collectBody(upTo: ApproverAPI.maxBodyBytes)
+                        body = try await RequestBodyDeadline.collect(request, upTo: ApproverAPI.maxBodyBytes)
+                    } catch is RequestBodyDeadline.Exceeded {
+                        throw ApproverAPI.Failure(
+                            status: 408, code: "invalid_request", description: RequestBodyDeadline.description)
                     } catch {
                         throw ApproverAPI.Failure(
                             status: 413, code: "invalid_request",

@@ -46,16 +46,19 @@ enum OAuthRoutes {
         _ request: Request, _ context: CountersignRequestContext,
         _ endpoint: (OAuthRequest) async -> OAuthResponse
     ) async -> Response {
-        var request = request
         let tooLarge = OAuthError(.invalidRequest, "the request body is larger than \(maxBodyBytes) bytes", status: 413)
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
             return response(tooLarge.response)
         }
         let body: ByteBuffer
         do {
-            body = try await request.collectBody(upTo: maxBodyBytes)
+            body = try await RequestBodyDeadline.collect(request, upTo: maxBodyBytes)
         } catch is NIOTooManyBytesError {
             return response(tooLarge.response)
+        } catch is RequestBodyDeadline.Exceeded {
+            var late = response(OAuthError(.invalidRequest, RequestBodyDeadline.description, status: 408).response)
+            late.headers[.connection] = "close"
+            return late
         } catch {
             return response(OAuthError.invalidRequest("the request body could not be read completely").response)
         }
