@@ -1,5 +1,6 @@
 import ArgumentParser
 import CountersignCore
+import CountersignOAuth
 import CountersignStore
 import Foundation
 
@@ -17,6 +18,8 @@ struct IssuerCommand: AsyncParsableCommand {
                 Without --jwks-uri the keys are found through ISSUER/.well-known/openid-configuration.
                 --claim NAME=PATH makes the token's value at PATH the subject claim NAME that policies
                 read, for example --claim roles=realm_access.roles for Keycloak.
+                ISSUER and the JWKS URL must use https; plain http is allowed only for loopback hosts
+                (127.0.0.0/8, ::1, localhost), for development.
                 """)
 
         @OptionGroup var store: StoreOptions
@@ -45,11 +48,13 @@ struct IssuerCommand: AsyncParsableCommand {
             }
         }
 
+        /// The issuer and its JWKS decide whose tokens are believed: https, plain http only to a
+        /// loopback host, never a link-local address (`IssuerURLRule`).
         static func problem(url: String, what: String) -> String? {
             guard ClientRegistration.problem(uri: url) == nil, URL(string: url)?.host != nil else {
                 return "\(what) must be an absolute http(s) URL without a fragment"
             }
-            return nil
+            return IssuerURLRule.problem(with: url).map { "\(what) \($0)" }
         }
 
         func run() async throws {

@@ -3,7 +3,8 @@
 It serves an OpenID discovery document and a JWKS over real HTTP (a thread of the test process)
 and signs ID/access tokens with real keys (RSA-2048 RS256/PS256, P-256 ES256, Ed25519) using
 `cryptography`. Its behaviour can be switched to what a broken or hostile IdP does: answer slowly,
-fail, redirect, send a huge body, rotate keys; it counts every JWKS fetch so tests can check
+drip its body a byte a second, fail, redirect, send a huge body, rotate keys, name a jwks_uri
+elsewhere in its discovery document; it counts every JWKS fetch so tests can check
 Countersign's caching and refetch rate limit.
 """
 
@@ -76,8 +77,15 @@ class IdP:
         self.jwks_fetches = 0
         self.discovery_fetches = 0
         self.cache_control: str | None = "max-age=300"
-        self.mode = "ok"  # ok | down | slow | redirect | huge | garbage
+        self.mode = "ok"  # ok | down | slow | drip | redirect | huge | garbage
         self.slow_seconds = 10.0
+        # drip: the head at once, then a body of this many bytes (under Countersign's 512 KiB
+        # limit, so Content-Length alone does not refuse it) at one byte a second.
+        self.drip_bytes = 100_000
+        # The jwks_uri the discovery document names (default: this IdP's own).
+        self.discovery_jwks_uri: str | None = None
+        self.stopped = threading.Event()
+        self.drips_cut = 0  # drip answers the client hung up on
         self.redirect_to = "http://169.254.169.254/latest/meta-data/"
         self._lock = threading.Lock()
         idp = self
@@ -100,11 +108,33 @@ class IdP:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
+            def _drip(self):
+                """Headers at once, then one byte a second of a valid-looking JWKS, until the
+                client hangs up or the IdP stops: every read succeeds just in time."""
+                body = b'{"keys":[' + b" " * (idp.drip_bytes - 11) + b"]}"
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    self.wfile.flush()
+                    for i in range(len(body)):
+                        if idp.stopped.is_set():
+                            break
+                        self.wfile.write(body[i:i + 1])
+                        self.wfile.flush()
+                        idp.stopped.wait(1.0)
+                except (BrokenPipeError, ConnectionResetError):
+                    with idp._lock:
+                        idp.drips_cut += 1
+                self.close_connection = True
+
             def do_GET(self):
                 if self.path == "/.well-known/openid-configuration":
                     with idp._lock:
                         idp.discovery_fetches += 1
-                    self._send(200, json.dumps({"issuer": idp.issuer, "jwks_uri": idp.jwks_uri}).encode())
+                    jwks_uri = idp.discovery_jwks_uri or idp.jwks_uri
+                    self._send(200, json.dumps({"issuer": idp.issuer, "jwks_uri": jwks_uri}).encode())
                 elif self.path == "/jwks.json":
                     with idp._lock:
                         idp.jwks_fetches += 1
@@ -114,6 +144,8 @@ class IdP:
                     elif mode == "slow":
                         time.sleep(idp.slow_seconds)
                         self._send(200, idp.jwks_bytes())
+                    elif mode == "drip":
+                        self._drip()
                     elif mode == "redirect":
                         self._send(302, b"", {"Location": idp.redirect_to})
                     elif mode == "huge":
@@ -136,6 +168,7 @@ class IdP:
         return self
 
     def stop(self):
+        self.stopped.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 

@@ -6,8 +6,11 @@ import Synchronization
 /// lifetime (clamped to 1 minute – 1 day; 10 minutes when it states none). A token naming a
 /// `kid` the cache does not know triggers one refetch, at most once per `cooldown` per issuer,
 /// so a flood of random `kid`s costs the IdP nothing (HOSTILE-TESTS 26). Concurrent misses share
-/// one fetch. When the keys cannot be had (IdP down, slow, answering garbage) and the cached
-/// ones are past their lifetime, lookups fail closed: no token is accepted unverified.
+/// one fetch, and none of them waits longer than `refreshDeadline` for it, however the fetcher
+/// behaves. Every URL fetched must pass `IssuerURLRule` (https, or http to loopback; never a
+/// link-local address), a `jwks_uri` read from discovery included. When the keys cannot be had
+/// (IdP down, slow, answering garbage, a refused URL) and the cached ones are past their
+/// lifetime, lookups fail closed: no token is accepted unverified.
 public final class IssuerKeyCache: Sendable {
     enum Lookup: Sendable {
         case key(IssuerKey)
@@ -31,6 +34,8 @@ public final class IssuerKeyCache: Sendable {
     let clock: @Sendable () -> Int64
     /// Milliseconds between two fetches of one issuer's keys (a failed fetch included).
     let cooldown: Int64
+    /// The longest a lookup waits for a refresh (discovery and JWKS together).
+    let refreshDeadline: Duration
     let logger: Logger
     let entries = Mutex<[String: Entry]>([:])
     /// Bumped by `forget`: a fetch that started before stores nothing.
@@ -38,11 +43,12 @@ public final class IssuerKeyCache: Sendable {
     let inFlight = Mutex<[String: Task<Entry, Never>]>([:])
 
     public init(
-        fetcher: any IssuerDocumentFetching, cooldownSeconds: Int = 30, clock: @escaping @Sendable () -> Int64,
-        logger: Logger
+        fetcher: any IssuerDocumentFetching, cooldownSeconds: Int = 30, refreshDeadline: Duration = .seconds(5),
+        clock: @escaping @Sendable () -> Int64, logger: Logger
     ) {
         self.fetcher = fetcher
         self.cooldown = Int64(cooldownSeconds) * 1000
+        self.refreshDeadline = refreshDeadline
         self.clock = clock
         self.logger = logger
     }
@@ -77,18 +83,54 @@ public final class IssuerKeyCache: Sendable {
         entries.withLock { $0[issuer] = nil }
     }
 
-    /// Fetches the issuer's keys once, however many lookups wait for them.
+    /// Fetches the issuer's keys once, however many lookups wait for them, and none longer
+    /// than `refreshDeadline`: past it the fetch is abandoned (cancelled) and recorded as failed,
+    /// so the lookups after it fail fast for the cooldown instead of joining a hung fetch.
     func refresh(_ issuer: TrustedIssuer) async -> Entry {
+        let started = clock()
+        let generation = generations.withLock { $0[issuer.issuer, default: 0] }
         let task = inFlight.withLock { tasks -> Task<Entry, Never> in
             if let running = tasks[issuer.issuer] { return running }
             let task = Task { await self.fetch(issuer) }
             tasks[issuer.issuer] = task
             return task
         }
-        let entry = await task.value
+        guard let entry = await withDeadline(refreshDeadline, { await task.value }) else {
+            task.cancel()
+            return timedOut(issuer, task: task, started: started, generation: generation)
+        }
+        finished(issuer, task: task)
+        return entry
+    }
+
+    /// Forgets the fetch in flight if it is still `task`; a newer one stays. True if it was.
+    @discardableResult
+    func finished(_ issuer: TrustedIssuer, task: Task<Entry, Never>) -> Bool {
         inFlight.withLock { tasks in
-            // Only the task that was awaited is removed; a newer one stays.
-            if tasks[issuer.issuer].map({ $0 == task }) ?? false { tasks[issuer.issuer] = nil }
+            guard tasks[issuer.issuer].map({ $0 == task }) ?? false else { return false }
+            tasks[issuer.issuer] = nil
+            return true
+        }
+    }
+
+    /// The entry after a refresh that did not finish in time: a failure like any other, which
+    /// drops keys past their lifetime. It is recorded before the fetch is forgotten, so a
+    /// lookup arriving meanwhile either joins the abandoned fetch or sees the failure.
+    func timedOut(_ issuer: TrustedIssuer, task: Task<Entry, Never>, started: Int64, generation: Int) -> Entry {
+        let failure = "fetching the keys took longer than \(refreshDeadline)"
+        let current = inFlight.withLock { $0[issuer.issuer].map { $0 == task } ?? false }
+        let entry = entries.withLock { table in
+            var entry = table[issuer.issuer] ?? Entry()
+            if started >= entry.freshUntil { entry.keys = [] }
+            entry.lastAttempt = max(entry.lastAttempt, started)
+            entry.lastFailure = failure
+            // Not for an issuer forgotten (deleted or changed) meanwhile.
+            if current, generations.withLock({ $0[issuer.issuer, default: 0] }) == generation { table[issuer.issuer] = entry }
+            return entry
+        }
+        if current {
+            logger.warning("fetching issuer keys failed", metadata: ["issuer": "\(issuer.issuer)", "error": "\(failure)"])
+            finished(issuer, task: task)
         }
         return entry
     }
@@ -124,10 +166,16 @@ public final class IssuerKeyCache: Sendable {
         return result
     }
 
-    /// The issuer's `jwks_uri`: configured, or read from its OpenID discovery document.
+    /// The issuer's `jwks_uri`: configured, or read from its OpenID discovery document; each
+    /// URL checked by `IssuerURLRule` before it is fetched (an issuer stored before the rule is
+    /// held to it too).
     func jwksURI(_ issuer: TrustedIssuer, known: String?) async throws(FetchFailure) -> String {
-        if let configured = issuer.jwksURI { return configured }
+        if let configured = issuer.jwksURI {
+            if let problem = IssuerURLRule.problem(with: configured) { throw FetchFailure("jwks_uri \(configured) \(problem)") }
+            return configured
+        }
         if let known { return known }
+        if let problem = IssuerURLRule.problem(with: issuer.issuer) { throw FetchFailure("issuer \(issuer.issuer) \(problem)") }
         let discovery = issuer.issuer.hasSuffix("/") ? issuer.issuer + ".well-known/openid-configuration"
             : issuer.issuer + "/.well-known/openid-configuration"
         let (body, _) = try await fetcher.fetch(discovery)
@@ -136,6 +184,9 @@ public final class IssuerKeyCache: Sendable {
         else { throw FetchFailure("\(discovery) has no jwks_uri") }
         guard document["issuer"]?.stringValue == issuer.issuer else {
             throw FetchFailure("\(discovery) names another issuer (OpenID Discovery §4.3)")
+        }
+        if let problem = IssuerURLRule.problem(with: uri) {
+            throw FetchFailure("the jwks_uri \(uri.prefix(200)) of \(discovery) \(problem)")
         }
         return uri
     }

@@ -17,9 +17,10 @@ public struct FetchFailure: Error, Sendable, CustomStringConvertible {
 }
 
 /// The fetcher on async-http-client, bounded every way an IdP (or someone posing as one) can
-/// misbehave (HOSTILE-TESTS 26–27): a whole-request deadline (a slow drip ends with it),
-/// redirects never followed (a JWKS cannot bounce us to 169.254.169.254), at most 512 KiB of
-/// body, http(s) only, status 200 only.
+/// misbehave (HOSTILE-TESTS 26–27): one deadline over the whole fetch, connection, head and
+/// every byte of the body (an IdP that drips its body a byte at a time, resetting each read
+/// timeout, is cut off with it), redirects never followed (a JWKS cannot bounce us to
+/// 169.254.169.254), at most 512 KiB of body, http(s) only, status 200 only.
 public final class HTTPIssuerDocumentFetcher: IssuerDocumentFetching {
     public static let maxBodyBytes = 512 * 1024
     let client: HTTPClient
@@ -42,24 +43,32 @@ public final class HTTPIssuerDocumentFetcher: IssuerDocumentFetching {
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), scheme == "https" || scheme == "http",
             parsed.host != nil
         else { throw FetchFailure("\(url) is not an http(s) URL") }
+        // The client's own deadline covers only the response head; the body is read under the
+        // per-read timeout alone. This one ends the whole fetch and cancels what is left of it.
+        let limit = Duration.nanoseconds(deadline.nanoseconds)
+        guard let outcome = await withDeadline(limit, { await self.download(url) }) else {
+            throw FetchFailure("\(url) did not answer in full within \(limit)")
+        }
+        return try outcome.get()
+    }
+
+    func download(_ url: String) async -> Result<(body: [UInt8], maxAge: Int?), FetchFailure> {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: "application/json, application/jwk-set+json")
         do {
             let response = try await client.execute(request, deadline: .now() + deadline)
             guard response.status == .ok else {
-                throw FetchFailure("\(url) answered \(response.status.code)")
+                return .failure(FetchFailure("\(url) answered \(response.status.code)"))
             }
             if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > Self.maxBodyBytes {
-                throw FetchFailure("\(url) is larger than \(Self.maxBodyBytes) bytes")
+                return .failure(FetchFailure("\(url) is larger than \(Self.maxBodyBytes) bytes"))
             }
             let body = try await response.body.collect(upTo: Self.maxBodyBytes)
-            return (Array(buffer: body), Self.maxAge(response.headers["Cache-Control"]))
-        } catch let failure as FetchFailure {
-            throw failure
+            return .success((Array(buffer: body), Self.maxAge(response.headers["Cache-Control"])))
         } catch is NIOTooManyBytesError {
-            throw FetchFailure("\(url) is larger than \(Self.maxBodyBytes) bytes")
+            return .failure(FetchFailure("\(url) is larger than \(Self.maxBodyBytes) bytes"))
         } catch {
-            throw FetchFailure("fetching \(url) failed: \(error)")
+            return .failure(FetchFailure("fetching \(url) failed: \(error)"))
         }
     }
 
