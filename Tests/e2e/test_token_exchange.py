@@ -19,7 +19,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from idp import IdP, Key, b64url
-from support import assert_oauth_error, b64url_decode, jwt_parts, uid, wait_for_response
+from support import assert_oauth_error, b64url_decode, jwt_parts, start_server, uid, wait_for_response, wait_until
 
 # The module's server refetches an IdP's keys on an unknown kid at most every 2 s.
 SERVER_ARGS = ("--jwks-refresh-cooldown", "2")
@@ -27,6 +27,7 @@ SERVER_ARGS = ("--jwks-refresh-cooldown", "2")
 TE = "urn:ietf:params:oauth:grant-type:token-exchange"
 JWT = "urn:ietf:params:oauth:token-type:jwt"
 ACCESS = "urn:ietf:params:oauth:token-type:access_token"
+ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"
 API = "https://api.example.com"
 PAYMENT = "https://api.example.com/payments/p-17"
 L = '"locations":["https://api.example.com/payments/1"],'  # for raw authorization_details texts
@@ -305,14 +306,139 @@ def test_an_identical_request_reuses_the_decision(server, idp, fed):
     assert kinds == ["decision", "decision.reused", "decision"], "another resource is another decision"
 
 
+def decision_kinds(server, idp, sub, client=None):
+    return [e["type"] for e in server.audit_events()
+            if e["actor"] == f"{idp.issuer}#{sub}" and e["type"].startswith("decision")
+            and (client is None or e["data"]["client_id"] == client.id)]
+
+
+READ_T9 = [{"type": "read_transaction", "locations": ["https://api.example.com/transactions/t-9"]}]
+
+
 def test_one_time_outcomes_are_never_reused(server, idp, fed):
+    """read_transaction alone is reused (its rule sets reuse: 60s); asked for together with a
+    small refund (a one_time rule) the same request is decided afresh every time."""
     agent, _ = fed
     sub = uid("once")
     tok = user(idp, sub)
     for _ in range(2):
-        assert exchange(server, agent, tok, refund(7)).status_code == 200
-    kinds = [e["type"] for e in server.audit_events() if e["actor"] == f"{idp.issuer}#{sub}" and e["type"].startswith("decision")]
-    assert kinds == ["decision", "decision"]
+        assert exchange(server, agent, tok, READ_T9).status_code == 200
+    assert decision_kinds(server, idp, sub) == ["decision", "decision.reused"], "reuse is live for this subject"
+    both = READ_T9 + refund(7)
+    for _ in range(2):
+        resp = exchange(server, agent, tok, both)
+        assert resp.status_code == 200, resp.text
+        assert jwt_parts(resp.json()["access_token"])[1]["one_time"] is True
+    assert decision_kinds(server, idp, sub) == ["decision", "decision.reused", "decision", "decision"]
+
+
+def test_a_new_idp_token_for_the_same_sign_in_reuses_the_decision(server, idp, fed):
+    """The IdP's per-token claims (iat, exp, nbf, jti, nonce, at_hash) are not part of the reuse
+    key: a fresh token for the same user and claims hits the recorded decision."""
+    agent, _ = fed
+    sub = uid("fresh-token")
+    now = int(time.time())
+    first = user(idp, sub, acr="mfa", auth_time=now - 30, iat=now - 20, exp=now + 280, nbf=now - 20,
+                 jti=uid("jti"), nonce="n-1", at_hash="aaaaaaaaaaaaaaaaaaaaaa")
+    second = user(idp, sub, acr="mfa", auth_time=now - 30, iat=now, exp=now + 300, nbf=now,
+                  jti=uid("jti"), nonce="n-2", at_hash="bbbbbbbbbbbbbbbbbbbbbb")
+    assert first != second
+    assert exchange(server, agent, first, READ_T9).status_code == 200
+    assert exchange(server, agent, second, READ_T9).status_code == 200
+    assert decision_kinds(server, idp, sub) == ["decision", "decision.reused"]
+    # A claim the policy may read (roles here) is still part of the key.
+    other_roles = user(idp, sub, roles=("employee", "auditor"), acr="mfa", auth_time=now - 30)
+    assert exchange(server, agent, other_roles, READ_T9).status_code == 200
+    assert decision_kinds(server, idp, sub) == ["decision", "decision.reused", "decision"]
+
+
+def test_reuse_is_not_shared_across_clients_or_subjects(server, idp, fed):
+    agent, _ = fed
+    other_agent = server.create_client(scope="read", grant_types=("token-exchange",))
+    sub, neighbour = uid("owner"), uid("neighbour")
+    assert exchange(server, agent, user(idp, sub), READ_T9).status_code == 200
+    assert exchange(server, other_agent, user(idp, sub), READ_T9).status_code == 200
+    assert decision_kinds(server, idp, sub, other_agent) == ["decision"], "another client is another decision"
+    assert exchange(server, agent, user(idp, neighbour), READ_T9).status_code == 200
+    assert decision_kinds(server, idp, neighbour) == ["decision"], "another subject is another decision"
+    assert exchange(server, agent, user(idp, sub), READ_T9).status_code == 200
+    assert decision_kinds(server, idp, sub, agent) == ["decision", "decision.reused"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The request's address and step-up decisions, under a policy written for these tests
+
+OWN_POLICY = """version: 1
+description: Rules the example policy does not have, for the token-exchange tests.
+acr_levels: [pwd, mfa]
+actions:
+  export_data:
+    fields: { dataset: string }
+  read_transaction:
+    resource: "https://api.example.com/transactions/*"
+rules:
+  - name: exports-from-loopback
+    action: export_data
+    when: { request.ip: { cidr: [127.0.0.0/8, "::1/128"] } }
+    effect: allow
+    grant: { ttl: 60s }
+  - name: reads-need-recent-mfa
+    action: read_transaction
+    effect: step_up
+    step_up: { acr: mfa, max_age: 10m }
+    grant: { ttl: 5m, reuse: 60s }
+default: deny
+"""
+
+EXPORT = [{"type": "export_data", "dataset": "customers"}]
+
+
+@pytest.fixture(scope="module")
+def own(tmp_path_factory, idp):
+    """A second server whose policy allows exports from loopback and asks for recent MFA (with
+    grant.reuse) before reading a transaction; the module's IdP trusted, an agent client, the
+    payments API as a resource server."""
+    base = tmp_path_factory.mktemp("own-policy")
+    (base / "policy.yaml").write_text(OWN_POLICY)
+    srv = start_server(base / "data", "--policy", str(base / "policy.yaml"))
+    try:
+        srv.cli("issuer", "add", "--issuer", idp.issuer, "--audience", "countersign",
+                "--claim", "roles=realm_access.roles", check=True)
+        agent = srv.create_client(scope="read", grant_types=("token-exchange",))
+        srv.create_client(scope=None, resources=(API,))
+        wait_for_response(lambda: exchange(srv, agent, user(idp), EXPORT), lambda r: r.status_code == 200, timeout=3,
+                          what="the issuer to reach the server")
+        yield srv, agent
+    finally:
+        srv.stop()
+        srv.kill()
+
+
+def test_the_request_address_reaches_the_decision(server, idp, fed, own):
+    """From loopback: the example policy (exports from the office network only) denies with its
+    reason; a policy that allows loopback allows. Only the address tells them apart."""
+    agent, _ = fed
+    body = assert_oauth_error(exchange(server, agent, user(idp), EXPORT), 400, "access_denied")
+    assert body["error_description"] == "No rule allows export_data for this request."
+    own_server, own_agent = own
+    sub = uid("exporter")
+    resp = exchange(own_server, own_agent, user(idp, sub), EXPORT)
+    assert resp.status_code == 200, resp.text
+    decision = [e for e in own_server.audit_events()
+                if e["type"] == "decision" and e["actor"] == f"{idp.issuer}#{sub}"][0]["data"]
+    assert decision["rules"] == ["exports-from-loopback"] and decision["ip"] in ("127.0.0.1", "::1")
+
+
+def test_a_step_up_decision_is_never_reused(idp, own):
+    """The rule sets grant.reuse, but its answer depends on how old auth_time is: an identical
+    request is decided again."""
+    own_server, own_agent = own
+    sub = uid("stepped-up")
+    tok = user(idp, sub, acr="mfa", auth_time=int(time.time()) - 5)
+    for _ in range(2):
+        resp = exchange(own_server, own_agent, tok, READ_T9)
+        assert resp.status_code == 200, resp.text
+    assert decision_kinds(own_server, idp, sub) == ["decision", "decision"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -374,6 +500,20 @@ def test_missing_or_unknown_subject_token_type(server, idp, fed):
     assert "subject_token_type must be" in assert_oauth_error(resp, 400, "invalid_request")["error_description"]
 
 
+@pytest.mark.parametrize("token_type", [JWT, ACCESS, ID_TOKEN])
+def test_every_subject_token_type_is_accepted(server, idp, fed, token_type):
+    agent, _ = fed
+    resp = exchange(server, agent, user(idp), refund(5), subject_token_type=token_type)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["issued_token_type"] == ACCESS
+
+
+def test_actor_token_type_without_actor_token_is_refused(server, idp, fed):
+    agent, _ = fed
+    body = assert_oauth_error(exchange(server, agent, user(idp), refund(5), actor_token_type=JWT), 400, "invalid_request")
+    assert body["error_description"] == "actor_token_type was given without actor_token"
+
+
 def test_alg_none_is_refused(server, idp, fed):
     agent, _ = fed
     for alg in ("none", "None", "NONE"):
@@ -413,6 +553,8 @@ def test_bad_signature_is_refused(server, idp, fed):
     ({"exp": int(time.time()) - 600}, "has expired"),
     ({"nbf": int(time.time()) + 600}, "is not valid yet (nbf is in the future)"),
     ({"iat": int(time.time()) + 600}, "was issued in the future (iat)"),
+    ({"auth_time": int(time.time()) + 600}, "has an auth_time in the future"),
+    ({"auth_time": "1767614400"}, "has an auth_time that is not an integer time"),
     ({"aud": "someone-else"}, "is not meant for this server (aud does not contain countersign)"),
     ({"aud": None}, "has no aud"),
     ({"sub": None}, "has no sub (or one longer than 255 bytes)"),
@@ -422,6 +564,19 @@ def test_bad_claims_are_refused(server, idp, fed, claims, why):
     agent, _ = fed
     sub = claims.pop("sub", "alice")
     refused(server, agent, idp.token(sub, **claims), why)
+
+
+def test_a_future_auth_time_never_passes_a_step_up(server, idp, fed):
+    """An auth_time an hour ahead is refused as a malformed token (like a future iat) rather than
+    trusted to say how fresh the authentication is; one inside the minute of skew is a valid
+    token, which the step-up does not count as a recent authentication."""
+    agent, _ = fed
+    now = int(time.time())
+    ahead = user(idp, acr="mfa", auth_time=now + 3600)
+    body = assert_oauth_error(exchange(server, agent, ahead, refund(20000)), 400, "invalid_request")
+    assert body["error_description"] == "subject_token has an auth_time in the future"
+    within_skew = user(idp, acr="mfa", auth_time=now + 30)
+    assert_oauth_error(exchange(server, agent, within_skew, refund(20000)), 400, "insufficient_user_authentication")
 
 
 def test_untrusted_issuer_is_refused(server, fed):
@@ -589,8 +744,10 @@ def test_a_rotated_in_key_is_picked_up(server, fed):
         assert exchange(server, agent, provider.token("alice", key=new), refund(5)).status_code == 200
 
 
-@pytest.mark.parametrize("mode", ["down", "slow", "redirect", "huge", "garbage"])
+@pytest.mark.parametrize("mode", ["down", "slow", "drip", "redirect", "huge", "garbage"])
 def test_unavailable_jwks_fails_closed_with_503(server, fed, mode):
+    """drip: the head at once, then a byte a second, so that no single read ever times out;
+    the deadline over the whole fetch still ends it, and the connection is dropped."""
     agent, _ = fed
     with trusted_idp(server, mode=mode) as provider:
         started = time.monotonic()
@@ -598,6 +755,29 @@ def test_unavailable_jwks_fails_closed_with_503(server, fed, mode):
         assert time.monotonic() - started < 7, "bounded by the fetch timeout"
         body = assert_oauth_error(resp, 503, "temporarily_unavailable")
         assert body["error_description"] == "the keys of the subject_token issuer cannot be fetched right now; try again later"
+        if mode == "drip":
+            wait_until(lambda: provider.drips_cut == 1, timeout=5, what="Countersign to hang up on the drip")
+
+
+@pytest.mark.parametrize("jwks_uri, problem", [
+    ("http://idp.example.com/jwks.json", "must use https (plain http is allowed only for loopback hosts: 127.0.0.0/8, ::1, localhost)"),
+    ("http://169.254.169.254/latest/meta-data/", "must not point to the link-local address 169.254.169.254"),
+    ("https://169.254.169.254/jwks.json", "must not point to the link-local address 169.254.169.254"),
+    ("https://[fe80::1]/jwks.json", "must not point to the link-local address fe80::1"),
+])
+def test_a_discovered_jwks_uri_must_be_https_and_not_link_local(server, fed, jwks_uri, problem):
+    """The IdP is on loopback (http allowed), but its discovery document names a JWKS elsewhere:
+    never fetched, 503, and the log says why."""
+    agent, _ = fed
+    with trusted_idp(server) as provider:
+        provider.discovery_jwks_uri = jwks_uri
+        log_before = len(server.stderr_text())
+        resp = exchange(server, agent, provider.token("alice"), refund(5))
+        assert_oauth_error(resp, 503, "temporarily_unavailable")
+        assert provider.discovery_fetches == 1 and provider.jwks_fetches == 0
+        wait_until(lambda: problem in server.stderr_text()[log_before:], timeout=3, what="the refusal in the log")
+        line = next(l for l in server.stderr_text()[log_before:].splitlines() if problem in l)
+        assert "fetching issuer keys failed" in line and jwks_uri in line and provider.issuer in line, line
 
 
 def test_a_deleted_issuer_is_no_longer_trusted(server, fed):
@@ -629,10 +809,24 @@ def test_issuer_cli(server, idp):
     (["--issuer", "https://idp.example.com", "--audience", "a", "--alg", "HS256"], "--alg HS256 is not accepted"),
     (["--issuer", "https://idp.example.com", "--audience", "a", "--claim", "roles"], "--claim roles must be NAME=PATH"),
     (["--issuer", "https://idp.example.com", "--audience", "a", "--jwks-uri", "javascript:alert(1)"], "--jwks-uri must be an absolute http(s) URL"),
+    (["--issuer", "http://idp.example.com", "--audience", "a"],
+     "--issuer must use https (plain http is allowed only for loopback hosts: 127.0.0.0/8, ::1, localhost)"),
+    (["--issuer", "http://10.1.2.3:8080", "--audience", "a"], "--issuer must use https"),
+    (["--issuer", "https://idp.example.com", "--audience", "a", "--jwks-uri", "http://idp.example.com/jwks.json"],
+     "--jwks-uri must use https (plain http is allowed only for loopback hosts: 127.0.0.0/8, ::1, localhost)"),
+    (["--issuer", "https://idp.example.com", "--audience", "a", "--jwks-uri", "https://169.254.169.254/latest/meta-data/"],
+     "--jwks-uri must not point to the link-local address 169.254.169.254"),
 ])
 def test_issuer_add_refuses_bad_input(server, args, message):
     proc = server.cli("issuer", "add", *args)
     assert proc.returncode != 0 and message in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("issuer", ["http://localhost:9", "http://127.0.0.2:9", "http://[::1]:9"])
+def test_issuer_add_allows_plain_http_on_loopback(server, issuer):
+    added = server.cli("issuer", "add", "--issuer", issuer, "--audience", "a", "--jwks-uri", issuer + "/jwks.json")
+    assert added.returncode == 0, added.stderr
+    server.cli("issuer", "delete", issuer, check=True)
 
 
 def test_issuer_delete_unknown(server):

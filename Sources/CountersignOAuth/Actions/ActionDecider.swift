@@ -172,11 +172,13 @@ public final class ActionDecider: Sendable {
         switch combined.outcome {
         case .allow where backchannel == nil:
             // A decision that needed a fresh enough authentication is never reused: its answer
-            // changes as auth_time ages.
+            // changes as auth_time ages. A satisfied step-up leaves its requirement on the single
+            // decision only (the combined allow does not carry it).
+            let neededStepUp = outcomes.contains { $0.decision.requirements.stepUp != nil }
             return .allow(
                 Allowed(
                     terms: combined.requirements.grant, ruleNames: ruleNames, audit: [record], reuseKey: reuseKey,
-                    reuseSeconds: combined.requirements.stepUp == nil ? combined.requirements.grant.reuse : nil))
+                    reuseSeconds: neededStepUp ? nil : combined.requirements.grant.reuse))
         case .deny:
             try await append([record])
             throw OAuthError(.accessDenied, combined.reason ?? "the policy denies this action")
@@ -275,8 +277,13 @@ public final class ActionDecider: Sendable {
         return SHA256.hash(data: Array(CanonicalJSON.exactString(input).utf8)).hexString
     }
 
+    /// Claims that differ from one IdP token to the next for the same sign-in (RFC 7519 §4.1,
+    /// OpenID Connect Core §2 and §3.3.2.11): left out of the reuse key, or reuse would only hit
+    /// for the byte-identical subject token. `auth_time`, `acr`, roles and the like stay in.
+    static let perTokenClaims: Set<String> = ["iat", "exp", "nbf", "jti", "nonce", "at_hash", "c_hash", "s_hash"]
+
     static func reuseKey(digest: String, subject: ActionSubject, remoteAddress: String?) -> String {
-        let claims = JSONValue.object(subject.claims.mapValues(\.json))
+        let claims = JSONValue.object(subject.claims.filter { !perTokenClaims.contains($0.key) }.mapValues(\.json))
         let input: JSONValue = ["digest": .string(digest), "claims": claims, "ip": .optional(remoteAddress)]
         return SHA256.hash(data: Array(CanonicalJSON.exactString(input).utf8)).hexString
     }

@@ -19,7 +19,8 @@ public struct VerifiedSubject: Sendable {
 /// an `alg` outside the issuer's list or other than its key's pinned one (so never `none` or
 /// HMAC, RFC 8725 §3.1), a key from the token itself (`jwk`/`jku`/`x5u`/`x5c` are never read),
 /// an untrusted `iss`, a token of our own. Then the signature with the issuer's cached key, and
-/// `exp` (required), `nbf`, `iat` as integers with a minute of skew, `aud` containing the
+/// `exp` (required), `nbf`, `iat` and `auth_time` (never in the future: a step-up's `max_age`
+/// reads it) as integers with a minute of skew, `aud` containing the
 /// issuer's audience, a `sub`. Every refusal is 400 `invalid_request` naming the parameter
 /// (RFC 8693 §2.2.2); keys that cannot be fetched are 503 `temporarily_unavailable`.
 public struct SubjectTokenVerifier: Sendable {
@@ -112,6 +113,9 @@ public struct SubjectTokenVerifier: Sendable {
         var authTime: Int64?
         if let value = claims["auth_time"] {
             guard let t = Self.time(value) else { throw refuse("has an auth_time that is not an integer time") }
+            // A future auth_time would make the authentication look fresh for any max_age, for as
+            // long as the clock has not caught up with it.
+            guard t <= now + Self.clockSkew else { throw refuse("has an auth_time in the future") }
             authTime = t
         }
         return VerifiedSubject(
