@@ -15,10 +15,8 @@ public enum PolicyParser {
         guard text.utf8.count <= maxBytes else {
             throw PolicyLoadError(file: file, errors: [PolicyError("the policy is larger than \(maxBytes) bytes", at: .start)])
         }
-        if let alias = YAMLAliasScan.firstAlias(in: text) {
-            throw PolicyLoadError(file: file, errors: [
-                PolicyError("aliases (*name) are not allowed in a policy: write the value out (quote a string that starts with *)", at: alias)
-            ])
+        if let refusal = YAMLAliasScan.refusal(in: text) {
+            throw PolicyLoadError(file: file, errors: [refusal])
         }
         let root: Node
         do {

@@ -1,87 +1,76 @@
-/// Finds the first YAML alias (`*name`) in a document without parsing it. Yams resolves
-/// aliases while composing, and its duplicate-key check hashes whole aliased subtrees, so an
-/// alias bomb (`? *l9`) costs time before any node reaches the parser's own checks. Policies
-/// never need aliases, so any alias refuses the file, found here in one linear pass.
+import Yams
+
+/// Finds YAML anchors (`&name`) and aliases (`*name`) before Yams composes a document. Yams
+/// resolves aliases while composing, and its duplicate-key check hashes whole aliased subtrees,
+/// so an alias bomb (`? *l9`) costs time before any node reaches the parser's own checks.
+/// Policies never need anchors or aliases, so any one refuses the file.
 ///
-/// An alias starts a node: at the start of a line, or after `- `, `: `, `? `, `[`, `{` or `,`,
-/// outside quoted scalars, comments and block scalars. A `*` inside a plain scalar
-/// (`reason: a *b*`) is text, not an alias.
+/// libyaml itself decides where aliases are, not a second scanner: the text is composed once
+/// with every `*` replaced by a private-use character. That character is ordinary text
+/// wherever `*` is text (plain, quoted and block scalars, comments), so up to the first alias
+/// libyaml reads both texts alike; there, where `*` would begin an alias, the stand-in begins a
+/// plain scalar instead. A plain scalar that starts with the stand-in is therefore an alias,
+/// and a copy without one means a file without one. The copy has no aliases to expand, so
+/// composing it is linear, and the anchors it reports are the file's anchors. Where the copy
+/// is not valid YAML (a `*` in a tag, an alias where a plain scalar cannot stand), the file is
+/// refused with that error.
 enum YAMLAliasScan {
-    static func firstAlias(in text: String) -> SourceLocation? {
-        var line = 1
-        var column = 0
-        var lineIndent = 0
-        var atLineStart = true
-        var inSingle = false
-        var inDouble = false
-        var previous: UInt8?  // the last significant byte on this line, outside quotes
-        var spaceSincePrevious = false
-        var blockIndent: Int?  // inside a block scalar begun on a line with this indentation
-        var skipRestOfLine = false
-        let bytes = Array(text.utf8)
-        var i = 0
-        while i < bytes.count {
-            let b = bytes[i]
-            i += 1
-            if b == UInt8(ascii: "\n") {
-                line += 1
-                column = 0
-                lineIndent = 0
-                atLineStart = true
-                previous = nil
-                spaceSincePrevious = false
-                skipRestOfLine = false
-                continue
-            }
-            if b & 0xC0 != 0x80 { column += 1 }
-            if atLineStart {
-                if b == UInt8(ascii: " ") {
-                    lineIndent += 1
-                    continue
-                }
-                atLineStart = false
-                if let indent = blockIndent {
-                    if lineIndent > indent { skipRestOfLine = true } else { blockIndent = nil }
-                }
-            }
-            if skipRestOfLine { continue }
-            if inDouble {
-                if b == UInt8(ascii: "\\") { i += 1 } else if b == UInt8(ascii: "\"") { inDouble = false }
-                continue
-            }
-            if inSingle {
-                if b == UInt8(ascii: "'") {
-                    if i < bytes.count && bytes[i] == UInt8(ascii: "'") { i += 1 } else { inSingle = false }
-                }
-                continue
-            }
-            if b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") {
-                spaceSincePrevious = true
-                continue
-            }
-            if b == UInt8(ascii: "#") && (previous == nil || spaceSincePrevious) {
-                skipRestOfLine = true
-                continue
-            }
-            let nodeStart: Bool
-            switch previous {
-            case nil: nodeStart = true
-            case UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ","): nodeStart = true
-            case UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: "?"): nodeStart = spaceSincePrevious
-            default: nodeStart = false
-            }
-            if nodeStart {
-                switch b {
-                case UInt8(ascii: "*"): return SourceLocation(line: line, column: column)
-                case UInt8(ascii: "\""): inDouble = true
-                case UInt8(ascii: "'"): inSingle = true
-                case UInt8(ascii: "|"), UInt8(ascii: ">"): blockIndent = lineIndent
-                default: break
-                }
-            }
-            previous = b
-            spaceSincePrevious = false
+    static let standIn: Unicode.Scalar = "\u{E000}"
+
+    /// Why the file cannot be composed safely, or nil when it has no anchor or alias.
+    static func refusal(in text: String) -> PolicyError? {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "&") }) else { return nil }
+        var copy = String.UnicodeScalarView()
+        copy.reserveCapacity(text.utf8.count)
+        for s in text.unicodeScalars { copy.append(s == "*" ? standIn : s) }
+        let parser: Parser
+        let root: Node?
+        do {
+            parser = try Parser(yaml: String(copy), resolver: .basic)
+            root = try parser.singleRoot()
+        } catch let error as YamlError {
+            let found = PolicyParser.located(error)
+            return PolicyError(restored(found.message), at: found.location)
+        } catch {
+            return PolicyError("the policy is not valid YAML: \(error)", at: .start)
         }
-        return nil
+        guard let root else { return nil }
+        // Nodes hold their anchors weakly; the parser keeps them alive.
+        return withExtendedLifetime(parser) { firstAliasOrAnchor(in: root) }
+    }
+
+    /// The first alias in document order, else the first anchor.
+    static func firstAliasOrAnchor(in root: Node) -> PolicyError? {
+        var firstAnchor: SourceLocation?
+        var pending = [root]
+        while let node = pending.popLast() {
+            let location = SourceLocation(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+            var anchored = false
+            switch node {
+            case .scalar(let scalar):
+                if scalar.style == .plain && scalar.string.unicodeScalars.first == standIn {
+                    return PolicyError(
+                        "aliases (*name) are not allowed in a policy: write the value out (quote a string that starts with *)", at: location)
+                }
+                anchored = scalar.anchor != nil
+            case .mapping(let mapping):
+                anchored = mapping.anchor != nil
+                for (key, value) in mapping.reversed() { pending += [value, key] }
+            case .sequence(let sequence):
+                anchored = sequence.anchor != nil
+                pending += sequence.reversed()
+            case .alias:
+                continue
+            }
+            if anchored && firstAnchor == nil { firstAnchor = location }
+        }
+        return firstAnchor.map {
+            PolicyError("anchors (&name) are not allowed in a policy: write the value out (quote a string that starts with &)", at: $0)
+        }
+    }
+
+    /// A message about the copy, with the stand-in shown as the `*` it replaced.
+    static func restored(_ message: String) -> String {
+        String(String.UnicodeScalarView(message.unicodeScalars.map { $0 == standIn ? "*" : $0 }))
     }
 }
