@@ -188,3 +188,21 @@ extension PolicyParserTests {
         #expect(YAMLAliasScanProbe.first(yaml) == nil)
     }
 }
+
+extension PolicyParserTests {
+    @Test func twoErrorsAtOnePositionComeInTheOrderOfTheirMessages() {
+        let found = errors(
+            """
+            version: 1
+            actions: { refund: {} }
+            rules:
+              - name: r
+            """)
+        #expect(found.map(\.description) == [
+            "4:5: rule r needs action: NAME (or a list of names)",
+            "4:5: rule r needs an effect: allow, deny, approve or step_up",
+        ])
+        let reversed = PolicyLoadError(file: "p.yaml", errors: found.reversed())
+        #expect(reversed.errors == found)
+    }
+}

@@ -22,14 +22,16 @@ public struct PolicyError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Every problem found in a policy file (the parser goes on after the first, so one run
-/// shows them all), in file order.
+/// shows them all), in file order; two at one position in the order of their messages.
 public struct PolicyLoadError: Error, Sendable, CustomStringConvertible {
     public let file: String
     public let errors: [PolicyError]
 
     public init(file: String, errors: [PolicyError]) {
         self.file = file
-        self.errors = errors.sorted { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
+        self.errors = errors.sorted {
+            ($0.location.line, $0.location.column, $0.message) < ($1.location.line, $1.location.column, $1.message)
+        }
     }
 
     public var description: String { errors.map { $0.located(in: file) }.joined(separator: "\n") }
