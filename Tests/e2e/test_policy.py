@@ -16,6 +16,7 @@ from support import REPO, run_cli, start_server, wait_until
 
 EXAMPLE = REPO / "Examples" / "policy.yaml"
 PEER_SCALED = REPO / "Benchmarks" / "Policies" / "peer-scaled-1000.yaml"
+PEER_SMALL = REPO / "Benchmarks" / "Policies" / "peer-small.yaml"
 
 HEADER = """version: 1
 groups:
@@ -135,10 +136,11 @@ def test_the_bundled_policy_passes_its_own_tests():
     assert "PASS a hair above 100 needs two finance leads" in lines
 
 
-def test_the_engine_agrees_with_the_peer_reference_semantics_on_401_requests():
-    proc = run_cli("policy", "test", str(PEER_SCALED), timeout=60)
+@pytest.mark.parametrize("policy, count", [(PEER_SMALL, 201), (PEER_SCALED, 401)], ids=["small", "scaled"])
+def test_the_engine_agrees_with_the_peer_reference_semantics_on_all_602_requests(policy, count):
+    proc = run_cli("policy", "test", str(policy), timeout=60)
     assert proc.returncode == 0, proc.stdout[-2000:]
-    assert proc.stdout.splitlines()[-1] == "401 passed, 0 failed"
+    assert proc.stdout.splitlines()[-1] == f"{count} passed, 0 failed"
 
 
 def test_a_failing_test_exits_1_and_shows_the_explanation(tmp_path):
