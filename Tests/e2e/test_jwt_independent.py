@@ -299,7 +299,7 @@ def test_insider_control_token_is_active(server, client, insider_key):
 @pytest.mark.parametrize("case", [
     "expired", "expired-by-one-second", "wrong-iss", "iss-with-trailing-slash", "no-iss", "iat-in-future",
     "exp-string", "exp-float", "exp-negative", "no-exp", "no-iat", "iat-string",
-    "exp-year-10000",
+    "exp-year-10000", "nbf-in-future", "nbf-beyond-skew", "nbf-string", "nbf-float", "nbf-negative", "nbf-null",
 ])
 def test_insider_bad_claims_are_inactive(server, client, insider_key, case):
     now = int(time.time())
@@ -317,8 +317,23 @@ def test_insider_bad_claims_are_inactive(server, client, insider_key, case):
         "no-exp": dict(exp=...),
         "no-iat": dict(iat=...),
         "iat-string": dict(iat=str(now)),
+        # RFC 7519 §4.1.5, HOSTILE 21: nbf, when present, is an integer no later than now + 60 s skew.
+        "nbf-in-future": dict(nbf=now + 3600),
+        "nbf-beyond-skew": dict(nbf=now + 120),
+        "nbf-string": dict(nbf=str(now - 10)),
+        "nbf-float": dict(nbf=now - 10.5),
+        "nbf-negative": dict(nbf=-1),
+        "nbf-null": dict(nbf=None),
     }[case]
     assert_inactive(server, client, _mint(server, insider_key, _claims(server, client, **overrides)))
+
+
+@pytest.mark.parametrize("offset", [-600, 0, 30], ids=["past", "now", "within-skew"])
+def test_insider_integer_nbf_not_in_the_future_is_active(server, client, insider_key, offset):
+    """Control for the nbf cases: the same token with an acceptable nbf is active."""
+    tok = _mint(server, insider_key, _claims(server, client, nbf=int(time.time()) + offset))
+    resp = server.introspect(client, tok)
+    assert resp.json()["active"] is True, resp.text
 
 
 @pytest.mark.parametrize("typ", ["JWT", "jwt", "at+JWT-x", "dpop+jwt", None])

@@ -6,7 +6,8 @@ import Crypto
 /// that parses strictly (no duplicate names, RFC 7515 §5.2), `typ: at+jwt` (RFC 9068 §4),
 /// `alg` equal to the key's pinned algorithm and never `none` or HMAC (RFC 8725 §3.1), a `kid`
 /// we publish (never a `jwk`/`jku`/`x5u`/`x5c` from the token, RFC 8725 §3.10), no `crit`,
-/// then the signature, then `iss` and the time claims as integers.
+/// then the signature, then `iss` and the time claims as integers (`nbf`, when present, a
+/// non-negative integer no later than now plus the clock skew: RFC 7519 §4.1.5).
 public struct AccessTokenVerifier: Sendable {
     /// Why a token is not acceptable (only logged; the caller answers `active: false`).
     public struct Rejection: Error, Sendable, CustomStringConvertible {
@@ -53,6 +54,10 @@ public struct AccessTokenVerifier: Sendable {
         let now = clock() / 1000
         guard verified.exp > now else { throw Rejection("expired") }
         guard verified.iat <= now + AccessTokenLifetime.clockSkew else { throw Rejection("issued in the future") }
+        if let value = jws.claims["nbf"] {
+            guard let nbf = value.int64Value, nbf >= 0 else { throw Rejection("nbf is not a non-negative integer") }
+            guard nbf <= now + AccessTokenLifetime.clockSkew else { throw Rejection("not valid yet (nbf)") }
+        }
         // We never mint a token that lives longer than the maximum: anything else is not ours.
         guard verified.exp - verified.iat <= AccessTokenLifetime.maximum,
             verified.exp <= now + AccessTokenLifetime.maximum + AccessTokenLifetime.clockSkew
