@@ -1,5 +1,6 @@
 import CountersignCore
 import CountersignOAuth
+import CountersignStore
 import Crypto
 import Foundation
 import Testing
@@ -16,9 +17,25 @@ import Testing
     }
 
     static func signed(_ header: String, _ payload: String, key: P256.Signing.PrivateKey) throws -> String {
-        let input = b64(header) + "." + b64(payload)
+        try signed(encodedPayload: b64(payload), header: header, key: key)
+    }
+
+    static func signed(encodedPayload: String, header: String, key: P256.Signing.PrivateKey) throws -> String {
+        let input = b64(header) + "." + encodedPayload
         let signature = try key.signature(for: Array(input.utf8))
         return input + "." + Base64URL.encode(signature.rawRepresentation)
+    }
+
+    /// The server's own active private key, opened from the store with the server key the way an
+    /// insider with the data directory would, so a token it signs is refused only for the
+    /// header or claim under test.
+    static func serverSigningKey(_ f: OAuthFixture) async throws -> P256.Signing.PrivateKey {
+        let kid = f.server.keys.activeKid
+        let stored = try #require(try await f.store.signingKeys().first { $0.kid == kid })
+        let raw = try AES.GCM.open(
+            AES.GCM.SealedBox(combined: stored.encryptedPrivateKey), using: f.serverKey.keyEncryptionKey,
+            authenticating: Data("countersign signing key \(kid)".utf8))
+        return try P256.Signing.PrivateKey(rawRepresentation: raw)
     }
 
     @Test func forgedTokensAreInactive() async throws {
@@ -27,7 +44,14 @@ import Testing
             let genuine = try await f.accessToken()
             let parts = genuine.split(separator: ".").map(String.init)
             let foreign = P256.Signing.PrivateKey()
+            let ours = try await Self.serverSigningKey(f)
             let header = #"{"alg":"ES256","typ":"at+jwt","kid":"\#(kid)"}"#
+            // Header cases re-signed with our key over the genuine payload: only the header is wrong.
+            let resigned = { (header: String) throws -> String in
+                try Self.signed(encodedPayload: parts[1], header: header, key: ours)
+            }
+            // Control: the genuine header re-signed this way is active.
+            #expect(await f.introspect(try resigned(header)).json["active"] == true)
             let jwks = try JSONParser().parse(f.server.keys.jwksDocument)
             let publicJWK = CanonicalJSON.bytes(
                 { if case .array(let k)? = jwks.objectValue?["keys"] { return k[0] } else { return .null } }())
@@ -47,11 +71,11 @@ import Testing
                     try P256.Signing.PrivateKey().signature(for: [1]).derRepresentation)),
                 ("extra segment", genuine + ".x"),
                 ("JWE-shaped", genuine + ".x.y"),
-                ("typ JWT", parts[0].isEmpty ? "" : Self.b64(#"{"alg":"ES256","typ":"JWT","kid":"\#(kid)"}"#) + "." + parts[1] + "." + parts[2]),
-                ("unknown kid", Self.b64(#"{"alg":"ES256","typ":"at+jwt","kid":"../x"}"#) + "." + parts[1] + "." + parts[2]),
-                ("SQL kid", Self.b64(#"{"alg":"ES256","typ":"at+jwt","kid":"' OR 1=1--"}"#) + "." + parts[1] + "." + parts[2]),
-                ("crit", Self.b64(#"{"alg":"ES256","typ":"at+jwt","kid":"\#(kid)","crit":["b64"]}"#) + "." + parts[1] + "." + parts[2]),
-                ("duplicate header name", Self.b64(#"{"alg":"ES256","typ":"at+jwt","kid":"\#(kid)","kid":"\#(kid)"}"#) + "." + parts[1] + "." + parts[2]),
+                ("typ JWT", try resigned(#"{"alg":"ES256","typ":"JWT","kid":"\#(kid)"}"#)),
+                ("unknown kid", try resigned(#"{"alg":"ES256","typ":"at+jwt","kid":"../x"}"#)),
+                ("SQL kid", try resigned(#"{"alg":"ES256","typ":"at+jwt","kid":"' OR 1=1--"}"#)),
+                ("crit", try resigned(#"{"alg":"ES256","typ":"at+jwt","kid":"\#(kid)","crit":["b64"]}"#)),
+                ("duplicate header name", try resigned(#"{"alg":"ES256","typ":"at+jwt","kid":"\#(kid)","kid":"\#(kid)"}"#)),
                 ("padding", parts[0] + "=." + parts[1] + "." + parts[2]),
             ]
             for (name, token) in cases {
@@ -62,16 +86,36 @@ import Testing
         }
     }
 
+    /// RFC 7519 §4.1.4-4.1.6, HOSTILE-TESTS 21: time claims are integers, `exp` in the future,
+    /// `nbf` (when present) no later than now plus the skew. Every token is signed with the
+    /// server's real key and differs from the active control in one claim only.
     @Test func timeClaimsMustBeIntegersAndCurrent() async throws {
         try await F.with { f in
-            // Signed by the real key through the real minter is not possible with odd claims, so
-            // these check the structural refusals that happen before the signature.
-            let kid = f.server.keys.activeKid
-            let header = #"{"alg":"ES256","typ":"at+jwt","kid":"\#(kid)"}"#
-            let foreign = P256.Signing.PrivateKey()
-            for exp in [#""9999999999""#, "1e10", "-1", "null"] {
-                let token = try AccessTokenVerifierTests.signed(header, Self.claims(f, exp: exp), key: foreign)
-                #expect(await f.introspect(token).json == ["active": false])
+            let key = try await Self.serverSigningKey(f)
+            let header = #"{"alg":"ES256","typ":"at+jwt","kid":"\#(f.server.keys.activeKid)"}"#
+            let now = f.now.read() / 1000
+            let token = { (claims: [String: String]) throws -> String in
+                var all = [
+                    "iss": #""\#(F.issuer)""#, "sub": #""app""#, "aud": #""\#(F.issuer)""#, "client_id": #""app""#,
+                    "iat": String(now), "exp": String(now + 300), "jti": #""forged""#,
+                ]
+                all.merge(claims) { _, new in new }
+                let body = all.filter { $0.value != "absent" }.sorted { $0.key < $1.key }
+                    .map { #""\#($0.key)":\#($0.value)"# }.joined(separator: ",")
+                return try Self.signed(header, "{" + body + "}", key: key)
+            }
+            for control in [[:], ["nbf": String(now)], ["nbf": String(now - 600)], ["nbf": String(now + 30)]] {
+                #expect(await f.introspect(try token(control)).json["active"] == true, "\(control) was refused")
+            }
+            let refused: [[String: String]] = [
+                ["exp": #""\#(now + 300)""#], ["exp": "\(now + 300).0"], ["exp": "\(now + 300).5"],
+                ["exp": "\(now + 300)e0"], ["exp": "-1"], ["exp": "null"], ["exp": "absent"], ["exp": String(now - 1)],
+                ["iat": #""\#(now)""#], ["iat": "\(now).0"], ["iat": "absent"], ["iat": String(now + 3600)],
+                ["nbf": String(now + 120)], ["nbf": String(now + 3600)], ["nbf": #""\#(now)""#], ["nbf": "\(now).0"],
+                ["nbf": "\(now)e0"], ["nbf": "-1"], ["nbf": "null"],
+            ]
+            for claims in refused {
+                #expect(await f.introspect(try token(claims)).json == ["active": false], "\(claims) was accepted")
             }
         }
     }
