@@ -122,14 +122,25 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Head: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print a signed checkpoint of the chain's head; keep it outside the data directory.")
+            abstract: """
+                Verify the chain, then print a signed checkpoint of its head; keep it outside the data \
+                directory. A broken chain is refused: a checkpoint must never vouch for a rewritten log.
+                """)
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
             try await store.withStore { sqlite, serverKey in
-                guard let head = try await sqlite.head() else { throw CommandFailure("the audit log is empty") }
+                // The checkpoint names the last event verified, not whatever head is read afterwards.
+                let verified: AuditChainVerifier
+                do {
+                    verified = try await AuditCommand.verifyChain(sqlite)
+                } catch let failure as CommandFailure {
+                    throw CommandFailure("no checkpoint written: \(failure.description)")
+                }
+                guard verified.count > 0 else { throw CommandFailure("the audit log is empty") }
                 let checkpoint = AuditHead.signed(
-                    seq: head.seq, hash: head.hash, time: SQLiteStore.systemMillis(), serverKey: serverKey.auditHeadKey)
+                    seq: verified.lastSeq, hash: verified.lastHash, time: SQLiteStore.systemMillis(),
+                    serverKey: serverKey.auditHeadKey)
                 printJSON([
                     "seq": .number(JSONNumber(checkpoint.seq)), "hash": .string(checkpoint.hash),
                     "time": .number(JSONNumber(checkpoint.time)), "signature": .string(checkpoint.signature),

@@ -324,6 +324,28 @@ def test_edited_event_is_named(chain, column, value):
     assert_broken_at(verify(data), 5)
 
 
+@pytest.mark.parametrize("statement,seq", [
+    ("UPDATE audit_events SET actor = 'server' WHERE seq = 5", 5),
+    ("DELETE FROM audit_events WHERE seq = 4", 4),
+], ids=["edited", "deleted"])
+def test_audit_head_refuses_to_sign_a_broken_chain(chain, statement, seq):
+    """A checkpoint must never vouch for a rewritten log: `audit head` verifies first."""
+    data, _, _, db = chain
+    db.execute(statement)
+    db.commit()
+    proc = run_cli("audit", "head", data_dir=data)
+    assert_broken_at(proc, seq)
+    assert "no checkpoint written" in proc.stderr, proc.stderr
+    assert proc.stdout.strip() == "", proc.stdout
+
+
+def test_audit_head_signs_the_verified_head_of_an_intact_copy(chain):
+    data, _, count, _ = chain
+    head = json.loads(run_cli("audit", "head", data_dir=data, check=True).stdout)
+    assert head["seq"] == count
+    assert head["signature"] == audit_head_signature(data, head["seq"], head["hash"], head["time"])
+
+
 def test_edited_hash_column_is_named(chain):
     data, _, _, db = chain
     db.execute("UPDATE audit_events SET hash = ? WHERE seq = 6", ("f" * 64,))
