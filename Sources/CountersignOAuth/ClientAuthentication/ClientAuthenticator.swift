@@ -30,9 +30,11 @@ public struct ClientAuthenticator: Sendable {
     public func authenticate(
         _ request: OAuthRequest, _ params: FormParameters, allowPublic: Bool = false
     ) async throws(OAuthError) -> (client: OAuthClient, method: Method) {
+        // `temporarily_unavailable`, never `slow_down`: a CIBA poller reads that as "poll slower"
+        // (CIBA §11) and would keep going instead of honouring Retry-After.
         if let seconds = throttle.retryAfter(request.remoteAddress) {
             throw OAuthError(
-                .slowDown, "too many failed client authentications from this address; retry in \(seconds) seconds",
+                .temporarilyUnavailable, "too many failed client authentications from this address; retry in \(seconds) seconds",
                 status: 429, detail: "throttled \(request.remoteAddress ?? "?")", retryAfter: seconds)
         }
         do {

@@ -16,7 +16,7 @@ import Testing
             // Even the right secret waits: the address is throttled, not the guess.
             let reply = await f.token("grant_type=client_credentials")
             #expect(reply.status == 429)
-            #expect(reply.error == "slow_down")
+            #expect(reply.error == "temporarily_unavailable")
             #expect(Int(reply.header("Retry-After") ?? "") ?? 0 > 0)
         }
     }
