@@ -84,11 +84,15 @@ def test_list_shows_clients_without_secrets(server, client):
     (["--secret", "short"], "32"),
     (["--secret", "x" * 31], "32"),
     (["--secret", "has space " + "x" * 32], "space"),
+    (["--secret", "plus+" + "x" * 32], "must not contain '+' or '%'"),
+    (["--secret", "percent%41" + "x" * 32], "must not contain '+' or '%'"),
+    (["--secret", "caf\u00e9-" + "x" * 32], "printable ASCII"),
     (["--grant-type", "bogus"], "bogus"),
     (["--resource", "/relative"], "/relative"),
     (["--resource", "https://x.example/#frag"], ""),
     (["--public"], "confidential"),
-], ids=["short-secret", "31-char-secret", "space-in-secret", "unknown-grant", "relative-resource",
+], ids=["short-secret", "31-char-secret", "space-in-secret", "plus-in-secret", "percent-in-secret",
+        "non-ascii-secret", "unknown-grant", "relative-resource",
         "fragment-resource", "public-client-credentials"])
 def test_create_refuses_bad_input(server, args, needle):
     cid = uid("bad")

@@ -64,13 +64,17 @@ def test_unknown_parameters_are_ignored(server, client):
 
 def test_basic_credentials_are_form_urlencoded(server):
     """RFC 6749 §2.3.1: id and secret are form-urlencoded before base64, so reserved characters
-    in a secret work when encoded, and raw '%' that is not an escape is refused."""
-    secret = "p+q:r%s/t=u&v-" + new_secret()
+    in a secret work when encoded (and, having no '+' or '%', raw as curl -u sends them), and a
+    raw '%' that is not an escape is refused."""
+    secret = "p:q/r=s&t?u#v~w!-" + new_secret()
     c = server.create_client(scope="read", secret=secret)
     ok = server.post("/token", {"grant_type": "client_credentials"}, headers={"Authorization": basic(c.id, secret)})
     assert ok.status_code == 200, ok.text
     raw = "Basic " + base64.b64encode(f"{c.id}:{secret}".encode()).decode()
-    bad = server.post("/token", {"grant_type": "client_credentials"}, headers={"Authorization": raw})
+    as_curl_sends_it = server.post("/token", {"grant_type": "client_credentials"}, headers={"Authorization": raw})
+    assert as_curl_sends_it.status_code == 200, as_curl_sends_it.text
+    bad_escape = "Basic " + base64.b64encode(f"{c.id}:%zz{secret}".encode()).decode()
+    bad = server.post("/token", {"grant_type": "client_credentials"}, headers={"Authorization": bad_escape})
     assert_oauth_error(bad, 400, "invalid_request")
 
 

@@ -19,6 +19,25 @@ import Testing
         #expect(ClientSecret.problem(with: String(repeating: "x", count: 31) + " ") != nil)
     }
 
+    /// Basic credentials are form-urlencoded (RFC 6749 §2.3.1): `+` and `%` in a raw secret
+    /// would not survive `curl -u`, so a supplied secret may not hold them.
+    @Test(arguments: ["+", "%", "%2B", "a+b"])
+    func plusAndPercentAreRefused(inner: String) {
+        let secret = String(repeating: "x", count: 32) + inner
+        #expect(ClientSecret.problem(with: secret) == #"a client secret must not contain '+' or '%': HTTP Basic credentials are form-urlencoded (RFC 6749 §2.3.1), so curl -u would send a different secret; omit --secret to have a random one generated"#)
+    }
+
+    @Test(arguments: [" ", "\t", "\n", "\u{7F}", "\u{0}", "é", "\u{00A0}", "🔑"])
+    func nonPrintableOrNonASCIIIsRefused(inner: String) {
+        let secret = String(repeating: "x", count: 32) + inner
+        #expect(ClientSecret.problem(with: secret) == "a client secret must be printable ASCII: no spaces, control or non-ASCII characters")
+    }
+
+    @Test func everyOtherPrintableASCIICharacterIsAccepted() {
+        let allowed = (0x21...0x7E).map { Character(Unicode.Scalar(UInt8($0))) }.filter { $0 != "+" && $0 != "%" }
+        #expect(ClientSecret.problem(with: String(allowed)) == nil)
+    }
+
     @Test func theStoredHashIsKeyedAndMatchesOnlyTheSecret() {
         let secret = ClientSecret.generate()
         let hash = ClientSecret.hash(secret, serverKey: serverKey)
