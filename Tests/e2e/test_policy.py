@@ -49,7 +49,7 @@ def test_check_accepts_the_bundled_policy_with_counts_and_hash():
     proc = run_cli("policy", "check", str(EXAMPLE))
     assert proc.returncode == 0, proc.stderr
     digest = hashlib.sha256(EXAMPLE.read_bytes()).hexdigest()
-    assert proc.stdout.strip() == f"{EXAMPLE}: ok — 6 actions, 10 rules, 20 tests (sha256 {digest})"
+    assert proc.stdout.strip() == f"{EXAMPLE}: ok — 6 actions, 11 rules, 28 tests (sha256 {digest})"
 
 
 def test_check_reports_every_error_as_file_line_column(tmp_path):
@@ -132,7 +132,7 @@ def test_the_bundled_policy_passes_its_own_tests():
     proc = run_cli("policy", "test", str(EXAMPLE))
     assert proc.returncode == 0, proc.stdout
     lines = proc.stdout.splitlines()
-    assert lines[-1] == "20 passed, 0 failed"
+    assert lines[-1] == "28 passed, 0 failed"
     assert "PASS a hair above 100 needs two finance leads" in lines
 
 
