@@ -73,7 +73,7 @@ public final class AuthorizationServer: Sendable {
         revocation = RevocationEndpoint(authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations)
         approverAPI = ApproverAPI(
             users: store, approvals: store, audit: store, policies: policies, serverKey: serverKey, events: events,
-            clock: clock)
+            ownIssuer: issuer, clock: clock)
         discovery = DiscoveryEndpoint(issuer: issuer, grantTypes: token.grantTypes, policies: policies)
     }
 

@@ -229,3 +229,34 @@ def test_concurrent_votes_reach_exactly_one_outcome(server, idp, world):
     assert [e["type"] for e in mine].count("approval.approved") == 1
     assert [e["type"] for e in mine].count("approval.redeemed") == 1
     assert server.cli("audit", "verify").returncode == 0
+
+
+def test_a_federated_owner_confirms_and_a_local_namesake_cannot(server, idp, world):
+    """Approval by the subject means the person the IdP vouched for: `ISSUER#olga`. A local
+    user who is merely named olga is someone else and is refused; the local user carrying the
+    alias ISSUER#olga is the owner and confirms."""
+    agent, _, _, _ = world
+    server.cli("user", "create", "olga", check=True)
+    server.cli("user", "create", "o.lang", "--alias", f"{idp.issuer}#olga", check=True)
+    namesake = server.cli("user", "token", "olga", check=True).stdout.strip()
+    owner = server.cli("user", "token", "o.lang", check=True).stdout.strip()
+    details = [{"type": "change_payout_account", "iban": "DE89370400440532013000"}]
+    token = idp.token("olga", realm_access={"roles": ["employee"]}, acr="mfa", auth_time=int(time.time()))
+    resp = server.token_request(agent, {"grant_type": TE, "subject_token": token, "subject_token_type": JWT,
+                                        "authorization_details": json.dumps(details)})
+    assert resp.status_code == 400 and resp.json()["error"] == "approval_required", resp.text
+    auth_req_id = resp.json()["auth_req_id"]
+    tokens = {"olga": namesake, "o.lang": owner}
+    listed = server.get(BASE, headers={"Authorization": f"Bearer {namesake}"})
+    assert listed.status_code == 200 and listed.json()["approval_requests"] == [], listed.text
+    rid = request_id(server, tokens, "o.lang")
+    refused = vote(server, tokens, "olga", rid, reason=None)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error_description"] == "only olga, who asked for this action, can confirm it"
+    confirmed = vote(server, tokens, "o.lang", rid, reason=None)
+    assert confirmed.status_code == 200 and confirmed.json()["state"] == "approved", confirmed.text
+    redeemed = poll(server, agent, auth_req_id)
+    assert redeemed.status_code == 200, redeemed.text
+    claims = jwt.decode(redeemed.json()["access_token"], KeySet.import_key_set(server.jwks()), algorithms=["ES256"]).claims
+    assert claims["sub"] == "olga" and claims["approval"]["approvers"] == ["o.lang"]
+    assert claims["authorization_details"] == details

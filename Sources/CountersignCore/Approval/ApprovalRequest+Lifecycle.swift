@@ -144,6 +144,16 @@ extension ApprovalRequest {
         return !approver.foldedNames.isDisjoint(with: requester)
     }
 
+    /// Whether `approver` is the subject itself, for the owner's own confirmation. A subject an
+    /// issuer vouched for is `ISSUER#SUB`, and only a user carrying that alias is them: a user
+    /// who merely shares the bare name at another identity provider (or locally) is someone else.
+    /// A subject without an issuer is a user of this server and is matched by name.
+    func isSubject(_ approver: Approver) -> Bool {
+        guard let subjectIssuer else { return Self.fold(approver.name) == Self.fold(subject) }
+        let owner = Self.fold("\(subjectIssuer)#\(subject)")
+        return approver.aliases.contains { Self.fold($0) == owner }
+    }
+
     /// The positions of the requirements `approver` may vote for right now.
     public func eligibleRequirements(for approver: Approver, groups: [String: ApproverGroup]) -> [Int] {
         let requester = isRequester(approver)
@@ -154,8 +164,8 @@ extension ApprovalRequest {
                 return !requester && (groups[name]?.contains(sub: approver.name, claims: approver.claims) ?? false)
             case .subject:
                 // The owner's own confirmation: only the subject, never an actor for them.
-                let actorSub = actor?.objectValue?["sub"]?.stringValue
-                return Self.fold(approver.name) == Self.fold(subject) && actorSub.map { Self.fold($0) } != Self.fold(approver.name)
+                let isActor = actor?.objectValue?["sub"]?.stringValue.map { approver.foldedNames.contains(Self.fold($0)) } ?? false
+                return isSubject(approver) && !isActor
             }
         }
     }

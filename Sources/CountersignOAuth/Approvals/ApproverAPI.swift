@@ -13,11 +13,14 @@ public struct ApproverAPI: Sendable {
     let serverKey: ServerKey
     let events: ApprovalEvents
     let clock: @Sendable () -> Int64
+    /// This server's issuer: a user of the store is, to it, `ISSUER#NAME`.
+    let ownIssuer: String
 
     public init(
         users: any UserStore, approvals: any ApprovalRequestStore, audit: any AuditLog, policies: any PolicySource,
-        serverKey: ServerKey, events: ApprovalEvents, clock: @escaping @Sendable () -> Int64
+        serverKey: ServerKey, events: ApprovalEvents, ownIssuer: String, clock: @escaping @Sendable () -> Int64
     ) {
+        self.ownIssuer = ownIssuer
         self.events = events
         self.users = users
         self.approvals = approvals
@@ -65,6 +68,14 @@ public struct ApproverAPI: Sendable {
         }
     }
 
+    /// `user` as an approver: besides their own aliases, they are `ISSUER#NAME` with this
+    /// server as the issuer, the name a `login_hint` subject is recorded under.
+    func approver(for user: User) -> Approver {
+        var approver = user.approver
+        approver.aliases.append("\(ownIssuer)#\(user.name)")
+        return approver
+    }
+
     /// The approver behind `Authorization: Bearer <personal token>`.
     public func authenticate(_ authorization: [String]) async throws(Failure) -> User {
         guard authorization.count == 1, let header = authorization.first, header.utf8.count <= 512,
@@ -97,7 +108,7 @@ public struct ApproverAPI: Sendable {
         }
         let now = clock()
         let groups = policies.currentPolicy?.groups ?? [:]
-        let approver = user.approver
+        let approver = self.approver(for: user)
         let requests: [ApprovalRequest]
         do {
             // Expired requests may still say pending in the store until the sweeper runs.
@@ -118,7 +129,7 @@ public struct ApproverAPI: Sendable {
         let request = try await load(id)
         let now = clock()
         let groups = policies.currentPolicy?.groups ?? [:]
-        guard Self.mayView(request, user.approver, groups: groups) else {
+        guard Self.mayView(request, approver(for: user), groups: groups) else {
             throw Failure(status: 404, code: "not_found", description: "there is no approval request \(Failure.shown(id)) you may see")
         }
         return .json(JSONWriter.object(request.apiMembers(now: now)), headers: [("Cache-Control", "no-store")])
@@ -130,7 +141,7 @@ public struct ApproverAPI: Sendable {
         // The store reads the request inside its write transaction; no read before it.
         guard id.utf8.count <= Self.maxIDLength else { throw .notFound(id) }
         let groups = policies.currentPolicy?.groups ?? [:]
-        let approver = user.approver
+        let approver = self.approver(for: user)
         let now = clock()
         let updated: ApprovalRequest
         do {
@@ -173,7 +184,7 @@ public struct ApproverAPI: Sendable {
     /// see the request (they neither may decide it nor voted on it).
     public func serverSentEvent(_ change: ApprovalChange, for user: User, sequence: Int) -> String? {
         let groups = policies.currentPolicy?.groups ?? [:]
-        guard Self.mayView(change.request, user.approver, groups: groups) else { return nil }
+        guard Self.mayView(change.request, approver(for: user), groups: groups) else { return nil }
         let data = JSONWriter.object(change.request.apiMembers(now: clock()))
         return "id: \(sequence)\nevent: \(change.eventName)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"
     }

@@ -124,7 +124,43 @@ import Testing
         #expect(throws: ApprovalRefusal.self) {
             try r.cast(.approve, reason: nil, by: Approver(name: "agent-bot"), groups: Self.groups, now: Self.t0 + 1)
         }
-        #expect(try r.cast(.approve, reason: nil, by: Approver(name: "alice"), groups: Self.groups, now: Self.t0 + 1).to == .approved)
+        let owner = Approver(name: "a.smith", aliases: ["https://idp.example.com#alice"])
+        #expect(try r.cast(.approve, reason: nil, by: owner, groups: Self.groups, now: Self.t0 + 1).to == .approved)
+    }
+
+    @Test func aLocalNamesakeOfAFederatedSubjectCannotConfirm() {
+        var r = Self.request([ApprovalRequirement(approver: .subject)])
+        for impostor in [
+            Approver(name: "alice"), Approver(name: "ALICE "),
+            Approver(name: "alice", aliases: ["https://other-idp.example.com#alice"]),
+            Approver(name: "alice", claims: ["email": .string("https://idp.example.com#alice")]),
+        ] {
+            #expect(throws: ApprovalRefusal(.forbidden, "only alice, who asked for this action, can confirm it")) {
+                try r.cast(.approve, reason: nil, by: impostor, groups: Self.groups, now: Self.t0 + 1)
+            }
+        }
+        #expect(r.state == .pending && r.votes.isEmpty)
+    }
+
+    @Test func theFederatedOwnerConfirmsUnderTheirAliasFoldedLikeOtherNames() throws {
+        var r = Self.request([ApprovalRequirement(approver: .subject)])
+        let owner = Approver(name: "a.smith", aliases: [" HTTPS://IDP.example.com#Alice"])
+        #expect(r.eligibleRequirements(for: owner, groups: Self.groups) == [0])
+        #expect(try r.cast(.approve, reason: nil, by: owner, groups: Self.groups, now: Self.t0 + 1).to == .approved)
+    }
+
+    @Test func aLocalSubjectWithoutAnIssuerIsConfirmedByName() throws {
+        var r = Self.request([ApprovalRequirement(approver: .subject)], issuer: nil)
+        #expect(throws: ApprovalRefusal.self) {
+            try r.cast(.approve, reason: nil, by: Approver(name: "bob", aliases: ["https://idp.example.com#alice"]), groups: Self.groups, now: Self.t0 + 1)
+        }
+        #expect(try r.cast(.approve, reason: nil, by: Approver(name: "Alice"), groups: Self.groups, now: Self.t0 + 1).to == .approved)
+    }
+
+    @Test func anActorForTheFederatedOwnerCannotConfirmEvenCarryingTheAlias() {
+        let r = Self.request([ApprovalRequirement(approver: .subject)], actor: ["sub": "agent-bot"])
+        let actor = Approver(name: "agent-bot", aliases: ["https://idp.example.com#alice"])
+        #expect(r.eligibleRequirements(for: actor, groups: Self.groups).isEmpty)
     }
 
     @Test func membershipIsJudgedAtVoteTime() {
