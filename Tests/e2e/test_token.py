@@ -4,6 +4,7 @@ RFC 6749 §2.3, §4.4, §5.1-5.2; RFC 8707; HOSTILE-TESTS 1-4, 7-11, 74."""
 from __future__ import annotations
 
 import base64
+import os
 import subprocess
 import sys
 
@@ -279,8 +280,12 @@ def test_error_responses_carry_no_store(server, client):
 
 
 def test_peer_probe_passes(server):
-    if not PEER_CHECK.is_file():
-        pytest.skip(f"{PEER_CHECK} not present")
+    """Issue 3 requires the shared probe to report no FAIL. A missing probe is a failure, not a
+    silent skip; COUNTERSIGN_SKIP_PEER_CHECK=1 skips it deliberately (e.g. outside this machine)."""
+    if os.environ.get("COUNTERSIGN_SKIP_PEER_CHECK") == "1":
+        pytest.skip("COUNTERSIGN_SKIP_PEER_CHECK=1")
+    assert PEER_CHECK.is_file(), (
+        f"the peer probe {PEER_CHECK} is missing; restore it, or set COUNTERSIGN_SKIP_PEER_CHECK=1 to skip this check")
     probe = server.create_client(scope="read write")
     proc = subprocess.run([sys.executable, str(PEER_CHECK), server.url + "/.well-known/oauth-authorization-server",
                            probe.id, probe.secret, "read"], capture_output=True, text=True, timeout=60)
