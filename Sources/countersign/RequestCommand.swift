@@ -28,8 +28,9 @@ struct RequestCommand: AsyncParsableCommand {
             try await store.withStore { sqlite, _ in
                 let now = SQLiteStore.systemMillis()
                 // A pending request past its expiry is expired, written down yet or not.
-                let requests = try await sqlite.approvalRequests(state: wanted == .expired ? nil : wanted, limit: limit)
-                    .filter { wanted == nil || $0.state(at: now) == wanted }
+                let requests = try await sqlite.approvalRequests(state: wanted == .expired ? nil : wanted, limit: limit) {
+                    wanted == nil || $0.state(at: now) == wanted
+                }
                 if store.json {
                     for request in requests { printJSON(request.apiJSON(now: now)) }
                     return

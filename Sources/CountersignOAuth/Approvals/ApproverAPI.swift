@@ -109,15 +109,14 @@ public struct ApproverAPI: Sendable {
         let now = clock()
         let groups = policies.currentPolicy?.groups ?? [:]
         let approver = self.approver(for: user)
-        let requests: [ApprovalRequest]
+        let visible: [ApprovalRequest]
         do {
             // Expired requests may still say pending in the store until the sweeper runs.
-            requests = try await approvals.approvalRequests(state: wanted == .expired ? nil : wanted, limit: Self.listLimit)
+            visible = try await approvals.approvalRequests(state: wanted == .expired ? nil : wanted, limit: Self.listLimit) {
+                request in (wanted == nil || request.state(at: now) == wanted) && Self.mayView(request, approver, groups: groups)
+            }
         } catch {
             throw .unavailable
-        }
-        let visible = requests.filter { request in
-            (wanted == nil || request.state(at: now) == wanted) && Self.mayView(request, approver, groups: groups)
         }
         return .json(
             JSONWriter.object([("approval_requests", .array(visible.map { $0.apiJSON(now: now) }))]),

@@ -157,5 +157,10 @@ enum SQLiteMigrations {
                 ) STRICT
                 """,
             ]),
+        Migration(
+            version: 5, name: "approval requests listed newest first, page by page",
+            statements: [
+                "CREATE INDEX approval_requests_created ON approval_requests (created_at, id)"
+            ]),
     ]
 }

@@ -8,8 +8,11 @@ public protocol ApprovalRequestStore: Sendable {
     func approvalRequest(id: String) async throws -> ApprovalRequest?
     /// The request a client polls with this `auth_req_id` (by its SHA-256).
     func approvalRequest(authReqIDHash: [UInt8]) async throws -> ApprovalRequest?
-    /// Requests in `state` (every state when nil), newest first.
-    func approvalRequests(state: ApprovalRequest.State?, limit: Int) async throws -> [ApprovalRequest]
+    /// Requests in `state` (every state when nil), newest first (by creation time, then id),
+    /// starting after `position` (the oldest of the previous page) when given: keyset paging.
+    func approvalRequests(
+        state: ApprovalRequest.State?, after position: ApprovalRequest.ListPosition?, limit: Int
+    ) async throws -> [ApprovalRequest]
     /// Ids of requests still pending or approved (unredeemed) whose expiry has passed: the
     /// sweeper writes their expiry down.
     func expiredApprovalRequestIDs(now: Int64, limit: Int) async throws -> [String]

@@ -28,17 +28,24 @@ extension SQLiteStore: ApprovalRequestStore {
         }
     }
 
-    public func approvalRequests(state: ApprovalRequest.State?, limit: Int) async throws -> [ApprovalRequest] {
-        try await read { connection in
-            let rows =
-                if let state {
-                    try await connection.query(
-                        "SELECT * FROM approval_requests WHERE state = ? ORDER BY created_at DESC LIMIT ?",
-                        [.text(state.rawValue), .integer(limit)])
-                } else {
-                    try await connection.query(
-                        "SELECT * FROM approval_requests ORDER BY created_at DESC LIMIT ?", [.integer(limit)])
-                }
+    public func approvalRequests(
+        state: ApprovalRequest.State?, after position: ApprovalRequest.ListPosition?, limit: Int
+    ) async throws -> [ApprovalRequest] {
+        var conditions: [String] = []
+        var binds: [SQLiteData] = []
+        if let state {
+            conditions.append("state = ?")
+            binds.append(.text(state.rawValue))
+        }
+        if let position {
+            conditions.append("(created_at < ? OR (created_at = ? AND id < ?))")
+            binds += [.integer(Int(position.createdAt)), .integer(Int(position.createdAt)), .text(position.id)]
+        }
+        binds.append(.integer(limit))
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try await read { connection in
+            let rows = try await connection.query(
+                "SELECT * FROM approval_requests \(filter) ORDER BY created_at DESC, id DESC LIMIT ?", binds)
             var requests: [ApprovalRequest] = []
             for row in rows { requests.append(try await Self.decodeRequest(row, connection)) }
             return requests
