@@ -12,7 +12,7 @@ import signal
 
 import pytest
 
-from support import REPO, run_cli, start_server, wait_until
+from support import REPO, jwt_parts, run_cli, start_server, wait_for_response, wait_until
 
 EXAMPLE = REPO / "Examples" / "policy.yaml"
 PEER_SCALED = REPO / "Benchmarks" / "Policies" / "peer-scaled-1000.yaml"
@@ -261,15 +261,40 @@ def test_sighup_with_a_semantically_broken_policy_keeps_the_running_one(tmp_path
     srv = start_server(tmp_path / "data")
     try:
         path = srv.data_dir / "policy.yaml"
-        loads = lambda: [e for e in srv.audit_events() if e["type"] == "policy.loaded"]  # noqa: E731
-        before = len(loads())
+        events = lambda kind: [e for e in srv.audit_events() if e["type"] == kind]  # noqa: E731
+        before = len(events("policy.loaded"))
         log_before = len(srv.stderr_text())
-        path.write_text(EXAMPLE.read_text().replace("action: refund\n", "action: refnd\n", 1))
+        # small-refunds names an unknown action and compares the amount with a string, and the
+        # tests naming small-refunds fail with it: had this loaded, no rule would allow 25 EUR.
+        broken = EXAMPLE.read_text().replace("    action: refund\n    when: { context.amount: { lte: 100 } }",
+                                             "    action: refnd\n    when: { context.amount: { lte: \"100\" } }", 1)
+        assert broken != EXAMPLE.read_text()
+        path.write_text(broken)
         srv.signal(signal.SIGHUP)
         wait_until(lambda: f"{path}:" in srv.stderr_text()[log_before:], timeout=5, what="the refusal")
         assert "names the action refnd" in srv.stderr_text()[log_before:]
-        assert len(loads()) == before
+        assert len(events("policy.loaded")) == before
+        refused = wait_until(lambda: events("policy.refused"), timeout=5, what="a policy.refused event")
+        assert len(refused) == 1
+        assert refused[0]["actor"] == "signal:SIGHUP"
+        errors = run_cli("policy", "check", str(path)).stderr.splitlines()
+        assert len(errors) == 9, errors
+        # which file, which bytes, how many errors: no contents, no messages
+        assert refused[0]["data"] == {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                                      "errors": len(errors)}
         assert srv.get("/readyz").status_code == 200
+        # The old policy still decides: its small-refunds rule allows 25 EUR, once.
+        client = srv.create_client(scope=None)
+        details = json.dumps([{"type": "refund", "locations": ["https://api.example.com/payments/p-1"], "amount": 25,
+                               "currency": "EUR"}])
+        resp = wait_for_response(
+            lambda: srv.token_request(client, {"grant_type": "client_credentials", "authorization_details": details}),
+            lambda r: r.status_code != 401, timeout=5, what="the new client to be known")
+        assert resp.status_code == 200, resp.text
+        claims = jwt_parts(resp.json()["access_token"])[1]
+        assert claims["one_time"] is True and claims["exp"] - claims["iat"] == 60
+        decision = events("decision")[-1]
+        assert decision["data"]["outcome"] == "allow" and "small-refunds" in json.dumps(decision["data"])
     finally:
         srv.stop()
         srv.kill()

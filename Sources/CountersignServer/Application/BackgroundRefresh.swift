@@ -30,8 +30,8 @@ struct BackgroundRefresh: Service {
     }
 }
 
-/// Reloads the policy on SIGHUP; a refused file is logged with its location and the running
-/// policy stays.
+/// Reloads the policy on SIGHUP; a refused file is logged with its location (and audited as
+/// `policy.refused` by the holder) and the running policy stays.
 struct PolicyReloader: Service {
     let policy: PolicyHolder
     let signals: UnixSignalsSequence

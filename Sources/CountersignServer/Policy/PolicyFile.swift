@@ -21,17 +21,18 @@ public struct PolicyFile: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PolicyFileError("\(path): cannot read the policy file")
         }
-        guard data.count <= maxBytes else { throw PolicyFileError("\(path): larger than \(maxBytes) bytes") }
+        let sha256 = Array(SHA256.hash(data: data)).hexString
+        guard data.count <= maxBytes else { throw PolicyFileError("\(path): larger than \(maxBytes) bytes", sha256: sha256) }
         guard let text = String(validating: Array(data), as: UTF8.self) else {
-            throw PolicyFileError("\(path):1:1: the policy file is not valid UTF-8")
+            throw PolicyFileError("\(path):1:1: the policy file is not valid UTF-8", sha256: sha256)
         }
         let policy: Policy
         do {
             policy = try PolicyParser.parse(text, file: path)
         } catch {
-            throw PolicyFileError(error.description, errors: error.errors)
+            throw PolicyFileError(error.description, errors: error.errors, sha256: sha256)
         }
-        return PolicyFile(path: path, sha256: Array(SHA256.hash(data: data)).hexString, text: text, policy: policy)
+        return PolicyFile(path: path, sha256: sha256, text: text, policy: policy)
     }
 
     /// Writes the bundled example when `path` does not exist yet; returns true when it did.
@@ -56,8 +57,20 @@ public struct PolicyFileError: Error, CustomStringConvertible, Sendable {
     public let description: String
     /// The policy errors, when the file was read but its content refused.
     public let errors: [PolicyError]
-    public init(_ description: String, errors: [PolicyError] = []) {
+    /// Lower-case hex SHA-256 of the refused bytes; nil when the file could not be read.
+    public let sha256: String?
+
+    public init(_ description: String, errors: [PolicyError] = [], sha256: String? = nil) {
         self.description = description
         self.errors = errors
+        self.sha256 = sha256
+    }
+
+    /// The `policy.refused` audit record: which file, which bytes, how many errors; never
+    /// the file's contents or the messages that quote them.
+    func auditRecord(path: String, actor: String) -> AuditRecord {
+        var data: [String: JSONValue] = ["path": .string(path), "errors": .number(JSONNumber(max(errors.count, 1)))]
+        if let sha256 { data["sha256"] = .string(sha256) }
+        return AuditRecord(type: "policy.refused", actor: actor, data: data)
     }
 }

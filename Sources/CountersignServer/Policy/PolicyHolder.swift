@@ -5,7 +5,8 @@ import Logging
 import Synchronization
 
 /// The policy in force. A reload that fails leaves the running policy in place; every
-/// successful load is a `policy.loaded` audit event carrying the file's SHA-256.
+/// successful load is a `policy.loaded` audit event carrying the file's SHA-256, every refused
+/// one a `policy.refused` event with the SHA-256 and the number of errors.
 public final class PolicyHolder: PolicySource {
     let path: String
     let audit: any AuditLog
@@ -20,10 +21,18 @@ public final class PolicyHolder: PolicySource {
 
     public var currentPolicy: Policy? { state.withLock { $0?.policy } }
 
-    /// Loads the file and records the load; throws (keeping the old policy) when it is refused.
+    /// Loads the file and records the load; records the refusal and throws (keeping the old
+    /// policy) when it is refused.
     @discardableResult
     public func load(actor: String) async throws -> PolicyFile {
-        try await install(PolicyFile.load(path: path), actor: actor)
+        let file: PolicyFile
+        do {
+            file = try PolicyFile.load(path: path)
+        } catch let refusal as PolicyFileError {
+            try await audit.append([refusal.auditRecord(path: path, actor: actor)])
+            throw refusal
+        }
+        return try await install(file, actor: actor)
     }
 
     /// Puts an already loaded file in force and records the load.
