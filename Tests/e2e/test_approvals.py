@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import datetime
 
 import pytest
 from joserfc import jwt
@@ -70,6 +71,11 @@ def vote(server, tokens, approver, rid, verdict="approve", reason="checked with 
                        headers={"Authorization": f"Bearer {tokens[approver]}"})
 
 
+def rfc3339(text):
+    """Seconds since 1970 of an RFC 3339 time the API shows."""
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
 def poll(server, agent, auth_req_id):
     return server.token_request(agent, {"grant_type": CIBA, "auth_req_id": auth_req_id})
 
@@ -86,13 +92,18 @@ def test_two_finance_leads_approve_and_the_client_redeems_once(server, idp, worl
     assert_oauth_error(poll(server, agent, auth_req_id), 400, "authorization_pending")
     second = vote(server, tokens, "gita", rid, reason="ok")
     assert second.status_code == 200 and second.json()["state"] == "approved", second.text
+    time.sleep(2)  # between the deciding vote and the redemption, so the TTL's start tells which it is
+    redeemed_from = int(time.time())
     resp = poll(server, agent, auth_req_id)
     assert resp.status_code == 200, resp.text
     assert resp.headers["Cache-Control"] == "no-store"
     claims = jwt.decode(resp.json()["access_token"], KeySet.import_key_set(server.jwks()), algorithms=["ES256"]).claims
     assert claims["authorization_details"] == details
     assert claims["sub"] == "alice" and claims["aud"] == API and claims["one_time"] is True
-    assert claims["exp"] - claims["iat"] == 300  # large-refunds: ttl 5m, counted from redemption
+    # large-refunds: ttl 5m, counted from redemption, not from the request or its approval.
+    created, decided = (rfc3339(second.json()[k]) for k in ("created_at", "decided_at"))
+    assert claims["iat"] >= redeemed_from and claims["iat"] >= decided + 2 and claims["iat"] >= created + 5
+    assert claims["exp"] - claims["iat"] == 300
     approval = claims["approval"]
     assert approval["request_id"] == rid and approval["approvers"] == ["fiona", "gita"]
     assert all(len(d) == 64 for d in approval["reasons"]) and "checked" not in json.dumps(approval)
