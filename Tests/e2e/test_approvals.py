@@ -271,3 +271,21 @@ def test_a_federated_owner_confirms_and_a_local_namesake_cannot(server, idp, wor
     claims = jwt.decode(redeemed.json()["access_token"], KeySet.import_key_set(server.jwks()), algorithms=["ES256"]).claims
     assert claims["sub"] == "olga" and claims["approval"]["approvers"] == ["o.lang"]
     assert claims["authorization_details"] == details
+
+
+def test_a_poll_with_other_authorization_details_gets_exactly_the_approved_ones(server, idp, world):
+    """HOSTILE-TESTS 41 (RFC 9396 §7): the approval was for 250; a poll that sends 25000 (and
+    another payment) gets a token for exactly what was approved, or nothing."""
+    agent, _, _, tokens = world
+    auth_req_id, details = ask(server, agent, idp)
+    rid = request_id(server, tokens)
+    for name in ("fiona", "gita"):
+        assert vote(server, tokens, name, rid).status_code == 200
+    altered = [{**details[0], "amount": 25000, "locations": [f"{API}/payments/{uid('p')}"]}]
+    resp = server.token_request(agent, {"grant_type": CIBA, "auth_req_id": auth_req_id,
+                                        "authorization_details": json.dumps(altered), "resource": f"{API}/other"})
+    assert resp.status_code == 200, resp.text  # the poll's own details are set aside, not honoured
+    claims = jwt.decode(resp.json()["access_token"], KeySet.import_key_set(server.jwks()), algorithms=["ES256"]).claims
+    assert claims["authorization_details"] == details
+    assert claims["aud"] == API and claims["approval"]["request_id"] == rid
+    assert resp.json().get("authorization_details", details) == details
