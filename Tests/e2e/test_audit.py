@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from support import (GENESIS, Client, canonical_json, audit_head_signature, drop_append_only_triggers, event_hash,
-                     jwt_parts, run_cli, start_server)
+                     jwt_parts, new_secret, run_cli, start_server, wait_for_response)
 
 # The most talkative level: whatever the server can log, the leak test gets to see.
 SERVER_LOG_LEVEL = "trace"
@@ -169,7 +169,27 @@ def test_no_token_or_secret_leaks_into_export_logs_or_database(server, client, r
     server.post("/token", {"grant_type": "client_credentials"},
                 headers={"Authorization": "Basic " + base64.b64encode(b"evil\r\nFORGED LOG LINE:x").decode()})
 
-    secrets = [gen_secret, json_secret, wrong_secret, client.secret, resource_server.secret, *server.secrets]
+    # A personal API token, used once; a webhook's signing secret; a CIBA client_notification_token.
+    server.cli("user", "create", "leak-user", "--group", "finance-leads", check=True)
+    personal_token = server.cli("user", "token", "leak-user", check=True).stdout.strip()
+    assert server.get("/api/v1/approval-requests", headers={"Authorization": f"Bearer {personal_token}"}).status_code == 200
+    added = server.cli("webhook", "add", "--group", "*", "--url", "https://hooks.example.com/countersign", check=True)
+    webhook_secret = next(line for line in added.stdout.splitlines()
+                          if line.startswith("signing secret (shown once): ")).split(": ", 1)[1].strip()
+    ciba = Client("leak-ciba", new_secret())
+    server.cli("client", "create", "--id", ciba.id, f"--secret={ciba.secret}", "--grant-type", "ciba", "--scope", "read",
+               "--ciba-mode", "ping", "--notification-endpoint", "https://client.example.com/cb", check=True)
+    notification_token = "leak-notification-" + new_secret()
+    refund = json.dumps([{"type": "refund", "locations": ["https://api.example.com/payments/p-leak"], "amount": 250,
+                          "currency": "EUR"}])
+    wait_for_response(lambda: server.post("/bc-authorize", {"login_hint": "leak-user", "authorization_details": refund,
+                                                            "client_notification_token": notification_token},
+                                          auth=(ciba.id, ciba.secret)),
+                      lambda r: r.status_code == 200, timeout=5, what="the CIBA request to be accepted")
+    assert len(personal_token) > 20 and len(webhook_secret) > 20
+
+    secrets = [gen_secret, json_secret, wrong_secret, client.secret, resource_server.secret, *server.secrets,
+               personal_token, webhook_secret, notification_token, ciba.secret]
     minted = list(server.minted_tokens) + tokens
     needles = {**{f"secret#{i}": s for i, s in enumerate(secrets)},
                **{f"token#{i}": t for i, t in enumerate(minted)},
