@@ -115,12 +115,43 @@ struct PolicyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let loaded = try PolicyCommand.load(file, json: json)
+            let policy = loaded.policy
+            let decisionRequest: DecisionRequest
+            let decision: Decision
+            do {
+                decisionRequest = try readRequest(policy)
+                do {
+                    decision = try PolicyEvaluator(policy: policy).decide(decisionRequest)
+                } catch {
+                    throw Refusal(kind: "undecidable", message: "the request cannot be decided: \(error)")
+                }
+            } catch let refusal as Refusal {
+                guard json else { throw CommandFailure(refusal.text) }
+                printJSON([
+                    "file": .string(file), "ok": false,
+                    "error": .object(["kind": .string(refusal.kind), "message": .string(refusal.message)]),
+                ])
+                throw ExitCode.failure
+            }
+            let explanation = Explanation(decision: decision, request: decisionRequest, policy: policy)
+            if json { printJSON(explanation.json) } else { print(explanation.text) }
+        }
+
+        /// Why a request was not decided: `kind` names the stage for scripts (`--json`).
+        struct Refusal: Error {
+            let kind: String
+            let message: String
+            var text: String { kind == "invalid_authorization_details" ? "\(kind): \(message)" : message }
+        }
+
+        /// The request read, parsed and checked against its action, or why not.
+        func readRequest(_ policy: Policy) throws(Refusal) -> DecisionRequest {
             var text = request
             if text.hasPrefix("@") {
                 let path = String(text.dropFirst())
                 guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20,
                     let s = String(validating: Array(data), as: UTF8.self)
-                else { throw CommandFailure("cannot read the request from \(path) (at most 1 MiB of UTF-8)") }
+                else { throw Refusal(kind: "invalid_request", message: "cannot read the request from \(path) (at most 1 MiB of UTF-8)") }
                 text = s
             }
             let decisionRequest: DecisionRequest
@@ -128,29 +159,23 @@ struct PolicyCommand: AsyncParsableCommand {
                 let document = try PolicyValue(json: JSONParser().parse(text))
                 decisionRequest = try DecisionRequest(document: document, defaultTime: Int64(Date().timeIntervalSince1970))
             } catch let error as JSONParser.Failure {
-                throw CommandFailure("the request is not valid JSON: \(error)")
-            } catch let error as PolicyValueError {
-                throw CommandFailure("the request is not valid: \(error)")
+                throw Refusal(kind: "invalid_request", message: "the request is not valid JSON: \(error)")
+            } catch {
+                throw Refusal(kind: "invalid_request", message: "the request is not valid: \(error)")
             }
-            let policy = loaded.policy
             guard let action = policy.action(named: decisionRequest.action) else {
-                throw CommandFailure(
-                    "\(decisionRequest.action) is not an action of \(file); its actions: \(policy.actions.map(\.name).joined(separator: ", "))")
+                throw Refusal(
+                    kind: "unknown_action",
+                    message:
+                        "\(decisionRequest.action) is not an action of \(file); its actions: \(policy.actions.map(\.name).joined(separator: ", "))")
             }
             do {
                 try action.validate(resource: decisionRequest.resource)
                 try action.validate(context: decisionRequest.context)
             } catch {
-                throw CommandFailure("invalid_authorization_details: \(error.message)")
+                throw Refusal(kind: "invalid_authorization_details", message: error.message)
             }
-            let decision: Decision
-            do {
-                decision = try PolicyEvaluator(policy: policy).decide(decisionRequest)
-            } catch {
-                throw CommandFailure("the request cannot be decided: \(error)")
-            }
-            let explanation = Explanation(decision: decision, request: decisionRequest, policy: policy)
-            if json { printJSON(explanation.json) } else { print(explanation.text) }
+            return decisionRequest
         }
     }
 }

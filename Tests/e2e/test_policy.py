@@ -84,7 +84,7 @@ def test_check_json_lists_the_errors(tmp_path):
 
 def test_check_json_on_success():
     obj = json.loads(run_cli("policy", "check", "--json", str(EXAMPLE), check=True).stdout)
-    assert obj["ok"] is True and obj["rules"] == 10 and obj["tests"] == 20
+    assert obj["ok"] is True and obj["rules"] == 11 and obj["tests"] == 28
     assert obj["actions"] == ["refund", "delete_user", "read_transaction", "export_data", "change_payout_account",
                               "rotate_api_key"]
 
@@ -169,7 +169,7 @@ tests:
 
 def test_test_json(tmp_path):
     obj = json.loads(run_cli("policy", "test", "--json", str(EXAMPLE), check=True).stdout)
-    assert obj["passed"] == 20 and obj["failed"] == 0 and len(obj["tests"]) == 20
+    assert obj["passed"] == 28 and obj["failed"] == 0 and len(obj["tests"]) == 28
 
 
 def test_a_test_naming_an_unknown_action_is_a_check_error(tmp_path):
@@ -194,8 +194,8 @@ def test_explain_shows_outcome_requirements_and_each_rule():
     lines = explain("--request", json.dumps(request), check=True).stdout.splitlines()
     assert lines[0] == "refund: approve"
     assert "  requires approval by group finance-leads (quorum 2, expires in 900s, reason required)" in lines
-    assert "  ✓ large-refunds (approve, line 50) matched" in lines
-    assert "  ✗ small-refunds (allow, line 44) did not match: context.amount lte 100 (line 46), seen 250" in lines
+    assert "  ✓ large-refunds (approve, line 57) matched" in lines
+    assert "  ✗ small-refunds (allow, line 51) did not match: context.amount lte 100 (line 53), seen 250" in lines
 
 
 def test_explain_json_and_request_from_a_file(tmp_path):
@@ -231,6 +231,30 @@ def test_explain_refuses_bad_requests_clearly(request_text, message):
     proc = explain("--request", request_text)
     assert proc.returncode != 0
     assert message in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("request_text, kind, message", [
+    ('{"subject": "a", "action": "refund", "context": {"amount": "100", "currency": "EUR"}}',
+     "invalid_authorization_details", "refund field amount must be number, not string"),
+    ('{"subject": "a", "action": "wire"}', "unknown_action",
+     f"wire is not an action of {EXAMPLE}; its actions: refund, delete_user, read_transaction, export_data, "
+     "change_payout_account, rotate_api_key"),
+    ('{"subject": "a", "action": "refund", "action": "delete_user"}', "invalid_request",
+     "the request is not valid JSON: duplicate member name \"action\" at byte 60"),
+    ('{"action": "refund"}', "invalid_request",
+     'the request is not valid: subject: missing: give {"sub": "…", …claims}'),
+    ('{"subject": "a", "action": "export_data", "context": {"dataset": "x"}, "ip": "10.0.0.1", '
+     '"time": "2026-11-25T10:30:00+01:00", "client": "app"}', None, None),
+])
+def test_explain_json_refuses_a_request_with_a_json_error_on_stdout(request_text, kind, message):
+    proc = explain("--json", "--request", request_text)
+    if kind is None:  # a request that is decided still prints the explanation
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["outcome"] == "allow"
+        return
+    assert proc.returncode == 1
+    assert proc.stderr == ""
+    assert json.loads(proc.stdout) == {"file": str(EXAMPLE), "ok": False, "error": {"kind": kind, "message": message}}
 
 
 def test_explain_refuses_deep_and_oversized_request_files(tmp_path):
