@@ -13,7 +13,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from support import Client, assert_oauth_error, new_secret, run_cli, start_server, uid, wait_for_response
+from support import Client, assert_oauth_error, new_secret, run_cli, start_server, uid, wait_for_response, wait_until
 
 CIBA = "urn:openid:params:grant-type:ciba"
 API = "https://api.example.com"
@@ -619,3 +619,77 @@ def test_a_listener_disabled_while_connected_is_cut_off_at_the_next_heartbeat(se
         assert not any(json.loads(e["data"]).get("binding_message") == "after" for e in ines.events)
     finally:
         ines.close()
+
+
+def test_ping_and_push_tell_the_client_when_a_request_expires(server, world):
+    """CIBA §10.2 and §12: a request that expires undecided is announced like any other outcome.
+    Ping says only the auth_req_id and the poll then answers expired_token; push sends the
+    error itself, and no token."""
+    receiver = Receiver(status=200)
+    try:
+        pinged = notifying_client(server, "ping", receiver.url + "/ping")
+        pushed = notifying_client(server, "push", receiver.url + "/push")
+        count = len(receiver.received)
+        ping_id = authorize(server, pinged, amount=250, requested_expiry="2",
+                            client_notification_token="expiry-ping").json()["auth_req_id"]
+        push_id = authorize(server, pushed, amount=250, requested_expiry="2",
+                            client_notification_token="expiry-push").json()["auth_req_id"]
+        arrived = receiver.wait(count + 2, timeout=10)[count:]
+        ping = next(r for r in arrived if r["path"] == "/ping")
+        push = next(r for r in arrived if r["path"] == "/push")
+        assert ping["body"] == {"auth_req_id": ping_id}
+        assert ping["headers"]["Authorization"] == "Bearer expiry-ping"
+        assert_oauth_error(poll(server, pinged, ping_id), 400, "expired_token")
+        assert push["body"] == {"auth_req_id": push_id, "error": "expired_token",
+                                "error_description": "the approval request expired before it was approved"}
+        assert push["headers"]["Authorization"] == "Bearer expiry-push"
+        time.sleep(1.5)
+        assert len(receiver.received) == count + 2  # each expiry is told once
+    finally:
+        receiver.stop()
+
+
+def test_webhooks_send_the_decision_and_slack_text_cannot_ping_a_channel(server, world):
+    """The `approval.decided` event carries the request as the API shows it, with its votes and
+    outcome; in Slack text a binding_message's `<!channel>`, `<url|label>` and `&` arrive as
+    literal text (Slack's &lt; &gt; &amp;), never as a mention or a link."""
+    poller, _, tokens = world
+    plain, slack = Receiver(status=200), Receiver(status=200)
+    hooks = []
+    try:
+        for url, fmt in ((plain.url + "/decided", "json"), (slack.url + "/slack", "slack")):
+            out = json.loads(server.cli("webhook", "add", "--group", "finance-leads", "--url", url, "--format", fmt,
+                                        "--json", check=True).stdout)
+            hooks.append(out["id"])
+        message = "<!channel> Tom & Jerry <https://evil.example|click>"
+        resp = authorize(server, poller, amount=250, binding_message=message)
+        assert resp.status_code == 200, resp.text
+        # Only this request's messages: another test's request may expire meanwhile.
+        def mine(receiver, count, mark):
+            return wait_until(lambda: (got := [r for r in list(receiver.received) if mark(r["body"])])[count - 1:] and got,
+                              timeout=10, what=f"{count} webhook messages")
+
+        requested = mine(slack, 1, lambda b: "Tom &amp; Jerry" in b["text"])[0]["body"]["text"]
+        assert "(&lt;!channel&gt; Tom &amp; Jerry &lt;https://evil.example|click&gt;)" in requested
+        assert "<!channel>" not in requested and "<https://" not in requested
+        assert "&" not in requested.replace("&lt;", "").replace("&gt;", "").replace("&amp;", "")
+        rid = mine(plain, 1, lambda b: b["data"].get("binding_message") == message)[0]["body"]["data"]["id"]
+        approve_all(server, tokens, rid)
+        decided = mine(plain, 2, lambda b: b["data"]["id"] == rid)[1]
+        body = decided["body"]
+        assert decided["headers"]["Countersign-Event"] == "approval.decided"
+        assert body["type"] == "approval.decided" and body["id"] == decided["headers"]["Countersign-Delivery"]
+        data = body["data"]
+        assert data["id"] == rid and data["state"] == "approved" and data["subject"] == "bob"
+        assert data["binding_message"] == message  # JSON carries it as it was sent
+        assert [(v["approver"], v["verdict"], v["reason"]) for v in data["votes"]] == [
+            ("fiona", "approve", "ok"), ("gita", "approve", "ok")]
+        assert "decided_at" in data and data["authorization_details"][0]["amount"] == 250
+        text = mine(slack, 1, lambda b: b["text"].startswith(f"Request {rid} "))[0]["body"]["text"]
+        assert text.startswith(f"Request {rid} (refund amount=250 currency=EUR at {API}/payments/")
+        assert text.endswith(" for bob) is approved by gita.")
+    finally:
+        for hook in hooks:
+            server.cli("webhook", "delete", hook)
+        plain.stop()
+        slack.stop()
