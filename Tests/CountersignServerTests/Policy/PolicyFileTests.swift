@@ -49,8 +49,12 @@ import Testing
         await #expect(throws: PolicyFileError.self) { try await holder.load(actor: "test") }
         #expect(holder.current?.sha256 == first.sha256)
         let events = try await store.events(after: 0, limit: 10)
-        #expect(events.map(\.type) == ["policy.loaded"])
+        #expect(events.map(\.type) == ["policy.loaded", "policy.refused"])
         #expect(events.first?.data["sha256"] == .string(first.sha256))
+        // The refusal names the bytes and counts the errors; it never holds the contents.
+        let brokenHash = "9b75b6ad73be1e2a992bbf0fd89336de48cdb6a52fadced42bbe9e985c7b43f4"  // sha256sum of the broken file
+        #expect(events.last?.data == ["path": .string(path), "sha256": .string(brokenHash), "errors": 1])
+        #expect(events.last?.actor == "test")
         await store.close()
     }
 }
