@@ -126,7 +126,9 @@ import Testing
     }
 
     @Test func concurrentMissesShareOneFetch() async {
-        let cache = cache()
+        // A deadline far beyond the test's own waits: on a loaded machine the default 5 s
+        // could pass before the gate opens, and the waiters would rightly give up.
+        let cache = cache(refreshDeadline: .seconds(120))
         publish(maxAge: 300)
         documents.gateOpen.withLock { $0 = false }
         let results = await withTaskGroup(of: Bool.self) { group in
