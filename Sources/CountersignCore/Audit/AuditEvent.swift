@@ -58,12 +58,21 @@ public struct AuditEvent: Sendable, Equatable {
     /// member in their canonical order (actor, data, prev_hash, seq, time, type) without
     /// building and sorting the outer object on every append.
     public var canonicalBytes: [UInt8] {
+        Self.canonicalBytes(
+            actor: actor, data: CanonicalJSON.bytes(.object(data)), previousHash: previousHash, seq: seq,
+            timeMillis: timeMillis, type: type)
+    }
+
+    /// The hashed bytes around `data` already in its RFC 8785 form.
+    static func canonicalBytes(
+        actor: String, data: [UInt8], previousHash: String, seq: Int64, timeMillis: Int64, type: String
+    ) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(256)
+        out.reserveCapacity(data.count + 192)
         out.append(contentsOf: #"{"actor":"#.utf8)
         CanonicalJSON.writeString(actor, into: &out)
         out.append(contentsOf: #","data":"#.utf8)
-        CanonicalJSON.write(.object(data), into: &out)
+        out.append(contentsOf: data)
         out.append(contentsOf: #","prev_hash":"#.utf8)
         CanonicalJSON.writeString(previousHash, into: &out)
         out.append(contentsOf: #","seq":"#.utf8)
@@ -79,15 +88,17 @@ public struct AuditEvent: Sendable, Equatable {
     /// The hash this event's fields call for.
     public var computedHash: String { Self.hexSHA256(canonicalBytes) }
 
-    /// Builds the next event of a chain and computes its hash.
+    /// Builds the next event of a chain and computes its hash, from the record's data already
+    /// in canonical form (worked out where the record was made, not by the chain's one writer).
     public static func sealed(
         seq: Int64, timeMillis: Int64, record: AuditRecord, previousHash: String
     ) -> AuditEvent {
-        var event = AuditEvent(
+        let bytes = canonicalBytes(
+            actor: record.actor, data: record.canonicalData, previousHash: previousHash, seq: seq,
+            timeMillis: timeMillis, type: record.type)
+        return AuditEvent(
             seq: seq, timeMillis: timeMillis, type: record.type, actor: record.actor, data: record.data,
-            previousHash: previousHash, hash: "")
-        event.hash = event.computedHash
-        return event
+            previousHash: previousHash, hash: hexSHA256(bytes))
     }
 
     /// Reads an event back from its export form.
@@ -108,15 +119,30 @@ public struct AuditEvent: Sendable, Equatable {
 }
 
 /// What a state change asks the audit log to record; the log gives it a place in the chain.
+///
+/// Its data is serialised once, where the record is made (on the request's own task), in both
+/// forms the log needs: the RFC 8785 bytes the hash covers and the stored text. The chain's
+/// single writer then only concatenates and hashes.
 public struct AuditRecord: Sendable, Equatable {
     public var type: String
     public var actor: String
-    public var data: [String: JSONValue]
+    public var data: [String: JSONValue] {
+        didSet { (canonicalData, storedData) = Self.encode(data) }
+    }
+    /// RFC 8785 bytes of `data`: what the event's hash covers.
+    public private(set) var canonicalData: [UInt8]
+    /// `data` as the store keeps it: canonical member order, every number as it was written.
+    public private(set) var storedData: String
 
     public init(type: String, actor: String, data: [String: JSONValue]) {
         self.type = type
         self.actor = actor
         self.data = data
+        (canonicalData, storedData) = Self.encode(data)
+    }
+
+    static func encode(_ data: [String: JSONValue]) -> ([UInt8], String) {
+        (CanonicalJSON.bytes(.object(data)), CanonicalJSON.exactString(.object(data)))
     }
 }
 

@@ -121,12 +121,15 @@ final class SQLiteWriter: Sendable {
             hash: rows.first?.column("hash")?.string ?? AuditEvent.genesisHash)
     }
 
-    static func seal(_ records: [AuditRecord], after head: inout ChainHead, now: Int64) -> [AuditEvent] {
+    /// An event with its data as stored, serialised when its record was made.
+    typealias Sealed = (event: AuditEvent, storedData: String)
+
+    static func seal(_ records: [AuditRecord], after head: inout ChainHead, now: Int64) -> [Sealed] {
         records.map { record in
             head.seq += 1
             let event = AuditEvent.sealed(seq: head.seq, timeMillis: now, record: record, previousHash: head.hash)
             head.hash = event.hash
-            return event
+            return (event, record.storedData)
         }
     }
 
@@ -197,7 +200,7 @@ final class SQLiteWriter: Sendable {
             _ = try await connection.query("BEGIN IMMEDIATE")
             do {
                 var next = try await readHead(connection)
-                var events: [AuditEvent] = []
+                var events: [Sealed] = []
                 for (index, job) in batch.enumerated() {
                     var decided: [AuditRecord] = []
                     if let work = job.work {
@@ -235,17 +238,17 @@ final class SQLiteWriter: Sendable {
     }
 
     /// One multi-row INSERT: atomic on its own, and inside a transaction part of it.
-    static func insert(_ events: [AuditEvent], connection: SQLiteConnection) async throws {
+    static func insert(_ events: [Sealed], connection: SQLiteConnection) async throws {
         guard !events.isEmpty else { return }
         let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: events.count).joined(separator: ", ")
         var binds: [SQLiteData] = []
         binds.reserveCapacity(events.count * 7)
-        for event in events {
+        for (event, storedData) in events {
             binds.append(.integer(Int(event.seq)))
             binds.append(.integer(Int(event.timeMillis)))
             binds.append(.text(event.type))
             binds.append(.text(event.actor))
-            binds.append(.text(CanonicalJSON.exactString(.object(event.data))))
+            binds.append(.text(storedData))
             binds.append(.text(event.previousHash))
             binds.append(.text(event.hash))
         }

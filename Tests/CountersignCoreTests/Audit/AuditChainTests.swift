@@ -41,6 +41,19 @@ import Testing
         #expect(event.canonicalBytes == CanonicalJSON.bytes(.object(members)))
     }
 
+    @Test func aSealedHashIsTheHashOfTheEventsOwnFieldsEvenAfterTheRecordChanged() throws {
+        // The record serialises its data once; the seal must still cover exactly the event's
+        // fields, also when the data was edited after the record was made.
+        let data = try JSONParser().parse(#"{"n":1e2,"x":[100.0000000000000001,-0],"o":{"b":1,"a":"\u00e9"}}"#)
+        var record = AuditRecord(type: "decision", actor: "client:c", data: data.objectValue ?? [:])
+        record.data["later"] = .string("added")
+        let event = AuditEvent.sealed(seq: 7, timeMillis: 1, record: record, previousHash: AuditEvent.genesisHash)
+        #expect(event.data["later"] == .string("added"))
+        #expect(event.hash == event.computedHash)
+        #expect(record.storedData == CanonicalJSON.exactString(.object(record.data)))
+        #expect(record.storedData.contains("100.0000000000000001"))
+    }
+
     @Test func anUntouchedChainVerifies() {
         #expect(Self.firstBreak(Self.chain(10)) == nil)
     }
