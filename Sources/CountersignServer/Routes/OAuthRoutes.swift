@@ -56,9 +56,8 @@ enum OAuthRoutes {
         } catch is NIOTooManyBytesError {
             return response(tooLarge.response)
         } catch is RequestBodyDeadline.Exceeded {
-            var late = response(OAuthError(.invalidRequest, RequestBodyDeadline.description, status: 408).response)
-            late.headers[.connection] = "close"
-            return late
+            return RequestBodyDeadline.closingConnection(
+                response(OAuthError(.invalidRequest, RequestBodyDeadline.description, status: 408).response), context)
         } catch {
             return response(OAuthError.invalidRequest("the request body could not be read completely").response)
         }
