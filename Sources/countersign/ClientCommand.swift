@@ -25,6 +25,10 @@ struct ClientCommand: AsyncParsableCommand {
         @Option(name: .customLong("notification-endpoint"), help: "CIBA client notification endpoint.") var notificationEndpoint: String?
         @Option(name: .customLong("jwks-uri"), help: "The client's JWKS URL.") var jwksURI: String?
         @Option(name: .customLong("resource"), help: "Marks a resource server for this audience (repeatable).") var resources: [String] = []
+        @Option(
+            name: .customLong("max-token-lifetime"),
+            help: "Seconds (60-3600): no token issued to this client lives longer, whatever a policy rule's TTL says.")
+        var maxTokenLifetime: Int64?
 
         func validate() throws {
             if let problem = ClientRegistration.problem(id: id) { throw ValidationError(problem) }
@@ -55,6 +59,10 @@ struct ClientCommand: AsyncParsableCommand {
             if `public` && grantTypes.contains(where: { GrantType(name: $0) == .ciba }) {
                 throw ValidationError("the CIBA grant is for confidential clients only (CIBA section 7.1): drop --public")
             }
+            if let maxTokenLifetime, !OAuthClient.maxTokenLifetimeRange.contains(maxTokenLifetime) {
+                throw ValidationError(
+                    "--max-token-lifetime must be between \(OAuthClient.maxTokenLifetimeRange.lowerBound) and \(OAuthClient.maxTokenLifetimeRange.upperBound) seconds")
+            }
             for uri in redirectURIs + resources + [notificationEndpoint, jwksURI].compactMap({ $0 }) {
                 if let problem = ClientRegistration.problem(uri: uri) { throw ValidationError(problem) }
             }
@@ -69,7 +77,8 @@ struct ClientCommand: AsyncParsableCommand {
                     grantTypes: grantTypes.compactMap(GrantType.init(name:)),
                     scopes: (scope ?? "").split(separator: " ").map(String.init),
                     redirectURIs: redirectURIs, resources: resources, cibaMode: cibaMode,
-                    notificationEndpoint: notificationEndpoint, jwksURI: jwksURI, createdAt: SQLiteStore.systemMillis())
+                    notificationEndpoint: notificationEndpoint, jwksURI: jwksURI, maxTokenLifetime: maxTokenLifetime,
+                    createdAt: SQLiteStore.systemMillis())
                 do {
                     try await sqlite.create(
                         client, audit: AuditRecord(type: "client.created", actor: "cli", data: client.auditData))

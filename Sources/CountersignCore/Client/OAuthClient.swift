@@ -14,13 +14,16 @@ public struct OAuthClient: Sendable, Equatable {
     public var cibaMode: String?
     public var notificationEndpoint: String?
     public var jwksURI: String?
+    /// The longest lifetime, in seconds, of a token issued to this client, whatever a policy
+    /// rule's TTL says; nil: the server's limits only.
+    public var maxTokenLifetime: Int64?
     /// Milliseconds since 1970.
     public var createdAt: Int64
 
     public init(
         id: String, secretHash: [UInt8]?, grantTypes: [GrantType], scopes: [String],
         redirectURIs: [String] = [], resources: [String] = [], cibaMode: String? = nil,
-        notificationEndpoint: String? = nil, jwksURI: String? = nil, createdAt: Int64
+        notificationEndpoint: String? = nil, jwksURI: String? = nil, maxTokenLifetime: Int64? = nil, createdAt: Int64
     ) {
         self.id = id
         self.secretHash = secretHash
@@ -31,6 +34,7 @@ public struct OAuthClient: Sendable, Equatable {
         self.cibaMode = cibaMode
         self.notificationEndpoint = notificationEndpoint
         self.jwksURI = jwksURI
+        self.maxTokenLifetime = maxTokenLifetime
         self.createdAt = createdAt
     }
 
@@ -39,9 +43,17 @@ public struct OAuthClient: Sendable, Equatable {
 
     public func allows(_ grantType: GrantType) -> Bool { grantTypes.contains(grantType) }
 
+    /// The accepted range of `maxTokenLifetime`: a minute up to the longest token the server issues.
+    public static let maxTokenLifetimeRange: ClosedRange<Int64> = 60...3600
+
+    /// `seconds`, or this client's maximum token lifetime when that is shorter.
+    public func cappedLifetime(_ seconds: Int64) -> Int64 {
+        maxTokenLifetime.map { min(seconds, $0) } ?? seconds
+    }
+
     /// The facts about a client that an audit event records (never its secret).
     public var auditData: [String: JSONValue] {
-        [
+        var data: [String: JSONValue] = [
             "client_id": .string(id),
             "public": .bool(isPublic),
             "grant_types": .array(grantTypes.map { .string($0.rawValue) }),
@@ -49,6 +61,8 @@ public struct OAuthClient: Sendable, Equatable {
             "redirect_uris": .array(redirectURIs.map(JSONValue.string)),
             "resources": .array(resources.map(JSONValue.string)),
         ]
+        if let maxTokenLifetime { data["max_token_lifetime"] = .number(JSONNumber(maxTokenLifetime)) }
+        return data
     }
 }
 

@@ -155,7 +155,10 @@ public final class ActionDecider: Sendable {
                 }
             }
         }
-        let combined = Decision.combine(outcomes.map(\.decision), policy: policy)
+        var combined = Decision.combine(outcomes.map(\.decision), policy: policy)
+        // Never above the client's maximum, for a token issued now or when an approval is redeemed.
+        let lifetime = client.cappedLifetime(combined.requirements.grant.tokenLifetime)
+        if lifetime < combined.requirements.grant.tokenLifetime { combined.requirements.grant.ttl = Int(lifetime) }
         let ruleNames = Self.ruleNames(outcomes.map(\.decision), policy: policy)
         let record = AuditRecord(
             type: "decision", actor: subject.auditName,

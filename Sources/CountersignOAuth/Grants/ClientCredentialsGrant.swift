@@ -44,7 +44,8 @@ public struct ClientCredentialsGrant: GrantHandler {
             requested: params["resource"], defaultAudience: minter.issuer, directory: directory)
         let issued = try await minter.mint(
             subject: client.id, audience: audience, clientID: client.id, scopes: scopes,
-            lifetime: AccessTokenLifetime.standard, grantType: grantType, remoteAddress: context.remoteAddress)
+            lifetime: client.cappedLifetime(AccessTokenLifetime.standard), grantType: grantType,
+            remoteAddress: context.remoteAddress)
         return issued.response
     }
 }

@@ -162,5 +162,10 @@ enum SQLiteMigrations {
             statements: [
                 "CREATE INDEX approval_requests_created ON approval_requests (created_at, id)"
             ]),
+        Migration(
+            version: 6, name: "a maximum token lifetime per client",
+            statements: [
+                "ALTER TABLE clients ADD COLUMN max_token_lifetime INTEGER"
+            ]),
     ]
 }

@@ -20,14 +20,15 @@ extension SQLiteStore: ClientStore {
             .text(Self.encodeList(client.grantTypes.map(\.rawValue))), .text(client.scopes.joined(separator: " ")),
             .text(Self.encodeList(client.redirectURIs)), .text(Self.encodeList(client.resources)),
             Self.optional(client.cibaMode), Self.optional(client.notificationEndpoint), Self.optional(client.jwksURI),
-            .integer(Int(client.createdAt)),
+            .integer(Int(client.createdAt)), Self.optional(client.maxTokenLifetime),
         ]
         do {
             try await writer.write(audit: [audit]) { connection in
                 _ = try await connection.query(
                     """
                     INSERT INTO clients (id, secret_hash, grant_types, scopes, redirect_uris, resources, ciba_mode,
-                        notification_endpoint, jwks_uri, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        notification_endpoint, jwks_uri, created_at, max_token_lifetime)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, binds)
             }
         } catch StoreError.conflict {
@@ -60,6 +61,7 @@ extension SQLiteStore: ClientStore {
             cibaMode: row.column("ciba_mode")?.string,
             notificationEndpoint: row.column("notification_endpoint")?.string,
             jwksURI: row.column("jwks_uri")?.string,
+            maxTokenLifetime: row.column("max_token_lifetime")?.integer.map(Int64.init),
             createdAt: Int64(row.column("created_at")?.integer ?? 0))
     }
 
