@@ -212,3 +212,32 @@ def test_revoking_one_token_leaves_siblings_active(server, client):
     assert server.revoke(client, a).status_code == 200
     assert server.introspect(client, a).json() == INACTIVE
     assert server.introspect(client, b).json()["active"] is True
+
+
+SCAN_LIMIT = 1_000  # unverifiable tokens one client may present per minute (IntrospectionEndpoint.scanLimit)
+
+
+def test_token_scanning_is_slowed_per_client(server):
+    """HOSTILE 55: a client presenting tokens we never issued is answered 429 past the limit,
+    even for a real token, while every other client is served as before."""
+    import requests
+
+    scanner, bystander = server.create_client(), server.create_client()
+    real = server.access_token(scanner, scope="read")
+    with requests.Session() as s:
+        s.auth = (scanner.id, scanner.secret)
+        for i in range(SCAN_LIMIT - 1):
+            r = s.post(server.url + "/introspect", data={"token": f"eyJhbGciOiJFUzI1NiJ9.e30.forged{i}"}, timeout=15)
+            assert r.status_code == 200 and r.json() == {"active": False}, (i, r.text)
+        # Still served up to the limit: the real token is active, and the limit-th forgery answered.
+        body = server.introspect(scanner, real).json()
+        assert body["active"] is True
+        r = s.post(server.url + "/introspect", data={"token": "one-more-forgery"}, timeout=15)
+        assert r.status_code == 200 and r.json() == {"active": False}
+    late = server.introspect(scanner, real)
+    body = assert_oauth_error(late, 429, "temporarily_unavailable")
+    assert "did not issue" in body["error_description"]
+    assert 1 <= int(late.headers["Retry-After"]) <= 60
+    # Another client is not slowed by the scanner.
+    own = server.access_token(bystander, scope="read")
+    assert server.introspect(bystander, own).json()["active"] is True

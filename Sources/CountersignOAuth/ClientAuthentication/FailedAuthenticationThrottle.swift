@@ -5,6 +5,9 @@ import Synchronization
 /// wrong, is answered 429 until the window passes. Keyed by address, not by client id, so an
 /// attacker elsewhere cannot lock a client out; clients sharing the attacker's address (one NAT
 /// or proxy) do wait with it. Bounded memory: at most `maxTracked` addresses.
+///
+/// The same counter, keyed by client, slows token scanning at introspection (HOSTILE-TESTS 55):
+/// see `IntrospectionEndpoint.scanning`.
 public final class FailedAuthenticationThrottle: Sendable {
     struct Entry {
         var failures: Int

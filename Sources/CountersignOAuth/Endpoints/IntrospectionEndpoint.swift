@@ -11,6 +11,12 @@ import Logging
 /// makes (INTERFACE.md): that answer is active, every later one inactive, decided by one atomic
 /// insert in the store, so concurrent introspections (and replicas) get exactly one `true`.
 /// The holder's own introspection never spends it.
+///
+/// Scanning is slowed (RFC 7662 §4, HOSTILE-TESTS 55): a client that presents more than
+/// `scanLimit` tokens a minute that are not ours at all (forged, garbage, signed by a key we do
+/// not publish, or expired) gets 429 `temporarily_unavailable` with `Retry-After` until the
+/// minute passes. Counted per client, so one scanner slows no one else; a resource server that
+/// introspects what its callers send sees the limit only far above normal traffic.
 public struct IntrospectionEndpoint: Sendable {
     let authenticator: ClientAuthenticator
     let logger: Logger
@@ -18,6 +24,9 @@ public struct IntrospectionEndpoint: Sendable {
     let revocations: RevocationList
     let directory: ClientDirectory
     let oneTimeTokens: any OneTimeTokenStore
+    let scanning: FailedAuthenticationThrottle
+    /// Unverifiable tokens one client may present per minute.
+    public static let scanLimit = 1_000
 
     public init(
         authenticator: ClientAuthenticator, logger: Logger, verifier: AccessTokenVerifier, revocations: RevocationList,
@@ -29,6 +38,7 @@ public struct IntrospectionEndpoint: Sendable {
         self.revocations = revocations
         self.directory = authenticator.directory
         self.oneTimeTokens = oneTimeTokens
+        self.scanning = FailedAuthenticationThrottle(limit: Self.scanLimit, window: .seconds(60))
     }
 
     public func handle(_ request: OAuthRequest) async -> OAuthResponse {
@@ -44,8 +54,17 @@ public struct IntrospectionEndpoint: Sendable {
         try RequestChecks.requirePOST(request)
         let params = try RequestChecks.formParameters(request)
         let (caller, _) = try await authenticator.authenticate(request, params)
+        if let seconds = scanning.retryAfter(caller.id) {
+            throw OAuthError(
+                .temporarilyUnavailable,
+                "too many tokens this server did not issue were presented; retry in \(seconds) seconds",
+                status: 429, detail: "introspection scanning by \(caller.id)", retryAfter: seconds)
+        }
         guard let token = params["token"] else { throw .invalidRequest("token is required") }
-        guard let claims = try? verifier.verify(token) else { return Self.inactive }
+        guard let claims = try? verifier.verify(token) else {
+            scanning.recordFailure(caller.id)
+            return Self.inactive
+        }
         guard try await !isRevoked(claims) else { return Self.inactive }
         guard claims.client_id == caller.id || caller.resources.contains(claims.aud) else { return Self.inactive }
         // A deleted client's tokens die with it.
