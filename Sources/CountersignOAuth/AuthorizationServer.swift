@@ -43,7 +43,7 @@ public final class AuthorizationServer: Sendable {
         try await directory.reload()
         revocations = RevocationList(store: store, clock: clock)
         try await revocations.reload()
-        let authenticator = ClientAuthenticator(directory: directory, serverKey: serverKey)
+        let authenticator = ClientAuthenticator(directory: directory, serverKey: serverKey, clock: clock)
         let minter = AccessTokenMinter(issuer: issuer, keys: keys, audit: store, clock: clock)
         let verifier = AccessTokenVerifier(keys: keys, issuer: issuer, clock: clock)
         issuerKeys = IssuerKeyCache(fetcher: fetcher, cooldownSeconds: jwksCooldownSeconds, clock: clock, logger: logger)

@@ -3,11 +3,11 @@ import CountersignCore
 import CountersignStore
 import Foundation
 
-/// `countersign client create|list|delete`.
+/// `countersign client create|list|delete|rotate-secret`.
 struct ClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client", abstract: "Manage OAuth clients.",
-        subcommands: [Create.self, List.self, Delete.self])
+        subcommands: [Create.self, List.self, Delete.self, RotateSecret.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -17,13 +17,18 @@ public struct OAuthClient: Sendable, Equatable {
     /// The longest lifetime, in seconds, of a token issued to this client, whatever a policy
     /// rule's TTL says; nil: the server's limits only.
     public var maxTokenLifetime: Int64?
+    /// The secret a rotation replaced (keyed hash), still accepted until `previousSecretValidUntil`.
+    public var previousSecretHash: [UInt8]?
+    /// Milliseconds since 1970: the end of the rotation's grace period.
+    public var previousSecretValidUntil: Int64?
     /// Milliseconds since 1970.
     public var createdAt: Int64
 
     public init(
         id: String, secretHash: [UInt8]?, grantTypes: [GrantType], scopes: [String],
         redirectURIs: [String] = [], resources: [String] = [], cibaMode: String? = nil,
-        notificationEndpoint: String? = nil, jwksURI: String? = nil, maxTokenLifetime: Int64? = nil, createdAt: Int64
+        notificationEndpoint: String? = nil, jwksURI: String? = nil, maxTokenLifetime: Int64? = nil,
+        previousSecretHash: [UInt8]? = nil, previousSecretValidUntil: Int64? = nil, createdAt: Int64
     ) {
         self.id = id
         self.secretHash = secretHash
@@ -35,6 +40,8 @@ public struct OAuthClient: Sendable, Equatable {
         self.notificationEndpoint = notificationEndpoint
         self.jwksURI = jwksURI
         self.maxTokenLifetime = maxTokenLifetime
+        self.previousSecretHash = previousSecretHash
+        self.previousSecretValidUntil = previousSecretValidUntil
         self.createdAt = createdAt
     }
 
@@ -42,6 +49,9 @@ public struct OAuthClient: Sendable, Equatable {
     public var isPublic: Bool { secretHash == nil }
 
     public func allows(_ grantType: GrantType) -> Bool { grantTypes.contains(grantType) }
+
+    /// The longest grace period of a secret rotation: a week, in seconds.
+    public static let maxSecretGrace: Int64 = 7 * 24 * 3600
 
     /// The accepted range of `maxTokenLifetime`: a minute up to the longest token the server issues.
     public static let maxTokenLifetimeRange: ClosedRange<Int64> = 60...3600

@@ -18,11 +18,17 @@ public struct ClientAuthenticator: Sendable {
     let directory: ClientDirectory
     let serverKey: ServerKey
     let throttle: FailedAuthenticationThrottle
+    /// Milliseconds since 1970, for the end of a secret rotation's grace period.
+    let clock: @Sendable () -> Int64
 
-    public init(directory: ClientDirectory, serverKey: ServerKey, throttle: FailedAuthenticationThrottle = .init()) {
+    public init(
+        directory: ClientDirectory, serverKey: ServerKey, throttle: FailedAuthenticationThrottle = .init(),
+        clock: @escaping @Sendable () -> Int64
+    ) {
         self.directory = directory
         self.serverKey = serverKey
         self.throttle = throttle
+        self.clock = clock
     }
 
     /// The authenticated client, or `invalid_client` (401) / `invalid_request` (400).
@@ -75,7 +81,16 @@ public struct ClientAuthenticator: Sendable {
             throw OAuthError.invalidClient(
                 detail: client == nil ? "unknown client" : "public client presented a secret")
         }
-        guard ClientSecret.matches(secret, hash: stored, serverKey: serverKey) else {
+        // One keyed hash, compared in constant time with the secret and, during a rotation's
+        // grace period, with the one it replaced (HOSTILE-TESTS 6: a rotated-out secret is refused).
+        let presented = ClientSecret.hash(secret, serverKey: serverKey)
+        var matched = ConstantTime.equal(presented, stored)
+        if let previous = client.previousSecretHash {
+            let previousMatches = ConstantTime.equal(presented, previous)
+            let inGrace = client.previousSecretValidUntil.map { clock() < $0 } ?? false
+            matched = matched || (previousMatches && inGrace)
+        }
+        guard matched else {
             throw OAuthError.invalidClient(detail: "wrong secret for \(client.id)")
         }
         return (client, credentials.method)

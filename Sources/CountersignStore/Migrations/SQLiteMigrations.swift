@@ -167,5 +167,11 @@ enum SQLiteMigrations {
             statements: [
                 "ALTER TABLE clients ADD COLUMN max_token_lifetime INTEGER"
             ]),
+        Migration(
+            version: 7, name: "client secret rotation with a grace period",
+            statements: [
+                "ALTER TABLE clients ADD COLUMN previous_secret_hash TEXT",
+                "ALTER TABLE clients ADD COLUMN previous_secret_valid_until INTEGER",
+            ]),
     ]
 }

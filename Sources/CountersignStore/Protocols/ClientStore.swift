@@ -8,4 +8,8 @@ public protocol ClientStore: Sendable {
     func create(_ client: OAuthClient, audit: AuditRecord) async throws
     /// Returns false (and records nothing) when there was no such client.
     func delete(id: String, audit: AuditRecord) async throws -> Bool
+    /// Replaces a confidential client's secret hash; the replaced one stays accepted until
+    /// `previousValidUntil` (milliseconds; nil: not at all). Returns false (and records nothing)
+    /// when there is no such confidential client.
+    func rotateSecret(id: String, hash: [UInt8], previousValidUntil: Int64?, audit: AuditRecord) async throws -> Bool
 }

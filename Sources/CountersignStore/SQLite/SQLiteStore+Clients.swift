@@ -48,6 +48,25 @@ extension SQLiteStore: ClientStore {
         }
     }
 
+    public func rotateSecret(id: String, hash: [UInt8], previousValidUntil: Int64?, audit: AuditRecord) async throws -> Bool {
+        do {
+            try await writer.write(audit: [audit]) { connection in
+                let rows = try await connection.query(
+                    """
+                    UPDATE clients SET
+                        previous_secret_hash = CASE WHEN ?1 IS NULL THEN NULL ELSE secret_hash END,
+                        previous_secret_valid_until = ?1,
+                        secret_hash = ?2
+                    WHERE id = ?3 AND secret_hash IS NOT NULL RETURNING id
+                    """, [Self.optional(previousValidUntil), .text(hash.hexString), .text(id)])
+                if rows.isEmpty { throw NotFound() }
+            }
+            return true
+        } catch is NotFound {
+            return false
+        }
+    }
+
     struct NotFound: Error {}
 
     static func decodeClient(_ row: SQLiteRow) -> OAuthClient {
@@ -62,6 +81,8 @@ extension SQLiteStore: ClientStore {
             notificationEndpoint: row.column("notification_endpoint")?.string,
             jwksURI: row.column("jwks_uri")?.string,
             maxTokenLifetime: row.column("max_token_lifetime")?.integer.map(Int64.init),
+            previousSecretHash: row.column("previous_secret_hash")?.string.flatMap(Self.decodeHex),
+            previousSecretValidUntil: row.column("previous_secret_valid_until")?.integer.map(Int64.init),
             createdAt: Int64(row.column("created_at")?.integer ?? 0))
     }
 
