@@ -103,6 +103,76 @@ import Testing
         #expect(loaded < 300)
     }
 
+    /// A random YAML tree over the policy's own vocabulary (known and unknown keys, operators,
+    /// effects, every scalar type, flow and block style, nesting), so the parser meets documents
+    /// of every shape, not only small edits of the example.
+    static func randomNode(depth: Int, _ g: inout Generator) -> String {
+        let keys = [
+            "version", "groups", "actions", "rules", "default", "tests", "name", "action", "when", "effect", "grant",
+            "approval", "step_up", "reason", "ttl", "one_time", "reuse", "group", "quorum", "expires_in", "subject",
+            "acr", "max_age", "all", "any", "not", "eq", "ne", "in", "not_in", "contains", "lt", "lte", "gt", "gte",
+            "glob", "regex", "cidr", "between", "exists", "context.amount", "subject.roles", "request.ip", "fields",
+            "resource", "request", "expect", "claim", "value", "members", "bogus",
+        ]
+        let scalars = [
+            "1", "-0", "1e309", "100.0000000000000001", "\"100\"", "true", "null", "~", "allow", "deny", "approve",
+            "step_up", "60s", "10m", "2h", "refund", "\"a: b\"", "'x'", "10.0.0.0/8", "\"09:00\"", "[]", "{}", "é",
+            "\"\\u0000\"", "!!str 5", "0x1F", ".inf", "2001:db8::/32",
+        ]
+        if depth == 0 || Int.random(in: 0..<4, using: &g) == 0 { return scalars.randomElement(using: &g)! }
+        let n = Int.random(in: 0...4, using: &g)
+        switch Int.random(in: 0..<3, using: &g) {
+        case 0:
+            let members = (0..<n).map { _ in "\(keys.randomElement(using: &g)!): \(randomNode(depth: depth - 1, &g))" }
+            return "{ " + members.joined(separator: ", ") + " }"
+        case 1:
+            return "[" + (0..<n).map { _ in randomNode(depth: depth - 1, &g) }.joined(separator: ", ") + "]"
+        default:
+            let members = (0..<n).map { _ in "\(keys.randomElement(using: &g)!): \(randomNode(depth: depth - 1, &g))" }
+            return "{" + members.joined(separator: ",") + "}"
+        }
+    }
+
+    @Test func randomlyShapedDocumentsNeverCrashTheParser() throws {
+        var g = Generator(state: 2026)
+        var refused = 0
+        for _ in 0..<600 {
+            let top = ["version", "groups", "actions", "rules", "default", "tests", "bogus"]
+            var lines: [String] = []
+            for key in top where Int.random(in: 0..<3, using: &g) > 0 {
+                lines.append("\(key): \(Self.randomNode(depth: Int.random(in: 0...6, using: &g), &g))")
+            }
+            do {
+                _ = try PolicyParser.parse(lines.joined(separator: "\n"))
+            } catch {
+                refused += 1
+                #expect(!error.errors.isEmpty)
+                #expect(error.errors.allSatisfy { $0.location.line >= 1 && $0.location.column >= 1 && !$0.message.isEmpty })
+            }
+        }
+        #expect(refused > 500, "random documents are almost never valid policies")
+    }
+
+    @Test func deepNestingInATestsRequestIsRefusedWithALocation() throws {
+        let deep = String(repeating: "{a: ", count: 5_000) + "1" + String(repeating: "}", count: 5_000)
+        let text = """
+            version: 1
+            actions: { refund: {} }
+            rules: [{ name: r, action: refund, effect: allow }]
+            tests:
+              - name: deep
+                request: { subject: { sub: s }, action: refund, context: \(deep) }
+                expect: allow
+            """
+        #expect(throws: PolicyLoadError.self) { try PolicyParser.parse(text) }
+        do {
+            _ = try PolicyParser.parse(text)
+        } catch {
+            #expect(error.errors.first?.location.line == 6)
+            #expect(error.errors.first?.message.contains("nested too deeply") == true)
+        }
+    }
+
     @Test func hostileRequestValuesNeverCrashTheEvaluator() throws {
         let text = try String(contentsOfFile: PolicyParserTests.examplePath, encoding: .utf8)
         let evaluator = PolicyEvaluator(policy: try PolicyParser.parse(text))
