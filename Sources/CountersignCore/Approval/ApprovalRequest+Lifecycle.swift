@@ -147,9 +147,11 @@ extension ApprovalRequest {
     /// Whether `approver` is the subject itself, for the owner's own confirmation. A subject an
     /// issuer vouched for is `ISSUER#SUB`, and only a user carrying that alias is them: a user
     /// who merely shares the bare name at another identity provider (or locally) is someone else.
-    /// A subject without an issuer is a user of this server and is matched by name.
+    /// A subject without an issuer is a client acting as itself (client_credentials): no person
+    /// is that subject, so nobody can give its confirmation, least of all a user who happens to
+    /// share the client's id. (A user named with `login_hint` carries this server's issuer.)
     func isSubject(_ approver: Approver) -> Bool {
-        guard let subjectIssuer else { return Self.fold(approver.name) == Self.fold(subject) }
+        guard let subjectIssuer else { return false }
         let owner = Self.fold("\(subjectIssuer)#\(subject)")
         return approver.aliases.contains { Self.fold($0) == owner }
     }

@@ -14,9 +14,9 @@ import Logging
 ///
 /// Scanning is slowed (RFC 7662 §4, HOSTILE-TESTS 55): a client that presents more than
 /// `scanLimit` tokens a minute that are not ours at all (forged, garbage, signed by a key we do
-/// not publish, or expired) gets 429 `temporarily_unavailable` with `Retry-After` until the
-/// minute passes. Counted per client, so one scanner slows no one else; a resource server that
-/// introspects what its callers send sees the limit only far above normal traffic.
+/// not publish, or expired) gets 429 `temporarily_unavailable` with `Retry-After` for every
+/// further such token until the minute passes; tokens that verify are answered as always.
+/// Counted per client, so one scanner slows no one else.
 public struct IntrospectionEndpoint: Sendable {
     let authenticator: ClientAuthenticator
     let logger: Logger
@@ -54,14 +54,16 @@ public struct IntrospectionEndpoint: Sendable {
         try RequestChecks.requirePOST(request)
         let params = try RequestChecks.formParameters(request)
         let (caller, _) = try await authenticator.authenticate(request, params)
-        if let seconds = scanning.retryAfter(caller.id) {
-            throw OAuthError(
-                .temporarilyUnavailable,
-                "too many tokens this server did not issue were presented; retry in \(seconds) seconds",
-                status: 429, detail: "introspection scanning by \(caller.id)", retryAfter: seconds)
-        }
         guard let token = params["token"] else { throw .invalidRequest("token is required") }
         guard let claims = try? verifier.verify(token) else {
+            // Only the answers for tokens that are not ours are slowed: a token that verifies is
+            // always answered, so no one can lock a resource server out by feeding it forgeries.
+            if let seconds = scanning.retryAfter(caller.id) {
+                throw OAuthError(
+                    .temporarilyUnavailable,
+                    "too many tokens this server did not issue were presented; retry in \(seconds) seconds",
+                    status: 429, detail: "introspection scanning by \(caller.id)", retryAfter: seconds)
+            }
             scanning.recordFailure(caller.id)
             return Self.inactive
         }

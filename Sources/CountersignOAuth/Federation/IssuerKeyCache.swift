@@ -96,6 +96,8 @@ public final class IssuerKeyCache: Sendable {
             return task
         }
         guard let entry = await withDeadline(refreshDeadline, { await task.value }) else {
+            // A caller cancelled (the server stopping) leaves the shared fetch to the others.
+            if Task.isCancelled { return entries.withLock { $0[issuer.issuer] } ?? Entry() }
             task.cancel()
             return timedOut(issuer, task: task, started: started, generation: generation)
         }
@@ -185,7 +187,7 @@ public final class IssuerKeyCache: Sendable {
         guard document["issuer"]?.stringValue == issuer.issuer else {
             throw FetchFailure("\(discovery) names another issuer (OpenID Discovery §4.3)")
         }
-        if let problem = IssuerURLRule.problem(with: uri) {
+        if let problem = IssuerURLRule.problem(with: uri, namedBy: issuer.issuer) {
             throw FetchFailure("the jwks_uri \(uri.prefix(200)) of \(discovery) \(problem)")
         }
         return uri

@@ -33,6 +33,22 @@ public enum IssuerURLRule {
         return nil
     }
 
+    /// Why a URL named by a remote party (the `jwks_uri` of an issuer's discovery document) may
+    /// not be fetched: `problem(with:)`, and a loopback host only when the issuer itself is on
+    /// loopback, so a remote issuer cannot point us at a service on this machine.
+    public static func problem(with url: String, namedBy issuer: String) -> String? {
+        if let problem = problem(with: url) { return problem }
+        guard let target = host(of: url), isLoopback(host: target, address: IPAddress(target)) else { return nil }
+        if let issuerHost = host(of: issuer), isLoopback(host: issuerHost, address: IPAddress(issuerHost)) { return nil }
+        return "must not point to this machine (a loopback host) when the issuer is elsewhere"
+    }
+
+    static func host(of url: String) -> String? {
+        guard var host = URL(string: url)?.host, !host.isEmpty else { return nil }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host
+    }
+
     static func isLoopback(host: String, address: IPAddress?) -> Bool {
         if let address { return loopback.contains { $0.contains(address) } }
         return host.lowercased() == "localhost"

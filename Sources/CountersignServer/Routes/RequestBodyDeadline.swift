@@ -44,7 +44,11 @@ enum RequestBodyDeadline {
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
             let written = body
             try await written.write(writer)
-            try? await channel.close()
+            // Output first, so the client reads the whole answer; a full close at once would
+            // meet body bytes still arriving and reset the connection under the unread 408
+            // (RFC 9112 §9.6). The rest is closed a moment later whatever the client does.
+            channel.close(mode: .output, promise: nil)
+            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
         }
         return response
     }

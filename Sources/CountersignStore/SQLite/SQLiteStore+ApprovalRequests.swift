@@ -46,9 +46,10 @@ extension SQLiteStore: ApprovalRequestStore {
         return try await read { connection in
             let rows = try await connection.query(
                 "SELECT * FROM approval_requests \(filter) ORDER BY created_at DESC, id DESC LIMIT ?", binds)
-            var requests: [ApprovalRequest] = []
-            for row in rows { requests.append(try await Self.decodeRequest(row, connection)) }
-            return requests
+            // The page's votes in one query, not one per request: a listing may page through
+            // thousands of requests to fill an approver's inbox.
+            let votes = try await Self.votes(of: rows.compactMap { $0.column("id")?.string }, connection)
+            return try rows.map { row in try Self.decodeRequest(row, votes: votes[row.column("id")?.string ?? ""] ?? []) }
         }
     }
 
@@ -110,15 +111,29 @@ extension SQLiteStore: ApprovalRequestStore {
 
     static func decodeRequest(_ row: SQLiteRow, _ connection: SQLiteConnection) async throws -> ApprovalRequest {
         let id = row.column("id")?.string ?? ""
-        let votes = try await connection.query(
-            "SELECT * FROM approval_votes WHERE request_id = ? ORDER BY at, rowid", [.text(id)]
-        ).map { vote in
-            Vote(
-                approver: vote.column("approver")?.string ?? "",
-                verdict: Vote.Verdict(rawValue: vote.column("verdict")?.string ?? "") ?? .deny,
-                reason: vote.column("reason")?.string, at: Int64(vote.column("at")?.integer ?? 0),
-                requirements: decodeList(vote.column("requirements")?.string).compactMap { Int($0) })
+        return try decodeRequest(row, votes: try await votes(of: [id], connection)[id] ?? [])
+    }
+
+    /// The votes of these requests, by request id, each list in the order they were cast.
+    static func votes(of ids: [String], _ connection: SQLiteConnection) async throws -> [String: [Vote]] {
+        guard !ids.isEmpty else { return [:] }
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        let rows = try await connection.query(
+            "SELECT * FROM approval_votes WHERE request_id IN (\(placeholders)) ORDER BY at, rowid", ids.map { .text($0) })
+        var votes: [String: [Vote]] = [:]
+        for vote in rows {
+            votes[vote.column("request_id")?.string ?? "", default: []].append(
+                Vote(
+                    approver: vote.column("approver")?.string ?? "",
+                    verdict: Vote.Verdict(rawValue: vote.column("verdict")?.string ?? "") ?? .deny,
+                    reason: vote.column("reason")?.string, at: Int64(vote.column("at")?.integer ?? 0),
+                    requirements: decodeList(vote.column("requirements")?.string).compactMap { Int($0) }))
         }
+        return votes
+    }
+
+    static func decodeRequest(_ row: SQLiteRow, votes: [Vote]) throws -> ApprovalRequest {
+        let id = row.column("id")?.string ?? ""
         guard let state = ApprovalRequest.State(rawValue: row.column("state")?.string ?? ""),
             let detailsText = row.column("details")?.string, let details = try? JSONParser().parse(detailsText),
             let request = ApprovalRequest(

@@ -174,6 +174,10 @@ import Testing
             ("https://169.254.169.254/latest/meta-data/", "must not point to the link-local address 169.254.169.254"),
             ("https://[fe80::1]/jwks.json", "must not point to the link-local address fe80::1"),
             ("https://2852039166/jwks.json", "must not name an IP address in a non-standard form"),
+            // A remote issuer cannot send us to a service on this machine.
+            ("http://127.0.0.1:6379/jwks.json", "must not point to this machine"),
+            ("https://localhost/jwks.json", "must not point to this machine"),
+            ("http://[::1]:2379/", "must not point to this machine"),
         ] {
             let cache = cache()
             documents.set(discovery, .document(Array(#"{"issuer":"https://idp.example.com","jwks_uri":"\#(jwks)"}"#.utf8), maxAge: nil))
@@ -185,6 +189,15 @@ import Testing
             #expect(why.contains(problem), "\(why)")
             #expect(documents.count(jwks) == 0, "\(jwks) is never fetched")
         }
+    }
+
+    @Test func aLoopbackJWKSURIIsFineForALoopbackIssuer() {
+        #expect(IssuerURLRule.problem(with: "http://127.0.0.1:9000/jwks", namedBy: "http://127.0.0.1:9000") == nil)
+        #expect(IssuerURLRule.problem(with: "http://localhost:9000/jwks", namedBy: "http://127.0.0.1:9000") == nil)
+        #expect(IssuerURLRule.problem(with: "https://keys.example.com/jwks", namedBy: "https://idp.example.com") == nil)
+        #expect(
+            IssuerURLRule.problem(with: "http://127.0.0.1:9000/jwks", namedBy: "https://idp.example.com")?
+                .contains("must not point to this machine") == true)
     }
 
     @Test(arguments: [
