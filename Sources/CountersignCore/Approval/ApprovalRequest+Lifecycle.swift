@@ -137,11 +137,11 @@ extension ApprovalRequest {
     /// Whether `approver` is the person who asked, under any name: the subject (also as
     /// `ISSUER#SUB`), its e-mail or other aliases, or the actor that asked for it.
     public func isRequester(_ approver: Approver) -> Bool {
-        var requester: Set<String> = [Self.fold(subject)]
-        if let subjectIssuer { requester.insert(Self.fold("\(subjectIssuer)#\(subject)")) }
-        for alias in subjectAliases { requester.insert(Self.fold(alias)) }
-        if let actorSub = actor?.objectValue?["sub"]?.stringValue { requester.insert(Self.fold(actorSub)) }
-        return !approver.foldedNames.isDisjoint(with: requester)
+        var requester: Set<String> = [RequesterName.skeleton(subject)]
+        if let subjectIssuer { requester.insert(RequesterName.skeleton("\(subjectIssuer)#\(subject)")) }
+        for alias in subjectAliases { requester.insert(RequesterName.skeleton(alias)) }
+        if let actorSub = actor?.objectValue?["sub"]?.stringValue { requester.insert(RequesterName.skeleton(actorSub)) }
+        return !approver.requesterKeys.isDisjoint(with: requester)
     }
 
     /// Whether `approver` is the subject itself, for the owner's own confirmation. A subject an
@@ -166,7 +166,8 @@ extension ApprovalRequest {
                 return !requester && (groups[name]?.contains(sub: approver.name, claims: approver.claims) ?? false)
             case .subject:
                 // The owner's own confirmation: only the subject, never an actor for them.
-                let isActor = actor?.objectValue?["sub"]?.stringValue.map { approver.foldedNames.contains(Self.fold($0)) } ?? false
+                let isActor =
+                    actor?.objectValue?["sub"]?.stringValue.map { approver.requesterKeys.contains(RequesterName.skeleton($0)) } ?? false
                 return isSubject(approver) && !isActor
             }
         }

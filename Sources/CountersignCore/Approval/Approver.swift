@@ -15,11 +15,11 @@ public struct Approver: Sendable, Equatable {
         self.aliases = aliases
     }
 
-    /// Every name this approver is known by, folded for the requester comparison.
-    var foldedNames: Set<String> {
-        var names: Set<String> = [ApprovalRequest.fold(name)]
-        for alias in aliases { names.insert(ApprovalRequest.fold(alias)) }
-        if case .string(let email)? = claims["email"] { names.insert(ApprovalRequest.fold(email)) }
+    /// Every name this approver is known by, as skeletons for the requester comparison.
+    var requesterKeys: Set<String> {
+        var names: Set<String> = [RequesterName.skeleton(name)]
+        for alias in aliases { names.insert(RequesterName.skeleton(alias)) }
+        if case .string(let email)? = claims["email"] { names.insert(RequesterName.skeleton(email)) }
         return names
     }
 }
