@@ -1,3 +1,5 @@
+import Foundation
+
 /// A value a policy condition compares: a context field, a subject claim, a literal in the policy.
 /// Numbers are exact decimals, so no number form can round a request into an `allow`
 /// (HOSTILE-TESTS 13).
@@ -139,7 +141,9 @@ extension String {
     @inline(__always)
     func isExactly(_ other: String) -> Bool {
         let direct = utf8.withContiguousStorageIfAvailable { a in
-            other.utf8.withContiguousStorageIfAvailable { b in a.count == b.count && a.elementsEqual(b) }
+            other.utf8.withContiguousStorageIfAvailable { b in
+                a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+            }
         }
         if let direct, let equal = direct { return equal }
         return utf8.elementsEqual(other.utf8)
