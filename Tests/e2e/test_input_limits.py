@@ -7,6 +7,7 @@ import base64
 import json
 import socket
 import threading
+import time
 import urllib.parse
 
 import pytest
@@ -354,3 +355,52 @@ def test_non_ascii_but_valid_utf8_is_not_a_parse_error(server, client):
     """café is well-formed UTF-8: the answer is about the scope, not the encoding."""
     resp = post_raw(server, "/token", b"grant_type=client_credentials&scope=caf%C3%A9", client)
     assert resp.status_code == 400 and resp.json()["error"] == "invalid_scope", resp.text
+
+
+def _drip_to(server, method: str, path: str, body: bytes, pause: float) -> tuple[bytes, int, float]:
+    """Sends METHOD PATH with a declared body, then drips it a byte per PAUSE seconds while reading.
+    Returns what was read until the server closed, the body bytes sent by then, and the seconds."""
+    head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    sent = [0]
+    done = threading.Event()
+    started = time.monotonic()
+    with socket.create_connection(server.host_port, timeout=30) as s:
+        s.sendall(head)
+
+        def sender():
+            try:
+                for b in body:
+                    if done.wait(pause):
+                        return
+                    s.sendall(bytes([b]))
+                    sent[0] += 1
+            except OSError:
+                pass
+
+        thread = threading.Thread(target=sender, daemon=True)
+        thread.start()
+        out = b""
+        try:
+            while chunk := s.recv(65536):
+                out += chunk
+        finally:
+            done.set()
+            thread.join(timeout=5)
+    return out, sent[0], time.monotonic() - started
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("GET", "/healthz", 200),
+    ("GET", "/no-such-endpoint", 404),
+    ("GET", "/token", 405),
+    ("POST", "/api/v1/approval-requests/some-id/approve", 401),
+])
+def test_a_body_no_route_reads_ends_the_connection_after_the_answer(server, method, path, status):
+    """HOSTILE 75: a body dripped at a route that never reads it cannot hold the connection: the
+    answer comes at once and the connection closes, long before the body is complete."""
+    body = b"x" * 40
+    raw, sent, seconds = _drip_to(server, method, path, body, pause=1.0)
+    assert raw.startswith(f"HTTP/1.1 {status} ".encode()), raw[:200]
+    assert b"\r\nconnection: close\r\n" in raw.split(b"\r\n\r\n")[0].lower() + b"\r\n"
+    assert sent < len(body) and seconds < 15, (sent, seconds)

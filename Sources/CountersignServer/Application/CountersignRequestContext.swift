@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// The request context of every route: Hummingbird's core storage plus the peer address,
 /// which the audit log records.
@@ -8,10 +9,21 @@ public struct CountersignRequestContext: RequestContext, RemoteAddressRequestCon
     public let remoteAddress: SocketAddress?
     /// The connection, for a route that must stop reading it (a body past its deadline).
     let channel: any Channel
+    /// Set once a route has read the request body whole (`UnreadBodyGuard` closes otherwise).
+    let bodyRead = BodyReadMark()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
         self.channel = source.channel
     }
+}
+
+/// Whether a route read its request's body whole; shared by the route and the middleware that
+/// wraps it within one request.
+final class BodyReadMark: Sendable {
+    private let done = Atomic<Bool>(false)
+
+    func markRead() { done.store(true, ordering: .relaxed) }
+    var isRead: Bool { done.load(ordering: .relaxed) }
 }

@@ -42,6 +42,7 @@ public enum CountersignServerApp {
         /// The routes of the whole HTTP surface.
         public func router() -> Router<CountersignRequestContext> {
             let router = Router(context: CountersignRequestContext.self)
+            router.add(middleware: UnreadBodyGuard())
             OAuthRoutes.add(to: router, server: authorizationServer)
             ApproverRoutes.add(to: router, api: authorizationServer.approverAPI, events: authorizationServer.events)
             HealthRoutes.add(to: router, store: store, policy: policy)

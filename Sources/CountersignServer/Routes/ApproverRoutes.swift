@@ -48,7 +48,7 @@ enum ApproverRoutes {
                     let user = try await api.authenticate(request.headers[values: .authorization])
                     let body: ByteBuffer
                     do {
-                        body = try await RequestBodyDeadline.collect(request, upTo: ApproverAPI.maxBodyBytes)
+                        body = try await RequestBodyDeadline.collect(request, context: context, upTo: ApproverAPI.maxBodyBytes)
                     } catch is RequestBodyDeadline.Exceeded {
                         throw ApproverAPI.Failure(
                             status: 408, code: "invalid_request", description: RequestBodyDeadline.description)

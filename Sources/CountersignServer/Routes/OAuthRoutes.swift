@@ -52,7 +52,7 @@ enum OAuthRoutes {
         }
         let body: ByteBuffer
         do {
-            body = try await RequestBodyDeadline.collect(request, upTo: maxBodyBytes)
+            body = try await RequestBodyDeadline.collect(request, context: context, upTo: maxBodyBytes)
         } catch is NIOTooManyBytesError {
             return response(tooLarge.response)
         } catch is RequestBodyDeadline.Exceeded {

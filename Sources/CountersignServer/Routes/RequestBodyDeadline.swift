@@ -23,7 +23,9 @@ enum RequestBodyDeadline {
     /// and a client that stops sending altogether meets the connection's idle timeout. The clock
     /// is read once per arriving part; there is no timer task per request, which cost the token
     /// endpoint measurable throughput.
-    static func collect(_ request: Request, upTo maxBytes: Int, within limit: Duration = limit) async throws -> ByteBuffer {
+    static func collect(
+        _ request: Request, context: CountersignRequestContext, upTo maxBytes: Int, within limit: Duration = limit
+    ) async throws -> ByteBuffer {
         let deadline = ContinuousClock.now.advanced(by: limit)
         var collected: ByteBuffer?
         for try await var part in request.body {
@@ -31,6 +33,7 @@ enum RequestBodyDeadline {
             if collected == nil { collected = part } else { collected!.writeBuffer(&part) }
             if ContinuousClock.now > deadline { throw Exceeded() }
         }
+        context.bodyRead.markRead()
         return collected ?? ByteBuffer()
     }
 
