@@ -175,13 +175,21 @@ def slow_world(tmp_path_factory):
 
 
 def _drip(server, client, body: bytes, chunks: list[bytes], pause: float, extra: bytes = b"") -> tuple[bytes, int]:
-    """Sends the head, then CHUNKS PAUSE seconds apart, while reading the answer on this thread.
+    """POSTs BODY to /token as CLIENT, sending CHUNKS PAUSE seconds apart while reading the answer.
     Returns everything read until the server closed, and how many body bytes were sent by then."""
     auth = base64.b64encode(f"{client.id}:{client.secret}".encode())
     head = (f"POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n"
             f"Content-Length: {len(body)}\r\n").encode() + b"Authorization: Basic " + auth + b"\r\n" + extra + b"\r\n"
+    out, sent, _ = _send_dripping(server, head, chunks, pause)
+    return out, sent
+
+
+def _send_dripping(server, head: bytes, chunks: list[bytes], pause: float) -> tuple[bytes, int, float]:
+    """Sends HEAD, then CHUNKS PAUSE seconds apart, while reading the answer on this thread.
+    Returns what was read until the server closed, the body bytes sent by then, and the seconds."""
     sent = [0]
     done = threading.Event()
+    started = time.monotonic()
     with socket.create_connection(server.host_port, timeout=30) as s:
         s.sendall(head)
 
@@ -204,7 +212,7 @@ def _drip(server, client, body: bytes, chunks: list[bytes], pause: float, extra:
         finally:
             done.set()
             thread.join(timeout=5)
-    return out, sent[0]
+    return out, sent[0], time.monotonic() - started
 
 
 def test_body_dripped_one_byte_a_second_is_408_and_closed(slow_world):
@@ -358,36 +366,10 @@ def test_non_ascii_but_valid_utf8_is_not_a_parse_error(server, client):
 
 
 def _drip_to(server, method: str, path: str, body: bytes, pause: float) -> tuple[bytes, int, float]:
-    """Sends METHOD PATH with a declared body, then drips it a byte per PAUSE seconds while reading.
-    Returns what was read until the server closed, the body bytes sent by then, and the seconds."""
+    """Sends METHOD PATH with a declared body, then drips it a byte per PAUSE seconds while reading."""
     head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n"
             f"Content-Length: {len(body)}\r\n\r\n").encode()
-    sent = [0]
-    done = threading.Event()
-    started = time.monotonic()
-    with socket.create_connection(server.host_port, timeout=30) as s:
-        s.sendall(head)
-
-        def sender():
-            try:
-                for b in body:
-                    if done.wait(pause):
-                        return
-                    s.sendall(bytes([b]))
-                    sent[0] += 1
-            except OSError:
-                pass
-
-        thread = threading.Thread(target=sender, daemon=True)
-        thread.start()
-        out = b""
-        try:
-            while chunk := s.recv(65536):
-                out += chunk
-        finally:
-            done.set()
-            thread.join(timeout=5)
-    return out, sent[0], time.monotonic() - started
+    return _send_dripping(server, head, [bytes([b]) for b in body], pause)
 
 
 @pytest.mark.parametrize("method, path, status", [

@@ -16,10 +16,9 @@ public enum IssuerURLRule {
     /// Why `url` may not be fetched as an issuer document, as the end of a sentence naming it
     /// ("must use https …"), or nil when it may.
     public static func problem(with url: String) -> String? {
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), scheme == "https" || scheme == "http",
-            var host = parsed.host, !host.isEmpty
+        guard let scheme = URL(string: url)?.scheme?.lowercased(), scheme == "https" || scheme == "http",
+            let host = host(of: url)
         else { return "must be an absolute http(s) URL" }
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let address = IPAddress(host)
         if let address, linkLocal.contains(where: { $0.contains(address) }) {
             return "must not point to the link-local address \(address) (cloud metadata lives there)"
@@ -43,6 +42,7 @@ public enum IssuerURLRule {
         return "must not point to this machine (a loopback host) when the issuer is elsewhere"
     }
 
+    /// The URL's host, without the brackets of an IPv6 literal.
     static func host(of url: String) -> String? {
         guard var host = URL(string: url)?.host, !host.isEmpty else { return nil }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

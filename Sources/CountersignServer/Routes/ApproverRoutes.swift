@@ -44,7 +44,7 @@ enum ApproverRoutes {
         }
         for (verb, verdict) in [("approve", Vote.Verdict.approve), ("deny", .deny)] {
             router.post(RouterPath("\(base)/:id/\(verb)")) { request, context in
-                let answer = await respond {
+                await respond {
                     let user = try await api.authenticate(request.headers[values: .authorization])
                     let body: ByteBuffer
                     do {
@@ -60,8 +60,6 @@ enum ApproverRoutes {
                     return try await api.vote(
                         id: context.parameters.get("id") ?? "", verdict: verdict, body: Array(buffer: body), by: user)
                 }
-                // A body past its deadline: answered, then the connection is closed unread.
-                return answer.status == .requestTimeout ? RequestBodyDeadline.closingConnection(answer, context) : answer
             }
             for method: HTTPRequest.Method in [.get, .put, .delete, .patch] {
                 router.on(RouterPath("\(base)/:id/\(verb)"), method: method) { _, _ in

@@ -56,8 +56,8 @@ enum OAuthRoutes {
         } catch is NIOTooManyBytesError {
             return response(tooLarge.response)
         } catch is RequestBodyDeadline.Exceeded {
-            return RequestBodyDeadline.closingConnection(
-                response(OAuthError(.invalidRequest, RequestBodyDeadline.description, status: 408).response), context)
+            // Unread to its end: `UnreadBodyGuard` closes the connection after this answer.
+            return response(OAuthError(.invalidRequest, RequestBodyDeadline.description, status: 408).response)
         } catch {
             return response(OAuthError.invalidRequest("the request body could not be read completely").response)
         }

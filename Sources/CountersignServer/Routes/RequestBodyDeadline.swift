@@ -36,23 +36,4 @@ enum RequestBodyDeadline {
         context.bodyRead.markRead()
         return collected ?? ByteBuffer()
     }
-
-    /// The answer to a late body, after which the connection is closed: the rest of the body is
-    /// never read, and nothing else is written on that connection.
-    static func closingConnection(_ response: Response, _ context: CountersignRequestContext) -> Response {
-        var response = response
-        response.headers[.connection] = "close"
-        let body = response.body
-        let channel = context.channel
-        response.body = ResponseBody(contentLength: body.contentLength) { writer in
-            let written = body
-            try await written.write(writer)
-            // Output first, so the client reads the whole answer; a full close at once would
-            // meet body bytes still arriving and reset the connection under the unread 408
-            // (RFC 9112 §9.6). The rest is closed a moment later whatever the client does.
-            channel.close(mode: .output, promise: nil)
-            channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
-        }
-        return response
-    }
 }
