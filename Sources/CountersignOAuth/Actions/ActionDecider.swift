@@ -216,7 +216,7 @@ public final class ActionDecider: Sendable {
         // CIBA §7.1 requested_expiry: shorter or longer as the client asks, never beyond the rule.
         if let requested = backchannel?.requestedExpiry { expiresIn = min(expiresIn, requested) }
         var request = ApprovalRequest(
-            id: TokenID.generate(), authReqIDHash: Array(SHA256.hash(data: Array(authReqID.utf8))), clientID: client.id,
+            id: Self.requestID(), authReqIDHash: Array(SHA256.hash(data: Array(authReqID.utf8))), clientID: client.id,
             subject: subject.sub, subjectIssuer: subject.issuer, actor: subject.actor, authorizationDetails: details,
             audience: audience, scopes: scopes, approvals: approvals, grant: combined.requirements.grant,
             ruleNames: ruleNames, createdAt: now, expiresAt: now + Int64(expiresIn) * 1000, interval: Self.pollInterval,
@@ -242,6 +242,15 @@ public final class ActionDecider: Sendable {
         }
         events.publish(ApprovalChange(kind: .requested, request: request))
         return Pending(request: request, authReqID: authReqID, expiresIn: expiresIn, interval: Self.pollInterval)
+    }
+
+    /// An approval request's id: 128 random bits, base64url, never starting with `-`, so that
+    /// `countersign request show ID` and `approve ID` do not read it as an option.
+    static func requestID() -> String {
+        while true {
+            let id = TokenID.generate()
+            if id.first != "-" { return id }
+        }
     }
 
     func append(_ records: [AuditRecord]) async throws(OAuthError) {
