@@ -39,9 +39,7 @@ extension Decision {
                 anyApproval = true
                 for requirement in decision.requirements.approvals {
                     if let i = approvals.firstIndex(where: { $0.approver == requirement.approver }) {
-                        approvals[i].quorum = max(approvals[i].quorum, requirement.quorum)
-                        approvals[i].expiresIn = min(approvals[i].expiresIn, requirement.expiresIn)
-                        approvals[i].reasonRequired = approvals[i].reasonRequired || requirement.reasonRequired
+                        approvals[i].tighten(with: requirement)
                     } else {
                         approvals.append(requirement)
                     }

@@ -46,8 +46,8 @@ public struct Decision: Sendable {
 
 /// The requirements of every matching rule, combined to the strictest.
 public struct Requirements: Sendable, Hashable {
-    /// One per approver (group or the subject): the largest quorum, the shortest expiry, and a
-    /// reason required if any rule requires one. Sorted by approver.
+    /// One per approver (group or the subject): the largest quorum, the smallest deny quorum,
+    /// the shortest expiry, and a reason required if any rule requires one. Sorted by approver.
     public var approvals: [ApprovalRequirement]
     /// The strongest acr and the smallest max_age of every matching rule.
     public var stepUp: StepUpRequirement?

@@ -6,9 +6,10 @@
 /// 1. any matching `deny` rule wins (the reasons of every matching deny rule are given);
 /// 2. otherwise, if no rule matched, the policy's `default` applies (deny unless it says allow);
 /// 3. otherwise every matching rule's requirements apply together: per approver the largest
-///    quorum, the shortest expiry and a reason if any rule wants one; the strongest `acr` and the
-///    smallest `max_age`; the shortest TTL, one-time if any rule says so, and decision reuse only
-///    when every matching rule allows it (never for one-time grants or approvals);
+///    quorum, the smallest deny quorum, the shortest expiry and a reason if any rule wants one
+///    (`ApprovalRequirement.tighten`); the strongest `acr` and the smallest `max_age`; the
+///    shortest TTL, one-time if any rule says so, and decision reuse only when every matching
+///    rule allows it (never for one-time grants or approvals);
 /// 4. the outcome is `step_up` while the subject's authentication falls short, then `approve`
 ///    while approvals are required, else `allow`.
 public struct PolicyEvaluator: Sendable {
@@ -140,9 +141,7 @@ private struct Combination {
 
     mutating func merge(_ approval: ApprovalRequirement) {
         if let i = approvals.firstIndex(where: { $0.approver == approval.approver }) {
-            approvals[i].quorum = max(approvals[i].quorum, approval.quorum)
-            approvals[i].expiresIn = min(approvals[i].expiresIn, approval.expiresIn)
-            approvals[i].reasonRequired = approvals[i].reasonRequired || approval.reasonRequired
+            approvals[i].tighten(with: approval)
         } else if approvals.isEmpty {
             approvals = [approval]
         } else {

@@ -84,15 +84,24 @@ public struct ApprovalRequirement: Sendable, Hashable {
     public var approver: Approver
     /// Distinct approvals needed (never counting the requester).
     public var quorum: Int
+    /// Distinct eligible denials that end the request as denied, counted like approvals
+    /// (`deny_quorum`; 1: one deny ends it). Independent of `quorum`, and may exceed it.
+    public var denyQuorum: Int
     /// Seconds the request stays open.
     public var expiresIn: Int
     public var reasonRequired: Bool
 
     public static let defaultExpiresIn = 15 * 60
+    /// The largest `quorum` and `deny_quorum` a rule may ask for.
+    public static let maxQuorum = 100
 
-    public init(approver: Approver, quorum: Int = 1, expiresIn: Int = ApprovalRequirement.defaultExpiresIn, reasonRequired: Bool = false) {
+    public init(
+        approver: Approver, quorum: Int = 1, denyQuorum: Int = 1, expiresIn: Int = ApprovalRequirement.defaultExpiresIn,
+        reasonRequired: Bool = false
+    ) {
         self.approver = approver
         self.quorum = quorum
+        self.denyQuorum = denyQuorum
         self.expiresIn = expiresIn
         self.reasonRequired = reasonRequired
     }
