@@ -9,8 +9,9 @@ import Crypto
 /// stateDiagram-v2
 ///     [*] --> pending: decision "approve"
 ///     pending --> pending: vote approve (quorum not reached)
+///     pending --> pending: vote deny (no deny quorum reached)
 ///     pending --> approved: vote approve (every quorum reached)
-///     pending --> denied: vote deny
+///     pending --> denied: vote deny (some requirement's deny quorum reached; 1 by default)
 ///     pending --> expired: expires_at passed (on read, or the sweeper)
 ///     pending --> cancelled: cancel
 ///     approved --> redeemed: the client's poll issues the token (once)
@@ -66,30 +67,39 @@ extension ApprovalRequest {
                     "counts_for": .array(eligible.map { .string(approvals[$0].approver.description) }),
                 ])
         ]
-        if verdict == .deny {
-            state = .denied
-        } else if isQuorumReached {
-            state = .approved
-        } else {
-            return Transition(from: .pending, to: .pending, audit: audit)
-        }
+        let settled: State? =
+            switch verdict {
+            case .approve: isQuorumReached ? .approved : nil
+            case .deny: isDenyQuorumReached ? .denied : nil
+            }
+        guard let settled else { return Transition(from: .pending, to: .pending, audit: audit) }
+        state = settled
         decidedAt = now
-        audit.append(
-            AuditRecord(
-                type: "approval.\(state.rawValue)", actor: "user:\(approver.name)",
-                data: [
-                    "request_id": .string(id), "client_id": .string(clientID), "sub": .string(subject),
-                    "approvers": .array(votes.filter { $0.verdict == .approve }.map { .string($0.approver) }),
-                ]))
-        return Transition(from: .pending, to: state, audit: audit)
+        var data: [String: JSONValue] = [
+            "request_id": .string(id), "client_id": .string(clientID), "sub": .string(subject),
+            "approvers": .array(votes.filter { $0.verdict == .approve }.map { .string($0.approver) }),
+        ]
+        if settled == .denied { data["deniers"] = .array(votes.filter { $0.verdict == .deny }.map { .string($0.approver) }) }
+        audit.append(AuditRecord(type: "approval.\(settled.rawValue)", actor: "user:\(approver.name)", data: data))
+        return Transition(from: .pending, to: settled, audit: audit)
     }
 
     /// Every requirement counts enough distinct approvals.
     public var isQuorumReached: Bool {
-        approvals.indices.allSatisfy { index in
-            Set(votes.filter { $0.verdict == .approve && $0.requirements.contains(index) }.map(\.approver)).count
-                >= approvals[index].quorum
-        }
+        approvals.indices.allSatisfy { distinctVoters(.approve, for: $0) >= approvals[$0].quorum }
+    }
+
+    /// Some requirement counts enough distinct denials (its `deny_quorum`, 1 unless the rule
+    /// says otherwise). Whether the approval quorum can still be reached is not judged: a
+    /// group derived from claims has no known size, so such a request simply expires.
+    public var isDenyQuorumReached: Bool {
+        approvals.indices.contains { distinctVoters(.deny, for: $0) >= approvals[$0].denyQuorum }
+    }
+
+    /// How many distinct approvers cast `verdict` while eligible for requirement `index`: one
+    /// vote counts toward every requirement its voter was eligible for (`Vote.requirements`).
+    public func distinctVoters(_ verdict: Vote.Verdict, for index: Int) -> Int {
+        Set(votes.lazy.filter { $0.verdict == verdict && $0.requirements.contains(index) }.map(\.approver)).count
     }
 
     /// Writes down an expiry that has already happened; nil when there is none to write.

@@ -124,7 +124,9 @@ public struct ApprovalRequest: Sendable, Equatable {
 
 extension ApprovalRequirement {
     public var json: JSONValue {
-        var members: [String: JSONValue] = ["quorum": .number(JSONNumber(quorum))]
+        var members: [String: JSONValue] = [
+            "quorum": .number(JSONNumber(quorum)), "deny_quorum": .number(JSONNumber(denyQuorum)),
+        ]
         switch approver {
         case .group(let g): members["group"] = .string(g)
         case .subject: members["subject"] = .bool(true)
@@ -134,10 +136,16 @@ extension ApprovalRequirement {
         return .object(members)
     }
 
-    /// Reads `json` back.
+    /// Reads `json` back. A requirement stored before `deny_quorum` existed has none and reads
+    /// as 1, which is what it meant then (one deny ended the request).
     public init?(json: JSONValue) {
         guard let o = json.objectValue, let quorum = o["quorum"]?.int64Value, let expiresIn = o["expires_in"]?.int64Value
         else { return nil }
+        var denyQuorum: Int64 = 1
+        if let stored = o["deny_quorum"] {
+            guard let n = stored.int64Value, n >= 1 else { return nil }
+            denyQuorum = n
+        }
         let approver: Approver
         if let group = o["group"]?.stringValue {
             approver = .group(group)
@@ -147,7 +155,7 @@ extension ApprovalRequirement {
             return nil
         }
         self.init(
-            approver: approver, quorum: Int(quorum), expiresIn: Int(expiresIn),
+            approver: approver, quorum: Int(quorum), denyQuorum: Int(denyQuorum), expiresIn: Int(expiresIn),
             reasonRequired: o["reason_required"] == .bool(true))
     }
 }

@@ -40,6 +40,7 @@ public struct Expectation: Sendable {
 public struct ApprovalExpectation: Sendable, Hashable {
     public var approver: ApprovalRequirement.Approver
     public var quorum: Int?
+    public var denyQuorum: Int?
     public var expiresIn: Int?
     public var reasonRequired: Bool?
 }

@@ -67,6 +67,9 @@ public struct PolicyTestRunner: Sendable {
             for want in approvals {
                 guard let have = got.approvals.first(where: { $0.approver == want.approver }) else { continue }
                 if let q = want.quorum, q != have.quorum { failures.append("expected quorum \(q) of \(want.approver), got \(have.quorum)") }
+                if let d = want.denyQuorum, d != have.denyQuorum {
+                    failures.append("expected deny_quorum \(d) of \(want.approver), got \(have.denyQuorum)")
+                }
                 if let e = want.expiresIn, e != have.expiresIn { failures.append("expected \(want.approver) to expire in \(e)s, got \(have.expiresIn)s") }
                 if let r = want.reasonRequired, r != have.reasonRequired {
                     failures.append("expected reason_required \(r) for \(want.approver), got \(have.reasonRequired)")

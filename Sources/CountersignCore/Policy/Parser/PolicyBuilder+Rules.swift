@@ -2,6 +2,7 @@ import Yams
 
 extension PolicyBuilder {
     static let ruleKeys = ["name", "description", "action", "actions", "when", "effect", "grant", "approval", "step_up", "reason"]
+    static let approvalKeys = ["group", "subject", "quorum", "deny_quorum", "expires_in", "reason_required"]
 
     mutating func parseRules(_ node: Node) {
         guard let items = reader.sequence(node, "rules") else { return }
@@ -130,12 +131,14 @@ extension PolicyBuilder {
     }
 
     mutating func parseApproval(_ node: Node, rule: String) -> ApprovalRequirement? {
-        guard let entries = reader.mapping(node, "approval of \(rule)", known: ["group", "subject", "quorum", "expires_in", "reason_required"]) else {
+        guard let entries = reader.mapping(node, "approval of \(rule)", known: Self.approvalKeys) else {
             return nil
         }
         var approver: ApprovalRequirement.Approver?
         var quorum = 1
         var quorumNode: Node?
+        var denyQuorum = 1
+        var denyQuorumNode: Node?
         var expiresIn = ApprovalRequirement.defaultExpiresIn
         var reasonRequired = false
         for e in entries {
@@ -159,7 +162,10 @@ extension PolicyBuilder {
                 }
             case "quorum":
                 quorumNode = e.value
-                quorum = reader.integer(e.value, "quorum", in: 1...100) ?? 1
+                quorum = reader.integer(e.value, "quorum", in: 1...ApprovalRequirement.maxQuorum) ?? 1
+            case "deny_quorum":
+                denyQuorumNode = e.value
+                denyQuorum = reader.integer(e.value, "deny_quorum", in: 1...ApprovalRequirement.maxQuorum) ?? 1
             case "expires_in": expiresIn = reader.duration(e.value, "expires_in", in: 60...(30 * 86_400)) ?? expiresIn
             default: reasonRequired = reader.bool(e.value, "reason_required") ?? false
             }
@@ -169,15 +175,23 @@ extension PolicyBuilder {
             return nil
         }
         switch approver {
-        case .subject where quorum > 1:
-            reader.fail("approval by the subject has one approver: quorum must be 1", at: quorumNode ?? node)
-        case .group(let g):
-            if let group = groups[g], group.claim == nil, quorum > group.members.count {
-                reader.fail("group \(g) has \(group.members.count) member(s), so a quorum of \(quorum) can never be reached", at: quorumNode ?? node)
+        case .subject:
+            if quorum > 1 { reader.fail("approval by the subject has one approver: quorum must be 1", at: quorumNode ?? node) }
+            if denyQuorum > 1 {
+                reader.fail(
+                    "approval by the subject has one approver, whose deny always ends the request: deny_quorum must be 1 (or left out)",
+                    at: denyQuorumNode ?? node)
             }
-        default: break
+        case .group(let g):
+            if let group = groups[g], group.claim == nil {
+                for (key, count, at) in [("quorum", quorum, quorumNode), ("deny_quorum", denyQuorum, denyQuorumNode)]
+                where count > group.members.count {
+                    reader.fail("group \(g) has \(group.members.count) member(s), so a \(key) of \(count) can never be reached", at: at ?? node)
+                }
+            }
         }
-        return ApprovalRequirement(approver: approver, quorum: quorum, expiresIn: expiresIn, reasonRequired: reasonRequired)
+        return ApprovalRequirement(
+            approver: approver, quorum: quorum, denyQuorum: denyQuorum, expiresIn: expiresIn, reasonRequired: reasonRequired)
     }
 
     mutating func parseStepUp(_ node: Node, rule: String) -> StepUpRequirement? {

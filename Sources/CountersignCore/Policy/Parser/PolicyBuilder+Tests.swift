@@ -116,7 +116,7 @@ extension PolicyBuilder {
     }
 
     mutating func parseApprovalExpectation(_ node: Node) -> ApprovalExpectation? {
-        guard let fields = reader.mapping(node, "an expected approval", known: ["group", "subject", "quorum", "expires_in", "reason_required"])
+        guard let fields = reader.mapping(node, "an expected approval", known: Self.approvalKeys)
         else { return nil }
         var approver: ApprovalRequirement.Approver?
         var expectation = ApprovalExpectation(approver: .subject)
@@ -128,7 +128,8 @@ extension PolicyBuilder {
                     approver = .group(g)
                 }
             case "subject": if reader.bool(f.value, "subject") == true { approver = .subject }
-            case "quorum": expectation.quorum = reader.integer(f.value, "quorum", in: 1...100)
+            case "quorum": expectation.quorum = reader.integer(f.value, "quorum", in: 1...ApprovalRequirement.maxQuorum)
+            case "deny_quorum": expectation.denyQuorum = reader.integer(f.value, "deny_quorum", in: 1...ApprovalRequirement.maxQuorum)
             case "expires_in": expectation.expiresIn = reader.duration(f.value, "expires_in", in: 60...(30 * 86_400))
             default: expectation.reasonRequired = reader.bool(f.value, "reason_required")
             }
