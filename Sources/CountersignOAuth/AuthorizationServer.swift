@@ -24,6 +24,8 @@ public final class AuthorizationServer: Sendable {
     public let backchannel: BackchannelAuthenticationEndpoint
     /// Committed approval changes, for the server-sent events and webhooks of the server.
     public let events: ApprovalEvents
+    /// Makes the attempts at CIBA ping and push outbox rows (when the server can send them).
+    public let backchannelNotifier: BackchannelNotifier?
     let store: any Store
     let clock: @Sendable () -> Int64
     let logger: Logger
@@ -64,9 +66,8 @@ public final class AuthorizationServer: Sendable {
         backchannel = BackchannelAuthenticationEndpoint(
             authenticator: authenticator, issuance: issuance, subjects: subjects, users: store, serverKey: serverKey,
             ownIssuer: issuer, logger: logger)
-        if let notificationSender {
-            let notifier = BackchannelNotifier(grant: ciba, sender: notificationSender, serverKey: serverKey, logger: logger)
-            events.observe { notifier.observe($0) }
+        backchannelNotifier = notificationSender.map {
+            BackchannelNotifier(grant: ciba, sender: $0, serverKey: serverKey, logger: logger)
         }
         introspection = IntrospectionEndpoint(
             authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations, oneTimeTokens: store)
@@ -110,12 +111,16 @@ public final class AuthorizationServer: Sendable {
             for id in try await store.expiredApprovalRequestIDs(now: now, limit: 500) {
                 // Only the process whose transaction wrote the expiry tells the listeners.
                 let wrote = Mutex(false)
-                let updated = try await store.update(id: id) { request in
-                    guard let transition = request.expire(now: now) else { return [] }
+                let (updated, deliveries) = try await store.update(id: id, claim: events.claim(now: now)) { request in
+                    guard let transition = request.expire(now: now) else { return ApprovalUpdate(audit: []) }
                     wrote.withLock { $0 = true }
-                    return transition.audit
+                    return ApprovalUpdate(
+                        audit: transition.audit,
+                        notifications: NotificationPlan.intents(for: ApprovalChange(kind: .decided, request: request)))
                 }
-                if wrote.withLock({ $0 }) { events.publish(ApprovalChange(kind: .decided, request: updated)) }
+                if wrote.withLock({ $0 }) {
+                    events.publish(ApprovalChange(kind: .decided, request: updated, deliveries: deliveries))
+                }
             }
         } catch {
             logger.warning("sweeping expired approval requests failed", metadata: ["error": "\(error)"])

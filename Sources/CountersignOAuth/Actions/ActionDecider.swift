@@ -235,12 +235,16 @@ public final class ActionDecider: Sendable {
                 "state": .string(request.state.rawValue),
                 "delivery": .string(request.delivery?.mode.rawValue ?? BackchannelDelivery.Mode.poll.rawValue),
             ])
+        let change = ApprovalChange(kind: .requested, request: request)
+        let deliveries: [OutboxDelivery]
         do {
-            try await requests.create(request, audit: [decision, requested])
+            deliveries = try await requests.create(
+                request, audit: [decision, requested], notifications: NotificationPlan.intents(for: change),
+                claim: events.claim(now: now))
         } catch {
             throw OAuthError.unavailable(detail: "storing the approval request failed: \(error)")
         }
-        events.publish(ApprovalChange(kind: .requested, request: request))
+        events.publish(ApprovalChange(kind: .requested, request: request, deliveries: deliveries))
         return Pending(request: request, authReqID: authReqID, expiresIn: expiresIn, interval: Self.pollInterval)
     }
 

@@ -16,20 +16,38 @@ public struct ApprovalChange: Sendable {
 
     public var kind: Kind
     public var request: ApprovalRequest
+    /// The outbox rows the change wrote and this process claimed: its deliverer makes their
+    /// first attempt at once (none for a change another process made).
+    public var deliveries: [OutboxDelivery]
 
-    public init(kind: Kind, request: ApprovalRequest) {
+    public init(kind: Kind, request: ApprovalRequest, deliveries: [OutboxDelivery] = []) {
         self.kind = kind
         self.request = request
+        self.deliveries = deliveries
+    }
+
+    /// The change an `approval.*` audit event records, or nil for one that changes nothing
+    /// (`approval.refused`).
+    public init?(auditType: String, request: ApprovalRequest) {
+        let kind: Kind
+        switch auditType {
+        case "approval.requested": kind = .requested
+        case "approval.voted": kind = .voted
+        case "approval.approved", "approval.denied", "approval.expired", "approval.cancelled": kind = .decided
+        case "approval.redeemed": kind = .redeemed
+        default: return nil
+        }
+        self.init(kind: kind, request: request)
     }
 
     /// The name of the server-sent event and webhook event.
     public var eventName: String { "approval.\(kind.rawValue)" }
 }
 
-/// Fans committed approval changes out to whoever listens in this process: the CIBA ping and
-/// push notifier, webhooks, server-sent event streams. `publish` never waits: each observer
-/// takes the change and does its slow work in its own task, so a slow client endpoint never
-/// holds up a vote.
+/// Fans committed approval changes out to whoever listens in this process: the outbox
+/// deliverer (CIBA ping and push, webhooks), server-sent event streams. `publish` never waits:
+/// each observer takes the change and does its slow work in its own task, so a slow client
+/// endpoint never holds up a vote.
 public final class ApprovalEvents: Sendable {
     public typealias Observer = @Sendable (ApprovalChange) -> Void
 
@@ -39,8 +57,22 @@ public final class ApprovalEvents: Sendable {
     }
 
     let observers = Mutex(Observers())
+    /// Who delivers this process's outbox rows at once, and for how long a claim holds.
+    let deliverer = Mutex<(claimant: String, lease: Int64)?>(nil)
 
     public init() {}
+
+    /// Declares that this process delivers the outbox rows its changes write (`claimant`
+    /// names the process; `leaseMillis` is how long its claim keeps other processes off a row).
+    public func deliverClaimedRows(claimant: String, leaseMillis: Int64) {
+        deliverer.withLock { $0 = (claimant, leaseMillis) }
+    }
+
+    /// The claim a change made at `now` puts on its outbox rows: this process's when it
+    /// delivers them, else none (any server process takes them).
+    public func claim(now: Int64) -> OutboxClaim? {
+        deliverer.withLock { $0.map { OutboxClaim(claimant: $0.claimant, until: now + $0.lease) } }
+    }
 
     public func publish(_ change: ApprovalChange) {
         let current = observers.withLock { Array($0.all.values) }

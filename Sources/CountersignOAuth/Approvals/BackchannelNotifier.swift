@@ -33,18 +33,20 @@ public protocol ClientNotificationSending: Sendable {
 
 /// Tells ping and push clients about their requests' outcomes (OpenID CIBA Core §10): when a
 /// request with a ping or push delivery is approved (or allowed at once), denied, expired or
-/// cancelled, it POSTs to the endpoint the client registered, presenting the client's
+/// cancelled, the change writes an outbox row (`NotificationPlan`), and this makes each attempt
+/// at it: a POST to the endpoint the client registered, presenting the client's
 /// `client_notification_token`. Ping says only `auth_req_id` (the client then polls); push
-/// redeems the request and sends the token response itself, or the error (§12). The vote that
-/// decided never waits for this: a slow or dead endpoint delays nothing but its own delivery,
-/// and a ping client can always poll.
+/// redeems the request and sends the token response itself, or the error (§12). The token
+/// response is kept sealed with the row in the redeeming transaction, so every retry sends the
+/// same token and a second one is never minted. Whoever owns the outbox (the server's worker)
+/// decides about retries with `retryDelays`; the vote that decided never waits for any of it.
 public struct BackchannelNotifier: Sendable {
     let grant: CIBAGrant
     let sender: any ClientNotificationSending
     let serverKey: ServerKey
     let logger: Logger
     /// Waits before each further attempt after a failure (no answer or 5xx).
-    let retryDelays: [Duration]
+    public let retryDelays: [Duration]
 
     public init(
         grant: CIBAGrant, sender: any ClientNotificationSending, serverKey: ServerKey, logger: Logger,
@@ -57,104 +59,116 @@ public struct BackchannelNotifier: Sendable {
         self.retryDelays = retryDelays
     }
 
-    /// An `ApprovalEvents` observer.
-    public func observe(_ change: ApprovalChange) {
-        guard change.request.delivery != nil else { return }
-        let settled: Bool =
-            switch change.kind {
-            case .requested: change.request.state == .approved
-            // An approved request the client was already told about, expiring unredeemed,
-            // is not announced again.
-            case .decided: !(change.request.state == .expired && change.request.decidedAt.map { $0 < change.request.expiresAt } == true)
-            case .voted, .redeemed: false
-            }
-        guard settled else { return }
-        Task { await deliver(change.request) }
-    }
-
-    /// Builds and sends the notification for a settled request.
-    func deliver(_ request: ApprovalRequest) async {
-        guard let delivery = request.delivery,
+    /// One attempt at a ping or push outbox row about `request`.
+    public func attempt(_ delivery: OutboxDelivery, request: ApprovalRequest) async -> DeliveryResult {
+        guard let backchannel = request.delivery,
             let bearer = SealedSecret.open(
-                delivery.sealedNotificationToken, purpose: BackchannelDelivery.notificationTokenPurpose, serverKey: serverKey),
+                backchannel.sealedNotificationToken, purpose: BackchannelDelivery.notificationTokenPurpose,
+                serverKey: serverKey),
             let authReqID = SealedSecret.open(
-                delivery.sealedAuthReqID, purpose: BackchannelDelivery.authReqIDPurpose, serverKey: serverKey)
+                backchannel.sealedAuthReqID, purpose: BackchannelDelivery.authReqIDPurpose, serverKey: serverKey)
         else {
             logger.error("a notification cannot be sent: its sealed token does not open with this server key",
                 metadata: ["request_id": "\(request.id)"])
-            return
+            return .refused("the sealed notification token does not open with this server key")
         }
         // Checked before a push redeems the request: a token is never minted for an endpoint
         // it cannot be sent to.
-        if let problem = await sender.problem(reaching: delivery.endpoint) {
+        if let problem = await sender.problem(reaching: backchannel.endpoint) {
             logger.warning(
                 "client notification not sent", metadata: ["request_id": "\(request.id)", "why": "\(problem)"])
-            return
+            return .refused(problem)
         }
-        var members: [(String, JSONValue)] = [("auth_req_id", .string(authReqID))]
-        if delivery.mode == .push {
-            members += await pushMembers(request)
+        let body: [UInt8]
+        if delivery.kind == .push {
+            switch await pushBody(delivery, request: request, authReqID: authReqID) {
+            case .send(let bytes): body = bytes
+            case .skip(let why):
+                logger.warning("client push not sent", metadata: ["request_id": "\(request.id)", "why": "\(why)"])
+                return .refused(why)
+            }
+        } else {
+            body = JSONWriter.object([("auth_req_id", .string(authReqID))])
         }
         let notification = ClientNotification(
-            endpoint: delivery.endpoint, bearerToken: bearer, body: JSONWriter.object(members), requestID: request.id,
-            mode: delivery.mode)
-        await send(notification)
+            endpoint: backchannel.endpoint, bearerToken: bearer, body: body, requestID: request.id,
+            mode: delivery.kind == .push ? .push : .ping)
+        let result = await sender.send(notification)
+        log(result, notification, attempt: delivery.attempts + 1)
+        return result
     }
 
-    /// CIBA §10.3.1 (the token) or §12 (the error) for a push.
-    func pushMembers(_ request: ApprovalRequest) async -> [(String, JSONValue)] {
-        func failure(_ code: OAuthError.Code, _ description: String) -> [(String, JSONValue)] {
-            [("error", .string(code.rawValue)), ("error_description", .string(description))]
+    enum PushBody {
+        case send([UInt8])
+        case skip(String)
+    }
+
+    /// CIBA §10.3.1 (the token) or §12 (the error) for a push: the kept token response on a
+    /// retry; else, for an approved request, the token issued now and kept sealed with the row.
+    func pushBody(_ delivery: OutboxDelivery, request: ApprovalRequest, authReqID: String) async -> PushBody {
+        let now = grant.clock()
+        if let sealed = delivery.sealedPayload {
+            guard delivery.payloadExpiresAt.map({ $0 > now }) ?? false else {
+                return .skip("the pushed token expired before it could be delivered")
+            }
+            guard let kept = SealedSecret.open(sealed, purpose: delivery.pushPayloadPurpose, serverKey: serverKey) else {
+                return .skip("the kept token response does not open with this server key")
+            }
+            return .send(Array(kept.utf8))
+        }
+        func failure(_ code: OAuthError.Code, _ description: String) -> PushBody {
+            .send(
+                JSONWriter.object([
+                    ("auth_req_id", .string(authReqID)), ("error", .string(code.rawValue)),
+                    ("error_description", .string(description)),
+                ]))
         }
         switch request.state {
         case .approved:
+            var body: [UInt8] = []
             do {
-                let issued = try await grant.redeem(request, remoteAddress: nil, now: grant.clock())
-                return issued.members
+                _ = try await grant.redeem(request, remoteAddress: nil, now: now) { issued in
+                    body = JSONWriter.object([("auth_req_id", .string(authReqID))] + issued.members)
+                    return OutboxPayload(
+                        deliveryID: delivery.id,
+                        sealed: SealedSecret.seal(
+                            String(decoding: body, as: UTF8.self), purpose: delivery.pushPayloadPurpose,
+                            serverKey: serverKey),
+                        expiresAt: issued.claims.exp * 1000)
+                }
+                return .send(body)
             } catch {
                 logger.warning(
                     "a pushed request could not be redeemed", metadata: ["request_id": "\(request.id)", "error": "\(error.code)"])
+                // Already redeemed: by this very delivery in another process, whose row holds
+                // the token; nothing else may be sent in its place.
                 return error.code == .invalidGrant
-                    ? failure(.transactionFailed, "the request was already redeemed")
+                    ? .skip("the request was already redeemed")
                     : failure(.transactionFailed, "the token could not be issued; start a new request")
             }
+        case .redeemed: return .skip("the request was already redeemed")
         case .denied: return failure(.accessDenied, "the approvers denied this action")
         case .cancelled: return failure(.accessDenied, "the approval request was cancelled")
         case .expired: return failure(.expiredToken, "the approval request expired before it was approved")
-        case .pending, .redeemed: return failure(.transactionFailed, "the request is not settled")
+        case .pending: return .skip("the request is not settled")
         }
     }
 
-    func send(_ notification: ClientNotification) async {
-        var attempt = 0
-        while true {
-            let result = await sender.send(notification)
-            let metadata: Logger.Metadata = [
-                "request_id": "\(notification.requestID)", "mode": "\(notification.mode.rawValue)",
-                "attempt": "\(attempt + 1)",
-            ]
-            switch result {
-            case .delivered(let status):
-                logger.info("client notified", metadata: metadata.merging(["status": "\(status)"]) { a, _ in a })
-                return
-            case .rejected(let status):
-                logger.warning(
-                    "client notification endpoint refused the notification; not retried",
-                    metadata: metadata.merging(["status": "\(status)"]) { a, _ in a })
-                return
-            case .refused(let why):
-                logger.warning("client notification not sent", metadata: metadata.merging(["why": "\(why)"]) { a, _ in a })
-                return
-            case .failed(let why, _):
-                guard attempt < retryDelays.count else {
-                    logger.warning(
-                        "client notification failed; giving up", metadata: metadata.merging(["why": "\(why)"]) { a, _ in a })
-                    return
-                }
-                logger.info("client notification failed; retrying", metadata: metadata.merging(["why": "\(why)"]) { a, _ in a })
-                do { try await Task.sleep(for: retryDelays[attempt]) } catch { return }
-                attempt += 1
-            }
+    func log(_ result: DeliveryResult, _ notification: ClientNotification, attempt: Int) {
+        let metadata: Logger.Metadata = [
+            "request_id": "\(notification.requestID)", "mode": "\(notification.mode.rawValue)", "attempt": "\(attempt)",
+        ]
+        switch result {
+        case .delivered(let status):
+            logger.info("client notified", metadata: metadata.merging(["status": "\(status)"]) { a, _ in a })
+        case .rejected(let status):
+            logger.warning(
+                "client notification endpoint refused the notification; not retried",
+                metadata: metadata.merging(["status": "\(status)"]) { a, _ in a })
+        case .refused(let why):
+            logger.warning("client notification not sent", metadata: metadata.merging(["why": "\(why)"]) { a, _ in a })
+        case .failed(let why, _):
+            logger.info("client notification failed", metadata: metadata.merging(["why": "\(why)"]) { a, _ in a })
         }
     }
 }

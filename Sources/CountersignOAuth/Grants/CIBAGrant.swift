@@ -86,10 +86,13 @@ public struct CIBAGrant: GrantHandler {
     }
 
     /// Issues the approved request's token, its TTL counted from now, and moves the request to
-    /// `redeemed` in the transaction that records `token.issued`. Also how a push delivers.
-    func redeem(_ request: ApprovalRequest, remoteAddress: String?, now: Int64) async throws(OAuthError)
-        -> AccessTokenMinter.Issued
-    {
+    /// `redeemed` in the transaction that records `token.issued`. Also how a push delivers: then
+    /// `keeping` seals the token response for its outbox row, written in that same transaction,
+    /// so a retry sends this very token and no second one is ever minted.
+    func redeem(
+        _ request: ApprovalRequest, remoteAddress: String?, now: Int64,
+        keeping payload: ((AccessTokenMinter.Issued) -> OutboxPayload)? = nil
+    ) async throws(OAuthError) -> AccessTokenMinter.Issued {
         let (issued, record) = try minter.sign(
             subject: request.subject, audience: request.audience, clientID: request.clientID, scopes: request.scopes,
             lifetime: request.grant.tokenLifetime, grantType: grantType, remoteAddress: remoteAddress,
@@ -97,9 +100,10 @@ public struct CIBAGrant: GrantHandler {
                 authorizationDetails: request.authorizationDetails, acr: nil, authTime: nil, act: request.actor,
                 oneTime: request.grant.oneTime, approval: request.approvalClaim, audit: []))
         let jti = issued.claims.jti
+        let kept = payload.map { [$0(issued)] } ?? []
         do {
-            let redeemed = try await approvals.update(id: request.id) { current in
-                try current.redeem(tokenID: jti, now: now).audit + [record]
+            let (redeemed, _) = try await approvals.update(id: request.id, claim: nil) { current in
+                ApprovalUpdate(audit: try current.redeem(tokenID: jti, now: now).audit + [record], payloads: kept)
             }
             events.publish(ApprovalChange(kind: .redeemed, request: redeemed))
         } catch is ApprovalRefusal {

@@ -24,6 +24,10 @@ public enum CountersignServerApp {
         public let fetcher: HTTPIssuerDocumentFetcher
         /// Delivers CIBA pings and pushes; shut down with the server.
         let notificationSender: HTTPNotificationSender
+        /// Works off the notification outbox (run as a service).
+        let outboxWorker: NotificationOutboxWorker
+        /// Tells this process's listeners of other processes' approval changes (run as a service).
+        let follower: ApprovalChangeFollower
         public let isNewDataDirectory: Bool
 
         /// Releases the store and the HTTP client. Runs in a task of its own, so a cancelled
@@ -80,10 +84,19 @@ public enum CountersignServerApp {
                 notificationSender: notificationSender, logger: logger)
             let webhooks = WebhookNotifier(
                 store: store, sender: notificationSender, serverKey: serverKey, clock: SQLiteStore.systemMillis, logger: logger)
-            server.events.observe { webhooks.observe($0) }
+            // This process delivers the outbox rows its own changes write, at once.
+            let worker = NotificationOutboxWorker(
+                outbox: store, approvals: store, backchannel: server.backchannelNotifier, webhooks: webhooks,
+                claimant: "serve-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt64.random(in: .min ... .max), radix: 16))",
+                clock: SQLiteStore.systemMillis, logger: logger)
+            server.events.deliverClaimedRows(claimant: worker.claimant, leaseMillis: NotificationOutboxWorker.leaseMillis)
+            server.events.observe { worker.observe($0) }
+            let follower = ApprovalChangeFollower(feed: store, approvals: store, events: server.events, logger: logger)
+            try await follower.start()
             return Assembly(
                 configuration: configuration, issuer: issuer, port: port, authorizationServer: server, store: store,
-                policy: policy, fetcher: fetcher, notificationSender: notificationSender, isNewDataDirectory: isNew)
+                policy: policy, fetcher: fetcher, notificationSender: notificationSender, outboxWorker: worker,
+                follower: follower, isNewDataDirectory: isNew)
         } catch {
             await notificationSender.shutdown()
             await fetcher.shutdown()
@@ -127,6 +140,8 @@ public enum CountersignServerApp {
                 services: [
                     .init(service: app),
                     .init(service: BackgroundRefresh(server: assembly.authorizationServer, store: assembly.store)),
+                    .init(service: assembly.outboxWorker),
+                    .init(service: ApprovalFollowing(follower: assembly.follower)),
                     .init(service: PolicyReloader(policy: assembly.policy, signals: signals, logger: logger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -173,5 +173,29 @@ enum SQLiteMigrations {
                 "ALTER TABLE clients ADD COLUMN previous_secret_hash TEXT",
                 "ALTER TABLE clients ADD COLUMN previous_secret_valid_until INTEGER",
             ]),
+        Migration(
+            version: 8, name: "the notification outbox: deliveries written with the approval change",
+            statements: [
+                """
+                CREATE TABLE notification_outbox (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    request_id TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('ping', 'push', 'webhook')),
+                    webhook_id TEXT,
+                    event TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL,
+                    claimant TEXT,
+                    claimed_until INTEGER,
+                    done_at INTEGER,
+                    outcome TEXT,
+                    sealed_payload TEXT,
+                    payload_expires_at INTEGER
+                ) STRICT
+                """,
+                "CREATE INDEX notification_outbox_due ON notification_outbox (next_attempt_at) WHERE done_at IS NULL",
+                "CREATE INDEX notification_outbox_request ON notification_outbox (request_id)",
+            ]),
     ]
 }

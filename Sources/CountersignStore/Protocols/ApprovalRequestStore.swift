@@ -2,8 +2,12 @@ import CountersignCore
 
 /// Requests waiting for people to approve them, their votes and their outcome.
 public protocol ApprovalRequestStore: Sendable {
-    /// Stores a new pending request with the decision's audit events, in one transaction.
-    func create(_ request: ApprovalRequest, audit: [AuditRecord]) async throws
+    /// Stores a new request with the decision's audit events and the outbox rows `notifications`
+    /// call for, in one transaction. The rows are claimed by `claim` when given (the caller
+    /// delivers them at once), else left for any server process to take. Returns the rows.
+    func create(
+        _ request: ApprovalRequest, audit: [AuditRecord], notifications: [NotificationIntent], claim: OutboxClaim?
+    ) async throws -> [OutboxDelivery]
     /// The request with this public id, with its votes; nil when there is none.
     func approvalRequest(id: String) async throws -> ApprovalRequest?
     /// The request a client polls with this `auth_req_id` (by its SHA-256).
@@ -17,11 +21,26 @@ public protocol ApprovalRequestStore: Sendable {
     /// sweeper writes their expiry down.
     func expiredApprovalRequestIDs(now: Int64, limit: Int) async throws -> [String]
     /// Reads the request inside the store's write transaction, lets `change` (a pure state
-    /// machine step) decide, and stores the changed request, its new votes and the returned
-    /// audit records atomically. Concurrent changes run one after another on fresh state.
-    /// Throws what `change` throws, with nothing stored; `StoreError.notFound` when there is
-    /// no such request.
+    /// machine step) decide, and stores the changed request, its new votes, the returned audit
+    /// records, outbox rows (claimed by `claim` when given) and sealed payloads atomically.
+    /// Concurrent changes run one after another on fresh state. Throws what `change` throws,
+    /// with nothing stored; `StoreError.notFound` when there is no such request. A `change`
+    /// that leaves the request as it was stores nothing.
     func update(
+        id: String, claim: OutboxClaim?, _ change: @escaping @Sendable (inout ApprovalRequest) throws -> ApprovalUpdate
+    ) async throws -> (request: ApprovalRequest, deliveries: [OutboxDelivery])
+}
+
+extension ApprovalRequestStore {
+    /// Stores a new request with the decision's audit events, notifying nobody.
+    public func create(_ request: ApprovalRequest, audit: [AuditRecord]) async throws {
+        _ = try await create(request, audit: audit, notifications: [], claim: nil)
+    }
+
+    /// A state-machine step that notifies nobody (see `update(id:claim:_:)`).
+    public func update(
         id: String, _ change: @escaping @Sendable (inout ApprovalRequest) throws -> [AuditRecord]
-    ) async throws -> ApprovalRequest
+    ) async throws -> ApprovalRequest {
+        try await update(id: id, claim: nil) { request in ApprovalUpdate(audit: try change(&request)) }.request
+    }
 }

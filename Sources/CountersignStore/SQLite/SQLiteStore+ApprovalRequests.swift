@@ -3,19 +3,27 @@ import NIOConcurrencyHelpers
 import SQLiteNIO
 
 extension SQLiteStore: ApprovalRequestStore {
-    public func create(_ request: ApprovalRequest, audit: [AuditRecord]) async throws {
+    public func create(
+        _ request: ApprovalRequest, audit: [AuditRecord], notifications: [NotificationIntent], claim: OutboxClaim?
+    ) async throws -> [OutboxDelivery] {
         let binds: [SQLiteData] = [
             .text(request.id), .text(request.authReqIDHash.hexString), .text(request.clientID),
             .text(request.state.rawValue), .text(CanonicalJSON.exactString(request.detailsJSON)),
             .integer(Int(request.createdAt)), .integer(Int(request.expiresAt)), Self.optional(request.decidedAt),
         ]
+        let created = NIOLockedValueBox<[OutboxDelivery]>([])
+        let now = clock()
         try await writer.write(audit: audit) { connection in
             _ = try await connection.query(
                 """
                 INSERT INTO approval_requests (id, auth_req_hash, client_id, state, details, created_at, expires_at, decided_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, binds)
+            let rows = try await Self.insertOutbox(
+                notifications, requestID: request.id, claim: claim, now: now, connection)
+            created.withLockedValue { $0 = rows }
         }
+        return created.withLockedValue { $0 }
     }
 
     public func approvalRequest(id: String) async throws -> ApprovalRequest? {
@@ -65,17 +73,18 @@ extension SQLiteStore: ApprovalRequestStore {
     }
 
     public func update(
-        id: String, _ change: @escaping @Sendable (inout ApprovalRequest) throws -> [AuditRecord]
-    ) async throws -> ApprovalRequest {
-        let result = NIOLockedValueBox<ApprovalRequest?>(nil)
+        id: String, claim: OutboxClaim?, _ change: @escaping @Sendable (inout ApprovalRequest) throws -> ApprovalUpdate
+    ) async throws -> (request: ApprovalRequest, deliveries: [OutboxDelivery]) {
+        let result = NIOLockedValueBox<(ApprovalRequest, [OutboxDelivery])?>(nil)
+        let now = clock()
         try await writer.write(deciding: { connection in
             guard var request = try await Self.loadRequest(where: "id = ?", .text(id), connection) else {
                 throw StoreError.notFound("no approval request \(id)")
             }
             let before = request
-            let audit = try change(&request)
-            result.withLockedValue { $0 = request }
-            if request == before { return audit }
+            let step = try change(&request)
+            result.withLockedValue { $0 = (request, []) }
+            if request == before { return step.audit }
             let changed = try await connection.query(
                 """
                 UPDATE approval_requests SET state = ?, decided_at = ?, redeemed_at = ?, token_id = ?
@@ -95,10 +104,17 @@ extension SQLiteStore: ApprovalRequestStore {
                         .text(Self.encodeList(vote.requirements.map(String.init))), .integer(Int(vote.at)),
                     ])
             }
-            return audit
+            let deliveries = try await Self.insertOutbox(step.notifications, requestID: id, claim: claim, now: now, connection)
+            for payload in step.payloads {
+                try await Self.storePayload(payload, connection)
+            }
+            result.withLockedValue { $0 = (request, deliveries) }
+            return step.audit
         })
-        guard let request = result.withLockedValue({ $0 }) else { throw StoreError.notFound("no approval request \(id)") }
-        return request
+        guard let (request, deliveries) = result.withLockedValue({ $0 }) else {
+            throw StoreError.notFound("no approval request \(id)")
+        }
+        return (request, deliveries)
     }
 
     static func loadRequest(where condition: String, _ bind: SQLiteData, _ connection: SQLiteConnection) async throws

@@ -31,6 +31,8 @@ final class SQLiteWriter: Sendable {
     let clock: @Sendable () -> Int64
     let logger: Logger
     let pending = NIOLockedValueBox<(jobs: [Job], closed: Bool)>(([], false))
+    /// The approval events this writer committed, while someone follows the approval feed.
+    let own: OwnApprovalEvents
     let wakeup: AsyncStream<Void>.Continuation
     let loop: Task<Void, Never>
 
@@ -38,6 +40,8 @@ final class SQLiteWriter: Sendable {
         self.connection = connection
         self.clock = clock
         self.logger = logger
+        let own = OwnApprovalEvents()
+        self.own = own
         let (stream, wakeup) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.wakeup = wakeup
         let pending = self.pending
@@ -61,7 +65,8 @@ final class SQLiteWriter: Sendable {
                     }
                     if batch.isEmpty { break }
                     let start = ContinuousClock.now
-                    await SQLiteWriter.commit(batch, head: &head, connection: connection, clock: clock, logger: logger)
+                    await SQLiteWriter.commit(
+                        batch, head: &head, connection: connection, clock: clock, own: own, logger: logger)
                     logger.trace(
                         "committed", metadata: ["changes": "\(batch.count)", "duration": "\(ContinuousClock.now - start)"])
                 }
@@ -136,13 +141,13 @@ final class SQLiteWriter: Sendable {
     /// Commits a batch; `head` is the writer's cached chain head (nil = unknown, re-read it).
     static func commit(
         _ batch: [Job], head: inout ChainHead?, connection: SQLiteConnection, clock: @Sendable () -> Int64,
-        logger: Logger
+        own: OwnApprovalEvents, logger: Logger
     ) async {
         let result: Result<[(any Error)?], any Error>
         if batch.allSatisfy({ $0.work == nil }) {
-            result = await appendOnly(batch, head: &head, connection: connection, clock: clock)
+            result = await appendOnly(batch, head: &head, connection: connection, clock: clock, own: own)
         } else {
-            result = await transaction(batch, head: &head, connection: connection, clock: clock)
+            result = await transaction(batch, head: &head, connection: connection, clock: clock, own: own)
         }
         switch result {
         case .failure(let error):
@@ -166,7 +171,8 @@ final class SQLiteWriter: Sendable {
     /// Another process may have appended meanwhile: the insert then collides on `seq` or
     /// `prev_hash`, and the batch is re-sealed on the fresh head.
     static func appendOnly(
-        _ batch: [Job], head: inout ChainHead?, connection: SQLiteConnection, clock: @Sendable () -> Int64
+        _ batch: [Job], head: inout ChainHead?, connection: SQLiteConnection, clock: @Sendable () -> Int64,
+        own: OwnApprovalEvents
     ) async -> Result<[(any Error)?], any Error> {
         let records = batch.flatMap(\.audit)
         var attempt = 0
@@ -176,7 +182,12 @@ final class SQLiteWriter: Sendable {
                 var next: ChainHead
                 if let head { next = head } else { next = try await readHead(connection) }
                 let events = seal(records, after: &next, now: clock())
-                try await insert(events, connection: connection)
+                // Remembered before the insert is visible, so a follower never takes it for another's.
+                own.remember(events)
+                do { try await insert(events, connection: connection) } catch {
+                    own.forget(events)
+                    throw error
+                }
                 head = next
                 return .success(Array(repeating: nil, count: batch.count))
             } catch let error as SQLiteError where isConstraint(error) {
@@ -193,7 +204,8 @@ final class SQLiteWriter: Sendable {
 
     /// State changes with their events: one transaction, each change in its own savepoint.
     static func transaction(
-        _ batch: [Job], head: inout ChainHead?, connection: SQLiteConnection, clock: @Sendable () -> Int64
+        _ batch: [Job], head: inout ChainHead?, connection: SQLiteConnection, clock: @Sendable () -> Int64,
+        own: OwnApprovalEvents
     ) async -> Result<[(any Error)?], any Error> {
         var outcomes: [(any Error)?] = Array(repeating: nil, count: batch.count)
         do {
@@ -218,7 +230,11 @@ final class SQLiteWriter: Sendable {
                     events += seal(job.audit + decided, after: &next, now: clock())
                 }
                 try await insert(events, connection: connection)
-                _ = try await connection.query("COMMIT")
+                own.remember(events)
+                do { _ = try await connection.query("COMMIT") } catch {
+                    own.forget(events)
+                    throw error
+                }
                 head = next
             } catch {
                 _ = try? await connection.query("ROLLBACK")

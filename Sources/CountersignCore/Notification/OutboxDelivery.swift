@@ -1,0 +1,79 @@
+/// One notification to deliver because an approval request changed: a CIBA ping or push to the
+/// client (OpenID CIBA Core §10.2, §10.3) or one webhook's event. It is written to the store's
+/// outbox in the transaction that made the change, so it outlives the process that made it: a
+/// delivery not yet made, or waiting for its retry, is taken up again after a restart or by
+/// another server process on the same store. It never holds a plaintext secret: the endpoint's
+/// token and the `auth_req_id` stay sealed with the request, and a pushed token response is kept
+/// only sealed (`sealedPayload`).
+public struct OutboxDelivery: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case ping, push, webhook
+    }
+
+    /// Random; for a webhook also its `Countersign-Delivery` header, the same on every retry.
+    public var id: String
+    /// The approval request it is about.
+    public var requestID: String
+    public var kind: Kind
+    /// The webhook it goes to (webhooks only).
+    public var webhookID: String?
+    /// `approval.requested` or `approval.decided`.
+    public var event: String
+    /// Attempts made so far.
+    public var attempts: Int
+    /// Milliseconds since 1970: not before then.
+    public var nextAttemptAt: Int64
+    /// For a push whose token was issued: the body to send, sealed under the server key
+    /// (`SealedSecret`, purpose `pushPayloadPurpose`), so that every retry sends that very token.
+    public var sealedPayload: [UInt8]?
+    /// When the sealed payload's token expires (milliseconds); it is not sent after then.
+    public var payloadExpiresAt: Int64?
+
+    public init(
+        id: String, requestID: String, kind: Kind, webhookID: String? = nil, event: String, attempts: Int = 0,
+        nextAttemptAt: Int64, sealedPayload: [UInt8]? = nil, payloadExpiresAt: Int64? = nil
+    ) {
+        self.id = id
+        self.requestID = requestID
+        self.kind = kind
+        self.webhookID = webhookID
+        self.event = event
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.sealedPayload = sealedPayload
+        self.payloadExpiresAt = payloadExpiresAt
+    }
+
+    /// The `SealedSecret` purpose of this delivery's pushed token response: bound to the
+    /// delivery, so a sealed payload cannot be moved to another row.
+    public var pushPayloadPurpose: String { "countersign pushed token response \(id)" }
+}
+
+/// Who is delivering an outbox row and until when: a process claims the rows it will deliver,
+/// and nobody else takes them before `until` (milliseconds since 1970) has passed. A claim that
+/// lapses (its process died) lets any server process take the row.
+public struct OutboxClaim: Sendable, Equatable {
+    /// The claiming process (random per process).
+    public var claimant: String
+    public var until: Int64
+
+    public init(claimant: String, until: Int64) {
+        self.claimant = claimant
+        self.until = until
+    }
+}
+
+/// A pushed token response to keep, sealed, with its outbox row: written in the transaction
+/// that redeems the request, so the token is never issued without it.
+public struct OutboxPayload: Sendable, Equatable {
+    public var deliveryID: String
+    public var sealed: [UInt8]
+    /// When the token expires (milliseconds since 1970).
+    public var expiresAt: Int64
+
+    public init(deliveryID: String, sealed: [UInt8], expiresAt: Int64) {
+        self.deliveryID = deliveryID
+        self.sealed = sealed
+        self.expiresAt = expiresAt
+    }
+}

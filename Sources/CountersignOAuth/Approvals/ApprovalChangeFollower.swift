@@ -1,0 +1,56 @@
+import CountersignCore
+import CountersignStore
+import Logging
+import Synchronization
+
+/// Tells this process's listeners (server-sent events) about approval changes other processes
+/// made on the same store: a `countersign request cancel`, another server's vote, redemption or
+/// expiry sweep. It reads the audit chain's `approval.*` events past the last one it saw, skips
+/// those this process committed (they were published at once), and publishes the others with
+/// the request as it is when read. Their deliveries (ping, push, webhooks) are not its business:
+/// they are in the outbox, which every server's worker works off.
+public final class ApprovalChangeFollower: Sendable {
+    let feed: any ApprovalChangeFeed
+    let approvals: any ApprovalRequestStore
+    let events: ApprovalEvents
+    let logger: Logger
+    let position = Mutex<Int64?>(nil)
+
+    public init(feed: any ApprovalChangeFeed, approvals: any ApprovalRequestStore, events: ApprovalEvents, logger: Logger) {
+        self.feed = feed
+        self.approvals = approvals
+        self.events = events
+        self.logger = logger
+    }
+
+    /// Follows from the chain's current end: listeners hear of changes from now on.
+    public func start() async throws {
+        let head = try await feed.followApprovalChanges()
+        position.withLock { $0 = head }
+    }
+
+    /// Reads what other processes changed since the last call and publishes it.
+    public func poll() async {
+        guard let after = position.withLock({ $0 }) else { return }
+        do {
+            let (entries, next) = try await feed.approvalChanges(after: after, limit: 500)
+            position.withLock { $0 = next }
+            for (index, entry) in entries.enumerated() where !entry.madeHere {
+                // A deciding vote is `approval.voted` then the decision, in one transaction:
+                // one change, as in the process that made it.
+                if entry.type == "approval.voted", index + 1 < entries.count,
+                    entries[index + 1].requestID == entry.requestID, entries[index + 1].seq == entry.seq + 1,
+                    entries[index + 1].type != "approval.voted"
+                {
+                    continue
+                }
+                guard let request = try await approvals.approvalRequest(id: entry.requestID),
+                    let change = ApprovalChange(auditType: entry.type, request: request)
+                else { continue }
+                events.publish(change)
+            }
+        } catch {
+            logger.warning("reading approval changes of other processes failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import CountersignCore
+import SQLiteNIO
+
+extension SQLiteStore: ApprovalChangeFeed {
+    public func followApprovalChanges() async throws -> Int64 {
+        writer.own.follow()
+        return try await head()?.seq ?? 0
+    }
+
+    public func approvalChanges(after seq: Int64, limit: Int) async throws -> (changes: [ApprovalFeedEntry], next: Int64) {
+        let (rows, head) = try await read { connection in
+            // Up to the head as it is now, so the next read starts past every event already scanned.
+            let head = Int64(
+                try await connection.query("SELECT MAX(seq) AS head FROM audit_events").first?.column("head")?.integer
+                    ?? Int(seq))
+            let rows = try await connection.query(
+                """
+                SELECT seq, type, json_extract(data, '$.request_id') AS request_id FROM audit_events
+                WHERE seq > ? AND seq <= ? AND type LIKE 'approval.%' ORDER BY seq LIMIT ?
+                """, [.integer(Int(seq)), .integer(Int(head)), .integer(limit)])
+            return (rows, head)
+        }
+        let next = rows.count == limit ? Int64(rows.last?.column("seq")?.integer ?? Int(seq)) : max(head, seq)
+        let seqs = rows.compactMap { $0.column("seq")?.integer.map(Int64.init) }
+        let mine = writer.own.take(seqs, upTo: next)
+        let changes = rows.compactMap { row -> ApprovalFeedEntry? in
+            guard let seq = row.column("seq")?.integer.map(Int64.init), let type = row.column("type")?.string,
+                let requestID = row.column("request_id")?.string
+            else { return nil }
+            return ApprovalFeedEntry(seq: seq, type: type, requestID: requestID, madeHere: mine.contains(seq))
+        }
+        return (changes, next)
+    }
+}

@@ -1,0 +1,133 @@
+import CountersignCore
+import NIOConcurrencyHelpers
+import SQLiteNIO
+
+extension SQLiteStore: NotificationOutbox {
+    /// Writes the outbox rows `intents` call for, inside the caller's transaction: one per ping
+    /// or push, one per webhook of the intent's groups (and per `*` webhook). Claimed by `claim`
+    /// when given, else due at once for any server process.
+    static func insertOutbox(
+        _ intents: [NotificationIntent], requestID: String, claim: OutboxClaim?, now: Int64, _ connection: SQLiteConnection
+    ) async throws -> [OutboxDelivery] {
+        var inserted: [OutboxDelivery] = []
+        let claimBinds: [SQLiteData] = [optional(claim?.claimant), optional(claim?.until)]
+        for intent in intents {
+            let common: [SQLiteData] = [.text(requestID), .text(intent.event), .integer(Int(now)), .integer(Int(now))]
+            let rows: [SQLiteRow]
+            switch intent.kind {
+            case .ping, .push:
+                rows = try await connection.query(
+                    """
+                    INSERT INTO notification_outbox (id, request_id, kind, event, created_at, next_attempt_at, claimant, claimed_until)
+                    VALUES (lower(hex(randomblob(16))), ?, '\(intent.kind.rawValue)', ?, ?, ?, ?, ?) RETURNING *
+                    """, common + claimBinds)
+            case .webhook:
+                let placeholders = (["?"] + intent.groups.map { _ in "?" }).joined(separator: ", ")
+                rows = try await connection.query(
+                    """
+                    INSERT INTO notification_outbox
+                        (id, request_id, kind, webhook_id, event, created_at, next_attempt_at, claimant, claimed_until)
+                    SELECT lower(hex(randomblob(16))), ?, 'webhook', id, ?, ?, ?, ?, ? FROM webhooks
+                    WHERE group_name IN (\(placeholders)) ORDER BY created_at, id RETURNING *
+                    """, common + claimBinds + [.text("*")] + intent.groups.map { .text($0) })
+            }
+            inserted += try rows.map(decodeDelivery)
+        }
+        return inserted
+    }
+
+    /// Keeps a pushed token response with its row, inside the transaction that redeemed it.
+    static func storePayload(_ payload: OutboxPayload, _ connection: SQLiteConnection) async throws {
+        let updated = try await connection.query(
+            "UPDATE notification_outbox SET sealed_payload = ?, payload_expires_at = ? WHERE id = ? AND done_at IS NULL RETURNING id",
+            [.text(Base64URL.encode(payload.sealed)), .integer(Int(payload.expiresAt)), .text(payload.deliveryID)])
+        guard !updated.isEmpty else { throw StoreError.notFound("no open outbox delivery \(payload.deliveryID)") }
+    }
+
+    public func claimDueDeliveries(now: Int64, claim: OutboxClaim, limit: Int) async throws -> [OutboxDelivery] {
+        let due = """
+            done_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
+            """
+        // A read first, so an idle worker never takes the write lock.
+        let any = try await read { connection in
+            try await connection.query(
+                "SELECT 1 AS due FROM notification_outbox WHERE \(due) LIMIT 1", [.integer(Int(now)), .integer(Int(now))])
+        }
+        guard !any.isEmpty else { return [] }
+        let claimed = NIOLockedValueBox<[OutboxDelivery]>([])
+        try await writer.write(audit: []) { connection in
+            // The condition is evaluated again inside the write transaction: compare-and-set.
+            let rows = try await connection.query(
+                """
+                UPDATE notification_outbox SET claimant = ?, claimed_until = ?
+                WHERE id IN (SELECT id FROM notification_outbox WHERE \(due) ORDER BY next_attempt_at LIMIT ?)
+                RETURNING *
+                """,
+                [.text(claim.claimant), .integer(Int(claim.until)), .integer(Int(now)), .integer(Int(now)), .integer(limit)])
+            claimed.withLockedValue { $0 = (try? rows.map(Self.decodeDelivery)) ?? [] }
+        }
+        return claimed.withLockedValue { $0 }.sorted { $0.nextAttemptAt < $1.nextAttemptAt }
+    }
+
+    public func finishDelivery(id: String, claimant: String, outcome: String, now: Int64) async throws -> Bool {
+        try await changeClaimed(
+            """
+            UPDATE notification_outbox SET done_at = ?, outcome = ?, attempts = attempts + 1, sealed_payload = NULL,
+                claimant = NULL, claimed_until = NULL
+            WHERE id = ? AND claimant = ? AND done_at IS NULL RETURNING id
+            """, [.integer(Int(now)), .text(String(outcome.prefix(300))), .text(id), .text(claimant)])
+    }
+
+    public func rescheduleDelivery(id: String, claimant: String, attempts: Int, nextAttemptAt: Int64) async throws -> Bool {
+        try await changeClaimed(
+            """
+            UPDATE notification_outbox SET attempts = ?, next_attempt_at = ?, claimant = NULL, claimed_until = NULL
+            WHERE id = ? AND claimant = ? AND done_at IS NULL RETURNING id
+            """, [.integer(attempts), .integer(Int(nextAttemptAt)), .text(id), .text(claimant)])
+    }
+
+    func changeClaimed(_ sql: String, _ binds: [SQLiteData]) async throws -> Bool {
+        let changed = NIOLockedValueBox(false)
+        try await writer.write(audit: []) { connection in
+            let rows = try await connection.query(sql, binds)
+            changed.withLockedValue { $0 = !rows.isEmpty }
+        }
+        return changed.withLockedValue { $0 }
+    }
+
+    public func deliveries(requestID: String) async throws -> [OutboxDelivery] {
+        try await read { connection in
+            try await connection.query(
+                "SELECT * FROM notification_outbox WHERE request_id = ? ORDER BY created_at, rowid", [.text(requestID)]
+            ).map(Self.decodeDelivery)
+        }
+    }
+
+    public func purgeDeliveries(finishedBefore: Int64, now: Int64) async throws -> Int {
+        let purged = NIOLockedValueBox(0)
+        try await writer.write(audit: []) { connection in
+            let deleted = try await connection.query(
+                "DELETE FROM notification_outbox WHERE done_at IS NOT NULL AND done_at < ? RETURNING id",
+                [.integer(Int(finishedBefore))])
+            // A token that has expired is never sent; its sealed copy goes.
+            _ = try await connection.query(
+                "UPDATE notification_outbox SET sealed_payload = NULL WHERE sealed_payload IS NOT NULL AND payload_expires_at <= ?",
+                [.integer(Int(now))])
+            purged.withLockedValue { $0 = deleted.count }
+        }
+        return purged.withLockedValue { $0 }
+    }
+
+    static func decodeDelivery(_ row: SQLiteRow) throws -> OutboxDelivery {
+        guard let id = row.column("id")?.string, let requestID = row.column("request_id")?.string,
+            let kind = row.column("kind")?.string.flatMap(OutboxDelivery.Kind.init(rawValue:)),
+            let event = row.column("event")?.string
+        else { throw StoreError.corrupt("a notification outbox row cannot be read") }
+        return OutboxDelivery(
+            id: id, requestID: requestID, kind: kind, webhookID: row.column("webhook_id")?.string, event: event,
+            attempts: row.column("attempts")?.integer ?? 0,
+            nextAttemptAt: Int64(row.column("next_attempt_at")?.integer ?? 0),
+            sealedPayload: row.column("sealed_payload")?.string.flatMap { Base64URL.decode($0.utf8) },
+            payloadExpiresAt: row.column("payload_expires_at")?.integer.map(Int64.init))
+    }
+}
