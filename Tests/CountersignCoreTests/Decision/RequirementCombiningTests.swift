@@ -41,4 +41,34 @@ import Testing
         #expect(one.outcome == .allow)
         #expect(!one.requirements.grant.oneTime)
     }
+
+    static let approvalRules = [
+        "  - { name: two-leads, action: refund, effect: approve, approval: { group: leads, quorum: 2, deny_quorum: 1 } }",
+        "  - { name: three-leads, action: refund, when: { context.amount: { gt: 1000 } }, effect: approve, approval: { group: leads, quorum: 3, deny_quorum: 2 } }",
+        "  - { name: payout, action: payout, effect: approve, approval: { group: leads, quorum: 3, deny_quorum: 2 } }",
+    ]
+
+    static func approvalEvaluator(reversed: Bool) throws -> PolicyEvaluator {
+        let text =
+            "version: 1\ngroups: { leads: { claim: groups, value: leads } }\nactions: { refund: {}, payout: {} }\nrules:\n"
+            + (reversed ? approvalRules.reversed() : approvalRules).joined(separator: "\n")
+        return PolicyEvaluator(policy: try PolicyParser.parse(text))
+    }
+
+    /// For one group the strictest terms apply, each on its own: the largest quorum and the
+    /// smallest deny quorum (a denial is the safe outcome), whichever rules they come from.
+    @Test(arguments: [false, true])
+    func theLargestQuorumAndTheSmallestDenyQuorumOfOneGroupApply(reversed: Bool) throws {
+        let evaluator = try Self.approvalEvaluator(reversed: reversed)
+        let request = { (action: String, amount: PolicyValue) in
+            DecisionRequest(subject: .init(sub: "alice"), client: .init(id: "app"), action: action, context: ["amount": amount], time: 1_767_614_400)
+        }
+        let both = try evaluator.decide(request("refund", 5000))
+        #expect(both.outcome == .approve && both.matchedRules.count == 2)
+        #expect(both.requirements.approvals == [ApprovalRequirement(approver: .group("leads"), quorum: 3, denyQuorum: 1)])
+        // Across the actions of one token request, the same.
+        let combined = Decision.combine(
+            [try evaluator.decide(request("payout", 0)), try evaluator.decide(request("refund", 5))], policy: evaluator.policy)
+        #expect(combined.requirements.approvals == [ApprovalRequirement(approver: .group("leads"), quorum: 3, denyQuorum: 1)])
+    }
 }
