@@ -155,7 +155,8 @@ def test_approval_creates_a_pending_request(server, idp, fed):
     assert state == "pending" and client_id == agent.id
     stored = json.loads(details)
     assert stored["subject"] == "bob" and stored["authorization_details"] == refund(250)
-    assert stored["approvals"] == [{"group": "finance-leads", "quorum": 2, "expires_in": 900, "reason_required": True}]
+    assert stored["approvals"] == [{"group": "finance-leads", "quorum": 2, "deny_quorum": 1, "expires_in": 900,
+                                    "reason_required": True}]
     assert auth_req_id not in (server.data_dir / "countersign.sqlite").read_bytes().decode("latin-1")
 
 
