@@ -1,0 +1,309 @@
+"""Durable, cross-process approval notifications (issue 6: "a server restart while requests are
+pending (nothing lost)", "a notification endpoint that is down or slow"). Pings, pushes and
+webhook events are written to the store's outbox with the approval change, so a delivery that
+was waiting for its retry when the server died is made after the restart, a pushed token is
+resent rather than minted again, and changes made by another process on the same store (the
+CLI's `request cancel`, a second `serve`) reach clients, webhooks and live-event listeners.
+Every endpoint is a real HTTP server on loopback."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import signal
+import socket
+import sqlite3
+import threading
+import time
+
+import pytest
+
+from support import Client, new_secret, start_server, uid, wait_for_response, wait_until
+
+CIBA = "urn:openid:params:grant-type:ciba"
+API = "https://api.example.com"
+BASE = "/api/v1/approval-requests"
+ARGS = ("--allow-private-callbacks",)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Receiver:
+    """A notification endpoint on loopback (PORT, or any free port): records every POST and
+    answers each with the next status of STATUSES (the last one repeats)."""
+
+    def __init__(self, port: int = 0, statuses=(204,)):
+        self.statuses = list(statuses)
+        self.received: list[dict] = []
+        self.arrived = threading.Condition()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver.arrived:
+                    status = receiver.statuses[min(len(receiver.received), len(receiver.statuses) - 1)]
+                    receiver.received.append({"headers": dict(self.headers), "body": json.loads(body) if body else None,
+                                              "status": status, "at": time.monotonic()})
+                    receiver.arrived.notify_all()
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        http.server.ThreadingHTTPServer.allow_reuse_address = True
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def wait(self, count: int = 1, timeout: float = 15.0) -> list[dict]:
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: len(self.received) >= count, timeout), \
+                f"expected {count} notifications, got {self.received}"
+            return list(self.received)
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class EventStream:
+    """A `GET /api/v1/events` listener on its own thread, collecting parsed events."""
+
+    def __init__(self, server, token):
+        import http.client
+        import urllib.parse
+
+        self.events: list[dict] = []
+        self.arrived = threading.Condition()
+        host, port = urllib.parse.urlsplit(server.url).netloc.rsplit(":", 1)
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        self.conn.request("GET", "/api/v1/events", headers={"Authorization": f"Bearer {token}"})
+        self.resp = self.conn.getresponse()
+        assert self.resp.status == 200
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        event: dict = {}
+        try:
+            while line := self.resp.readline():
+                line = line.decode().rstrip("\r\n")
+                if line == "":
+                    if "event" in event:
+                        with self.arrived:
+                            self.events.append(event)
+                            self.arrived.notify_all()
+                    event = {}
+                elif not line.startswith(":") and ":" in line:
+                    name, value = line.split(":", 1)
+                    event[name] = value[1:] if value.startswith(" ") else value
+        except Exception:  # noqa: BLE001 - closed by close()
+            pass
+
+    def wait(self, predicate, timeout=10.0):
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: any(predicate(e) for e in self.events), timeout), self.events
+            return next(e for e in self.events if predicate(e))
+
+    def close(self):
+        try:
+            self.conn.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.conn.close()
+
+
+def people(server) -> dict[str, str]:
+    """bob the requester and two finance leads, with their personal API tokens."""
+    tokens = {}
+    for name, args in {"bob": [], "fiona": ["--group", "finance-leads"], "gita": ["--group", "finance-leads"]}.items():
+        server.cli("user", "create", name, *args, check=True)
+        tokens[name] = server.cli("user", "token", name, check=True).stdout.strip()
+    return tokens
+
+
+def notifying_client(server, mode: str, endpoint: str) -> Client:
+    cid, secret = uid(mode), new_secret()
+    server.cli("client", "create", "--id", cid, f"--secret={secret}", "--grant-type", "ciba", "--scope", "read",
+               "--ciba-mode", mode, "--notification-endpoint", endpoint, check=True)
+    server.cli("client", "create", "--id", uid("api"), f"--secret={new_secret()}", "--grant-type",
+               "client_credentials", "--resource", API, check=True)
+    return Client(cid, secret, "read", ())
+
+
+def ask(server, client, amount=250, token="notify-me") -> str:
+    """A refund two finance leads must approve; the auth_req_id."""
+    details = json.dumps([{"type": "refund", "locations": [f"{API}/payments/{uid('p')}"], "amount": amount,
+                           "currency": "EUR"}])
+    resp = wait_for_response(
+        lambda: server.post("/bc-authorize", {"login_hint": "bob", "resource": API, "authorization_details": details,
+                                              "client_notification_token": token}, auth=(client.id, client.secret)),
+        lambda r: r.status_code == 200, timeout=5, what="the backchannel request to be accepted")
+    return resp.json()["auth_req_id"]
+
+
+def newest_request_id(server, token) -> str:
+    return server.get(BASE, headers={"Authorization": f"Bearer {token}"}).json()["approval_requests"][0]["id"]
+
+
+def approve(server, token, rid):
+    resp = server.post(f"{BASE}/{rid}/approve", body=json.dumps({"reason": "ok"}).encode(),
+                       content_type="application/json", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def outbox(data_dir, kind: str) -> list[tuple]:
+    """The outbox rows of KIND as the database holds them: (attempts, done_at, sealed payload)."""
+    with sqlite3.connect(data_dir / "countersign.sqlite", timeout=10) as db:
+        return db.execute("SELECT attempts, done_at, sealed_payload FROM notification_outbox WHERE kind = ?",
+                          (kind,)).fetchall()
+
+
+def kill_9(server):
+    server.proc.send_signal(signal.SIGKILL)
+    server.proc.wait(timeout=10)
+
+
+def test_a_ping_waiting_for_its_retry_when_the_server_is_killed_arrives_after_the_restart(tmp_path):
+    port = free_port()  # nothing listens there yet: the endpoint is down when the vote lands
+    server = start_server(tmp_path / "data", *ARGS)
+    restarted = None
+    receiver = None
+    try:
+        tokens = people(server)
+        client = notifying_client(server, "ping", f"http://127.0.0.1:{port}/cb")
+        auth_req_id = ask(server, client)
+        rid = newest_request_id(server, tokens["fiona"])
+        approve(server, tokens["fiona"], rid)
+        approve(server, tokens["gita"], rid)
+        # The first attempt failed (connection refused); the row waits for its retry.
+        wait_until(lambda: any(attempts >= 1 and done is None for attempts, done, _ in outbox(tmp_path / "data", "ping")),
+                   timeout=5, what="a failed first attempt")
+        kill_9(server)
+        assert [done for _, done, _ in outbox(tmp_path / "data", "ping")] == [None]
+        receiver = Receiver(port)
+        restarted = start_server(tmp_path / "data", *ARGS)
+        ping = receiver.wait(1, timeout=20)[0]
+        assert ping["body"] == {"auth_req_id": auth_req_id}
+        assert ping["headers"]["Authorization"] == "Bearer notify-me"
+        poll = restarted.token_request(client, {"grant_type": CIBA, "auth_req_id": auth_req_id})
+        assert poll.status_code == 200, poll.text
+        wait_until(lambda: [done is not None for _, done, _ in outbox(tmp_path / "data", "ping")] == [True],
+                   timeout=5, what="the delivery to be finished")
+        time.sleep(1.5)
+        assert len(receiver.received) == 1  # delivered once
+    finally:
+        for process in (server, restarted):
+            if process:
+                process.kill()
+        if receiver:
+            receiver.stop()
+
+
+def test_a_push_that_failed_is_resent_after_a_restart_with_the_one_token_minted(tmp_path):
+    receiver = Receiver(statuses=(503, 200))
+    server = start_server(tmp_path / "data", *ARGS)
+    restarted = None
+    try:
+        tokens = people(server)
+        client = notifying_client(server, "push", receiver.url + "/cb")
+        auth_req_id = ask(server, client, token="push-me")
+        rid = newest_request_id(server, tokens["fiona"])
+        approve(server, tokens["fiona"], rid)
+        approve(server, tokens["gita"], rid)
+        first = receiver.wait(1)[0]  # the token, answered 503
+        assert first["body"]["auth_req_id"] == auth_req_id and first["status"] == 503
+        token = first["body"]["access_token"]
+        # Killed while the push waits for its retry; the token is kept only sealed.
+        rows = outbox(tmp_path / "data", "push")
+        kill_9(server)
+        assert len(rows) == 1 and rows[0][2] and token not in rows[0][2]
+        restarted = start_server(tmp_path / "data", *ARGS)
+        pushes = receiver.wait(2, timeout=20)
+        assert pushes[1]["status"] == 200
+        assert pushes[1]["body"]["access_token"] == token and pushes[1]["body"]["auth_req_id"] == auth_req_id
+        assert pushes[1]["headers"]["Authorization"] == "Bearer push-me"
+        events = restarted.audit_events()
+        redeemed = [e for e in events if e["type"] == "approval.redeemed" and e["data"]["request_id"] == rid]
+        issued = [e for e in events if e["type"] == "token.issued" and e["data"].get("client_id") == client.id]
+        assert len(redeemed) == 1 and len(issued) == 1
+        # Once delivered, the sealed token response is gone from the store.
+        wait_until(lambda: [(done is not None, payload) for _, done, payload in outbox(tmp_path / "data", "push")]
+                   == [(True, None)], timeout=5, what="the delivered push to drop its payload")
+        time.sleep(1.5)
+        assert len(receiver.received) == 2
+        assert restarted.cli("audit", "verify").returncode == 0
+    finally:
+        for process in (server, restarted):
+            if process:
+                process.kill()
+        receiver.stop()
+
+
+def test_a_cancel_from_the_command_line_pings_the_client_and_reaches_live_event_listeners(tmp_path):
+    receiver = Receiver()
+    server = start_server(tmp_path / "data", *ARGS, env={"COUNTERSIGN_SSE_HEARTBEAT": "1"})
+    stream = None
+    try:
+        tokens = people(server)
+        client = notifying_client(server, "ping", receiver.url + "/cb")
+        stream = EventStream(server, tokens["fiona"])
+        auth_req_id = ask(server, client, token="cancel-me")
+        rid = stream.wait(lambda e: e["event"] == "approval.requested")
+        rid = json.loads(rid["data"])["id"]
+        cancelled = server.cli("request", "cancel", rid, check=True)
+        assert f"{rid} cancelled" in cancelled.stdout
+        ping = receiver.wait(1, timeout=10)[0]
+        assert ping["body"] == {"auth_req_id": auth_req_id}
+        assert ping["headers"]["Authorization"] == "Bearer cancel-me"
+        decided = stream.wait(lambda e: e["event"] == "approval.decided", timeout=10)
+        assert json.loads(decided["data"])["id"] == rid and json.loads(decided["data"])["state"] == "cancelled"
+        poll = server.token_request(client, {"grant_type": CIBA, "auth_req_id": auth_req_id})
+        assert poll.status_code == 400 and poll.json()["error"] == "access_denied"
+        time.sleep(1.5)
+        assert len(receiver.received) == 1
+        assert len([e for e in stream.events if e["event"] == "approval.decided"]) == 1
+    finally:
+        if stream:
+            stream.close()
+        server.stop()
+        server.kill()
+        receiver.stop()
+
+
+def test_two_server_processes_on_one_store_deliver_each_webhook_event_once(tmp_path):
+    receiver = Receiver(statuses=(200,))
+    first = start_server(tmp_path / "data", *ARGS)
+    second = None
+    try:
+        tokens = people(first)
+        client = notifying_client(first, "ping", receiver.url + "/ping")
+        hook = json.loads(first.cli("webhook", "add", "--group", "finance-leads", "--url", receiver.url + "/hook",
+                                    "--json", check=True).stdout)["id"]
+        second = start_server(tmp_path / "data", *ARGS)
+        ask(second, client)
+        rid = newest_request_id(first, tokens["fiona"])
+        # The cancel is made by neither server: both workers see its rows, one delivers each.
+        first.cli("request", "cancel", rid, check=True)
+        received = receiver.wait(3, timeout=10)
+        time.sleep(3)  # both workers have swept several times since
+        hooks = [r for r in receiver.received if r["headers"].get("Countersign-Event")]
+        events = sorted(r["headers"]["Countersign-Event"] for r in hooks)
+        assert events == ["approval.decided", "approval.requested"], received
+        assert len({r["headers"]["Countersign-Delivery"] for r in hooks}) == 2
+        assert len([r for r in receiver.received if "auth_req_id" in (r["body"] or {})]) == 1  # the ping, once
+        log = [json.loads(line) for line in first.cli("webhook", "deliveries", "--json", check=True).stdout.splitlines()]
+        assert sorted(d["event"] for d in log if d["webhook"] == hook) == ["approval.decided", "approval.requested"]
+    finally:
+        for process in (first, second):
+            if process:
+                process.stop()
+                process.kill()
+        receiver.stop()
