@@ -107,9 +107,12 @@ public struct ApprovalRequest: Sendable, Equatable {
     ) {
         guard let d = details.objectValue, let subject = d["subject"]?.stringValue,
             let authorizationDetails = d["authorization_details"], let audience = d["audience"]?.stringValue,
-            let approvals = d["approvals"]?.arrayValue?.compactMap(ApprovalRequirement.init(json:)),
-            let grant = d["grant"].flatMap(GrantTerms.init(json:))
+            let storedApprovals = d["approvals"]?.arrayValue, let grant = d["grant"].flatMap(GrantTerms.init(json:))
         else { return nil }
+        // A requirement that cannot be read makes the whole request unreadable: dropping it
+        // would let the request be approved with fewer approvals than it needs.
+        let approvals = storedApprovals.compactMap(ApprovalRequirement.init(json:))
+        guard approvals.count == storedApprovals.count else { return nil }
         self.init(
             id: id, authReqIDHash: authReqIDHash, clientID: clientID, subject: subject,
             subjectIssuer: d["subject_issuer"]?.stringValue, actor: d["act"], authorizationDetails: authorizationDetails,

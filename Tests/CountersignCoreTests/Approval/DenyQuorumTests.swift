@@ -92,4 +92,17 @@ import Testing
         #expect(ApprovalRequirement(json: now.json) == now)
         #expect(ApprovalRequirement(json: ["group": "g", "quorum": 1, "expires_in": 900, "deny_quorum": 0]) == nil)
     }
+
+    @Test func aStoredRequestWithAnUnreadableRequirementDoesNotReadAtAll() {
+        let r = Self.request()
+        guard case .object(var details) = r.detailsJSON else {
+            Issue.record("details are not an object")
+            return
+        }
+        details["approvals"] = [["group": "finance-leads", "quorum": 2, "deny_quorum": "two", "expires_in": 900]]
+        let read = ApprovalRequest(
+            id: r.id, authReqIDHash: r.authReqIDHash, clientID: r.clientID, state: r.state, details: .object(details),
+            createdAt: r.createdAt, expiresAt: r.expiresAt, votes: [], decidedAt: nil, redeemedAt: nil, tokenID: nil)
+        #expect(read == nil)
+    }
 }
