@@ -22,19 +22,27 @@ public struct Decision: Sendable {
     /// Which of `considered` matched: bit i for position i < 64, the rest in `laterMatches`.
     let matchMask: UInt64
     let laterMatches: [Int]
+    /// The trace the evaluation recorded: per position in `considered`, matched or the first
+    /// condition that failed. `Explanation` renders it into words on demand.
+    let failures: RuleFailures
 
     init(outcome: Outcome, requirements: Requirements, reason: String?, considered: [Int] = [], matchMask: UInt64 = 0,
-         laterMatches: [Int] = []) {
+         laterMatches: [Int] = [], failures: RuleFailures = RuleFailures()) {
         self.outcome = outcome
         self.requirements = requirements
         self.reason = reason
         self.considered = considered
         self.matchMask = matchMask
         self.laterMatches = laterMatches
+        self.failures = failures
     }
 
-    /// Indexes (into `Policy.rules`) of the rules that matched, in file order. The decision
-    /// itself keeps only a bit per rule; `Explanation` re-traces the request to say why.
+    /// How each considered rule fared, in file order, as the evaluation recorded it.
+    public var ruleTraces: [RuleTrace] {
+        considered.enumerated().map { position, rule in RuleTrace(rule: rule, failedCondition: Int(failures[position])) }
+    }
+
+    /// Indexes (into `Policy.rules`) of the rules that matched, in file order.
     public var matchedRules: [Int] {
         var out: [Int] = []
         for (position, rule) in considered.prefix(64).enumerated() where matchMask & (1 << UInt64(position)) != 0 {

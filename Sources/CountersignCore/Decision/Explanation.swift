@@ -24,7 +24,7 @@ public struct Explanation: Sendable {
         outcome = decision.outcome
         reason = decision.reason
         requirements = decision.requirements
-        rules = PolicyEvaluator(policy: policy).trace(request).map { trace in
+        rules = decision.ruleTraces.map { trace in
             let rule = policy.rules[trace.rule]
             guard !trace.matched, trace.failedCondition >= 0, trace.failedCondition < policy.conditionInfo.count else {
                 return RuleLine(

@@ -25,6 +25,8 @@ public final class Policy: Sendable {
     let rulesByAction: [[Int]]
     /// Each rule's condition, by rule index (read without copying the whole rule).
     let conditions: [Condition]
+    /// The conditions compiled per action, as a decision runs them.
+    let program: DecisionProgram
     /// Per action, the reason given when no rule matches (built once, not per decision).
     let defaultDenyReasons: [String]
     let acrRank: [String: Int]
@@ -56,6 +58,7 @@ public final class Policy: Sendable {
         for a in byAction.indices { byAction[a].sort() }
         self.rulesByAction = byAction
         self.conditions = rules.map(\.condition)
+        self.program = DecisionProgram(rules: rules, rulesByAction: byAction, conditions: self.conditions)
         self.defaultDenyReasons = actions.map { "No rule allows \($0.name) for this request." }
         var rank: [String: Int] = [:]
         for (i, level) in acrLevels.enumerated() where rank[level] == nil { rank[level] = i }
