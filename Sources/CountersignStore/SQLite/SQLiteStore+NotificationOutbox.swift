@@ -64,7 +64,8 @@ extension SQLiteStore: NotificationOutbox {
                 RETURNING *
                 """,
                 [.text(claim.claimant), .integer(Int(claim.until)), .integer(Int(now)), .integer(Int(now)), .integer(limit)])
-            claimed.withLockedValue { $0 = (try? rows.map(Self.decodeDelivery)) ?? [] }
+            let decoded = try rows.map(Self.decodeDelivery)
+            claimed.withLockedValue { $0 = decoded }
         }
         return claimed.withLockedValue { $0 }.sorted { $0.nextAttemptAt < $1.nextAttemptAt }
     }
