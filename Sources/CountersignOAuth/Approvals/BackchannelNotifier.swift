@@ -86,6 +86,8 @@ public struct BackchannelNotifier: Sendable {
             case .skip(let why):
                 logger.warning("client push not sent", metadata: ["request_id": "\(request.id)", "why": "\(why)"])
                 return .refused(why)
+            case .later(let why):
+                return .failed(why)
             }
         } else {
             body = JSONWriter.object([("auth_req_id", .string(authReqID))])
@@ -100,7 +102,10 @@ public struct BackchannelNotifier: Sendable {
 
     enum PushBody {
         case send([UInt8])
+        /// Nothing to send, now or later.
         case skip(String)
+        /// Nothing could be sent now (the token was not issued); the next attempt tries again.
+        case later(String)
     }
 
     /// CIBA §10.3.1 (the token) or §12 (the error) for a push: the kept token response on a
@@ -141,10 +146,11 @@ public struct BackchannelNotifier: Sendable {
                 logger.warning(
                     "a pushed request could not be redeemed", metadata: ["request_id": "\(request.id)", "error": "\(error.code)"])
                 // Already redeemed: by this very delivery in another process, whose row holds
-                // the token; nothing else may be sent in its place.
+                // the token; nothing else may be sent in its place. Otherwise nothing was
+                // issued (the store was unavailable), and the next attempt issues it.
                 return error.code == .invalidGrant
                     ? .skip("the request was already redeemed")
-                    : failure(.transactionFailed, "the token could not be issued; start a new request")
+                    : .later("the token could not be issued: \(error.code.rawValue)")
             }
         case .redeemed: return .skip("the request was already redeemed")
         case .denied: return failure(.accessDenied, "the approvers denied this action")
