@@ -45,7 +45,12 @@ extension DecisionRequest {
     @inline(__always)
     static func member(_ members: [String: PolicyValue], _ name: String) -> PolicyValue? {
         if members.count <= 8 {
-            for (key, value) in members where key.isExactly(name) { return value }
+            // Keys only: copying each member's value on the way would retain lists and strings.
+            var i = members.startIndex
+            while i != members.endIndex {
+                if members.keys[i].isExactly(name) { return members.values[i] }
+                members.formIndex(after: &i)
+            }
             return nil
         }
         return members[name]

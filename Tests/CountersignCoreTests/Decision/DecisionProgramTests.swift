@@ -133,6 +133,31 @@ import Testing
         #expect(decided > 1000 && refused > 100)
     }
 
+    /// Past 64 attributes an action's slots are set up front, and past 64 rules the matches are
+    /// listed rather than kept as bits; past 8 rules the trace is kept out of line.
+    @Test func wideActionsDecideAsTheTreesRead() throws {
+        let fields = (0..<70).map { "{ context.f\($0): { gte: \($0 % 7) } }" }
+        var rules = (0..<70).map { i in
+            "  - { name: r\(i), action: a, when: { any: [\(fields[i]), \(fields[(i * 13) % 70])] }, effect: allow, grant: { ttl: \(i + 1) } }"
+        }
+        rules.append("  - { name: all-fields, action: a, when: { all: [\(fields.joined(separator: ", "))] }, effect: deny }")
+        let policy = try PolicyParser.parse("version: 1\nactions: { a: {} }\nrules:\n" + rules.joined(separator: "\n"))
+        let evaluator = PolicyEvaluator(policy: policy)
+        var g = Generator(state: 64)
+        for _ in 0..<50 {
+            var context: [String: PolicyValue] = [:]
+            for i in 0..<70 where Int.random(in: 0..<3, using: &g) > 0 {
+                context["f\(i)"] = .number(ExactDecimal(Int64.random(in: 0...7, using: &g)))
+            }
+            let r = DecisionRequest(subject: .init(sub: "s"), client: .init(id: "c"), action: "a", context: context, time: 0)
+            let expected = try policy.rules(for: "a").map { try Self.reference($0.condition, r) }
+            let decision = try evaluator.decide(r)
+            #expect(decision.ruleTraces.map(\.failedCondition) == expected)
+            #expect(decision.matchedRules == expected.indices.filter { expected[$0] == -1 })
+            #expect(evaluator.trace(r) == decision.ruleTraces)
+        }
+    }
+
     /// A rule matching alone takes requirements worked out at load; with an identical copy of it
     /// matching too, they are combined at decision time. Both must agree.
     @Test func aLoneMatchingRuleGivesWhatCombiningGives() throws {

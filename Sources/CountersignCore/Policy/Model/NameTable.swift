@@ -39,8 +39,15 @@ struct NameTable: Sendable {
 
     @inline(__always)
     static func hash(_ name: String) -> Int {
+        // Over the UTF-8 buffer: iterating the view of a small string re-reads it per byte.
+        if let h = name.utf8.withContiguousStorageIfAvailable(hash(bytes:)) { return h }
+        return hash(bytes: Array(name.utf8))
+    }
+
+    @inline(__always)
+    static func hash<Bytes: Collection<UInt8>>(bytes: Bytes) -> Int {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in name.utf8 {
+        for byte in bytes {
             h = (h ^ UInt64(byte)) &* 0x100_0000_01b3
         }
         return Int(truncatingIfNeeded: h ^ (h >> 29))

@@ -140,6 +140,14 @@ extension String {
     /// buffers directly: iterating the views byte by byte was a sixth of a decision's time.
     @inline(__always)
     func isExactly(_ other: String) -> Bool {
+        // The same representation (one small string, or one storage) is the same text; a
+        // different length never is. Neither needs the bytes.
+        if MemoryLayout<String>.size == 16,
+            unsafeBitCast(self, to: (UInt64, UInt64).self) == unsafeBitCast(other, to: (UInt64, UInt64).self)
+        {
+            return true
+        }
+        guard utf8.count == other.utf8.count else { return false }
         let direct = utf8.withContiguousStorageIfAvailable { a in
             other.utf8.withContiguousStorageIfAvailable { b in
                 a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
