@@ -392,7 +392,7 @@ def test_reordered_events_are_named(chain):
 
 def test_inserted_event_is_caught_at_the_next_one(chain):
     """A forged event 4 that links correctly to 3 pushes the real 4 to seq 5 (relinked to the
-    forgery, since prev_hash is UNIQUE), which no longer matches its own hash: first bad is 5."""
+    forgery, as an attacker keeping the links would), which no longer matches its own hash: first bad is 5."""
     data, _, count, db = chain
     rows = [row(db, s) for s in range(4, count + 1)]
     db.execute("DELETE FROM audit_events WHERE seq >= 4")

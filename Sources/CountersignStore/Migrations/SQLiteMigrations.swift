@@ -197,5 +197,35 @@ enum SQLiteMigrations {
                 "CREATE INDEX notification_outbox_due ON notification_outbox (next_attempt_at) WHERE done_at IS NULL",
                 "CREATE INDEX notification_outbox_request ON notification_outbox (request_id)",
             ]),
+        Migration(
+            version: 9, name: "the audit chain without a unique index on prev_hash",
+            // That index was a second B-tree keyed by random hashes: every batch of appended events
+            // dirtied one of its pages per event, which SQLite then wrote to the WAL whole. `seq`
+            // (the primary key, one more than the head read in the same transaction) already makes
+            // a second successor of one event impossible, and `audit verify` checks every link.
+            statements: [
+                """
+                CREATE TABLE audit_events_rebuilt (
+                    seq INTEGER PRIMARY KEY NOT NULL,
+                    time INTEGER NOT NULL,
+                    type TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    data TEXT NOT NULL,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                ) STRICT
+                """,
+                "INSERT INTO audit_events_rebuilt (seq, time, type, actor, data, prev_hash, hash) SELECT seq, time, type, actor, data, prev_hash, hash FROM audit_events ORDER BY seq",
+                "DROP TABLE audit_events",
+                "ALTER TABLE audit_events_rebuilt RENAME TO audit_events",
+                """
+                CREATE TRIGGER audit_events_append_only_update BEFORE UPDATE ON audit_events
+                BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END
+                """,
+                """
+                CREATE TRIGGER audit_events_append_only_delete BEFORE DELETE ON audit_events
+                BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END
+                """,
+            ]),
     ]
 }

@@ -168,8 +168,8 @@ final class SQLiteWriter: Sendable {
 
     /// The hot path (token issuance): events only, appended by one multi-row INSERT, which is
     /// atomic and durable on its own — one round trip to SQLite and one fsync for the batch.
-    /// Another process may have appended meanwhile: the insert then collides on `seq` or
-    /// `prev_hash`, and the batch is re-sealed on the fresh head.
+    /// Another process may have appended meanwhile: the insert then collides on `seq` (the
+    /// primary key), and the batch is re-sealed on the fresh head.
     static func appendOnly(
         _ batch: [Job], head: inout ChainHead?, connection: SQLiteConnection, clock: @Sendable () -> Int64,
         own: OwnApprovalEvents
