@@ -158,6 +158,17 @@ import Testing
         }
     }
 
+    /// The trace keeps every position's id, inline or not: ids past 16 bits, positions past 16.
+    @Test(arguments: [
+        [-1, 3, 7, -1], [Int32](repeating: 2, count: 16), (0..<40).map { Int32($0) }, [-1, 40_000, 5],
+        [70_000], (0..<20).map { $0 == 17 ? Int32.max : -1 },
+    ])
+    func theTraceKeepsEveryPosition(ids: [Int32]) {
+        var failures = RuleFailures()
+        for (position, id) in ids.enumerated() { failures.record(id, at: position) }
+        #expect(ids.indices.map { failures[$0] } == ids)
+    }
+
     /// A rule matching alone takes requirements worked out at load; with an identical copy of it
     /// matching too, they are combined at decision time. Both must agree.
     @Test func aLoneMatchingRuleGivesWhatCombiningGives() throws {
