@@ -142,7 +142,8 @@ public struct AuditRecord: Sendable, Equatable {
     }
 
     static func encode(_ data: [String: JSONValue]) -> ([UInt8], String) {
-        (CanonicalJSON.bytes(.object(data)), CanonicalJSON.exactString(.object(data)))
+        let (exact, canonical) = CanonicalJSON.exactAndCanonical(.object(data))
+        return (canonical, exact)
     }
 }
 

@@ -25,6 +25,26 @@ public enum CanonicalJSON {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Both forms at once, serialising the value a second time only when it holds a number
+    /// whose literal is not already its RFC 8785 form (`1.0`, `1e2`, an integer beyond 2^53):
+    /// the audit log stores the exact text and hashes the canonical bytes of every event.
+    public static func exactAndCanonical(_ value: JSONValue) -> (exact: String, canonical: [UInt8]) {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(value, into: &out, exactNumbers: true)
+        let exact = String(decoding: out, as: UTF8.self)
+        return (exact, hasNonCanonicalNumber(value) ? bytes(value) : out)
+    }
+
+    static func hasNonCanonicalNumber(_ value: JSONValue) -> Bool {
+        switch value {
+        case .number(let n): number(n) != n.literal
+        case .array(let elements): elements.contains(where: hasNonCanonicalNumber)
+        case .object(let members): members.values.contains(where: hasNonCanonicalNumber)
+        case .null, .bool, .string: false
+        }
+    }
+
     public static func write(_ value: JSONValue, into out: inout [UInt8], exactNumbers: Bool = false) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)

@@ -58,4 +58,15 @@ import Testing
     @Test func nonFiniteNumbersStayDistinctFromNull() {
         #expect(CanonicalJSON.string(.number(JSONNumber(literal: "1e400")!)) != CanonicalJSON.string(.null))
     }
+
+    @Test(arguments: [
+        #"{"a":1,"b":"x","c":[true,null,{"d":-7}]}"#, #"{"n":1.0}"#, #"{"n":[1,1e2]}"#, #"{"o":{"n":9007199254740993}}"#,
+        #"{"n":-0}"#, #"{"n":100.0000000000000001}"#, #"{"n":0.5,"m":2}"#, #"[]"#,
+    ])
+    func bothFormsAtOnceAreTheTwoFormsApart(_ text: String) throws {
+        let value = try JSONParser().parse(text)
+        let (exact, canonical) = CanonicalJSON.exactAndCanonical(value)
+        #expect(exact == CanonicalJSON.exactString(value))
+        #expect(canonical == CanonicalJSON.bytes(value))
+    }
 }
