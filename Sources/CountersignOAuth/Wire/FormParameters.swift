@@ -43,27 +43,38 @@ public struct FormParameters: Sendable {
 
     /// Percent-decodes one name or value; nil for bad escapes, invalid UTF-8 or control characters.
     static func decode(_ bytes: ArraySlice<UInt8>, allowControls: Bool = false) -> String? {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
-            let c = bytes[i]
-            if c == UInt8(ascii: "+") {
-                out.append(0x20)
-                i += 1
-            } else if c == UInt8(ascii: "%") {
-                guard i + 2 < bytes.endIndex, let hi = hex(bytes[i + 1]), let lo = hex(bytes[i + 2])
-                else { return nil }
-                out.append(hi << 4 | lo)
-                i += 3
-            } else {
-                out.append(c)
-                i += 1
+        bytes.withUnsafeBufferPointer { source in
+            // Most values (a subject token, a client id) hold no escape: checked and copied whole.
+            guard source.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else {
+                return text(source, allowControls: allowControls)
             }
+            var out: [UInt8] = []
+            out.reserveCapacity(source.count)
+            var i = 0
+            while i < source.count {
+                let c = source[i]
+                if c == UInt8(ascii: "+") {
+                    out.append(0x20)
+                    i += 1
+                } else if c == UInt8(ascii: "%") {
+                    guard i + 2 < source.count, let hi = hex(source[i + 1]), let lo = hex(source[i + 2])
+                    else { return nil }
+                    out.append(hi << 4 | lo)
+                    i += 3
+                } else {
+                    out.append(c)
+                    i += 1
+                }
+            }
+            return out.withUnsafeBufferPointer { text($0, allowControls: allowControls) }
         }
-        // A control character is one byte in UTF-8 and never part of a longer sequence.
-        guard allowControls || !out.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return nil }
-        return String(validating: out, as: UTF8.self)
+    }
+
+    /// Decoded bytes as text; nil for invalid UTF-8 or, unless allowed, a control character
+    /// (one byte in UTF-8, never part of a longer sequence).
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>, allowControls: Bool) -> String? {
+        guard allowControls || !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return nil }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     static func hex(_ c: UInt8) -> UInt8? {
