@@ -54,7 +54,7 @@ public struct Explanation: Sendable {
         let r = requirements
         for a in r.approvals {
             lines.append(
-                "  requires approval by \(a.approver) (quorum \(a.quorum), expires in \(a.expiresIn)s\(a.reasonRequired ? ", reason required" : ""))")
+                "  requires approval by \(a.approver) (quorum \(a.quorum)\(a.denyQuorum > 1 ? ", \(a.denyQuorum) denials to refuse" : ""), expires in \(a.expiresIn)s\(a.reasonRequired ? ", reason required" : ""))")
         }
         if let s = r.stepUp {
             lines.append("  requires authentication" + (s.acr.map { " at acr \($0)" } ?? "") + (s.maxAge.map { " within \($0)s" } ?? ""))
@@ -112,6 +112,8 @@ extension Requirements {
                         "quorum": .number(JSONNumber(a.quorum)), "expires_in": .number(JSONNumber(a.expiresIn)),
                         "reason_required": .bool(a.reasonRequired),
                     ]
+                    // Left out at its default (one denial refuses), as a policy file would.
+                    if a.denyQuorum > 1 { m["deny_quorum"] = .number(JSONNumber(a.denyQuorum)) }
                     switch a.approver {
                     case .group(let g): m["group"] = .string(g)
                     case .subject: m["subject"] = .bool(true)

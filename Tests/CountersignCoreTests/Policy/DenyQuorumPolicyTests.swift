@@ -98,4 +98,17 @@ import Testing
         let found = errors(Self.withTests + "    expect: { outcome: approve, approval: { group: finance-leads, deny_quorum: 0 } }\n")
         #expect(found == ["15:80: deny_quorum must be a whole number from 1 to 100 (found 0)"])
     }
+
+    @Test func theExplanationStatesADenyQuorumAboveOne() throws {
+        for (line, denyQuorum) in [("quorum: 2, deny_quorum: 2", 2), ("quorum: 2", 1)] {
+            let policy = try PolicyParser.parse(Self.header + "    approval: { group: finance-leads, \(line) }\n")
+            let request = DecisionRequest(subject: .init(sub: "alice"), client: .init(id: "app"), action: "refund", time: 0)
+            let decision = try PolicyEvaluator(policy: policy).decide(request)
+            let explanation = Explanation(decision: decision, request: request, policy: policy)
+            let shown = denyQuorum > 1 ? ", 2 denials to refuse" : ""
+            #expect(explanation.text.contains("requires approval by group finance-leads (quorum 2\(shown), expires in 900s)"))
+            let approvals = explanation.requirements.json.objectValue?["approvals"]?.arrayValue?.first?.objectValue
+            #expect(approvals?["deny_quorum"] == (denyQuorum > 1 ? .number(JSONNumber(2)) : nil))
+        }
+    }
 }
