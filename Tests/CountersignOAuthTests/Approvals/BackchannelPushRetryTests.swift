@@ -1,0 +1,90 @@
+import CountersignCore
+import CountersignOAuth
+import CountersignStore
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// A CIBA push (§10.3) whose delivery fails after the token was issued: every later attempt
+/// sends that very token response, kept sealed with the outbox row, and never mints another.
+/// Real SQLite and a real server; only the HTTP sender is a recording double of its narrow
+/// protocol (the end-to-end suite sends over loopback).
+@Suite struct BackchannelPushRetryTests {
+    /// Answers each POST with the next scripted result and records what was sent.
+    final class ScriptedSender: ClientNotificationSending {
+        let script: Mutex<[DeliveryResult]>
+        let sent = Mutex<[ClientNotification]>([])
+
+        init(_ script: [DeliveryResult]) { self.script = Mutex(script) }
+
+        func send(_ notification: ClientNotification) async -> DeliveryResult {
+            sent.withLock { $0.append(notification) }
+            return script.withLock { $0.count > 1 ? $0.removeFirst() : $0[0] }
+        }
+
+        func problem(reaching endpoint: String) async -> String? { nil }
+    }
+
+    @Test func aFailedPushIsResentWithTheOneTokenAndAnExpiredOneIsNotSent() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cs-push-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let now = Mutex(SQLiteStore.systemMillis())
+        let clock: @Sendable () -> Int64 = { now.withLock { $0 } }
+        let store = try await SQLiteStore.open(path: directory + "/db.sqlite", clock: clock)
+        let serverKey = ServerKey(rawBytes: ServerKey.generateRawBytes())
+        let sender = ScriptedSender([.failed("answered 503", status: 503), .delivered(status: 200)])
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let fetcher = HTTPIssuerDocumentFetcher()
+        let server = try await AuthorizationServer(
+            issuer: OAuthFixture.issuer, store: store, serverKey: serverKey, clock: clock,
+            policies: OAuthFixture.FixedPolicy.example, fetcher: fetcher, notificationSender: sender, logger: logger)
+        let notifier = try #require(server.backchannelNotifier)
+
+        let t0 = clock()
+        let request = ApprovalRequest(
+            id: "r-push", authReqIDHash: [1], clientID: "bot", subject: "bob", subjectIssuer: nil, actor: nil,
+            authorizationDetails: [["type": "refund", "amount": 250]], audience: "https://api.example.com", scopes: [],
+            approvals: [], grant: GrantTerms(ttl: 60, oneTime: false), ruleNames: ["r"], state: .approved, createdAt: t0,
+            expiresAt: t0 + 600_000, decidedAt: t0,
+            delivery: BackchannelDelivery(
+                mode: .push, endpoint: "https://bot.example/cb",
+                sealedNotificationToken: SealedSecret.seal(
+                    "push-me", purpose: BackchannelDelivery.notificationTokenPurpose, serverKey: serverKey),
+                sealedAuthReqID: SealedSecret.seal("the-auth-req-id", purpose: BackchannelDelivery.authReqIDPurpose, serverKey: serverKey)))
+        let first = try #require(
+            try await store.create(
+                request, audit: [], notifications: [NotificationIntent(kind: .push, event: "approval.requested")],
+                claim: OutboxClaim(claimant: "here", until: t0 + 15_000)
+            ).first)
+
+        #expect(await notifier.attempt(first, request: request) == .failed("answered 503", status: 503))
+        // The retry reads the row and the request again, as a worker after a restart would.
+        let kept = try #require(try await store.deliveries(requestID: "r-push").first)
+        let sealed = try #require(kept.sealedPayload)
+        let redeemed = try #require(try await store.approvalRequest(id: "r-push"))
+        #expect(redeemed.state == .redeemed)
+        #expect(await notifier.attempt(kept, request: redeemed) == .delivered(status: 200))
+        let bodies = sender.sent.withLock { $0.map(\.body) }
+        #expect(bodies.count == 2 && bodies[0] == bodies[1])
+        let token = try #require(try JSONParser().parse(String(decoding: bodies[0], as: UTF8.self)).objectValue)
+        #expect(token["auth_req_id"]?.stringValue == "the-auth-req-id" && token["access_token"]?.stringValue != nil)
+        let plain = try #require(token["access_token"]?.stringValue)
+        #expect(!String(decoding: sealed, as: UTF8.self).contains(plain))
+        #expect(sender.sent.withLock { $0.allSatisfy { $0.bearerToken == "push-me" } })
+
+        // A stale copy of the row (no payload) never mints a second token nor sends anything.
+        #expect(await notifier.attempt(first, request: redeemed) == .refused("the request was already redeemed"))
+        // Past the token's expiry the kept response is not sent.
+        now.withLock { $0 += 61_000 }
+        #expect(
+            await notifier.attempt(kept, request: redeemed) == .refused("the pushed token expired before it could be delivered"))
+        #expect(sender.sent.withLock { $0.count } == 2)
+        let issued = try await store.events(after: 0, limit: 100).filter { $0.type == "token.issued" }
+        #expect(issued.count == 1)
+        await fetcher.shutdown()
+        await store.close()
+    }
+}
