@@ -2,6 +2,7 @@
 /// store: the store writes one outbox row for it (`OutboxDelivery`), or for a webhook event one
 /// row per webhook of `groups` (and per `*` webhook), in the transaction of the change.
 public struct NotificationIntent: Sendable, Equatable {
+    /// Ping, push or webhook.
     public var kind: OutboxDelivery.Kind
     /// `approval.requested` or `approval.decided`.
     public var event: String

@@ -6,6 +6,7 @@
 /// token and the `auth_req_id` stay sealed with the request, and a pushed token response is kept
 /// only sealed (`sealedPayload`).
 public struct OutboxDelivery: Sendable, Equatable {
+    /// To whom: the client by CIBA ping (§10.2) or push (§10.3), or one webhook.
     public enum Kind: String, Sendable, CaseIterable {
         case ping, push, webhook
     }
@@ -14,6 +15,7 @@ public struct OutboxDelivery: Sendable, Equatable {
     public var id: String
     /// The approval request it is about.
     public var requestID: String
+    /// Ping, push or webhook.
     public var kind: Kind
     /// The webhook it goes to (webhooks only).
     public var webhookID: String?
@@ -55,6 +57,7 @@ public struct OutboxDelivery: Sendable, Equatable {
 public struct OutboxClaim: Sendable, Equatable {
     /// The claiming process (random per process).
     public var claimant: String
+    /// Milliseconds since 1970.
     public var until: Int64
 
     public init(claimant: String, until: Int64) {
@@ -66,7 +69,9 @@ public struct OutboxClaim: Sendable, Equatable {
 /// A pushed token response to keep, sealed, with its outbox row: written in the transaction
 /// that redeems the request, so the token is never issued without it.
 public struct OutboxPayload: Sendable, Equatable {
+    /// The outbox row it belongs to.
     public var deliveryID: String
+    /// The token response, sealed with `OutboxDelivery.pushPayloadPurpose`.
     public var sealed: [UInt8]
     /// When the token expires (milliseconds since 1970).
     public var expiresAt: Int64

@@ -9,6 +9,7 @@ import CountersignCore
 /// - every webhook of a group the request needs (and every `*` webhook): new requests waiting
 ///   for people (`approval.requested`) and outcomes (`approval.decided`).
 public enum NotificationPlan {
+    /// The outbox rows `change` calls for.
     public static func intents(for change: ApprovalChange) -> [NotificationIntent] {
         var intents: [NotificationIntent] = []
         let request = change.request

@@ -4,8 +4,11 @@ import CountersignCore
 /// changed request, all in one transaction: its audit records, the notifications it calls for
 /// (outbox rows) and, when a push redeems the request, the sealed token response to keep.
 public struct ApprovalUpdate: Sendable {
+    /// The audit records of the step, appended in its transaction.
     public var audit: [AuditRecord]
+    /// The notifications it calls for: outbox rows.
     public var notifications: [NotificationIntent]
+    /// Token responses to keep with their (push) outbox rows.
     public var payloads: [OutboxPayload]
 
     public init(audit: [AuditRecord], notifications: [NotificationIntent] = [], payloads: [OutboxPayload] = []) {
