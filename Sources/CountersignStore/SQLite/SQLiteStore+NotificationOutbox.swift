@@ -3,37 +3,41 @@ import NIOConcurrencyHelpers
 import SQLiteNIO
 
 extension SQLiteStore: NotificationOutbox {
-    /// Writes the outbox rows `intents` call for, inside the caller's transaction: one per ping
-    /// or push, one per webhook of the intent's groups (and per `*` webhook). Claimed by `claim`
-    /// when given, else due at once for any server process.
+    /// Writes the outbox rows `intents` call for, inside the caller's transaction, in one
+    /// statement (it runs in the deciding vote's transaction, ahead of the first notification):
+    /// one row per ping or push, one per webhook of the intent's groups (and per `*` webhook).
+    /// Claimed by `claim` when given, else due at once for any server process.
     static func insertOutbox(
         _ intents: [NotificationIntent], requestID: String, claim: OutboxClaim?, now: Int64, _ connection: SQLiteConnection
     ) async throws -> [OutboxDelivery] {
-        var inserted: [OutboxDelivery] = []
-        let claimBinds: [SQLiteData] = [optional(claim?.claimant), optional(claim?.until)]
-        for intent in intents {
-            let common: [SQLiteData] = [.text(requestID), .text(intent.event), .integer(Int(now)), .integer(Int(now))]
-            let rows: [SQLiteRow]
+        guard !intents.isEmpty else { return [] }
+        var selects: [String] = []
+        // Positional binds follow the text: the outer SELECT's four come first.
+        var binds: [SQLiteData] = [
+            .integer(Int(now)), .integer(Int(now)), optional(claim?.claimant), optional(claim?.until),
+        ]
+        for (part, intent) in intents.enumerated() {
+            let row = "lower(hex(randomblob(16))) AS id, ? AS request_id, '\(intent.kind.rawValue)' AS kind, ? AS event, \(part) AS part"
+            binds += [.text(requestID), .text(intent.event)]
             switch intent.kind {
             case .ping, .push:
-                rows = try await connection.query(
-                    """
-                    INSERT INTO notification_outbox (id, request_id, kind, event, created_at, next_attempt_at, claimant, claimed_until)
-                    VALUES (lower(hex(randomblob(16))), ?, '\(intent.kind.rawValue)', ?, ?, ?, ?, ?) RETURNING *
-                    """, common + claimBinds)
+                selects.append("SELECT \(row), NULL AS webhook_id, 0 AS made, '' AS hook")
             case .webhook:
-                let placeholders = (["?"] + intent.groups.map { _ in "?" }).joined(separator: ", ")
-                rows = try await connection.query(
-                    """
-                    INSERT INTO notification_outbox
-                        (id, request_id, kind, webhook_id, event, created_at, next_attempt_at, claimant, claimed_until)
-                    SELECT lower(hex(randomblob(16))), ?, 'webhook', id, ?, ?, ?, ?, ? FROM webhooks
-                    WHERE group_name IN (\(placeholders)) ORDER BY created_at, id RETURNING *
-                    """, common + claimBinds + [.text("*")] + intent.groups.map { .text($0) })
+                let groups = (["?"] + intent.groups.map { _ in "?" }).joined(separator: ", ")
+                selects.append(
+                    "SELECT \(row), id AS webhook_id, created_at AS made, id AS hook FROM webhooks WHERE group_name IN (\(groups))")
+                binds += [.text("*")] + intent.groups.map { .text($0) }
             }
-            inserted += try rows.map(decodeDelivery)
         }
-        return inserted
+        let rows = try await connection.query(
+            """
+            INSERT INTO notification_outbox
+                (id, request_id, kind, webhook_id, event, created_at, next_attempt_at, claimant, claimed_until)
+            SELECT id, request_id, kind, webhook_id, event, ?, ?, ?, ?
+            FROM (\(selects.joined(separator: " UNION ALL "))) ORDER BY part, made, hook
+            RETURNING *
+            """, binds)
+        return try rows.map(decodeDelivery)
     }
 
     /// Keeps a pushed token response with its row, inside the transaction that redeemed it.

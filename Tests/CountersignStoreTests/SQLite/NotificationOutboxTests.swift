@@ -67,13 +67,23 @@ import Testing
             #expect(try await store.approvalRequest(id: "r2")?.state == .pending)
             #expect(try await store.deliveries(requestID: "r2").isEmpty)
             #expect(try await store.deliveries(requestID: "r1").map(\.kind) == [.webhook, .webhook, .ping])
+            // Several intents of one change: one statement, rows in the intents' order.
+            let both = try await store.create(
+                Self.request("r3"), audit: [],
+                notifications: [
+                    NotificationIntent(kind: .push, event: "approval.requested"),
+                    NotificationIntent(kind: .webhook, event: "approval.requested", groups: ["security", "finance-leads"]),
+                ], claim: nil)
+            #expect(both.map(\.kind) == [.push, .webhook, .webhook, .webhook])
+            #expect(both.map(\.webhookID) == [nil, "w1", "w2", "w3"])
+            #expect(Set(both.map(\.id)).count == 4)
             let types = try await store.events(after: 0, limit: 100).map(\.type)
             #expect(types.filter { $0.hasPrefix("approval.") } == ["approval.requested", "approval.cancelled"])
 
             // The claimed rows are the claimant's; the unclaimed one is anyone's at once.
             let other = try await store.claimDueDeliveries(
                 now: Self.t0, claim: OutboxClaim(claimant: "b", until: Self.t0 + 15_000), limit: 10)
-            #expect(other.map(\.id) == deliveries.map(\.id))
+            #expect(Set(other.map(\.id)) == Set((deliveries + both).map(\.id)))
             await store.close()
         }
     }
