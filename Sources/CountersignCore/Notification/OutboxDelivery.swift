@@ -30,10 +30,14 @@ public struct OutboxDelivery: Sendable, Equatable {
     public var sealedPayload: [UInt8]?
     /// When the sealed payload's token expires (milliseconds); it is not sent after then.
     public var payloadExpiresAt: Int64?
+    /// The claim this copy of the row was taken under (`OutboxClaim.claimant`), nil when
+    /// unclaimed: finishing or rescheduling the row needs that very claim, so an attempt whose
+    /// claim lapsed and was taken again (even in the same process) changes nothing.
+    public var claimant: String?
 
     public init(
         id: String, requestID: String, kind: Kind, webhookID: String? = nil, event: String, attempts: Int = 0,
-        nextAttemptAt: Int64, sealedPayload: [UInt8]? = nil, payloadExpiresAt: Int64? = nil
+        nextAttemptAt: Int64, sealedPayload: [UInt8]? = nil, payloadExpiresAt: Int64? = nil, claimant: String? = nil
     ) {
         self.id = id
         self.requestID = requestID
@@ -44,6 +48,7 @@ public struct OutboxDelivery: Sendable, Equatable {
         self.nextAttemptAt = nextAttemptAt
         self.sealedPayload = sealedPayload
         self.payloadExpiresAt = payloadExpiresAt
+        self.claimant = claimant
     }
 
     /// The `SealedSecret` purpose of this delivery's pushed token response: bound to the
@@ -55,7 +60,8 @@ public struct OutboxDelivery: Sendable, Equatable {
 /// and nobody else takes them before `until` (milliseconds since 1970) has passed. A claim that
 /// lapses (its process died) lets any server process take the row.
 public struct OutboxClaim: Sendable, Equatable {
-    /// The claiming process (random per process).
+    /// Who claims: random per claim (the process's name and a random suffix), so two claims of
+    /// one row, even by one process, are told apart.
     public var claimant: String
     /// Milliseconds since 1970.
     public var until: Int64
@@ -63,6 +69,11 @@ public struct OutboxClaim: Sendable, Equatable {
     public init(claimant: String, until: Int64) {
         self.claimant = claimant
         self.until = until
+    }
+
+    /// A claimant name for one claim by `process`.
+    public static func fresh(_ process: String) -> String {
+        "\(process)/\(String(UInt64.random(in: .min ... .max), radix: 16))"
     }
 }
 

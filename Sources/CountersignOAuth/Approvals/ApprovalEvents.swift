@@ -71,7 +71,7 @@ public final class ApprovalEvents: Sendable {
     /// The claim a change made at `now` puts on its outbox rows: this process's when it
     /// delivers them, else none (any server process takes them).
     public func claim(now: Int64) -> OutboxClaim? {
-        deliverer.withLock { $0.map { OutboxClaim(claimant: $0.claimant, until: now + $0.lease) } }
+        deliverer.withLock { $0.map { OutboxClaim(claimant: OutboxClaim.fresh($0.claimant), until: now + $0.lease) } }
     }
 
     public func publish(_ change: ApprovalChange) {

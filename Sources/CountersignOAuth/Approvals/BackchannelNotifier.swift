@@ -100,6 +100,8 @@ public struct BackchannelNotifier: Sendable {
         return result
     }
 
+    static let redeemedElsewhere = PushBody.later("the request was redeemed by another attempt; the next attempt sends its kept token")
+
     enum PushBody {
         case send([UInt8])
         /// Nothing to send, now or later.
@@ -145,14 +147,19 @@ public struct BackchannelNotifier: Sendable {
             } catch {
                 logger.warning(
                     "a pushed request could not be redeemed", metadata: ["request_id": "\(request.id)", "error": "\(error.code)"])
-                // Already redeemed: by this very delivery in another process, whose row holds
-                // the token; nothing else may be sent in its place. Otherwise nothing was
-                // issued (the store was unavailable), and the next attempt issues it.
-                return error.code == .invalidGrant
-                    ? .skip("the request was already redeemed")
-                    : .later("the token could not be issued: \(error.code.rawValue)")
+                guard error.code == .invalidGrant else {
+                    // Nothing was issued (the store was unavailable): the next attempt issues it.
+                    return .later("the token could not be issued: \(error.code.rawValue)")
+                }
+                if request.state(at: grant.clock()) == .expired {
+                    return failure(.expiredToken, "the approval request expired before its token was delivered")
+                }
+                return Self.redeemedElsewhere
             }
-        case .redeemed: return .skip("the request was already redeemed")
+        // A push request is redeemed only by a push attempt, which keeps the token in this row in
+        // the same transaction: this copy of the row predates that, and the next attempt (reading
+        // the row again) sends the kept token. Never a second token in its place.
+        case .redeemed: return Self.redeemedElsewhere
         case .denied: return failure(.accessDenied, "the approvers denied this action")
         case .cancelled: return failure(.accessDenied, "the approval request was cancelled")
         case .expired: return failure(.expiredToken, "the approval request expired before it was approved")

@@ -58,7 +58,7 @@ struct NotificationOutboxWorker: Service {
         let claimed: [OutboxDelivery]
         do {
             claimed = try await outbox.claimDueDeliveries(
-                now: now, claim: OutboxClaim(claimant: claimant, until: now + Self.leaseMillis), limit: 100)
+                now: now, claim: OutboxClaim(claimant: OutboxClaim.fresh(claimant), until: now + Self.leaseMillis), limit: 100)
         } catch {
             logger.warning("claiming due notifications failed", metadata: ["error": "\(error)"])
             return
@@ -94,6 +94,7 @@ struct NotificationOutboxWorker: Service {
     /// Finishes the row, or puts it back for the next attempt of its schedule.
     func settle(_ delivery: OutboxDelivery, _ result: DeliveryResult) async {
         let made = delivery.attempts + 1
+        let claimant = delivery.claimant ?? self.claimant
         let schedule = delivery.kind == .webhook ? webhooks.retryDelays : backchannel?.retryDelays ?? []
         do {
             if case .failed = result, made <= schedule.count {

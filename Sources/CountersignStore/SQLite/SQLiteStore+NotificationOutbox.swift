@@ -133,6 +133,7 @@ extension SQLiteStore: NotificationOutbox {
             attempts: row.column("attempts")?.integer ?? 0,
             nextAttemptAt: Int64(row.column("next_attempt_at")?.integer ?? 0),
             sealedPayload: row.column("sealed_payload")?.string.flatMap { Base64URL.decode($0.utf8) },
-            payloadExpiresAt: row.column("payload_expires_at")?.integer.map(Int64.init))
+            payloadExpiresAt: row.column("payload_expires_at")?.integer.map(Int64.init),
+            claimant: row.column("claimant")?.string)
     }
 }

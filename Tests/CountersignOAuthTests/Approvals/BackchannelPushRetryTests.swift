@@ -75,8 +75,13 @@ import Testing
         #expect(!String(decoding: sealed, as: UTF8.self).contains(plain))
         #expect(sender.sent.withLock { $0.allSatisfy { $0.bearerToken == "push-me" } })
 
-        // A stale copy of the row (no payload) never mints a second token nor sends anything.
-        #expect(await notifier.attempt(first, request: redeemed) == .refused("the request was already redeemed"))
+        // A stale copy of the row (no payload) never mints a second token nor sends anything,
+        // and is put back for its next attempt (which reads the row with the kept token), also
+        // when its copy of the request still reads approved (an attempt whose claim lapsed
+        // while another attempt redeemed it): finishing the row would lose the token.
+        let later = DeliveryResult.failed("the request was redeemed by another attempt; the next attempt sends its kept token")
+        #expect(await notifier.attempt(first, request: redeemed) == later)
+        #expect(await notifier.attempt(first, request: request) == later)
         // Past the token's expiry the kept response is not sent.
         now.withLock { $0 += 61_000 }
         #expect(
