@@ -34,7 +34,6 @@ struct ServeCommand: AsyncParsableCommand {
     var allowPrivateCallbacks = false
 
     func run() async throws {
-        CountersignServerApp.runTasksOnEventLoops()
         let flags = ServerConfiguration.Layer(
             dataDirectory: dataDirectory, host: host, port: port, issuer: issuer, policyPath: policy,
             databaseURL: databaseURL, logLevel: logLevel, jwksRefreshCooldown: jwksRefreshCooldown,
