@@ -18,8 +18,9 @@ import Testing
         return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
 
-    /// Puts the table back in its shape before migration 9 (prev_hash UNIQUE) and forgets the
-    /// migration, as a database written by an earlier countersign has it.
+    /// Puts the table back in its shape before migration 9 (prev_hash UNIQUE, with its two
+    /// append-only triggers) and forgets the migration, as a database written by an earlier
+    /// countersign has it.
     static let downgrade = """
         import sqlite3, sys
         c = sqlite3.connect(sys.argv[1])
@@ -29,6 +30,10 @@ import Testing
         INSERT INTO old SELECT * FROM audit_events;
         DROP TABLE audit_events;
         ALTER TABLE old RENAME TO audit_events;
+        CREATE TRIGGER audit_events_append_only_update BEFORE UPDATE ON audit_events
+        BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+        CREATE TRIGGER audit_events_append_only_delete BEFORE DELETE ON audit_events
+        BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
         DELETE FROM schema_migrations WHERE version = 9;
         ''')
         c.commit()
