@@ -13,9 +13,6 @@ public enum WebhookMessage {
         }
     }
 
-    /// A new delivery id (`Countersign-Delivery`, the JSON event's `id`): 128 random bits.
-    public static func newEventID() -> String { TokenID.generate() }
-
     public static func body(_ change: ApprovalChange, format: Webhook.Format, eventID: String, now: Int64) -> [UInt8] {
         switch format {
         case .json:

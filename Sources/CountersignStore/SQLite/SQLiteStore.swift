@@ -32,6 +32,12 @@ public final class SQLiteStore: Sendable {
             let verdict = check.first?.column("quick_check")?.string ?? "no answer"
             guard verdict == "ok" else { throw StoreError.corrupt("\(path) failed its integrity check: \(verdict)") }
             try await SQLiteMigrator(connection: writerConnection, clock: clock).migrate(SQLiteMigrations.all)
+        } catch let error as SQLiteError where isBusy(error) {
+            // Another process holds the write lock longer than the busy timeout: an upgrade
+            // migrating a large database (migration 9 rewrites the audit table once), or a bulk write.
+            try? await writerConnection.close()
+            throw StoreError.unavailable(
+                "the database \(path) is busy: another countersign process is writing it (an upgrade migrating a large audit log takes a while); try again")
         } catch let error as SQLiteError {
             try? await writerConnection.close()
             throw StoreError.corrupt("cannot use the database \(path): \(error.message)")
@@ -49,6 +55,14 @@ public final class SQLiteStore: Sendable {
         return SQLiteStore(
             writer: SQLiteWriter(connection: writerConnection, clock: clock, logger: logger), readers: readers,
             checkpointer: checkpointer, clock: clock, logger: logger)
+    }
+
+    /// Another connection holds the lock past the busy timeout.
+    static func isBusy(_ error: SQLiteError) -> Bool {
+        switch error.reason {
+        case .busy, .locked, .busyTimeout: true
+        default: false
+        }
     }
 
     init(

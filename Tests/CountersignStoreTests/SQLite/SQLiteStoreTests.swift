@@ -157,6 +157,35 @@ import Testing
         }
     }
 
+    @Test func aDatabaseAnotherProcessKeepsLockedIsBusyNotCorrupt() async throws {
+        try await withTemporaryDirectory { dir in
+            let path = dir + "/db.sqlite"
+            await (try SQLiteStore.open(path: path)).close()
+            // Another process holds the write lock past the busy timeout (a long migration).
+            let holder = Process()
+            holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            holder.arguments = ["python3", "-c", """
+                import sqlite3, sys, time
+                c = sqlite3.connect(sys.argv[1], isolation_level=None)
+                c.execute("DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)")
+                c.execute("BEGIN EXCLUSIVE"); print("locked", flush=True); time.sleep(9)
+                """, path]
+            let pipe = Pipe()
+            holder.standardOutput = pipe
+            try holder.run()
+            _ = pipe.fileHandleForReading.availableData  // "locked"
+            // A migration is pending (its row removed), so opening needs the write lock.
+            do {
+                await (try SQLiteStore.open(path: path)).close()
+                Issue.record("the database opened while another process held its write lock")
+            } catch {
+                #expect("\(error)".hasPrefix("store unavailable: the database \(path) is busy"), "\(error)")
+            }
+            holder.terminate()
+            holder.waitUntilExit()
+        }
+    }
+
     @Test func aNewerSchemaIsRefused() async throws {
         try await withTemporaryDirectory { dir in
             let path = dir + "/db.sqlite"
