@@ -148,7 +148,11 @@ public struct BackchannelNotifier: Sendable {
                 logger.warning(
                     "a pushed request could not be redeemed", metadata: ["request_id": "\(request.id)", "error": "\(error.code)"])
                 guard error.code == .invalidGrant else {
-                    // Nothing was issued (the store was unavailable): the next attempt issues it.
+                    // Nothing was issued (the store was unavailable): the next attempt issues it,
+                    // and the last one tells the client (CIBA §12) rather than leave it waiting.
+                    guard delivery.attempts < retryDelays.count else {
+                        return failure(.transactionFailed, "the token could not be issued; start a new request")
+                    }
                     return .later("the token could not be issued: \(error.code.rawValue)")
                 }
                 if request.state(at: grant.clock()) == .expired {

@@ -92,4 +92,51 @@ import Testing
         await fetcher.shutdown()
         await store.close()
     }
+
+    @Test func aPushWhoseTokenCannotBeIssuedIsRetriedAndTheLastAttemptTellsTheClient() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cs-push-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let clock: @Sendable () -> Int64 = SQLiteStore.systemMillis
+        let store = try await SQLiteStore.open(path: directory + "/db.sqlite", clock: clock)
+        let serverKey = ServerKey(rawBytes: ServerKey.generateRawBytes())
+        let sender = ScriptedSender([.delivered(status: 200)])
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let fetcher = HTTPIssuerDocumentFetcher()
+        let server = try await AuthorizationServer(
+            issuer: OAuthFixture.issuer, store: store, serverKey: serverKey, clock: clock,
+            policies: OAuthFixture.FixedPolicy.example, fetcher: fetcher, notificationSender: sender, logger: logger)
+        let notifier = try #require(server.backchannelNotifier)
+        let t0 = clock()
+        let request = ApprovalRequest(
+            id: "r-push", authReqIDHash: [1], clientID: "bot", subject: "bob", subjectIssuer: nil, actor: nil,
+            authorizationDetails: [["type": "refund", "amount": 250]], audience: "https://api.example.com", scopes: [],
+            approvals: [], grant: GrantTerms(ttl: 60, oneTime: false), ruleNames: ["r"], state: .approved, createdAt: t0,
+            expiresAt: t0 + 600_000, decidedAt: t0,
+            delivery: BackchannelDelivery(
+                mode: .push, endpoint: "https://bot.example/cb",
+                sealedNotificationToken: SealedSecret.seal(
+                    "push-me", purpose: BackchannelDelivery.notificationTokenPurpose, serverKey: serverKey),
+                sealedAuthReqID: SealedSecret.seal("the-auth-req-id", purpose: BackchannelDelivery.authReqIDPurpose, serverKey: serverKey)))
+        let row = try #require(
+            try await store.create(
+                request, audit: [], notifications: [NotificationIntent(kind: .push, event: "approval.requested")], claim: nil
+            ).first)
+        // The store stops answering writes: the token cannot be issued.
+        await store.close()
+        guard case .failed(let why, _) = await notifier.attempt(row, request: request) else {
+            Issue.record("an attempt that could not issue the token was not put back for a retry")
+            return
+        }
+        #expect(why.hasPrefix("the token could not be issued"))
+        #expect(sender.sent.withLock { $0.isEmpty })
+        var last = row
+        last.attempts = notifier.retryDelays.count
+        #expect(await notifier.attempt(last, request: request) == .delivered(status: 200))
+        let body = try #require(sender.sent.withLock { $0.first?.body })
+        let answer = try #require(try JSONParser().parse(String(decoding: body, as: UTF8.self)).objectValue)
+        #expect(answer["error"]?.stringValue == "transaction_failed" && answer["access_token"] == nil)
+        await fetcher.shutdown()
+    }
 }
