@@ -32,23 +32,28 @@ public final class ApprovalChangeFollower: Sendable {
     /// Reads what other processes changed since the last call and publishes it.
     public func poll() async {
         guard let after = position.withLock({ $0 }) else { return }
+        // Moves past an entry only once it is published, so a failed read of a request is
+        // tried again at the next poll rather than lost.
+        var published = after
+        defer { position.withLock { $0 = published } }
         do {
             let (entries, next) = try await feed.approvalChanges(after: after, limit: 500)
-            position.withLock { $0 = next }
-            for (index, entry) in entries.enumerated() where !entry.madeHere {
+            for (index, entry) in entries.enumerated() {
                 // A deciding vote is `approval.voted` then the decision, in one transaction:
                 // one change, as in the process that made it.
-                if entry.type == "approval.voted", index + 1 < entries.count,
-                    entries[index + 1].requestID == entry.requestID, entries[index + 1].seq == entry.seq + 1,
-                    entries[index + 1].type != "approval.voted"
-                {
-                    continue
-                }
-                guard let request = try await approvals.approvalRequest(id: entry.requestID),
+                let firstHalfOfADecision =
+                    entry.type == "approval.voted" && index + 1 < entries.count
+                    && entries[index + 1].requestID == entry.requestID && entries[index + 1].seq == entry.seq + 1
+                    && entries[index + 1].type != "approval.voted"
+                if !entry.madeHere && !firstHalfOfADecision,
+                    let request = try await approvals.approvalRequest(id: entry.requestID),
                     let change = ApprovalChange(auditType: entry.type, request: request)
-                else { continue }
-                events.publish(change)
+                {
+                    events.publish(change)
+                }
+                published = entry.seq
             }
+            published = next
         } catch {
             logger.warning("reading approval changes of other processes failed", metadata: ["error": "\(error)"])
         }

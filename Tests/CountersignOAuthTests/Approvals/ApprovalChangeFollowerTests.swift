@@ -57,4 +57,61 @@ import Testing
             await cli.close()
         }
     }
+
+    /// The real store, whose next read of a request by id fails once (a locked database).
+    final class OneFailedRead: ApprovalRequestStore {
+        let store: SQLiteStore
+        let failNext = Mutex(true)
+        init(_ store: SQLiteStore) { self.store = store }
+
+        func approvalRequest(id: String) async throws -> ApprovalRequest? {
+            if failNext.withLock({ fail in defer { fail = false }; return fail }) {
+                throw StoreError.unavailable("database is locked")
+            }
+            return try await store.approvalRequest(id: id)
+        }
+        func create(
+            _ request: ApprovalRequest, audit: [AuditRecord], notifications: [NotificationIntent], claim: OutboxClaim?
+        ) async throws -> [OutboxDelivery] {
+            try await store.create(request, audit: audit, notifications: notifications, claim: claim)
+        }
+        func approvalRequest(authReqIDHash: [UInt8]) async throws -> ApprovalRequest? {
+            try await store.approvalRequest(authReqIDHash: authReqIDHash)
+        }
+        func approvalRequests(
+            state: ApprovalRequest.State?, after position: ApprovalRequest.ListPosition?, limit: Int
+        ) async throws -> [ApprovalRequest] {
+            try await store.approvalRequests(state: state, after: position, limit: limit)
+        }
+        func expiredApprovalRequestIDs(now: Int64, limit: Int) async throws -> [String] {
+            try await store.expiredApprovalRequestIDs(now: now, limit: limit)
+        }
+        func update(
+            id: String, claim: OutboxClaim?, _ change: @escaping @Sendable (inout ApprovalRequest) throws -> ApprovalUpdate
+        ) async throws -> (request: ApprovalRequest, deliveries: [OutboxDelivery]) {
+            try await store.update(id: id, claim: claim, change)
+        }
+    }
+
+    @Test func aChangeWhoseRequestCouldNotBeReadIsPublishedAtTheNextPoll() async throws {
+        try await OAuthFixture.with { f in
+            let now = f.now.read()
+            let follower = ApprovalChangeFollower(
+                feed: f.store, approvals: OneFailedRead(f.store), events: f.server.events, logger: Logger(label: "test"))
+            try await follower.start()
+            let heard = Mutex<[String]>([])
+            f.server.events.observe { change in heard.withLock { $0.append("\(change.request.id) \(change.eventName)") } }
+            let cli = try await SQLiteStore.open(path: f.directory + "/db.sqlite")
+            try await cli.create(
+                Self.request("there", now: now),
+                audit: [AuditRecord(type: "approval.requested", actor: "test", data: ["request_id": "there"])])
+            await follower.poll()
+            #expect(heard.withLock { $0 }.isEmpty)
+            await follower.poll()
+            #expect(heard.withLock { $0 } == ["there approval.requested"])
+            await follower.poll()
+            #expect(heard.withLock { $0.count } == 1)
+            await cli.close()
+        }
+    }
 }
