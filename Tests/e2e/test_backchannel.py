@@ -4,15 +4,14 @@ real HTTP server on loopback that records what reaches it. HOSTILE-TESTS 32-40."
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 import time
 
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from notifications import EventStream, Receiver
 from support import Client, assert_oauth_error, new_secret, run_cli, start_server, uid, wait_for_response, wait_until
 
 CIBA = "urn:openid:params:grant-type:ciba"
@@ -22,51 +21,6 @@ BASE = "/api/v1/approval-requests"
 SERVER_ARGS = ("--allow-private-callbacks",)
 # Heartbeats (and the re-check of a listener's user) every second instead of fifteen.
 SERVER_ENV = {"COUNTERSIGN_SSE_HEARTBEAT": "1"}
-
-
-class Receiver:
-    """A client notification endpoint: records every POST (headers, JSON body, arrival time)
-    and answers with `status` (a 302 carries a Location that must never be followed)."""
-
-    def __init__(self, status: int = 204):
-        self.status = status
-        self.received: list[dict] = []
-        self.arrived = threading.Condition()
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - a followed redirect would arrive here
-                self.do_POST()
-
-            def do_POST(self):  # noqa: N802
-                length = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(length)
-                with receiver.arrived:
-                    receiver.received.append({"path": self.path, "method": self.command, "headers": dict(self.headers),
-                                              "body": json.loads(body) if body else None, "raw": body,
-                                              "at": time.monotonic()})
-                    receiver.arrived.notify_all()
-                self.send_response(receiver.status)
-                if receiver.status in (301, 302, 307):
-                    self.send_header("Location", receiver.url + "/elsewhere")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def wait(self, count: int = 1, timeout: float = 10.0) -> list[dict]:
-        with self.arrived:
-            assert self.arrived.wait_for(lambda: len(self.received) >= count, timeout), \
-                f"expected {count} notifications, got {self.received}"
-            return list(self.received)
-
-    def stop(self):
-        self.httpd.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -418,54 +372,6 @@ def test_without_permission_no_private_or_plain_http_endpoint_is_called_and_no_p
 def test_client_registration_checks_the_delivery_settings(server, args, message):
     result = server.cli("client", "create", "--id", uid(), "--grant-type", "ciba", *args)
     assert result.returncode != 0 and message in result.stderr
-
-
-class EventStream:
-    """A `GET /api/v1/events` listener on its own thread, collecting parsed events; `close`
-    shuts its socket, which ends the read at once."""
-
-    def __init__(self, server, token):
-        import http.client
-        import urllib.parse
-
-        self.events: list[dict] = []
-        self.arrived = threading.Condition()
-        host, port = urllib.parse.urlsplit(server.url).netloc.rsplit(":", 1)
-        self.conn = http.client.HTTPConnection(host, int(port), timeout=30)
-        self.conn.request("GET", "/api/v1/events", headers={"Authorization": f"Bearer {token}"})
-        self.resp = self.conn.getresponse()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        event: dict = {}
-        try:
-            while line := self.resp.readline():
-                line = line.decode().rstrip("\r\n")
-                if line == "":
-                    if "event" in event:
-                        with self.arrived:
-                            self.events.append({**event, "at": time.monotonic()})
-                            self.arrived.notify_all()
-                    event = {}
-                elif not line.startswith(":") and ":" in line:
-                    field, value = line.split(":", 1)
-                    event[field] = value[1:] if value.startswith(" ") else value
-        except Exception:  # noqa: BLE001 - closed by close(): any read error ends the listener
-            pass
-
-    def wait(self, predicate, timeout=10.0):
-        with self.arrived:
-            assert self.arrived.wait_for(lambda: any(predicate(e) for e in self.events), timeout), self.events
-            return next(e for e in self.events if predicate(e))
-
-    def close(self):
-        import socket
-
-        try:
-            self.conn.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.conn.close()
 
 
 def test_server_sent_events_show_new_and_decided_requests_to_those_who_may_see_them(server, world):

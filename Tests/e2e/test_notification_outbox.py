@@ -8,16 +8,13 @@ Every endpoint is a real HTTP server on loopback."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import signal
 import socket
 import sqlite3
-import threading
 import time
 
-import pytest
-
+from notifications import EventStream, Receiver
 from support import Client, new_secret, start_server, uid, wait_for_response, wait_until
 
 CIBA = "urn:openid:params:grant-type:ciba"
@@ -32,93 +29,6 @@ def reserved_port() -> socket.socket:
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     return s
-
-
-class Receiver:
-    """A notification endpoint on loopback (PORT, or any free port): records every POST and
-    answers each with the next status of STATUSES (the last one repeats)."""
-
-    def __init__(self, port: int = 0, statuses=(204,)):
-        self.statuses = list(statuses)
-        self.received: list[dict] = []
-        self.arrived = threading.Condition()
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with receiver.arrived:
-                    status = receiver.statuses[min(len(receiver.received), len(receiver.statuses) - 1)]
-                    receiver.received.append({"headers": dict(self.headers), "body": json.loads(body) if body else None,
-                                              "status": status, "at": time.monotonic()})
-                    receiver.arrived.notify_all()
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        http.server.ThreadingHTTPServer.allow_reuse_address = True
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def wait(self, count: int = 1, timeout: float = 15.0) -> list[dict]:
-        with self.arrived:
-            assert self.arrived.wait_for(lambda: len(self.received) >= count, timeout), \
-                f"expected {count} notifications, got {self.received}"
-            return list(self.received)
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-class EventStream:
-    """A `GET /api/v1/events` listener on its own thread, collecting parsed events."""
-
-    def __init__(self, server, token):
-        import http.client
-        import urllib.parse
-
-        self.events: list[dict] = []
-        self.arrived = threading.Condition()
-        host, port = urllib.parse.urlsplit(server.url).netloc.rsplit(":", 1)
-        self.conn = http.client.HTTPConnection(host, int(port), timeout=30)
-        self.conn.request("GET", "/api/v1/events", headers={"Authorization": f"Bearer {token}"})
-        self.resp = self.conn.getresponse()
-        assert self.resp.status == 200
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        event: dict = {}
-        try:
-            while line := self.resp.readline():
-                line = line.decode().rstrip("\r\n")
-                if line == "":
-                    if "event" in event:
-                        with self.arrived:
-                            self.events.append(event)
-                            self.arrived.notify_all()
-                    event = {}
-                elif not line.startswith(":") and ":" in line:
-                    name, value = line.split(":", 1)
-                    event[name] = value[1:] if value.startswith(" ") else value
-        except Exception:  # noqa: BLE001 - closed by close()
-            pass
-
-    def wait(self, predicate, timeout=10.0):
-        with self.arrived:
-            assert self.arrived.wait_for(lambda: any(predicate(e) for e in self.events), timeout), self.events
-            return next(e for e in self.events if predicate(e))
-
-    def close(self):
-        try:
-            self.conn.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.conn.close()
 
 
 def people(server) -> dict[str, str]:
@@ -193,7 +103,7 @@ def test_a_ping_waiting_for_its_retry_when_the_server_is_killed_arrives_after_th
         time.sleep(0.2)  # in the backoff: the retry is due 0.5 s after the failure
         kill_9(server)
         placeholder.close()
-        receiver = Receiver(port)
+        receiver = Receiver(port=port)
         restarted = start_server(tmp_path / "data", *ARGS)
         ping = receiver.wait(1, timeout=20)[0]
         assert ping["body"] == {"auth_req_id": auth_req_id}
@@ -266,6 +176,7 @@ def test_a_cancel_from_the_command_line_pings_the_client_and_reaches_live_event_
         tokens = people(server)
         client = notifying_client(server, "ping", receiver.url + "/cb")
         stream = EventStream(server, tokens["fiona"])
+        assert stream.resp.status == 200
         auth_req_id = ask(server, client, token="cancel-me")
         rid = stream.wait(lambda e: e["event"] == "approval.requested")
         rid = json.loads(rid["data"])["id"]
