@@ -26,15 +26,18 @@ import Testing
         func problem(reaching endpoint: String) async -> String? { nil }
     }
 
-    @Test func aFailedPushIsResentWithTheOneTokenAndAnExpiredOneIsNotSent() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cs-push-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let now = Mutex(SQLiteStore.systemMillis())
-        let clock: @Sendable () -> Int64 = { now.withLock { $0 } }
+    /// A real server on a fresh store in `directory` whose pushes go to `sender` (answering as
+    /// scripted), and an approved push request of client `bot` with its outbox row (claimed by
+    /// this process when `claimed`).
+    static func approvedPush(
+        in directory: String, clock: @escaping @Sendable () -> Int64, answering script: [DeliveryResult], claimed: Bool
+    ) async throws -> (
+        store: SQLiteStore, fetcher: HTTPIssuerDocumentFetcher, notifier: BackchannelNotifier, sender: ScriptedSender,
+        request: ApprovalRequest, row: OutboxDelivery
+    ) {
         let store = try await SQLiteStore.open(path: directory + "/db.sqlite", clock: clock)
         let serverKey = ServerKey(rawBytes: ServerKey.generateRawBytes())
-        let sender = ScriptedSender([.failed("answered 503", status: 503), .delivered(status: 200)])
+        let sender = ScriptedSender(script)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let fetcher = HTTPIssuerDocumentFetcher()
@@ -42,7 +45,6 @@ import Testing
             issuer: OAuthFixture.issuer, store: store, serverKey: serverKey, clock: clock,
             policies: OAuthFixture.FixedPolicy.example, fetcher: fetcher, notificationSender: sender, logger: logger)
         let notifier = try #require(server.backchannelNotifier)
-
         let t0 = clock()
         let request = ApprovalRequest(
             id: "r-push", authReqIDHash: [1], clientID: "bot", subject: "bob", subjectIssuer: nil, actor: nil,
@@ -54,11 +56,23 @@ import Testing
                 sealedNotificationToken: SealedSecret.seal(
                     "push-me", purpose: BackchannelDelivery.notificationTokenPurpose, serverKey: serverKey),
                 sealedAuthReqID: SealedSecret.seal("the-auth-req-id", purpose: BackchannelDelivery.authReqIDPurpose, serverKey: serverKey)))
-        let first = try #require(
+        let row = try #require(
             try await store.create(
                 request, audit: [], notifications: [NotificationIntent(kind: .push, event: "approval.requested")],
-                claim: OutboxClaim(claimant: "here", until: t0 + 15_000)
+                claim: claimed ? OutboxClaim(claimant: "here", until: t0 + 15_000) : nil
             ).first)
+        return (store, fetcher, notifier, sender, request, row)
+    }
+
+    @Test func aFailedPushIsResentWithTheOneTokenAndAnExpiredOneIsNotSent() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cs-push-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let now = Mutex(SQLiteStore.systemMillis())
+        let clock: @Sendable () -> Int64 = { now.withLock { $0 } }
+        let (store, fetcher, notifier, sender, request, first) = try await Self.approvedPush(
+            in: directory, clock: clock, answering: [.failed("answered 503", status: 503), .delivered(status: 200)],
+            claimed: true)
 
         #expect(await notifier.attempt(first, request: request) == .failed("answered 503", status: 503))
         // The retry reads the row and the request again, as a worker after a restart would.
@@ -97,32 +111,8 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cs-push-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let clock: @Sendable () -> Int64 = SQLiteStore.systemMillis
-        let store = try await SQLiteStore.open(path: directory + "/db.sqlite", clock: clock)
-        let serverKey = ServerKey(rawBytes: ServerKey.generateRawBytes())
-        let sender = ScriptedSender([.delivered(status: 200)])
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let fetcher = HTTPIssuerDocumentFetcher()
-        let server = try await AuthorizationServer(
-            issuer: OAuthFixture.issuer, store: store, serverKey: serverKey, clock: clock,
-            policies: OAuthFixture.FixedPolicy.example, fetcher: fetcher, notificationSender: sender, logger: logger)
-        let notifier = try #require(server.backchannelNotifier)
-        let t0 = clock()
-        let request = ApprovalRequest(
-            id: "r-push", authReqIDHash: [1], clientID: "bot", subject: "bob", subjectIssuer: nil, actor: nil,
-            authorizationDetails: [["type": "refund", "amount": 250]], audience: "https://api.example.com", scopes: [],
-            approvals: [], grant: GrantTerms(ttl: 60, oneTime: false), ruleNames: ["r"], state: .approved, createdAt: t0,
-            expiresAt: t0 + 600_000, decidedAt: t0,
-            delivery: BackchannelDelivery(
-                mode: .push, endpoint: "https://bot.example/cb",
-                sealedNotificationToken: SealedSecret.seal(
-                    "push-me", purpose: BackchannelDelivery.notificationTokenPurpose, serverKey: serverKey),
-                sealedAuthReqID: SealedSecret.seal("the-auth-req-id", purpose: BackchannelDelivery.authReqIDPurpose, serverKey: serverKey)))
-        let row = try #require(
-            try await store.create(
-                request, audit: [], notifications: [NotificationIntent(kind: .push, event: "approval.requested")], claim: nil
-            ).first)
+        let (store, fetcher, notifier, sender, request, row) = try await Self.approvedPush(
+            in: directory, clock: SQLiteStore.systemMillis, answering: [.delivered(status: 200)], claimed: false)
         // The store stops answering writes: the token cannot be issued.
         await store.close()
         guard case .failed(let why, _) = await notifier.attempt(row, request: request) else {
