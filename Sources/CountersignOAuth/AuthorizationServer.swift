@@ -114,9 +114,7 @@ public final class AuthorizationServer: Sendable {
                 let (updated, deliveries) = try await store.update(id: id, claim: events.claim(now: now)) { request in
                     guard let transition = request.expire(now: now) else { return ApprovalUpdate(audit: []) }
                     wrote.withLock { $0 = true }
-                    return ApprovalUpdate(
-                        audit: transition.audit,
-                        notifications: NotificationPlan.intents(for: ApprovalChange(kind: .decided, request: request)))
+                    return .announcing(.decided, of: request, audit: transition.audit)
                 }
                 if wrote.withLock({ $0 }) {
                     events.publish(ApprovalChange(kind: .decided, request: updated, deliveries: deliveries))

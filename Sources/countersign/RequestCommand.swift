@@ -87,9 +87,7 @@ struct RequestCommand: AsyncParsableCommand {
                     // The notifications go to the outbox with the cancellation; a running server
                     // delivers them (and tells its live-event listeners) within about a second.
                     cancelled = try await sqlite.update(id: id, claim: nil) { request in
-                        let audit = try request.cancel(by: "cli", now: now).audit
-                        let change = ApprovalChange(kind: .decided, request: request)
-                        return ApprovalUpdate(audit: audit, notifications: NotificationPlan.intents(for: change))
+                        .announcing(.decided, of: request, audit: try request.cancel(by: "cli", now: now).audit)
                     }.request
                 } catch let refusal as ApprovalRefusal {
                     throw CommandFailure(refusal.message)

@@ -44,6 +44,14 @@ public struct ApprovalChange: Sendable {
     public var eventName: String { "approval.\(kind.rawValue)" }
 }
 
+extension ApprovalChange.Kind {
+    /// The kind an event name (`ApprovalChange.eventName`) stands for.
+    public init?(eventName: String) {
+        guard eventName.hasPrefix("approval.") else { return nil }
+        self.init(rawValue: String(eventName.dropFirst("approval.".count)))
+    }
+}
+
 /// Fans committed approval changes out to whoever listens in this process: the outbox
 /// deliverer (CIBA ping and push, webhooks), server-sent event streams. `publish` never waits:
 /// each observer takes the change and does its slow work in its own task, so a slow client

@@ -146,12 +146,10 @@ public struct ApproverAPI: Sendable {
         do {
             let (request, deliveries) = try await approvals.update(id: id, claim: events.claim(now: now)) { request in
                 let audit = try request.cast(verdict, reason: reason, by: approver, groups: groups, now: now).audit
-                let change = ApprovalChange(kind: request.state == .pending ? .voted : .decided, request: request)
-                return ApprovalUpdate(audit: audit, notifications: NotificationPlan.intents(for: change))
+                return .announcing(.afterVote(on: request), of: request, audit: audit)
             }
             updated = request
-            events.publish(
-                ApprovalChange(kind: updated.state == .pending ? .voted : .decided, request: updated, deliveries: deliveries))
+            events.publish(ApprovalChange(kind: .afterVote(on: updated), request: updated, deliveries: deliveries))
         } catch let refusal as ApprovalRefusal {
             if refusal.kind == .forbidden {
                 // A refused vote is itself worth an audit line (the requester trying to approve).

@@ -1,4 +1,5 @@
 import CountersignCore
+import CountersignStore
 
 /// Which notifications an approval change calls for, decided where the change is made and
 /// written to the outbox with it:
@@ -34,5 +35,22 @@ public enum NotificationPlan {
             !(change.request.state == .expired && change.request.decidedAt.map { $0 < change.request.expiresAt } == true)
         case .voted, .redeemed: false
         }
+    }
+}
+
+extension ApprovalUpdate {
+    /// A state-machine step's audit records with the outbox rows its change of `request` calls
+    /// for (`NotificationPlan`), for the store to commit together.
+    public static func announcing(
+        _ kind: ApprovalChange.Kind, of request: ApprovalRequest, audit: [AuditRecord]
+    ) -> ApprovalUpdate {
+        ApprovalUpdate(audit: audit, notifications: NotificationPlan.intents(for: ApprovalChange(kind: kind, request: request)))
+    }
+}
+
+extension ApprovalChange.Kind {
+    /// What a vote made of `request`: a vote while it is still pending, else its decision.
+    public static func afterVote(on request: ApprovalRequest) -> Self {
+        request.state == .pending ? .voted : .decided
     }
 }

@@ -35,7 +35,7 @@ struct WebhookNotifier: Sendable {
             logger.error("webhook secret does not open with this server key", metadata: ["webhook": "\(hook.id)"])
             return .refused("the webhook secret does not open with this server key")
         }
-        let kind = ApprovalChange.Kind(rawValue: String(delivery.event.dropFirst("approval.".count))) ?? .decided
+        let kind = ApprovalChange.Kind(eventName: delivery.event) ?? .decided
         let now = clock()
         let body = WebhookMessage.body(ApprovalChange(kind: kind, request: request), format: hook.format, eventID: delivery.id, now: now)
         let headers = [
