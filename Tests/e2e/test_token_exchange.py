@@ -69,7 +69,8 @@ def refund(amount, currency="EUR", location=PAYMENT):
 
 @contextmanager
 def trusted_idp(server, *issuer_args, mode="ok"):
-    """A fresh IdP on loopback (in MODE), trusted by the server, stopped afterwards."""
+    """A fresh IdP on loopback (in MODE), trusted by the server, stopped and no longer trusted
+    afterwards: a later IdP may get the same loopback port, hence the same issuer URL."""
     provider = IdP()
     provider.mode = mode
     provider.slow_seconds = 8
@@ -79,6 +80,7 @@ def trusted_idp(server, *issuer_args, mode="ok"):
         yield provider
     finally:
         provider.stop()
+        server.cli("issuer", "delete", provider.issuer)  # already gone when the test deleted it
 
 
 def verify(server, token):
