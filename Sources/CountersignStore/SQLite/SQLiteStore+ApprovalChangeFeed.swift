@@ -1,5 +1,4 @@
 import CountersignCore
-import SQLiteNIO
 
 extension SQLiteStore: ApprovalChangeFeed {
     public func followApprovalChanges() async throws -> Int64 {
@@ -8,12 +7,12 @@ extension SQLiteStore: ApprovalChangeFeed {
     }
 
     public func approvalChanges(after seq: Int64, limit: Int) async throws -> (changes: [ApprovalFeedEntry], next: Int64) {
-        let (rows, head) = try await read { connection in
+        let (rows, head) = try read { connection in
             // Up to the head as it is now, so the next read starts past every event already scanned.
             let head = Int64(
-                try await connection.query("SELECT MAX(seq) AS head FROM audit_events").first?.column("head")?.integer
+                try connection.query("SELECT MAX(seq) AS head FROM audit_events").first?.column("head")?.integer
                     ?? Int(seq))
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 """
                 SELECT seq, type, json_extract(data, '$.request_id') AS request_id FROM audit_events
                 WHERE seq > ? AND seq <= ? AND type LIKE 'approval.%' ORDER BY seq LIMIT ?

@@ -1,12 +1,11 @@
 import CountersignCore
 import NIOConcurrencyHelpers
-import SQLiteNIO
 
 extension SQLiteStore: ApprovalRequestStore {
     public func create(
         _ request: ApprovalRequest, audit: [AuditRecord], notifications: [NotificationIntent], claim: OutboxClaim?
     ) async throws -> [OutboxDelivery] {
-        let binds: [SQLiteData] = [
+        let binds: [SQLiteValue] = [
             .text(request.id), .text(request.authReqIDHash.hexString), .text(request.clientID),
             .text(request.state.rawValue), .text(CanonicalJSON.exactString(request.detailsJSON)),
             .integer(Int(request.createdAt)), .integer(Int(request.expiresAt)), Self.optional(request.decidedAt),
@@ -14,12 +13,12 @@ extension SQLiteStore: ApprovalRequestStore {
         let created = NIOLockedValueBox<[OutboxDelivery]>([])
         let now = clock()
         try await writer.write(audit: audit) { connection in
-            _ = try await connection.query(
+            _ = try connection.query(
                 """
                 INSERT INTO approval_requests (id, auth_req_hash, client_id, state, details, created_at, expires_at, decided_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, binds)
-            let rows = try await Self.insertOutbox(
+            let rows = try Self.insertOutbox(
                 notifications, requestID: request.id, claim: claim, now: now, connection)
             created.withLockedValue { $0 = rows }
         }
@@ -27,12 +26,12 @@ extension SQLiteStore: ApprovalRequestStore {
     }
 
     public func approvalRequest(id: String) async throws -> ApprovalRequest? {
-        try await read { connection in try await Self.loadRequest(where: "id = ?", .text(id), connection) }
+        try read { connection in try Self.loadRequest(where: "id = ?", .text(id), connection) }
     }
 
     public func approvalRequest(authReqIDHash: [UInt8]) async throws -> ApprovalRequest? {
-        try await read { connection in
-            try await Self.loadRequest(where: "auth_req_hash = ?", .text(authReqIDHash.hexString), connection)
+        try read { connection in
+            try Self.loadRequest(where: "auth_req_hash = ?", .text(authReqIDHash.hexString), connection)
         }
     }
 
@@ -40,7 +39,7 @@ extension SQLiteStore: ApprovalRequestStore {
         state: ApprovalRequest.State?, after position: ApprovalRequest.ListPosition?, limit: Int
     ) async throws -> [ApprovalRequest] {
         var conditions: [String] = []
-        var binds: [SQLiteData] = []
+        var binds: [SQLiteValue] = []
         if let state {
             conditions.append("state = ?")
             binds.append(.text(state.rawValue))
@@ -51,19 +50,19 @@ extension SQLiteStore: ApprovalRequestStore {
         }
         binds.append(.integer(limit))
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try await read { connection in
-            let rows = try await connection.query(
+        return try read { connection in
+            let rows = try connection.query(
                 "SELECT * FROM approval_requests \(filter) ORDER BY created_at DESC, id DESC LIMIT ?", binds)
             // The page's votes in one query, not one per request: a listing may page through
             // thousands of requests to fill an approver's inbox.
-            let votes = try await Self.votes(of: rows.compactMap { $0.column("id")?.string }, connection)
+            let votes = try Self.votes(of: rows.compactMap { $0.column("id")?.string }, connection)
             return try rows.map { row in try Self.decodeRequest(row, votes: votes[row.column("id")?.string ?? ""] ?? []) }
         }
     }
 
     public func expiredApprovalRequestIDs(now: Int64, limit: Int) async throws -> [String] {
-        try await read { connection in
-            try await connection.query(
+        try read { connection in
+            try connection.query(
                 """
                 SELECT id FROM approval_requests WHERE state IN ('pending', 'approved') AND expires_at <= ?
                 ORDER BY expires_at LIMIT ?
@@ -78,14 +77,14 @@ extension SQLiteStore: ApprovalRequestStore {
         let result = NIOLockedValueBox<(ApprovalRequest, [OutboxDelivery])?>(nil)
         let now = clock()
         try await writer.write(deciding: { connection in
-            guard var request = try await Self.loadRequest(where: "id = ?", .text(id), connection) else {
+            guard var request = try Self.loadRequest(where: "id = ?", .text(id), connection) else {
                 throw StoreError.notFound("no approval request \(id)")
             }
             let before = request
             let step = try change(&request)
             result.withLockedValue { $0 = (request, []) }
             if request == before { return step.audit }
-            let changed = try await connection.query(
+            let changed = try connection.query(
                 """
                 UPDATE approval_requests SET state = ?, decided_at = ?, redeemed_at = ?, token_id = ?
                 WHERE id = ? AND state = ? RETURNING id
@@ -97,16 +96,16 @@ extension SQLiteStore: ApprovalRequestStore {
             guard !changed.isEmpty else { throw StoreError.conflict("approval request \(id) changed meanwhile") }
             // Votes are only ever added; the primary key (request, approver) refuses a second.
             for vote in request.votes.dropFirst(before.votes.count) {
-                _ = try await connection.query(
+                _ = try connection.query(
                     "INSERT INTO approval_votes (request_id, approver, verdict, reason, requirements, at) VALUES (?, ?, ?, ?, ?, ?)",
                     [
                         .text(id), .text(vote.approver), .text(vote.verdict.rawValue), Self.optional(vote.reason),
                         .text(Self.encodeList(vote.requirements.map(String.init))), .integer(Int(vote.at)),
                     ])
             }
-            let deliveries = try await Self.insertOutbox(step.notifications, requestID: id, claim: claim, now: now, connection)
+            let deliveries = try Self.insertOutbox(step.notifications, requestID: id, claim: claim, now: now, connection)
             for payload in step.payloads {
-                try await Self.storePayload(payload, connection)
+                try Self.storePayload(payload, connection)
             }
             result.withLockedValue { $0 = (request, deliveries) }
             return step.audit
@@ -117,24 +116,24 @@ extension SQLiteStore: ApprovalRequestStore {
         return (request, deliveries)
     }
 
-    static func loadRequest(where condition: String, _ bind: SQLiteData, _ connection: SQLiteConnection) async throws
+    static func loadRequest(where condition: String, _ bind: SQLiteValue, _ connection: SQLiteDatabase) throws
         -> ApprovalRequest?
     {
-        guard let row = try await connection.query("SELECT * FROM approval_requests WHERE \(condition)", [bind]).first
+        guard let row = try connection.query("SELECT * FROM approval_requests WHERE \(condition)", [bind]).first
         else { return nil }
-        return try await decodeRequest(row, connection)
+        return try decodeRequest(row, connection)
     }
 
-    static func decodeRequest(_ row: SQLiteRow, _ connection: SQLiteConnection) async throws -> ApprovalRequest {
+    static func decodeRequest(_ row: SQLiteRow, _ connection: SQLiteDatabase) throws -> ApprovalRequest {
         let id = row.column("id")?.string ?? ""
-        return try decodeRequest(row, votes: try await votes(of: [id], connection)[id] ?? [])
+        return try decodeRequest(row, votes: try votes(of: [id], connection)[id] ?? [])
     }
 
     /// The votes of these requests, by request id, each list in the order they were cast.
-    static func votes(of ids: [String], _ connection: SQLiteConnection) async throws -> [String: [Vote]] {
+    static func votes(of ids: [String], _ connection: SQLiteDatabase) throws -> [String: [Vote]] {
         guard !ids.isEmpty else { return [:] }
         let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-        let rows = try await connection.query(
+        let rows = try connection.query(
             "SELECT * FROM approval_votes WHERE request_id IN (\(placeholders)) ORDER BY at, rowid", ids.map { .text($0) })
         var votes: [String: [Vote]] = [:]
         for vote in rows {

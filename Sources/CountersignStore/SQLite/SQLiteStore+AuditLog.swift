@@ -1,5 +1,4 @@
 import CountersignCore
-import SQLiteNIO
 
 extension SQLiteStore: AuditLog {
     public func append(_ records: [AuditRecord]) async throws {
@@ -7,8 +6,8 @@ extension SQLiteStore: AuditLog {
     }
 
     public func events(after seq: Int64, limit: Int) async throws -> [AuditEvent] {
-        try await read { connection in
-            return try await connection.query(
+        try read { connection in
+            return try connection.query(
                 "SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
                 [.integer(Int(seq)), .integer(limit)]
             ).map(Self.decodeEvent)
@@ -16,8 +15,8 @@ extension SQLiteStore: AuditLog {
     }
 
     public func head() async throws -> (seq: Int64, hash: String)? {
-        try await read { connection in
-            guard let row = try await connection.query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").first,
+        try read { connection in
+            guard let row = try connection.query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").first,
                 let seq = row.column("seq")?.integer, let hash = row.column("hash")?.string
             else { return nil }
             return (Int64(seq), hash)

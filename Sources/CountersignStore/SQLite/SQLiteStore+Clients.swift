@@ -1,21 +1,20 @@
 import CountersignCore
-import SQLiteNIO
 
 extension SQLiteStore: ClientStore {
     public func client(id: String) async throws -> OAuthClient? {
-        try await read { connection in
-            return try await connection.query("SELECT * FROM clients WHERE id = ?", [.text(id)]).first.map(Self.decodeClient)
+        try read { connection in
+            return try connection.query("SELECT * FROM clients WHERE id = ?", [.text(id)]).first.map(Self.decodeClient)
         }
     }
 
     public func clients() async throws -> [OAuthClient] {
-        try await read { connection in
-            return try await connection.query("SELECT * FROM clients ORDER BY id").map(Self.decodeClient)
+        try read { connection in
+            return try connection.query("SELECT * FROM clients ORDER BY id").map(Self.decodeClient)
         }
     }
 
     public func create(_ client: OAuthClient, audit: AuditRecord) async throws {
-        let binds: [SQLiteData] = [
+        let binds: [SQLiteValue] = [
             .text(client.id), client.secretHash.map { .text($0.hexString) } ?? .null,
             .text(Self.encodeList(client.grantTypes.map(\.rawValue))), .text(client.scopes.joined(separator: " ")),
             .text(Self.encodeList(client.redirectURIs)), .text(Self.encodeList(client.resources)),
@@ -24,7 +23,7 @@ extension SQLiteStore: ClientStore {
         ]
         do {
             try await writer.write(audit: [audit]) { connection in
-                _ = try await connection.query(
+                _ = try connection.query(
                     """
                     INSERT INTO clients (id, secret_hash, grant_types, scopes, redirect_uris, resources, ciba_mode,
                         notification_endpoint, jwks_uri, created_at, max_token_lifetime)
@@ -39,7 +38,7 @@ extension SQLiteStore: ClientStore {
     public func delete(id: String, audit: AuditRecord) async throws -> Bool {
         do {
             try await writer.write(audit: [audit]) { connection in
-                let rows = try await connection.query("DELETE FROM clients WHERE id = ? RETURNING id", [.text(id)])
+                let rows = try connection.query("DELETE FROM clients WHERE id = ? RETURNING id", [.text(id)])
                 if rows.isEmpty { throw NotFound() }
             }
             return true
@@ -51,7 +50,7 @@ extension SQLiteStore: ClientStore {
     public func rotateSecret(id: String, hash: [UInt8], previousValidUntil: Int64?, audit: AuditRecord) async throws -> Bool {
         do {
             try await writer.write(audit: [audit]) { connection in
-                let rows = try await connection.query(
+                let rows = try connection.query(
                     """
                     UPDATE clients SET
                         previous_secret_hash = CASE WHEN ?1 IS NULL THEN NULL ELSE secret_hash END,
@@ -95,11 +94,11 @@ extension SQLiteStore: ClientStore {
         return items.compactMap(\.stringValue)
     }
 
-    static func optional(_ value: String?) -> SQLiteData {
-        value.map(SQLiteData.text) ?? .null
+    static func optional(_ value: String?) -> SQLiteValue {
+        value.map(SQLiteValue.text) ?? .null
     }
 
-    static func optional(_ value: Int64?) -> SQLiteData {
+    static func optional(_ value: Int64?) -> SQLiteValue {
         value.map { .integer(Int($0)) } ?? .null
     }
 

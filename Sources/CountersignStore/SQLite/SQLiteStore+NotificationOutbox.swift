@@ -1,6 +1,5 @@
 import CountersignCore
 import NIOConcurrencyHelpers
-import SQLiteNIO
 
 extension SQLiteStore: NotificationOutbox {
     /// Writes the outbox rows `intents` call for, inside the caller's transaction, in one
@@ -8,12 +7,12 @@ extension SQLiteStore: NotificationOutbox {
     /// one row per ping or push, one per webhook of the intent's groups (and per `*` webhook).
     /// Claimed by `claim` when given, else due at once for any server process.
     static func insertOutbox(
-        _ intents: [NotificationIntent], requestID: String, claim: OutboxClaim?, now: Int64, _ connection: SQLiteConnection
-    ) async throws -> [OutboxDelivery] {
+        _ intents: [NotificationIntent], requestID: String, claim: OutboxClaim?, now: Int64, _ connection: SQLiteDatabase
+    ) throws -> [OutboxDelivery] {
         guard !intents.isEmpty else { return [] }
         var selects: [String] = []
         // Positional binds follow the text: the outer SELECT's four come first.
-        var binds: [SQLiteData] = [
+        var binds: [SQLiteValue] = [
             .integer(Int(now)), .integer(Int(now)), optional(claim?.claimant), optional(claim?.until),
         ]
         for (part, intent) in intents.enumerated() {
@@ -29,7 +28,7 @@ extension SQLiteStore: NotificationOutbox {
                 binds += [.text("*")] + intent.groups.map { .text($0) }
             }
         }
-        let rows = try await connection.query(
+        let rows = try connection.query(
             """
             INSERT INTO notification_outbox
                 (id, request_id, kind, webhook_id, event, created_at, next_attempt_at, claimant, claimed_until)
@@ -41,8 +40,8 @@ extension SQLiteStore: NotificationOutbox {
     }
 
     /// Keeps a pushed token response with its row, inside the transaction that redeemed it.
-    static func storePayload(_ payload: OutboxPayload, _ connection: SQLiteConnection) async throws {
-        let updated = try await connection.query(
+    static func storePayload(_ payload: OutboxPayload, _ connection: SQLiteDatabase) throws {
+        let updated = try connection.query(
             "UPDATE notification_outbox SET sealed_payload = ?, payload_expires_at = ? WHERE id = ? AND done_at IS NULL RETURNING id",
             [.text(Base64URL.encode(payload.sealed)), .integer(Int(payload.expiresAt)), .text(payload.deliveryID)])
         guard !updated.isEmpty else { throw StoreError.notFound("no open outbox delivery \(payload.deliveryID)") }
@@ -53,15 +52,15 @@ extension SQLiteStore: NotificationOutbox {
             done_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
             """
         // A read first, so an idle worker never takes the write lock.
-        let any = try await read { connection in
-            try await connection.query(
+        let any = try read { connection in
+            try connection.query(
                 "SELECT 1 AS due FROM notification_outbox WHERE \(due) LIMIT 1", [.integer(Int(now)), .integer(Int(now))])
         }
         guard !any.isEmpty else { return [] }
         let claimed = NIOLockedValueBox<[OutboxDelivery]>([])
         try await writer.write(audit: []) { connection in
             // The condition is evaluated again inside the write transaction: compare-and-set.
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 """
                 UPDATE notification_outbox SET claimant = ?, claimed_until = ?
                 WHERE id IN (SELECT id FROM notification_outbox WHERE \(due) ORDER BY next_attempt_at LIMIT ?)
@@ -91,18 +90,18 @@ extension SQLiteStore: NotificationOutbox {
             """, [.integer(attempts), .integer(Int(nextAttemptAt)), .text(id), .text(claimant)])
     }
 
-    func changeClaimed(_ sql: String, _ binds: [SQLiteData]) async throws -> Bool {
+    func changeClaimed(_ sql: String, _ binds: [SQLiteValue]) async throws -> Bool {
         let changed = NIOLockedValueBox(false)
         try await writer.write(audit: []) { connection in
-            let rows = try await connection.query(sql, binds)
+            let rows = try connection.query(sql, binds)
             changed.withLockedValue { $0 = !rows.isEmpty }
         }
         return changed.withLockedValue { $0 }
     }
 
     public func deliveries(requestID: String) async throws -> [OutboxDelivery] {
-        try await read { connection in
-            try await connection.query(
+        try read { connection in
+            try connection.query(
                 "SELECT * FROM notification_outbox WHERE request_id = ? ORDER BY created_at, rowid", [.text(requestID)]
             ).map(Self.decodeDelivery)
         }
@@ -111,11 +110,11 @@ extension SQLiteStore: NotificationOutbox {
     public func purgeDeliveries(finishedBefore: Int64, now: Int64) async throws -> Int {
         let purged = NIOLockedValueBox(0)
         try await writer.write(audit: []) { connection in
-            let deleted = try await connection.query(
+            let deleted = try connection.query(
                 "DELETE FROM notification_outbox WHERE done_at IS NOT NULL AND done_at < ? RETURNING id",
                 [.integer(Int(finishedBefore))])
             // A token that has expired is never sent; its sealed copy goes.
-            _ = try await connection.query(
+            _ = try connection.query(
                 "UPDATE notification_outbox SET sealed_payload = NULL WHERE sealed_payload IS NOT NULL AND payload_expires_at <= ?",
                 [.integer(Int(now))])
             purged.withLockedValue { $0 = deleted.count }

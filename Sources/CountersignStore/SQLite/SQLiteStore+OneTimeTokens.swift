@@ -1,5 +1,4 @@
 import CountersignCore
-import SQLiteNIO
 import Synchronization
 
 extension SQLiteStore: OneTimeTokenStore {
@@ -7,7 +6,7 @@ extension SQLiteStore: OneTimeTokenStore {
         let now = clock()
         do {
             try await writer.write(audit: [audit]) { connection in
-                let rows = try await connection.query(
+                let rows = try connection.query(
                     """
                     INSERT INTO consumed_tokens (jti, consumer, expires_at, consumed_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT (jti) DO NOTHING RETURNING jti
@@ -24,15 +23,15 @@ extension SQLiteStore: OneTimeTokenStore {
     struct AlreadyConsumed: Error {}
 
     public func isConsumed(jti: String) async throws -> Bool {
-        try await read { connection in
-            try await !connection.query("SELECT 1 AS hit FROM consumed_tokens WHERE jti = ?", [.text(jti)]).isEmpty
+        try read { connection in
+            try !connection.query("SELECT 1 AS hit FROM consumed_tokens WHERE jti = ?", [.text(jti)]).isEmpty
         }
     }
 
     public func purgeExpiredConsumptions(now: Int64) async throws -> Int {
         let count = Mutex(0)
         try await writer.write(audit: []) { connection in
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 "DELETE FROM consumed_tokens WHERE expires_at <= ? RETURNING jti", [.integer(Int(now))])
             count.withLock { $0 = rows.count }
         }

@@ -1,5 +1,4 @@
 import CountersignCore
-import SQLiteNIO
 import Synchronization
 
 extension SQLiteStore: RevokedTokenStore {
@@ -7,7 +6,7 @@ extension SQLiteStore: RevokedTokenStore {
         let now = clock()
         do {
             try await writer.write(audit: [audit]) { connection in
-                let rows = try await connection.query(
+                let rows = try connection.query(
                     """
                     INSERT INTO revoked_tokens (jti, client_id, expires_at, revoked_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT (jti) DO NOTHING RETURNING jti
@@ -23,14 +22,14 @@ extension SQLiteStore: RevokedTokenStore {
     struct AlreadyRevoked: Error {}
 
     public func isRevoked(jti: String) async throws -> Bool {
-        try await read { connection in
-            try await !connection.query("SELECT 1 AS hit FROM revoked_tokens WHERE jti = ?", [.text(jti)]).isEmpty
+        try read { connection in
+            try !connection.query("SELECT 1 AS hit FROM revoked_tokens WHERE jti = ?", [.text(jti)]).isEmpty
         }
     }
 
     public func revocations(activeAt now: Int64) async throws -> [String: Int64] {
-        try await read { connection in
-            let rows = try await connection.query(
+        try read { connection in
+            let rows = try connection.query(
                 "SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > ?", [.integer(Int(now))])
             var result: [String: Int64] = [:]
             for row in rows {
@@ -45,7 +44,7 @@ extension SQLiteStore: RevokedTokenStore {
     public func purgeExpiredRevocations(now: Int64) async throws -> Int {
         let count = Mutex(0)
         try await writer.write(audit: []) { connection in
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 "DELETE FROM revoked_tokens WHERE expires_at <= ? RETURNING jti", [.integer(Int(now))])
             count.withLock { $0 = rows.count }
         }

@@ -1,10 +1,9 @@
 import CountersignCore
-import SQLiteNIO
 
 extension SQLiteStore: SigningKeyStore {
     public func signingKeys() async throws -> [StoredSigningKey] {
-        try await read { connection in
-            return try await connection.query("SELECT * FROM signing_keys ORDER BY activates_at DESC, created_at DESC, kid DESC").map { row in
+        try read { connection in
+            return try connection.query("SELECT * FROM signing_keys ORDER BY activates_at DESC, created_at DESC, kid DESC").map { row in
                 StoredSigningKey(
                     kid: row.column("kid")?.string ?? "",
                     algorithm: row.column("alg")?.string ?? "",
@@ -24,16 +23,16 @@ extension SQLiteStore: SigningKeyStore {
         try await writer.write(audit: [audit]) { connection in
             // Every other key stops signing by the new key's activation (a pending key that
             // never activated included), and leaves the JWKS by `publishedUntil` at the latest.
-            _ = try await connection.query(
+            _ = try connection.query(
                 "UPDATE signing_keys SET retired_at = ? WHERE kid != ? AND (retired_at IS NULL OR retired_at > ?)",
                 [.integer(Int(retiringOthersAt)), .text(key.kid), .integer(Int(retiringOthersAt))])
-            _ = try await connection.query(
+            _ = try connection.query(
                 """
                 UPDATE signing_keys SET published_until = ?
                 WHERE kid != ? AND (published_until IS NULL OR published_until > ?)
                 """,
                 [.integer(Int(publishedUntil)), .text(key.kid), .integer(Int(publishedUntil))])
-            _ = try await connection.query(
+            _ = try connection.query(
                 """
                 INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at, activates_at)
                 VALUES (?, ?, ?, ?, ?, ?)

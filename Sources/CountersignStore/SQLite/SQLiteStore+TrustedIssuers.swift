@@ -1,22 +1,21 @@
 import CountersignCore
-import SQLiteNIO
 
 extension SQLiteStore: TrustedIssuerStore {
     public func trustedIssuers() async throws -> [TrustedIssuer] {
-        try await read { connection in
-            try await connection.query("SELECT * FROM trusted_issuers ORDER BY issuer").map(Self.decodeIssuer)
+        try read { connection in
+            try connection.query("SELECT * FROM trusted_issuers ORDER BY issuer").map(Self.decodeIssuer)
         }
     }
 
     public func add(_ issuer: TrustedIssuer, audit: AuditRecord) async throws {
-        let binds: [SQLiteData] = [
+        let binds: [SQLiteValue] = [
             .text(issuer.issuer), .text(issuer.audience), Self.optional(issuer.jwksURI),
             .text(Self.encodeList(issuer.claimMappings.map(\.description))), .text(Self.encodeList(issuer.algorithms)),
             .integer(Int(issuer.createdAt)),
         ]
         do {
             try await writer.write(audit: [audit]) { connection in
-                _ = try await connection.query(
+                _ = try connection.query(
                     "INSERT INTO trusted_issuers (issuer, audience, jwks_uri, claims, algorithms, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                     binds)
             }
@@ -28,7 +27,7 @@ extension SQLiteStore: TrustedIssuerStore {
     public func deleteIssuer(_ issuer: String, audit: AuditRecord) async throws -> Bool {
         do {
             try await writer.write(audit: [audit]) { connection in
-                let rows = try await connection.query(
+                let rows = try connection.query(
                     "DELETE FROM trusted_issuers WHERE issuer = ? RETURNING issuer", [.text(issuer)])
                 if rows.isEmpty { throw NotFound() }
             }

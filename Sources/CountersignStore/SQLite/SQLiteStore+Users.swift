@@ -1,16 +1,15 @@
 import CountersignCore
-import SQLiteNIO
 
 extension SQLiteStore: UserStore {
     public func create(_ user: User, audit: AuditRecord) async throws {
-        let binds: [SQLiteData] = [
+        let binds: [SQLiteValue] = [
             .text(user.name), .text(Self.encodeList(user.groups)), .text(Self.encodeList(user.roles)),
             .text(CanonicalJSON.exactString(.object(user.claims.mapValues(JSONValue.string)))),
             .text(Self.encodeList(user.aliases)), .integer(user.disabled ? 1 : 0), .integer(Int(user.createdAt)),
         ]
         do {
             try await writer.write(audit: [audit]) { connection in
-                _ = try await connection.query(
+                _ = try connection.query(
                     "INSERT INTO users (name, groups, roles, claims, aliases, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     binds)
             }
@@ -21,36 +20,36 @@ extension SQLiteStore: UserStore {
 
     public func setDisabled(_ disabled: Bool, name: String, audit: AuditRecord) async throws {
         try await writer.write(audit: [audit]) { connection in
-            let changed = try await connection.query(
+            let changed = try connection.query(
                 "UPDATE users SET disabled = ? WHERE name = ? RETURNING name", [.integer(disabled ? 1 : 0), .text(name)])
             guard !changed.isEmpty else { throw StoreError.notFound("there is no user named \(name)") }
         }
     }
 
     public func user(named name: String) async throws -> User? {
-        try await read { connection in
-            try await connection.query("SELECT * FROM users WHERE name = ?", [.text(name)]).first.map(Self.decodeUser)
+        try read { connection in
+            try connection.query("SELECT * FROM users WHERE name = ?", [.text(name)]).first.map(Self.decodeUser)
         }
     }
 
     public func users() async throws -> [User] {
-        try await read { connection in try await connection.query("SELECT * FROM users ORDER BY name").map(Self.decodeUser) }
+        try read { connection in try connection.query("SELECT * FROM users ORDER BY name").map(Self.decodeUser) }
     }
 
     public func addToken(hash: [UInt8], for user: String, createdAt: Int64, audit: AuditRecord) async throws {
         try await writer.write(audit: [audit]) { connection in
-            guard try await !connection.query("SELECT name FROM users WHERE name = ?", [.text(user)]).isEmpty else {
+            guard try !connection.query("SELECT name FROM users WHERE name = ?", [.text(user)]).isEmpty else {
                 throw StoreError.notFound("no user named \(user)")
             }
-            _ = try await connection.query(
+            _ = try connection.query(
                 "INSERT INTO user_tokens (token_hash, user_name, created_at) VALUES (?, ?, ?)",
                 [.text(hash.hexString), .text(user), .integer(Int(createdAt))])
         }
     }
 
     public func user(tokenHash: [UInt8]) async throws -> User? {
-        try await read { connection in
-            try await connection.query(
+        try read { connection in
+            try connection.query(
                 "SELECT users.* FROM user_tokens JOIN users ON users.name = user_tokens.user_name WHERE token_hash = ?",
                 [.text(tokenHash.hexString)]
             ).first.map(Self.decodeUser)

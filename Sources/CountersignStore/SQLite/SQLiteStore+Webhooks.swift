@@ -1,22 +1,21 @@
 import CountersignCore
-import SQLiteNIO
 
 extension SQLiteStore: WebhookStore {
     public func create(_ webhook: Webhook, audit: AuditRecord) async throws {
-        let binds: [SQLiteData] = [
+        let binds: [SQLiteValue] = [
             .text(webhook.id), .text(webhook.group), .text(webhook.url), .text(webhook.format.rawValue),
             .text(Base64URL.encode(webhook.sealedSecret)), .integer(Int(webhook.createdAt)),
         ]
         try await writer.write(audit: [audit]) { connection in
-            _ = try await connection.query(
+            _ = try connection.query(
                 "INSERT INTO webhooks (id, group_name, url, format, sealed_secret, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 binds)
         }
     }
 
     public func webhooks() async throws -> [Webhook] {
-        try await read { connection in
-            try await connection.query("SELECT * FROM webhooks ORDER BY created_at, id").map { row in
+        try read { connection in
+            try connection.query("SELECT * FROM webhooks ORDER BY created_at, id").map { row in
                 guard let id = row.column("id")?.string, let group = row.column("group_name")?.string,
                     let url = row.column("url")?.string,
                     let format = row.column("format")?.string.flatMap(Webhook.Format.init(rawValue:)),
@@ -31,31 +30,31 @@ extension SQLiteStore: WebhookStore {
 
     public func deleteWebhook(id: String, audit: AuditRecord) async throws {
         try await writer.write(audit: [audit]) { connection in
-            let deleted = try await connection.query("DELETE FROM webhooks WHERE id = ? RETURNING id", [.text(id)])
+            let deleted = try connection.query("DELETE FROM webhooks WHERE id = ? RETURNING id", [.text(id)])
             guard !deleted.isEmpty else { throw StoreError.notFound("there is no webhook \(id)") }
         }
     }
 
     public func recordDelivery(_ delivery: WebhookDelivery) async throws {
-        let binds: [SQLiteData] = [
+        let binds: [SQLiteValue] = [
             .text(delivery.webhookID), .text(delivery.event), .text(delivery.requestID), .integer(delivery.attempt),
             delivery.status.map { .integer($0) } ?? .null, Self.optional(delivery.error), .integer(Int(delivery.at)),
         ]
         try await writer.write(audit: []) { connection in
-            _ = try await connection.query(
+            _ = try connection.query(
                 """
                 INSERT INTO webhook_deliveries (webhook_id, event, request_id, attempt, status, error, at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, binds)
             // The log keeps the newest 10,000 attempts.
-            _ = try await connection.query(
+            _ = try connection.query(
                 "DELETE FROM webhook_deliveries WHERE seq <= (SELECT MAX(seq) FROM webhook_deliveries) - 10000")
         }
     }
 
     public func deliveries(limit: Int) async throws -> [WebhookDelivery] {
-        try await read { connection in
-            try await connection.query("SELECT * FROM webhook_deliveries ORDER BY seq DESC LIMIT ?", [.integer(limit)]).map { row in
+        try read { connection in
+            try connection.query("SELECT * FROM webhook_deliveries ORDER BY seq DESC LIMIT ?", [.integer(limit)]).map { row in
                 WebhookDelivery(
                     webhookID: row.column("webhook_id")?.string ?? "", event: row.column("event")?.string ?? "",
                     requestID: row.column("request_id")?.string ?? "", attempt: row.column("attempt")?.integer ?? 0,

@@ -1,18 +1,18 @@
 import CountersignCore
 import Logging
-import NIOCore
+import NIOConcurrencyHelpers
 import NIOPosix
-import SQLiteNIO
-import Synchronization
 
-/// The embedded store: one SQLite database in WAL mode. Reads go to a small set of reader
-/// connections; every write goes through `SQLiteWriter`, which commits many state changes and
-/// their audit events in one transaction (group commit) and answers none before it is durable.
+/// The embedded store: one SQLite database in WAL mode. Reads run on the caller's thread on a
+/// pooled read-only connection (`SQLiteReaders`); every write goes through `SQLiteWriter`, which
+/// commits many state changes and their audit events in one transaction (group commit) on a
+/// thread of its own and answers none before it is durable.
 public final class SQLiteStore: Sendable {
     let writer: SQLiteWriter
-    let readers: [SQLiteConnection]
-    let checkpointer: SQLiteConnection
-    let nextReader = Mutex(0)
+    let readers: SQLiteReaders
+    let checkpointer: SQLiteDatabase
+    /// One checkpoint at a time on the checkpointer's connection.
+    let checkpointing = NIOLock()
     let clock: @Sendable () -> Int64
     let logger: Logger
 
@@ -21,52 +21,44 @@ public final class SQLiteStore: Sendable {
         path: String, logger: Logger = Logger(label: "countersign.store"),
         clock: @escaping @Sendable () -> Int64 = SQLiteStore.systemMillis
     ) async throws -> SQLiteStore {
-        let writerConnection = try await connect(path: path, logger: logger)
+        // Opening checks the whole file and may migrate it: off the caller's (event loop) thread.
+        try await NIOThreadPool.singleton.runIfActive { try openNow(path: path, logger: logger, clock: clock) }
+    }
+
+    static func openNow(path: String, logger: Logger, clock: @escaping @Sendable () -> Int64) throws -> SQLiteStore {
+        let writerDatabase = try connect(path: path)
         do {
-            _ = try await writerConnection.query("PRAGMA journal_mode = WAL")
+            try writerDatabase.execute("PRAGMA journal_mode = WAL")
             // FULL: a commit is on disk before it returns, so no answer precedes durability.
-            _ = try await writerConnection.query("PRAGMA synchronous = FULL")
+            try writerDatabase.execute("PRAGMA synchronous = FULL")
             // Checkpoints run in the background (`checkpoint()`), not inside a request's commit.
-            _ = try await writerConnection.query("PRAGMA wal_autocheckpoint = 0")
-            let check = try await writerConnection.query("PRAGMA quick_check")
+            try writerDatabase.execute("PRAGMA wal_autocheckpoint = 0")
+            try writerDatabase.execute("PRAGMA foreign_keys = ON")
+            let check = try writerDatabase.query("PRAGMA quick_check")
             let verdict = check.first?.column("quick_check")?.string ?? "no answer"
             guard verdict == "ok" else { throw StoreError.corrupt("\(path) failed its integrity check: \(verdict)") }
-            try await SQLiteMigrator(connection: writerConnection, clock: clock).migrate(SQLiteMigrations.all)
-        } catch let error as SQLiteError where isBusy(error) {
+            try SQLiteMigrator(database: writerDatabase, clock: clock).migrate(SQLiteMigrations.all)
+        } catch let error as SQLiteError where error.isBusy {
             // Another process holds the write lock longer than the busy timeout: an upgrade
             // migrating a large database (migration 9 rewrites the audit table once), or a bulk write.
-            try? await writerConnection.close()
+            writerDatabase.close()
             throw StoreError.unavailable(
                 "the database \(path) is busy: another countersign process is writing it (an upgrade migrating a large audit log takes a while); try again")
         } catch let error as SQLiteError {
-            try? await writerConnection.close()
+            writerDatabase.close()
             throw StoreError.corrupt("cannot use the database \(path): \(error.message)")
         } catch {
-            try? await writerConnection.close()
+            writerDatabase.close()
             throw error
         }
-        var readers: [SQLiteConnection] = []
-        for _ in 0..<2 {
-            let reader = try await connect(path: path, logger: logger)
-            _ = try await reader.query("PRAGMA query_only = ON")
-            readers.append(reader)
-        }
-        let checkpointer = try await connect(path: path, logger: logger)
+        let checkpointer = try connect(path: path)
         return SQLiteStore(
-            writer: SQLiteWriter(connection: writerConnection, clock: clock, logger: logger), readers: readers,
-            checkpointer: checkpointer, clock: clock, logger: logger)
-    }
-
-    /// Another connection holds the lock past the busy timeout.
-    static func isBusy(_ error: SQLiteError) -> Bool {
-        switch error.reason {
-        case .busy, .locked, .busyTimeout: true
-        default: false
-        }
+            writer: SQLiteWriter(database: writerDatabase, clock: clock, logger: logger),
+            readers: SQLiteReaders(path: path), checkpointer: checkpointer, clock: clock, logger: logger)
     }
 
     init(
-        writer: SQLiteWriter, readers: [SQLiteConnection], checkpointer: SQLiteConnection,
+        writer: SQLiteWriter, readers: SQLiteReaders, checkpointer: SQLiteDatabase,
         clock: @escaping @Sendable () -> Int64, logger: Logger
     ) {
         self.writer = writer
@@ -76,17 +68,12 @@ public final class SQLiteStore: Sendable {
         self.logger = logger
     }
 
-    static func connect(path: String, logger: Logger) async throws -> SQLiteConnection {
-        let connection: SQLiteConnection
+    static func connect(path: String) throws -> SQLiteDatabase {
         do {
-            connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        } catch let error as SQLiteError {
+            return try SQLiteDatabase(path: path)
+        } catch {
             throw StoreError.unavailable("cannot open \(path): \(error.message)")
         }
-        // Replace the library's retry-forever busy handler with a bounded wait.
-        _ = try await connection.query("PRAGMA busy_timeout = 5000")
-        _ = try await connection.query("PRAGMA foreign_keys = ON")
-        return connection
     }
 
     /// Milliseconds since 1970 from the system clock.
@@ -96,30 +83,37 @@ public final class SQLiteStore: Sendable {
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
-    /// Runs a read on one of the reader connections, mapping SQLite errors to `StoreError`.
-    func read<T>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
-        let index = nextReader.withLock { value in
-            value = (value + 1) % readers.count
-            return value
-        }
+    /// Runs a read on a pooled reader connection, mapping SQLite errors to `StoreError`.
+    func read<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
         do {
-            return try await body(readers[index])
+            return try readers.read(body)
         } catch let error as SQLiteError {
             throw StoreError.unavailable(error.message)
         }
     }
 
     /// Copies committed WAL frames into the database file without blocking the writer
-    /// (a PASSIVE checkpoint), so the WAL stays small; the server calls it every second.
+    /// (a PASSIVE checkpoint), so the WAL stays small; the server calls it every second. It
+    /// syncs the database file, so it runs on a pool thread, not the caller's.
     public func checkpoint() async {
-        _ = try? await checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)")
+        let checkpointer = self.checkpointer
+        let checkpointing = self.checkpointing
+        _ = try? await NIOThreadPool.singleton.runIfActive {
+            try checkpointing.withLock { try checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)") }
+        }
     }
 
     /// Stops the writer after the pending work and closes every connection.
     public func close() async {
         await writer.shutdown()
-        _ = try? await checkpointer.query("PRAGMA wal_checkpoint(TRUNCATE)")
-        try? await checkpointer.close()
-        for reader in readers { try? await reader.close() }
+        let checkpointer = self.checkpointer
+        let checkpointing = self.checkpointing
+        _ = try? await NIOThreadPool.singleton.runIfActive {
+            try checkpointing.withLock {
+                defer { checkpointer.close() }
+                try checkpointer.query("PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+        }
+        readers.close()
     }
 }

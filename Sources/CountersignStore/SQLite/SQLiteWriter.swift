@@ -1,20 +1,24 @@
 import CountersignCore
 import Logging
 import NIOConcurrencyHelpers
-import SQLiteNIO
+import NIOPosix
 
-/// The single writer of the SQLite store. Callers submit a state change (statements to run) and
-/// the audit records that describe it; the writer takes every change waiting at that moment,
-/// runs each in its own savepoint, appends the audit events of those that succeeded to the hash
-/// chain, and commits them all at once: one fsync for many requests (group commit). A change whose
-/// statements fail is rolled back alone; a failed audit append or commit fails the whole batch,
-/// so no change is ever committed without its event, and no caller hears "done" before the
-/// commit is durable.
+/// The single writer of the SQLite store, on a thread of its own. Callers submit a state change
+/// (statements to run) and the audit records that describe it; the writer takes every change
+/// waiting at that moment, runs each in its own savepoint, appends the audit events of those that
+/// succeeded to the hash chain, and commits them all at once: one fsync for many requests (group
+/// commit). A change whose statements fail is rolled back alone; a failed audit append or commit
+/// fails the whole batch, so no change is ever committed without its event, and no caller hears
+/// "done" before the commit is durable.
+///
+/// The thread calls SQLite directly, one blocking call after another, so a batch costs its
+/// statements and its fsync and no hand-over between threads; callers wait on a continuation
+/// that the thread resumes after the commit.
 final class SQLiteWriter: Sendable {
-    typealias Work = @Sendable (SQLiteConnection) async throws -> Void
+    typealias Work = @Sendable (SQLiteDatabase) throws -> Void
     /// A change that reads what it changes inside the transaction and returns the audit
     /// records its outcome calls for (an approval vote: the request as it is at that moment).
-    typealias DecidingWork = @Sendable (SQLiteConnection) async throws -> [AuditRecord]
+    typealias DecidingWork = @Sendable (SQLiteDatabase) throws -> [AuditRecord]
 
     struct Job: Sendable {
         let work: DecidingWork?
@@ -24,64 +28,41 @@ final class SQLiteWriter: Sendable {
 
     /// The most changes committed in one transaction.
     static let maxBatch = 512
-    /// The most events in one batch (7 binds each, well inside SQLite's bind limit).
-    static let maxEvents = 2048
 
-    let connection: SQLiteConnection
+    let queue = JobQueue()
     let clock: @Sendable () -> Int64
     let logger: Logger
-    let pending = NIOLockedValueBox<(jobs: [Job], closed: Bool)>(([], false))
     /// The approval events this writer committed, while someone follows the approval feed.
     let own: OwnApprovalEvents
-    let wakeup: AsyncStream<Void>.Continuation
-    let loop: Task<Void, Never>
+    let thread: NIOThreadPool
 
-    init(connection: SQLiteConnection, clock: @escaping @Sendable () -> Int64, logger: Logger) {
-        self.connection = connection
+    /// Starts the writer's thread; from now on only that thread uses `database`.
+    init(database: SQLiteDatabase, clock: @escaping @Sendable () -> Int64, logger: Logger) {
         self.clock = clock
         self.logger = logger
         let own = OwnApprovalEvents()
         self.own = own
-        let (stream, wakeup) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        self.wakeup = wakeup
-        let pending = self.pending
-        self.loop = Task {
-            var head: ChainHead?
-            for await _ in stream {
-                while true {
-                    let batch: [Job] = pending.withLockedValue { state in
-                        // At most `maxBatch` changes and `maxEvents` events (always at least one
-                        // change), so one multi-row INSERT always fits SQLite's bind limit.
-                        var n = 0
-                        var events = 0
-                        while n < min(state.jobs.count, SQLiteWriter.maxBatch) {
-                            events += state.jobs[n].audit.count
-                            if n > 0 && events > SQLiteWriter.maxEvents { break }
-                            n += 1
-                        }
-                        let batch = Array(state.jobs.prefix(n))
-                        state.jobs.removeFirst(n)
-                        return batch
-                    }
-                    if batch.isEmpty { break }
-                    let start = ContinuousClock.now
-                    await SQLiteWriter.commit(
-                        batch, head: &head, connection: connection, clock: clock, own: own, logger: logger)
-                    logger.trace(
-                        "committed", metadata: ["changes": "\(batch.count)", "duration": "\(ContinuousClock.now - start)"])
-                }
+        self.thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
+        let queue = self.queue
+        thread.submit { _ in
+            while let batch = queue.next(upTo: SQLiteWriter.maxBatch) {
+                let start = ContinuousClock.now
+                SQLiteWriter.commit(batch, database: database, clock: clock, own: own, logger: logger)
+                logger.trace(
+                    "committed", metadata: ["changes": "\(batch.count)", "duration": "\(ContinuousClock.now - start)"])
             }
+            database.close()
         }
     }
 
     /// Runs `work` and appends `audit` atomically; returns once both are durable.
     func write(audit: [AuditRecord], _ work: Work?) async throws {
         guard let work else { return try await submit(audit: audit, nil) }
-        let deciding: DecidingWork = { connection in
-            try await work(connection)
+        try await submit(audit: audit) { database in
+            try work(database)
             return []
         }
-        try await submit(audit: audit, deciding)
     }
 
     /// Runs `work` in the writer's transaction and appends the records it returns, atomically.
@@ -91,36 +72,27 @@ final class SQLiteWriter: Sendable {
 
     func submit(audit: [AuditRecord], _ work: DecidingWork?) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let accepted = pending.withLockedValue { state -> Bool in
-                guard !state.closed else { return false }
-                state.jobs.append(Job(work: work, audit: audit, continuation: continuation))
-                return true
-            }
-            if accepted {
-                wakeup.yield()
-            } else {
+            let job = Job(work: work, audit: audit, continuation: continuation)
+            if !queue.append(job) {
                 continuation.resume(throwing: StoreError.unavailable("the store is shutting down"))
             }
         }
     }
 
-    /// Finishes the pending work, then stops.
+    /// Finishes the pending work, closes the connection, then stops the thread.
     func shutdown() async {
-        pending.withLockedValue { $0.closed = true }
-        wakeup.yield()
-        wakeup.finish()
-        await loop.value
-        try? await connection.close()
+        queue.close()
+        try? await thread.shutdownGracefully()
     }
 
-    /// The last event of the chain as this writer last saw it.
+    /// The last event of the chain.
     struct ChainHead {
         var seq: Int64
         var hash: String
     }
 
-    static func readHead(_ connection: SQLiteConnection) async throws -> ChainHead {
-        let rows = try await connection.query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+    static func readHead(_ database: SQLiteDatabase) throws -> ChainHead {
+        let rows = try database.query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
         return ChainHead(
             seq: Int64(rows.first?.column("seq")?.integer ?? 0),
             hash: rows.first?.column("hash")?.string ?? AuditEvent.genesisHash)
@@ -138,20 +110,12 @@ final class SQLiteWriter: Sendable {
         }
     }
 
-    /// Commits a batch; `head` is the writer's cached chain head (nil = unknown, re-read it).
+    /// Commits a batch and answers each of its callers.
     static func commit(
-        _ batch: [Job], head: inout ChainHead?, connection: SQLiteConnection, clock: @Sendable () -> Int64,
-        own: OwnApprovalEvents, logger: Logger
-    ) async {
-        let result: Result<[(any Error)?], any Error>
-        if batch.allSatisfy({ $0.work == nil }) {
-            result = await appendOnly(batch, head: &head, connection: connection, clock: clock, own: own)
-        } else {
-            result = await transaction(batch, head: &head, connection: connection, clock: clock, own: own)
-        }
-        switch result {
+        _ batch: [Job], database: SQLiteDatabase, clock: @Sendable () -> Int64, own: OwnApprovalEvents, logger: Logger
+    ) {
+        switch transaction(batch, database: database, clock: clock, own: own) {
         case .failure(let error):
-            head = nil
             let failure = mapped(error)
             logger.error("write batch failed", metadata: ["error": "\(failure)", "changes": "\(batch.count)"])
             for job in batch { job.continuation.resume(throwing: failure) }
@@ -166,78 +130,42 @@ final class SQLiteWriter: Sendable {
         }
     }
 
-    /// The hot path (token issuance): events only, appended by one multi-row INSERT, which is
-    /// atomic and durable on its own — one round trip to SQLite and one fsync for the batch.
-    /// Another process may have appended meanwhile: the insert then collides on `seq` (the
-    /// primary key), and the batch is re-sealed on the fresh head.
-    static func appendOnly(
-        _ batch: [Job], head: inout ChainHead?, connection: SQLiteConnection, clock: @Sendable () -> Int64,
-        own: OwnApprovalEvents
-    ) async -> Result<[(any Error)?], any Error> {
-        let records = batch.flatMap(\.audit)
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                var next: ChainHead
-                if let head { next = head } else { next = try await readHead(connection) }
-                let events = seal(records, after: &next, now: clock())
-                // Remembered before the insert is visible, so a follower never takes it for another's.
-                own.remember(events)
-                do { try await insert(events, connection: connection) } catch {
-                    own.forget(events)
-                    throw error
-                }
-                head = next
-                return .success(Array(repeating: nil, count: batch.count))
-            } catch let error as SQLiteError where isConstraint(error) {
-                head = nil
-                if attempt < 4 { continue }
-                // Still colliding: other writers keep appending. That is contention, not a
-                // duplicate id, so callers answer 503 and may retry.
-                return .failure(StoreError.unavailable("the audit chain head kept moving under other writers"))
-            } catch {
-                return .failure(error)
-            }
-        }
-    }
-
-    /// State changes with their events: one transaction, each change in its own savepoint.
+    /// The batch in one transaction, each change in its own savepoint. The chain head is read
+    /// under the write lock, so another process appending meanwhile cannot fork the chain.
     static func transaction(
-        _ batch: [Job], head: inout ChainHead?, connection: SQLiteConnection, clock: @Sendable () -> Int64,
-        own: OwnApprovalEvents
-    ) async -> Result<[(any Error)?], any Error> {
+        _ batch: [Job], database: SQLiteDatabase, clock: @Sendable () -> Int64, own: OwnApprovalEvents
+    ) -> Result<[(any Error)?], any Error> {
         var outcomes: [(any Error)?] = Array(repeating: nil, count: batch.count)
         do {
-            _ = try await connection.query("BEGIN IMMEDIATE")
+            try database.query("BEGIN IMMEDIATE")
             do {
-                var next = try await readHead(connection)
+                var head = try readHead(database)
                 var events: [Sealed] = []
                 for (index, job) in batch.enumerated() {
                     var decided: [AuditRecord] = []
                     if let work = job.work {
-                        _ = try await connection.query("SAVEPOINT change")
+                        try database.query("SAVEPOINT change")
                         do {
-                            decided = try await work(connection)
-                            _ = try await connection.query("RELEASE change")
+                            decided = try work(database)
+                            try database.query("RELEASE change")
                         } catch {
-                            _ = try await connection.query("ROLLBACK TO change")
-                            _ = try await connection.query("RELEASE change")
+                            try database.query("ROLLBACK TO change")
+                            try database.query("RELEASE change")
                             outcomes[index] = error
                             continue
                         }
                     }
-                    events += seal(job.audit + decided, after: &next, now: clock())
+                    events += seal(job.audit + decided, after: &head, now: clock())
                 }
-                try await insert(events, connection: connection)
+                try insert(events, database: database)
+                // Remembered before the commit makes them visible, so a follower never takes them for another's.
                 own.remember(events)
-                do { _ = try await connection.query("COMMIT") } catch {
+                do { try database.query("COMMIT") } catch {
                     own.forget(events)
                     throw error
                 }
-                head = next
             } catch {
-                _ = try? await connection.query("ROLLBACK")
+                _ = try? database.query("ROLLBACK")
                 throw error
             }
         } catch {
@@ -246,34 +174,65 @@ final class SQLiteWriter: Sendable {
         return .success(outcomes)
     }
 
-    static func isConstraint(_ error: SQLiteError) -> Bool {
-        switch error.reason {
-        case .constraint, .constraintPrimaryKeyFailed, .constraintUniqueFailed: true
-        default: false
-        }
-    }
-
-    /// One multi-row INSERT: atomic on its own, and inside a transaction part of it.
-    static func insert(_ events: [Sealed], connection: SQLiteConnection) async throws {
-        guard !events.isEmpty else { return }
-        let placeholders = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: events.count).joined(separator: ", ")
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(events.count * 7)
+    static func insert(_ events: [Sealed], database: SQLiteDatabase) throws {
         for (event, storedData) in events {
-            binds.append(.integer(Int(event.seq)))
-            binds.append(.integer(Int(event.timeMillis)))
-            binds.append(.text(event.type))
-            binds.append(.text(event.actor))
-            binds.append(.text(storedData))
-            binds.append(.text(event.previousHash))
-            binds.append(.text(event.hash))
+            try database.query(
+                "INSERT INTO audit_events (seq, time, type, actor, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    .integer(Int(event.seq)), .integer(Int(event.timeMillis)), .text(event.type), .text(event.actor),
+                    .text(storedData), .text(event.previousHash), .text(event.hash),
+                ])
         }
-        _ = try await connection.query(
-            "INSERT INTO audit_events (seq, time, type, actor, data, prev_hash, hash) VALUES \(placeholders)", binds)
     }
 
     static func mapped(_ error: any Error) -> any Error {
         guard let error = error as? SQLiteError else { return error }
-        return isConstraint(error) ? StoreError.conflict(error.message) : StoreError.unavailable(error.message)
+        return error.isConstraint ? StoreError.conflict(error.message) : StoreError.unavailable(error.message)
+    }
+}
+
+/// The writer's waiting jobs: callers append from any thread, the writer's thread takes them.
+final class JobQueue: @unchecked Sendable {
+    /// True while there is work (or the queue closed), so the writer sleeps only when idle.
+    private let condition = ConditionLock(value: false)
+    private var jobs: [SQLiteWriter.Job] = []
+    private var closed = false
+
+    /// Queues a job; false once the queue is closed.
+    func append(_ job: SQLiteWriter.Job) -> Bool {
+        condition.lock()
+        guard !closed else {
+            condition.unlock()
+            return false
+        }
+        jobs.append(job)
+        condition.unlock(withValue: true)
+        return true
+    }
+
+    /// Waits for jobs and takes up to `limit` of them; nil once closed and drained.
+    func next(upTo limit: Int) -> [SQLiteWriter.Job]? {
+        condition.lock(whenValue: true)
+        if jobs.isEmpty {
+            condition.unlock()
+            return nil
+        }
+        let batch: [SQLiteWriter.Job]
+        if jobs.count <= limit {
+            batch = jobs
+            jobs.removeAll(keepingCapacity: true)
+        } else {
+            batch = Array(jobs.prefix(limit))
+            jobs.removeFirst(limit)
+        }
+        condition.unlock(withValue: !jobs.isEmpty || closed)
+        return batch
+    }
+
+    /// Refuses new jobs; the writer finishes those waiting, then stops.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.unlock(withValue: true)
     }
 }

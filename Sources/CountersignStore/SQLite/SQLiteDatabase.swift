@@ -1,0 +1,151 @@
+import VaporCSQLite
+
+/// One SQLite connection, called synchronously: by the writer's own thread, or by one reader at
+/// a time (`SQLiteReaders` hands it out). Statements are prepared once per connection and kept,
+/// so a hot query costs a reset, its binds and its steps, and no thread hop.
+///
+/// The SQLite library is the one sqlite-nio vendors (`VaporCSQLite`): one copy in the process,
+/// so its POSIX locks stay consistent across every connection to a file.
+final class SQLiteDatabase: @unchecked Sendable {
+    /// The `sqlite3*` handle; nil once closed.
+    private var handle: OpaquePointer?
+    /// Prepared statements by their SQL text.
+    private var statements: [String: OpaquePointer] = [:]
+    /// The most statements kept; a connection asked for more (generated SQL) prepares the rest each time.
+    static let statementCacheLimit = 256
+
+    private static let initialized: Int32 = sqlite_nio_sqlite3_initialize()
+
+    /// Opens (creating when missing) the database at `path` with a bounded busy wait.
+    init(path: String, busyTimeoutMillis: Int32 = 5000) throws(SQLiteError) {
+        _ = Self.initialized
+        var handle: OpaquePointer?
+        // NOMUTEX: a connection is only ever used by one thread at a time (see the type's comment).
+        let flags = SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        let status = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
+        guard status == SQLITE_OK, let handle else {
+            let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "cannot open"
+            sqlite_nio_sqlite3_close_v2(handle)
+            throw SQLiteError(code: status, message: message)
+        }
+        self.handle = handle
+        sqlite_nio_sqlite3_busy_timeout(handle, busyTimeoutMillis)
+    }
+
+    deinit { close() }
+
+    /// Finalizes every kept statement and closes the connection.
+    func close() {
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        statements.removeAll()
+        if let handle { sqlite_nio_sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    /// Runs SQL once without keeping its statement (pragmas, migrations); it may hold several statements.
+    func execute(_ sql: String) throws(SQLiteError) {
+        guard let handle else { throw SQLiteError.closed }
+        let status = sqlite_nio_sqlite3_exec(handle, sql, nil, nil, nil)
+        guard status == SQLITE_OK else { throw error(status) }
+    }
+
+    /// Runs one statement and returns its rows.
+    @discardableResult
+    func query(_ sql: String, _ binds: [SQLiteValue] = []) throws(SQLiteError) -> [SQLiteRow] {
+        let (statement, kept) = try prepare(sql)
+        defer {
+            if kept {
+                sqlite_nio_sqlite3_reset(statement)
+                sqlite_nio_sqlite3_clear_bindings(statement)
+            } else {
+                sqlite_nio_sqlite3_finalize(statement)
+            }
+        }
+        try bind(binds, to: statement)
+        var rows: [SQLiteRow] = []
+        var columns: SQLiteRow.Columns?
+        while true {
+            let status = sqlite_nio_sqlite3_step(statement)
+            if status == SQLITE_DONE { return rows }
+            guard status == SQLITE_ROW else { throw error(status) }
+            let names = columns ?? Self.columns(of: statement)
+            columns = names
+            var values: [SQLiteValue] = []
+            values.reserveCapacity(names.names.count)
+            for index in 0..<Int32(names.names.count) { values.append(Self.value(of: statement, at: index)) }
+            rows.append(SQLiteRow(columns: names, values: values))
+        }
+    }
+
+    private func prepare(_ sql: String) throws(SQLiteError) -> (OpaquePointer, kept: Bool) {
+        if let statement = statements[sql] { return (statement, true) }
+        guard let handle else { throw SQLiteError.closed }
+        var statement: OpaquePointer?
+        let keep = statements.count < Self.statementCacheLimit
+        let flags = keep ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
+        let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, flags, &statement, nil)
+        guard status == SQLITE_OK, let statement else { throw error(status) }
+        if keep { statements[sql] = statement }
+        return (statement, keep)
+    }
+
+    private func bind(_ binds: [SQLiteValue], to statement: OpaquePointer) throws(SQLiteError) {
+        for (offset, value) in binds.enumerated() {
+            let index = Int32(offset + 1)
+            let status: Int32
+            switch value {
+            case .integer(let integer):
+                status = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(integer))
+            case .float(let double):
+                status = sqlite_nio_sqlite3_bind_double(statement, index, double)
+            case .text(let text):
+                var text = text
+                status = text.withUTF8 { bytes in
+                    sqlite_nio_sqlite3_bind_text64(
+                        statement, index, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                        UInt64(bytes.count), Self.transient, UInt8(SQLITE_UTF8))
+                }
+            case .blob(let bytes):
+                status = bytes.withUnsafeBytes { raw in
+                    sqlite_nio_sqlite3_bind_blob64(statement, index, raw.baseAddress, UInt64(raw.count), Self.transient)
+                }
+            case .null:
+                status = sqlite_nio_sqlite3_bind_null(statement, index)
+            }
+            guard status == SQLITE_OK else { throw error(status) }
+        }
+    }
+
+    private static func columns(of statement: OpaquePointer) -> SQLiteRow.Columns {
+        let count = sqlite_nio_sqlite3_column_count(statement)
+        return SQLiteRow.Columns(
+            names: (0..<count).map { sqlite_nio_sqlite3_column_name(statement, $0).map { String(cString: $0) } ?? "" })
+    }
+
+    private static func value(of statement: OpaquePointer, at index: Int32) -> SQLiteValue {
+        switch sqlite_nio_sqlite3_column_type(statement, index) {
+        case SQLITE_INTEGER:
+            return .integer(Int(sqlite_nio_sqlite3_column_int64(statement, index)))
+        case SQLITE_FLOAT:
+            return .float(sqlite_nio_sqlite3_column_double(statement, index))
+        case SQLITE_TEXT:
+            guard let text = sqlite_nio_sqlite3_column_text(statement, index) else { return .text("") }
+            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
+        case SQLITE_BLOB:
+            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, index))
+            guard count > 0, let blob = sqlite_nio_sqlite3_column_blob(statement, index) else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: blob, count: count)))
+        default:
+            return .null
+        }
+    }
+
+    private func error(_ status: Int32) -> SQLiteError {
+        let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "SQLite error \(status)"
+        return SQLiteError(code: status, message: message)
+    }
+
+    /// SQLite copies a bound value before the bind call returns (`SQLITE_TRANSIENT`).
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}
