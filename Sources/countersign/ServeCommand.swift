@@ -44,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try ServerConfiguration.resolve([flags, environment, file])
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = StandardErrorLogHandler(label: label)
             handler.logLevel = level
             return handler
         }

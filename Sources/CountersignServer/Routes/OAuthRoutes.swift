@@ -46,7 +46,10 @@ enum OAuthRoutes {
         _ request: Request, _ context: CountersignRequestContext,
         _ endpoint: (OAuthRequest) async -> OAuthResponse
     ) async -> Response {
-        let tooLarge = OAuthError(.invalidRequest, "the request body is larger than \(maxBodyBytes) bytes", status: 413)
+        // Built only when needed: an error sanitises its text, which costs on every request.
+        var tooLarge: OAuthError {
+            OAuthError(.invalidRequest, "the request body is larger than \(maxBodyBytes) bytes", status: 413)
+        }
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
             return response(tooLarge.response)
         }
