@@ -74,6 +74,20 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// The exact integer, when the literal has no fraction or exponent and fits in 64 bits.
     public var int64Value: Int64? { Int64(literal) }
 
+    /// True when the literal is an integer already in its RFC 8785 form (no sign but a leading
+    /// `-`, no leading zero, no fraction or exponent, at most 15 digits so below 2^53): checked
+    /// without converting or allocating.
+    var isCanonicalInteger: Bool {
+        var literal = literal
+        return literal.withUTF8 { bytes in
+            var digits = bytes[...]
+            if digits.first == UInt8(ascii: "-") { digits = digits.dropFirst() }
+            guard !digits.isEmpty, digits.count <= 15, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+            if digits.first == UInt8(ascii: "0") { return digits.count == 1 && bytes.count == 1 }
+            return true
+        }
+    }
+
     /// The nearest binary double (for canonical serialisation only).
     public var doubleValue: Double? { Double(literal) }
 

@@ -11,8 +11,10 @@ enum CheckResource {
     /// An absolute URI with a host and without a fragment, at most `maxLength` bytes (RFC 8707
     /// `resource`, RFC 9396 `locations`).
     static func isAbsoluteURI(_ text: String) -> Bool {
-        guard text.utf8.count <= maxLength, let url = URL(string: text), let scheme = url.scheme else { return false }
-        return !scheme.isEmpty && url.host != nil && !text.contains("#")
+        guard text.utf8.count <= maxLength, !text.utf8.contains(UInt8(ascii: "#")), let url = URL(string: text),
+            let scheme = url.scheme
+        else { return false }
+        return !scheme.isEmpty && url.host != nil
     }
 
     static func audience(requested: String?, defaultAudience: String, directory: ClientDirectory) async throws(OAuthError)

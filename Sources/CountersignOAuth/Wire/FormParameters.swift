@@ -21,16 +21,25 @@ public struct FormParameters: Sendable {
         var values: [String: String] = [:]
         var seen: Set<String> = []
         var count = 0
-        for pair in body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+        // Pairs and their `=` found by scanning the body in place, without splitting it into arrays.
+        var start = body.startIndex
+        while start < body.endIndex {
+            let end = body[start...].firstIndex(of: UInt8(ascii: "&")) ?? body.endIndex
+            let pair = body[start..<end]
+            start = end + 1
+            if pair.isEmpty { continue }
             count += 1
             guard count <= maxCount else { throw .invalidRequest("too many parameters (at most \(maxCount))") }
-            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decode(parts[0]) else { throw .invalidRequest("malformed form parameter name") }
+            let equals = pair.firstIndex(of: UInt8(ascii: "="))
+            guard let name = decode(pair[..<(equals ?? pair.endIndex)]) else {
+                throw .invalidRequest("malformed form parameter name")
+            }
             guard !name.isEmpty else { throw .invalidRequest("a form parameter has no name") }
-            guard !name.contains("[") && !name.contains("]") else {
+            guard !name.utf8.contains(where: { $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") }) else {
                 throw .invalidRequest("parameter names with brackets are not accepted")
             }
-            guard let value = parts.count > 1 ? decode(parts[1], allowControls: ownChecks.contains(name)) : "" else {
+            let valueBytes = equals.map { pair[($0 + 1)...] }
+            guard let value = valueBytes.map({ decode($0, allowControls: ownChecks.contains(name)) }) ?? "" else {
                 throw .invalidRequest("parameter \(printable(name)) is not valid form encoding or UTF-8")
             }
             guard seen.insert(name).inserted else {

@@ -62,6 +62,7 @@ import Testing
     @Test(arguments: [
         #"{"a":1,"b":"x","c":[true,null,{"d":-7}]}"#, #"{"n":1.0}"#, #"{"n":[1,1e2]}"#, #"{"o":{"n":9007199254740993}}"#,
         #"{"n":-0}"#, #"{"n":100.0000000000000001}"#, #"{"n":0.5,"m":2}"#, #"[]"#,
+        #"{"n":[0,-12,123456789012345,1234567890123456,-9007199254740993]}"#, #"{"n":-0.0}"#,
     ])
     func bothFormsAtOnceAreTheTwoFormsApart(_ text: String) throws {
         let value = try JSONParser().parse(text)
