@@ -93,12 +93,10 @@ public struct AuditEvent: Sendable, Equatable {
     public static func sealed(
         seq: Int64, timeMillis: Int64, record: AuditRecord, previousHash: String
     ) -> AuditEvent {
-        let bytes = canonicalBytes(
-            actor: record.actor, data: record.canonicalData, previousHash: previousHash, seq: seq,
-            timeMillis: timeMillis, type: record.type)
+        let hash = SealedRecord(seq: seq, timeMillis: timeMillis, record: record, previousHash: previousHash).hash
         return AuditEvent(
             seq: seq, timeMillis: timeMillis, type: record.type, actor: record.actor, data: record.data,
-            previousHash: previousHash, hash: hexSHA256(bytes))
+            previousHash: previousHash, hash: hash)
     }
 
     /// Reads an event back from its export form.
@@ -126,9 +124,20 @@ public struct AuditEvent: Sendable, Equatable {
 public struct AuditRecord: Sendable, Equatable {
     public var type: String
     public var actor: String
+    /// The event's facts. A record made with rendered members reads them back from its stored
+    /// text when asked (the hot path never asks).
     public var data: [String: JSONValue] {
-        didSet { (canonicalData, storedData) = Self.encode(data) }
+        get {
+            if let object { return object }
+            return (try? JSONParser(maxDepth: 64).parse(storedData))?.objectValue ?? [:]
+        }
+        set {
+            object = newValue
+            (canonicalData, storedData) = Self.encode(newValue, rendered: [])
+        }
     }
+    /// `data` as given; nil when some members came rendered.
+    private var object: [String: JSONValue]?
     /// RFC 8785 bytes of `data`: what the event's hash covers.
     public private(set) var canonicalData: [UInt8]
     /// `data` as the store keeps it: canonical member order, every number as it was written.
@@ -137,13 +146,63 @@ public struct AuditRecord: Sendable, Equatable {
     public init(type: String, actor: String, data: [String: JSONValue]) {
         self.type = type
         self.actor = actor
-        self.data = data
-        (canonicalData, storedData) = Self.encode(data)
+        self.object = data
+        (canonicalData, storedData) = Self.encode(data, rendered: [])
     }
 
-    static func encode(_ data: [String: JSONValue]) -> ([UInt8], String) {
-        let (exact, canonical) = CanonicalJSON.exactAndCanonical(.object(data))
-        return (canonical, exact)
+    /// A record whose data is `data` plus members already written in their RFC 8785 form
+    /// (numbers canonical, so the same bytes serve as stored text), such as a decision's
+    /// explanation written by `Explanation.writeCanonicalJSON`. A rendered member replaces a
+    /// member of `data` with its name.
+    public init(type: String, actor: String, data: [String: JSONValue], rendered: [(name: String, json: [UInt8])]) {
+        self.type = type
+        self.actor = actor
+        self.object = rendered.isEmpty ? data : nil
+        (canonicalData, storedData) = Self.encode(data, rendered: rendered)
+    }
+
+    public static func == (a: AuditRecord, b: AuditRecord) -> Bool {
+        a.type == b.type && a.actor == b.actor && a.storedData == b.storedData
+    }
+
+    static func encode(_ data: [String: JSONValue], rendered: [(name: String, json: [UInt8])]) -> ([UInt8], String) {
+        if rendered.isEmpty {
+            let (exact, canonical) = CanonicalJSON.exactAndCanonical(.object(data))
+            return (canonical, exact)
+        }
+        var members = data
+        for member in rendered { members[member.name] = nil }
+        let exact = CanonicalJSON.objectBytes(members, rendered: rendered, exactNumbers: true)
+        let canonical =
+            CanonicalJSON.hasNonCanonicalNumber(.object(members))
+            ? CanonicalJSON.objectBytes(members, rendered: rendered, exactNumbers: false) : exact
+        return (canonical, String(decoding: exact, as: UTF8.self))
+    }
+}
+
+/// A record given its place in the chain: what the chain's writer stores, with the hash of the
+/// event it makes (the same as `AuditEvent.sealed`'s), without reading the record's data back.
+public struct SealedRecord: Sendable {
+    public let seq: Int64
+    public let timeMillis: Int64
+    public let type: String
+    public let actor: String
+    /// The record's data as the store keeps it.
+    public let storedData: String
+    public let previousHash: String
+    public let hash: String
+
+    public init(seq: Int64, timeMillis: Int64, record: AuditRecord, previousHash: String) {
+        self.seq = seq
+        self.timeMillis = timeMillis
+        self.type = record.type
+        self.actor = record.actor
+        self.storedData = record.storedData
+        self.previousHash = previousHash
+        let bytes = AuditEvent.canonicalBytes(
+            actor: record.actor, data: record.canonicalData, previousHash: previousHash, seq: seq,
+            timeMillis: timeMillis, type: record.type)
+        self.hash = AuditEvent.hexSHA256(bytes)
     }
 }
 

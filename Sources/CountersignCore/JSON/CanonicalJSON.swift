@@ -74,6 +74,31 @@ public enum CanonicalJSON {
         }
     }
 
+    /// An object of `members` and of members already rendered as JSON, all in canonical order.
+    static func objectBytes(
+        _ members: [String: JSONValue], rendered: [(name: String, json: [UInt8])], exactNumbers: Bool
+    ) -> [UInt8] {
+        var all = members.map { (key: $0.key, value: $0.value as JSONValue?, json: [UInt8]?.none) }
+        all += rendered.map { (key: $0.name, value: JSONValue?.none, json: Optional($0.json)) }
+        let utf8Order = all.allSatisfy { member in !member.key.utf8.contains { $0 >= 0xEE } }
+        all.sort { utf8Order ? utf8Precedes($0.key, $1.key) : $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
+        var out: [UInt8] = []
+        out.reserveCapacity(512 + rendered.reduce(0) { $0 + $1.json.count })
+        out.append(UInt8(ascii: "{"))
+        for (index, member) in all.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            writeString(member.key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            if let json = member.json {
+                out.append(contentsOf: json)
+            } else if let value = member.value {
+                write(value, into: &out, exactNumbers: exactNumbers)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
     /// RFC 8785 §3.2.3: member names sorted by their UTF-16 code units. UTF-8 byte order is
     /// code point order, which is the same unless a name holds a character from U+E000 up
     /// (lead byte 0xEE and above), where a surrogate pair sorts below it in UTF-16: only then

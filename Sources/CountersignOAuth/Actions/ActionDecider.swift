@@ -169,8 +169,8 @@ public final class ActionDecider: Sendable {
                 "actions": .array(outcomes.map { .string($0.request.action) }),
                 "resources": .array(outcomes.map { .optional($0.request.resource) }),
                 "aud": .string(audience), "context_digest": .string(digest), "ip": .optional(remoteAddress),
-                "explanation": .array(outcomes.map { Explanation(decision: $0.decision, request: $0.request, policy: policy).json }),
-            ])
+            ],
+            rendered: [("explanation", Self.explanations(outcomes, policy: policy))])
 
         switch combined.outcome {
         case .allow where backchannel == nil:
@@ -270,6 +270,19 @@ public final class ActionDecider: Sendable {
                 if case .string(let value)? = subject.claims[claim] { return value }
                 return nil
             }
+    }
+
+    /// The decision event's `explanation`: one explanation per evaluated request, written
+    /// straight into its canonical JSON.
+    static func explanations(_ outcomes: [(request: DecisionRequest, decision: Decision)], policy: Policy) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.reserveCapacity(1024)
+        for (index, outcome) in outcomes.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            Explanation(decision: outcome.decision, request: outcome.request, policy: policy).writeCanonicalJSON(into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
     }
 
     static func ruleNames(_ decisions: [Decision], policy: Policy) -> [String] {

@@ -19,17 +19,17 @@ final class OwnApprovalEvents: Sendable {
         state.withLockedValue { $0.following = true }
     }
 
-    func remember(_ events: [SQLiteWriter.Sealed]) {
+    func remember(_ events: [SealedRecord]) {
         state.withLockedValue { state in
             guard state.following else { return }
             if state.seqs.count > Self.limit { state.seqs.removeAll() }
-            for (event, _) in events where event.type.hasPrefix("approval.") { state.seqs.insert(event.seq) }
+            for event in events where event.type.hasPrefix("approval.") { state.seqs.insert(event.seq) }
         }
     }
 
-    func forget(_ events: [SQLiteWriter.Sealed]) {
+    func forget(_ events: [SealedRecord]) {
         state.withLockedValue { state in
-            for (event, _) in events { state.seqs.remove(event.seq) }
+            for event in events { state.seqs.remove(event.seq) }
         }
     }
 

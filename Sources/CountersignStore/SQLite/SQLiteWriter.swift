@@ -98,15 +98,12 @@ final class SQLiteWriter: Sendable {
             hash: rows.first?.column("hash")?.string ?? AuditEvent.genesisHash)
     }
 
-    /// An event with its data as stored, serialised when its record was made.
-    typealias Sealed = (event: AuditEvent, storedData: String)
-
-    static func seal(_ records: [AuditRecord], after head: inout ChainHead, now: Int64) -> [Sealed] {
+    static func seal(_ records: [AuditRecord], after head: inout ChainHead, now: Int64) -> [SealedRecord] {
         records.map { record in
             head.seq += 1
-            let event = AuditEvent.sealed(seq: head.seq, timeMillis: now, record: record, previousHash: head.hash)
-            head.hash = event.hash
-            return (event, record.storedData)
+            let sealed = SealedRecord(seq: head.seq, timeMillis: now, record: record, previousHash: head.hash)
+            head.hash = sealed.hash
+            return sealed
         }
     }
 
@@ -140,7 +137,7 @@ final class SQLiteWriter: Sendable {
             try database.query("BEGIN IMMEDIATE")
             do {
                 var head = try readHead(database)
-                var events: [Sealed] = []
+                var events: [SealedRecord] = []
                 for (index, job) in batch.enumerated() {
                     var decided: [AuditRecord] = []
                     if let work = job.work {
@@ -174,13 +171,13 @@ final class SQLiteWriter: Sendable {
         return .success(outcomes)
     }
 
-    static func insert(_ events: [Sealed], database: SQLiteDatabase) throws {
-        for (event, storedData) in events {
+    static func insert(_ events: [SealedRecord], database: SQLiteDatabase) throws {
+        for event in events {
             try database.query(
                 "INSERT INTO audit_events (seq, time, type, actor, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     .integer(Int(event.seq)), .integer(Int(event.timeMillis)), .text(event.type), .text(event.actor),
-                    .text(storedData), .text(event.previousHash), .text(event.hash),
+                    .text(event.storedData), .text(event.previousHash), .text(event.hash),
                 ])
         }
     }
