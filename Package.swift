@@ -42,6 +42,7 @@ let package = Package(
             name: "CountersignStore",
             dependencies: [
                 "CountersignCore",
+                // Only for the SQLite library it vendors (VaporCSQLite), which the store calls directly.
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -62,13 +62,12 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            var first = true
-            for member in sortedMembers(members) {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(member.key, into: &out)
+            let entries = Array(members)
+            for (position, index) in canonicalOrder(entries.map(\.key)).enumerated() {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(entries[index].key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(member.value, into: &out, exactNumbers: exactNumbers)
+                write(entries[index].value, into: &out, exactNumbers: exactNumbers)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -78,37 +77,39 @@ public enum CanonicalJSON {
     static func objectBytes(
         _ members: [String: JSONValue], rendered: [(name: String, json: [UInt8])], exactNumbers: Bool
     ) -> [UInt8] {
-        var all = members.map { (key: $0.key, value: $0.value as JSONValue?, json: [UInt8]?.none) }
-        all += rendered.map { (key: $0.name, value: JSONValue?.none, json: Optional($0.json)) }
-        let utf8Order = all.allSatisfy { member in !member.key.utf8.contains { $0 >= 0xEE } }
-        all.sort { utf8Order ? utf8Precedes($0.key, $1.key) : $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
+        let values = Array(members)
+        let keys = values.map(\.key) + rendered.map(\.name)
+        let order = canonicalOrder(keys)
         var out: [UInt8] = []
         out.reserveCapacity(512 + rendered.reduce(0) { $0 + $1.json.count })
         out.append(UInt8(ascii: "{"))
-        for (index, member) in all.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            writeString(member.key, into: &out)
+        for (position, index) in order.enumerated() {
+            if position > 0 { out.append(UInt8(ascii: ",")) }
+            writeString(keys[index], into: &out)
             out.append(UInt8(ascii: ":"))
-            if let json = member.json {
-                out.append(contentsOf: json)
-            } else if let value = member.value {
-                write(value, into: &out, exactNumbers: exactNumbers)
+            if index < values.count {
+                write(values[index].value, into: &out, exactNumbers: exactNumbers)
+            } else {
+                out.append(contentsOf: rendered[index - values.count].json)
             }
         }
         out.append(UInt8(ascii: "}"))
         return out
     }
 
-    /// RFC 8785 §3.2.3: member names sorted by their UTF-16 code units. UTF-8 byte order is
-    /// code point order, which is the same unless a name holds a character from U+E000 up
-    /// (lead byte 0xEE and above), where a surrogate pair sorts below it in UTF-16: only then
-    /// are the names compared as UTF-16.
-    static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
-        let utf8Order = members.keys.allSatisfy { key in !key.utf8.contains { $0 >= 0xEE } }
-        if utf8Order {
-            return members.sorted { utf8Precedes($0.key, $1.key) }
+    /// RFC 8785 §3.2.3: the positions of `keys` in the order of their UTF-16 code units. UTF-8
+    /// byte order is code point order, which is the same unless a name holds a character from
+    /// U+E000 up (lead byte 0xEE and above), where a surrogate pair sorts below it in UTF-16:
+    /// only then are the names compared as UTF-16. Positions are sorted, not the members:
+    /// swapping integers moves no reference counts.
+    static func canonicalOrder(_ keys: [String]) -> [Int] {
+        var order = Array(keys.indices)
+        if keys.allSatisfy({ key in !key.utf8.contains { $0 >= 0xEE } }) {
+            order.sort { utf8Precedes(keys[$0], keys[$1]) }
+        } else {
+            order.sort { keys[$0].utf16.lexicographicallyPrecedes(keys[$1].utf16) }
         }
-        return members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
+        return order
     }
 
     /// Byte-wise order of two strings' UTF-8 (the generic `lexicographicallyPrecedes` over

@@ -1,6 +1,7 @@
 import CountersignCore
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 import NIOPosix
 
 /// The single writer of the SQLite store, on a thread of its own. Callers submit a state change
@@ -24,6 +25,14 @@ final class SQLiteWriter: Sendable {
         let work: DecidingWork?
         let audit: [AuditRecord]
         let continuation: CheckedContinuation<Void, any Error>
+        /// The event loop the caller was on: it is resumed there, so its task stays on its
+        /// connection's loop instead of landing on any loop and hopping back to write.
+        let loop: (any EventLoop)?
+
+        func resume(with result: Result<Void, any Error>) {
+            guard let loop else { return continuation.resume(with: result) }
+            loop.execute { continuation.resume(with: result) }
+        }
     }
 
     /// The most changes committed in one transaction.
@@ -72,7 +81,8 @@ final class SQLiteWriter: Sendable {
 
     func submit(audit: [AuditRecord], _ work: DecidingWork?) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let job = Job(work: work, audit: audit, continuation: continuation)
+            let job = Job(
+                work: work, audit: audit, continuation: continuation, loop: MultiThreadedEventLoopGroup.currentEventLoop)
             if !queue.append(job) {
                 continuation.resume(throwing: StoreError.unavailable("the store is shutting down"))
             }
@@ -115,14 +125,10 @@ final class SQLiteWriter: Sendable {
         case .failure(let error):
             let failure = mapped(error)
             logger.error("write batch failed", metadata: ["error": "\(failure)", "changes": "\(batch.count)"])
-            for job in batch { job.continuation.resume(throwing: failure) }
+            for job in batch { job.resume(with: .failure(failure)) }
         case .success(let outcomes):
             for (job, outcome) in zip(batch, outcomes) {
-                if let outcome {
-                    job.continuation.resume(throwing: mapped(outcome))
-                } else {
-                    job.continuation.resume()
-                }
+                job.resume(with: outcome.map { .failure(mapped($0)) } ?? .success(()))
             }
         }
     }
