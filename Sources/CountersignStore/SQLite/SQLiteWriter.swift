@@ -81,13 +81,23 @@ final class SQLiteWriter: Sendable {
 
     func submit(audit: [AuditRecord], _ work: DecidingWork?) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let job = Job(
-                work: work, audit: audit, continuation: continuation, loop: MultiThreadedEventLoopGroup.currentEventLoop)
+            let job = Job(work: work, audit: audit, continuation: continuation, loop: Self.callerLoop())
             if !queue.append(job) {
                 continuation.resume(throwing: StoreError.unavailable("the store is shutting down"))
             }
         }
     }
+
+    /// The event loop the caller runs on, when it is one of the shared group's (the loops Swift's
+    /// tasks run on in `serve`), which never shut down: a resume sent to a loop that had shut
+    /// down would be dropped, and its caller would wait forever.
+    static func callerLoop() -> (any EventLoop)? {
+        guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return nil }
+        return sharedLoops.contains { $0 === loop } ? loop : nil
+    }
+
+    /// The shared group's loops, looked up the first time a caller is on some event loop.
+    static let sharedLoops: [any EventLoop] = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
 
     /// Finishes the pending work, closes the connection, then stops the thread.
     func shutdown() async {
