@@ -21,7 +21,7 @@ final class SQLiteDatabase: @unchecked Sendable {
         _ = Self.initialized
         var handle: OpaquePointer?
         // NOMUTEX: a connection is only ever used by one thread at a time (see the type's comment).
-        let flags = SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        let flags = SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE
         let status = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
         guard status == SQLITE_OK, let handle else {
             let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "cannot open"
@@ -49,10 +49,11 @@ final class SQLiteDatabase: @unchecked Sendable {
         guard status == SQLITE_OK else { throw error(status) }
     }
 
-    /// Runs one statement and returns its rows.
+    /// Runs one statement and returns its rows. `keep: false` for SQL generated per call (an
+    /// `IN` list of as many `?` as values), which would otherwise take a kept statement's place.
     @discardableResult
-    func query(_ sql: String, _ binds: [SQLiteValue] = []) throws(SQLiteError) -> [SQLiteRow] {
-        let (statement, kept) = try prepare(sql)
+    func query(_ sql: String, _ binds: [SQLiteValue] = [], keep: Bool = true) throws(SQLiteError) -> [SQLiteRow] {
+        let (statement, kept) = try prepare(sql, keep: keep)
         defer {
             if kept {
                 sqlite_nio_sqlite3_reset(statement)
@@ -77,11 +78,11 @@ final class SQLiteDatabase: @unchecked Sendable {
         }
     }
 
-    private func prepare(_ sql: String) throws(SQLiteError) -> (OpaquePointer, kept: Bool) {
+    private func prepare(_ sql: String, keep wanted: Bool) throws(SQLiteError) -> (OpaquePointer, kept: Bool) {
         if let statement = statements[sql] { return (statement, true) }
         guard let handle else { throw SQLiteError.closed }
         var statement: OpaquePointer?
-        let keep = statements.count < Self.statementCacheLimit
+        let keep = wanted && statements.count < Self.statementCacheLimit
         let flags = keep ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
         let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, flags, &statement, nil)
         guard status == SQLITE_OK, let statement else { throw error(status) }
@@ -101,13 +102,19 @@ final class SQLiteDatabase: @unchecked Sendable {
             case .text(let text):
                 var text = text
                 status = text.withUTF8 { bytes in
-                    sqlite_nio_sqlite3_bind_text64(
-                        statement, index, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-                        UInt64(bytes.count), Self.transient, UInt8(SQLITE_UTF8))
+                    // A nil pointer would bind NULL: an empty value gets a real (empty) one.
+                    guard let base = bytes.baseAddress else {
+                        return sqlite_nio_sqlite3_bind_text64(statement, index, "", 0, Self.transient, UInt8(SQLITE_UTF8))
+                    }
+                    return sqlite_nio_sqlite3_bind_text64(
+                        statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), UInt64(bytes.count),
+                        Self.transient, UInt8(SQLITE_UTF8))
                 }
             case .blob(let bytes):
                 status = bytes.withUnsafeBytes { raw in
-                    sqlite_nio_sqlite3_bind_blob64(statement, index, raw.baseAddress, UInt64(raw.count), Self.transient)
+                    // As for text: SQLite binds a zero-length blob only when given a pointer.
+                    guard let base = raw.baseAddress else { return sqlite_nio_sqlite3_bind_zeroblob(statement, index, 0) }
+                    return sqlite_nio_sqlite3_bind_blob64(statement, index, base, UInt64(raw.count), Self.transient)
                 }
             case .null:
                 status = sqlite_nio_sqlite3_bind_null(statement, index)

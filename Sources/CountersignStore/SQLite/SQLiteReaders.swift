@@ -17,7 +17,9 @@ final class SQLiteReaders: Sendable {
     init(path: String) { self.path = path }
 
     static func open(path: String) throws(SQLiteError) -> SQLiteDatabase {
-        let database = try SQLiteDatabase(path: path)
+        // A short busy wait: a lookup runs on an event loop, and WAL readers wait only in rare
+        // moments (recovery after a crash), so past this it is answered 503 rather than stall the loop.
+        let database = try SQLiteDatabase(path: path, busyTimeoutMillis: 250)
         try database.execute("PRAGMA query_only = ON")
         return database
     }

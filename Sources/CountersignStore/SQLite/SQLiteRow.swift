@@ -60,8 +60,15 @@ struct SQLiteError: Error, CustomStringConvertible {
     /// The primary result code (the low byte of an extended one).
     var primary: Int32 { code & 0xff }
 
-    /// A constraint broke: a duplicate key or a failed check.
-    var isConstraint: Bool { primary == SQLITE_CONSTRAINT }
+    /// A key is taken: a duplicate primary key, unique value or rowid (a conflict, 409). Other
+    /// constraint failures (NOT NULL, CHECK, a foreign key, the audit table's append-only
+    /// triggers) are not conflicts.
+    var isConstraint: Bool {
+        // SQLITE_CONSTRAINT_PRIMARYKEY, _UNIQUE and _ROWID (extended codes; their C macros are
+        // expressions Swift does not import).
+        code == SQLITE_CONSTRAINT || code == SQLITE_CONSTRAINT | 6 << 8 || code == SQLITE_CONSTRAINT | 8 << 8
+            || code == SQLITE_CONSTRAINT | 10 << 8
+    }
 
     /// Another connection held the lock past the busy timeout.
     var isBusy: Bool { primary == SQLITE_BUSY || primary == SQLITE_LOCKED }

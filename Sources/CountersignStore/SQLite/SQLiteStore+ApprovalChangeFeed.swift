@@ -7,7 +7,7 @@ extension SQLiteStore: ApprovalChangeFeed {
     }
 
     public func approvalChanges(after seq: Int64, limit: Int) async throws -> (changes: [ApprovalFeedEntry], next: Int64) {
-        let (rows, head) = try read { connection in
+        let (rows, head) = try await scan { connection in
             // Up to the head as it is now, so the next read starts past every event already scanned.
             let head = Int64(
                 try connection.query("SELECT MAX(seq) AS head FROM audit_events").first?.column("head")?.integer

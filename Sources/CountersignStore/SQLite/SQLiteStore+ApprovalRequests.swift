@@ -50,9 +50,9 @@ extension SQLiteStore: ApprovalRequestStore {
         }
         binds.append(.integer(limit))
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try read { connection in
+        return try await scan { [binds] connection in
             let rows = try connection.query(
-                "SELECT * FROM approval_requests \(filter) ORDER BY created_at DESC, id DESC LIMIT ?", binds)
+                "SELECT * FROM approval_requests \(filter) ORDER BY created_at DESC, id DESC LIMIT ?", binds, keep: false)
             // The page's votes in one query, not one per request: a listing may page through
             // thousands of requests to fill an approver's inbox.
             let votes = try Self.votes(of: rows.compactMap { $0.column("id")?.string }, connection)
@@ -134,7 +134,8 @@ extension SQLiteStore: ApprovalRequestStore {
         guard !ids.isEmpty else { return [:] }
         let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
         let rows = try connection.query(
-            "SELECT * FROM approval_votes WHERE request_id IN (\(placeholders)) ORDER BY at, rowid", ids.map { .text($0) })
+            "SELECT * FROM approval_votes WHERE request_id IN (\(placeholders)) ORDER BY at, rowid", ids.map { .text($0) },
+            keep: false)
         var votes: [String: [Vote]] = [:]
         for vote in rows {
             votes[vote.column("request_id")?.string ?? "", default: []].append(

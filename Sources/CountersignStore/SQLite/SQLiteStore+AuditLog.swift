@@ -6,7 +6,7 @@ extension SQLiteStore: AuditLog {
     }
 
     public func events(after seq: Int64, limit: Int) async throws -> [AuditEvent] {
-        try read { connection in
+        try await scan { connection in
             return try connection.query(
                 "SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
                 [.integer(Int(seq)), .integer(limit)]

@@ -8,7 +8,7 @@ extension SQLiteStore: ClientStore {
     }
 
     public func clients() async throws -> [OAuthClient] {
-        try read { connection in
+        try await scan { connection in
             return try connection.query("SELECT * FROM clients ORDER BY id").map(Self.decodeClient)
         }
     }

@@ -35,7 +35,7 @@ extension SQLiteStore: NotificationOutbox {
             SELECT id, request_id, kind, webhook_id, event, ?, ?, ?, ?
             FROM (\(selects.joined(separator: " UNION ALL "))) ORDER BY part, made, hook
             RETURNING *
-            """, binds)
+            """, binds, keep: false)
         return try rows.map(decodeDelivery)
     }
 
@@ -100,7 +100,7 @@ extension SQLiteStore: NotificationOutbox {
     }
 
     public func deliveries(requestID: String) async throws -> [OutboxDelivery] {
-        try read { connection in
+        try await scan { connection in
             try connection.query(
                 "SELECT * FROM notification_outbox WHERE request_id = ? ORDER BY created_at, rowid", [.text(requestID)]
             ).map(Self.decodeDelivery)

@@ -33,7 +33,7 @@ extension SQLiteStore: UserStore {
     }
 
     public func users() async throws -> [User] {
-        try read { connection in try connection.query("SELECT * FROM users ORDER BY name").map(Self.decodeUser) }
+        try await scan { connection in try connection.query("SELECT * FROM users ORDER BY name").map(Self.decodeUser) }
     }
 
     public func addToken(hash: [UInt8], for user: String, createdAt: Int64, audit: AuditRecord) async throws {

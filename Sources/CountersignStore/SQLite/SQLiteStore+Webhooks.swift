@@ -14,7 +14,7 @@ extension SQLiteStore: WebhookStore {
     }
 
     public func webhooks() async throws -> [Webhook] {
-        try read { connection in
+        try await scan { connection in
             try connection.query("SELECT * FROM webhooks ORDER BY created_at, id").map { row in
                 guard let id = row.column("id")?.string, let group = row.column("group_name")?.string,
                     let url = row.column("url")?.string,
@@ -53,7 +53,7 @@ extension SQLiteStore: WebhookStore {
     }
 
     public func deliveries(limit: Int) async throws -> [WebhookDelivery] {
-        try read { connection in
+        try await scan { connection in
             try connection.query("SELECT * FROM webhook_deliveries ORDER BY seq DESC LIMIT ?", [.integer(limit)]).map { row in
                 WebhookDelivery(
                     webhookID: row.column("webhook_id")?.string ?? "", event: row.column("event")?.string ?? "",

@@ -83,10 +83,22 @@ public final class SQLiteStore: Sendable {
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
-    /// Runs a read on a pooled reader connection, mapping SQLite errors to `StoreError`.
+    /// Runs a short read (a lookup by key) on a pooled reader connection on the caller's thread,
+    /// mapping SQLite errors to `StoreError`.
     func read<T>(_ body: (SQLiteDatabase) throws -> T) throws -> T {
         do {
             return try readers.read(body)
+        } catch let error as SQLiteError {
+            throw StoreError.unavailable(error.message)
+        }
+    }
+
+    /// A read that may return many rows (a listing, a page of the audit log): on a pool thread,
+    /// so a long one never holds up an event loop's other connections.
+    func scan<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
+        let readers = self.readers
+        do {
+            return try await NIOThreadPool.singleton.runIfActive { try readers.read(body) }
         } catch let error as SQLiteError {
             throw StoreError.unavailable(error.message)
         }

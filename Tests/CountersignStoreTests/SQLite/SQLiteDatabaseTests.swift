@@ -33,6 +33,12 @@ import Testing
             #expect(row.column("absent") == nil)
             #expect(row.column("i")?.string == "-9007199254740993")
             #expect(SQLiteValue.text("42").integer == 42)
+            // Empty text and an empty blob stay empty values, not NULL.
+            try db.query("INSERT INTO t (s, b) VALUES (?, ?)", [.text(""), .blob([])])
+            let empty = try #require(try db.query("SELECT s, b, s IS NULL AS sn, b IS NULL AS bn FROM t WHERE i IS NULL").first)
+            #expect(empty.column("sn") == .integer(0))
+            #expect(empty.column("bn") == .integer(0))
+            #expect(empty.column("s") == .text(""))
         }
     }
 
@@ -47,6 +53,24 @@ import Testing
             }
             // A kept statement is reset after use, so it runs again with new binds.
             #expect(try db.query("SELECT v + 0 AS w FROM t WHERE v = ?", [.integer(8)]).isEmpty)
+        }
+    }
+
+    @Test func onlyATakenKeyIsAConflict() throws {
+        try Self.withDatabase { db in
+            try db.execute("CREATE TABLE t (id TEXT PRIMARY KEY, v TEXT NOT NULL CHECK (v <> 'bad'))")
+            try db.query("INSERT INTO t VALUES ('a', 'x')")
+            for (sql, conflict) in [
+                ("INSERT INTO t VALUES ('a', 'y')", true), ("INSERT INTO t VALUES ('b', NULL)", false),
+                ("INSERT INTO t VALUES ('c', 'bad')", false),
+            ] {
+                do {
+                    try db.query(sql)
+                    Issue.record("\(sql) was accepted")
+                } catch let error as SQLiteError {
+                    #expect(error.isConstraint == conflict, "\(sql): \(error.message)")
+                }
+            }
         }
     }
 
