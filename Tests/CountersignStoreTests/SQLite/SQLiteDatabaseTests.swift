@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import Testing
 
 @testable import CountersignStore
@@ -119,5 +121,20 @@ import Testing
         #expect(throws: SQLiteError.self) { try readers.read { try $0.query("INSERT INTO t VALUES (2)") } }
         readers.close()
         #expect(throws: SQLiteError.self) { try readers.read { try $0.query("SELECT 1") } }
+    }
+}
+
+/// The writer resumes a caller on the event loop it came from only when that loop belongs to the
+/// shared group, which never shuts down: a resume sent to a loop that had shut down would be
+/// dropped by NIO, and its caller would wait forever.
+@Suite struct WriterResumeLoopTests {
+    @Test func aCallerIsResumedOnItsOwnLoopOnlyWhenThatLoopNeverShutsDown() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let privateLoop = try await group.next().submit { SQLiteWriter.callerLoop() }.get()
+        #expect(privateLoop == nil)
+        let shared = MultiThreadedEventLoopGroup.singleton.next()
+        let sharedLoop = try await shared.submit { SQLiteWriter.callerLoop() }.get()
+        #expect(sharedLoop === shared)
+        try await group.shutdownGracefully()
     }
 }
