@@ -24,12 +24,12 @@ struct WebhookNotifier: Sendable {
     func attempt(_ delivery: OutboxDelivery, request: ApprovalRequest) async -> DeliveryResult {
         let hook: Webhook
         do {
-            guard let found = try await store.webhooks().first(where: { $0.id == delivery.webhookID }) else {
+            guard let id = delivery.webhookID, let found = try await store.webhook(id: id) else {
                 return .refused("the webhook was deleted")
             }
             hook = found
         } catch {
-            return .failed("reading webhooks failed: \(error)")
+            return .failed("reading the webhook failed: \(error)")
         }
         guard let secret = SealedSecret.open(hook.sealedSecret, purpose: hook.secretPurpose, serverKey: serverKey) else {
             logger.error("webhook secret does not open with this server key", metadata: ["webhook": "\(hook.id)"])

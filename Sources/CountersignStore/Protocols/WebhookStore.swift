@@ -4,6 +4,8 @@ import CountersignCore
 public protocol WebhookStore: Sendable {
     func create(_ webhook: Webhook, audit: AuditRecord) async throws
     func webhooks() async throws -> [Webhook]
+    /// The webhook with this id, or nil: what a delivery attempt reads.
+    func webhook(id: String) async throws -> Webhook?
     /// `StoreError.notFound` when there is no such webhook.
     func deleteWebhook(id: String, audit: AuditRecord) async throws
     func recordDelivery(_ delivery: WebhookDelivery) async throws

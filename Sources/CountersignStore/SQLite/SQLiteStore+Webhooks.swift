@@ -15,17 +15,25 @@ extension SQLiteStore: WebhookStore {
 
     public func webhooks() async throws -> [Webhook] {
         try await scan { connection in
-            try connection.query("SELECT * FROM webhooks ORDER BY created_at, id").map { row in
-                guard let id = row.column("id")?.string, let group = row.column("group_name")?.string,
-                    let url = row.column("url")?.string,
-                    let format = row.column("format")?.string.flatMap(Webhook.Format.init(rawValue:)),
-                    let sealed = row.column("sealed_secret")?.string.flatMap({ Base64URL.decode($0.utf8) })
-                else { throw StoreError.corrupt("a webhook row cannot be read") }
-                return Webhook(
-                    id: id, group: group, url: url, format: format, sealedSecret: sealed,
-                    createdAt: Int64(row.column("created_at")?.integer ?? 0))
-            }
+            try connection.query("SELECT * FROM webhooks ORDER BY created_at, id").map(Self.decodeWebhook)
         }
+    }
+
+    public func webhook(id: String) async throws -> Webhook? {
+        try read { connection in
+            try connection.query("SELECT * FROM webhooks WHERE id = ?", [.text(id)]).first.map(Self.decodeWebhook)
+        }
+    }
+
+    static func decodeWebhook(_ row: SQLiteRow) throws -> Webhook {
+        guard let id = row.column("id")?.string, let group = row.column("group_name")?.string,
+            let url = row.column("url")?.string,
+            let format = row.column("format")?.string.flatMap(Webhook.Format.init(rawValue:)),
+            let sealed = row.column("sealed_secret")?.string.flatMap({ Base64URL.decode($0.utf8) })
+        else { throw StoreError.corrupt("a webhook row cannot be read") }
+        return Webhook(
+            id: id, group: group, url: url, format: format, sealedSecret: sealed,
+            createdAt: Int64(row.column("created_at")?.integer ?? 0))
     }
 
     public func deleteWebhook(id: String, audit: AuditRecord) async throws {

@@ -34,6 +34,22 @@ import Testing
         }
     }
 
+    @Test func aWebhookIsFoundByItsIdAndGoneOnceDeleted() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try await SQLiteStore.open(path: dir + "/db.sqlite")
+            let hook = Webhook(
+                id: "wh-1", group: "security", url: "https://hooks.example.com/x", format: .json,
+                sealedSecret: [1, 2, 3], createdAt: 5)
+            try await store.create(hook, audit: Self.record("webhook.created"))
+            #expect(try await store.webhook(id: "wh-1") == hook)
+            #expect(try await store.webhook(id: "wh-2") == nil)
+            #expect(try await store.webhook(id: "wh-1' OR '1'='1") == nil)
+            try await store.deleteWebhook(id: "wh-1", audit: Self.record("webhook.deleted"))
+            #expect(try await store.webhook(id: "wh-1") == nil)
+            await store.close()
+        }
+    }
+
     @Test func aClientAndItsEventCommitTogether() async throws {
         try await withTemporaryDirectory { dir in
             let store = try await SQLiteStore.open(path: dir + "/db.sqlite")
