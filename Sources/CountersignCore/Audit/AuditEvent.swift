@@ -166,17 +166,8 @@ public struct AuditRecord: Sendable, Equatable {
     }
 
     static func encode(_ data: [String: JSONValue], rendered: [(name: String, json: [UInt8])]) -> ([UInt8], String) {
-        if rendered.isEmpty {
-            let (exact, canonical) = CanonicalJSON.exactAndCanonical(.object(data))
-            return (canonical, exact)
-        }
-        var members = data
-        for member in rendered { members[member.name] = nil }
-        let exact = CanonicalJSON.objectBytes(members, rendered: rendered, exactNumbers: true)
-        let canonical =
-            CanonicalJSON.hasNonCanonicalNumber(.object(members))
-            ? CanonicalJSON.objectBytes(members, rendered: rendered, exactNumbers: false) : exact
-        return (canonical, String(decoding: exact, as: UTF8.self))
+        let (exact, canonical) = CanonicalJSON.exactAndCanonical(object: data, rendered: rendered)
+        return (canonical, exact)
     }
 }
 

@@ -36,6 +36,25 @@ public enum CanonicalJSON {
         return (exact, hasNonCanonicalNumber(value) ? bytes(value) : out)
     }
 
+    /// Both forms of an object of `members` and of members already rendered in RFC 8785 form
+    /// (numbers canonical, so the same bytes serve both forms); a rendered member replaces a
+    /// member of `members` with its name.
+    public static func exactAndCanonical(
+        object members: [String: JSONValue], rendered: [(name: String, json: [UInt8])]
+    ) -> (exact: String, canonical: [UInt8]) {
+        var members = members
+        for member in rendered { members[member.name] = nil }
+        var exact: [UInt8] = []
+        exact.reserveCapacity(256 + rendered.reduce(0) { $0 + $1.json.count })
+        writeObject(members, rendered: rendered, into: &exact, exactNumbers: true)
+        var canonical = exact
+        if hasNonCanonicalNumber(.object(members)) {
+            canonical.removeAll(keepingCapacity: true)
+            writeObject(members, rendered: rendered, into: &canonical, exactNumbers: false)
+        }
+        return (String(decoding: exact, as: UTF8.self), canonical)
+    }
+
     static func hasNonCanonicalNumber(_ value: JSONValue) -> Bool {
         switch value {
         case .number(let n): !n.isCanonicalInteger && number(n) != n.literal
@@ -61,29 +80,19 @@ public enum CanonicalJSON {
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
-            out.append(UInt8(ascii: "{"))
-            let entries = Array(members)
-            for (position, index) in canonicalOrder(entries.map(\.key)).enumerated() {
-                if position > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(entries[index].key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                write(entries[index].value, into: &out, exactNumbers: exactNumbers)
-            }
-            out.append(UInt8(ascii: "}"))
+            writeObject(members, rendered: [], into: &out, exactNumbers: exactNumbers)
         }
     }
 
     /// An object of `members` and of members already rendered as JSON, all in canonical order.
-    static func objectBytes(
-        _ members: [String: JSONValue], rendered: [(name: String, json: [UInt8])], exactNumbers: Bool
-    ) -> [UInt8] {
+    static func writeObject(
+        _ members: [String: JSONValue], rendered: [(name: String, json: [UInt8])], into out: inout [UInt8],
+        exactNumbers: Bool
+    ) {
         let values = Array(members)
         let keys = values.map(\.key) + rendered.map(\.name)
-        let order = canonicalOrder(keys)
-        var out: [UInt8] = []
-        out.reserveCapacity(512 + rendered.reduce(0) { $0 + $1.json.count })
         out.append(UInt8(ascii: "{"))
-        for (position, index) in order.enumerated() {
+        for (position, index) in canonicalOrder(keys).enumerated() {
             if position > 0 { out.append(UInt8(ascii: ",")) }
             writeString(keys[index], into: &out)
             out.append(UInt8(ascii: ":"))
@@ -94,7 +103,6 @@ public enum CanonicalJSON {
             }
         }
         out.append(UInt8(ascii: "}"))
-        return out
     }
 
     /// RFC 8785 §3.2.3: the positions of `keys` in the order of their UTF-16 code units. UTF-8

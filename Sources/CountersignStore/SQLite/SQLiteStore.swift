@@ -96,12 +96,7 @@ public final class SQLiteStore: Sendable {
     /// A read that may return many rows (a listing, a page of the audit log): on a pool thread,
     /// so a long one never holds up an event loop's other connections.
     func scan<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
-        let readers = self.readers
-        do {
-            return try await NIOThreadPool.singleton.runIfActive { try readers.read(body) }
-        } catch let error as SQLiteError {
-            throw StoreError.unavailable(error.message)
-        }
+        try await NIOThreadPool.singleton.runIfActive { try self.read(body) }
     }
 
     /// Copies committed WAL frames into the database file without blocking the writer
