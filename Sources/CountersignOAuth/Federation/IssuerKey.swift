@@ -18,6 +18,9 @@ struct IssuerKey: Sendable {
     let kid: String?
     let algorithm: String
     let key: PublicKey
+    /// The public key's bytes as the JWKS gave them (RSA `n`'s length, `n` and `e`; EC `x` and `y`; OKP `x`):
+    /// what tells one key from another under the same `kid` after a rotation.
+    let material: [UInt8]
 
     /// Verifies a JWS signature over `input` (RFC 7515 §5.2) with this key's pinned algorithm.
     func isValidSignature(_ signature: [UInt8], for input: ArraySlice<UInt8>) -> Bool {
@@ -90,7 +93,7 @@ enum IssuerKeySet {
             else { return nil }
             let alg = stated ?? "RS256"
             guard ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"].contains(alg) else { return nil }
-            return IssuerKey(kid: kid, algorithm: alg, key: .rsa(key))
+            return IssuerKey(kid: kid, algorithm: alg, key: .rsa(key), material: [UInt8(modulus.count >> 8), UInt8(modulus.count & 0xFF)] + modulus + e)
         case "EC":
             guard let x = jwk["x"]?.stringValue.flatMap(decode), let y = jwk["y"]?.stringValue.flatMap(decode)
             else { return nil }
@@ -99,12 +102,12 @@ enum IssuerKeySet {
                 guard stated == nil || stated == "ES256", x.count == 32, y.count == 32,
                     let key = try? P256.Signing.PublicKey(rawRepresentation: x + y)
                 else { return nil }
-                return IssuerKey(kid: kid, algorithm: "ES256", key: .p256(key))
+                return IssuerKey(kid: kid, algorithm: "ES256", key: .p256(key), material: x + y)
             case "P-384":
                 guard stated == nil || stated == "ES384", x.count == 48, y.count == 48,
                     let key = try? P384.Signing.PublicKey(rawRepresentation: x + y)
                 else { return nil }
-                return IssuerKey(kid: kid, algorithm: "ES384", key: .p384(key))
+                return IssuerKey(kid: kid, algorithm: "ES384", key: .p384(key), material: x + y)
             default:
                 return nil
             }
@@ -113,7 +116,7 @@ enum IssuerKeySet {
                 let x = jwk["x"]?.stringValue.flatMap(decode), x.count == 32,
                 let key = try? Curve25519.Signing.PublicKey(rawRepresentation: x)
             else { return nil }
-            return IssuerKey(kid: kid, algorithm: "EdDSA", key: .ed25519(key))
+            return IssuerKey(kid: kid, algorithm: "EdDSA", key: .ed25519(key), material: x)
         default:
             return nil
         }

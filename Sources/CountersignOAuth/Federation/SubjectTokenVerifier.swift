@@ -23,6 +23,8 @@ public struct VerifiedSubject: Sendable {
 /// reads it) as integers with a minute of skew, `aud` containing the
 /// issuer's audience, a `sub`. Every refusal is 400 `invalid_request` naming the parameter
 /// (RFC 8693 §2.2.2); keys that cannot be fetched are 503 `temporarily_unavailable`.
+/// A token accepted once is kept in a `VerifiedTokenCache`; presented again, only what can
+/// change for the same bytes is checked again (`stillValid`).
 public struct SubjectTokenVerifier: Sendable {
     public static let maxLength = 16 * 1024
     static let clockSkew: Int64 = 60
@@ -35,15 +37,46 @@ public struct SubjectTokenVerifier: Sendable {
     let keys: IssuerKeyCache
     let ownIssuer: String
     let clock: @Sendable () -> Int64
+    let verified: VerifiedTokenCache
 
     public init(issuers: IssuerDirectory, keys: IssuerKeyCache, ownIssuer: String, clock: @escaping @Sendable () -> Int64) {
+        self.init(issuers: issuers, keys: keys, ownIssuer: ownIssuer, clock: clock, verified: VerifiedTokenCache())
+    }
+
+    init(
+        issuers: IssuerDirectory, keys: IssuerKeyCache, ownIssuer: String, clock: @escaping @Sendable () -> Int64,
+        verified: VerifiedTokenCache
+    ) {
         self.issuers = issuers
         self.keys = keys
         self.ownIssuer = ownIssuer
         self.clock = clock
+        self.verified = verified
     }
 
     public func verify(_ token: String, parameter: String) async throws(OAuthError) -> VerifiedSubject {
+        let digest = VerifiedTokenCache.digest(token)
+        if let digest, let entry = verified.entry(digest), let subject = await stillValid(entry) { return subject }
+        let entry = try await verifyInFull(token, parameter: parameter)
+        if let digest { verified.insert(digest, entry) }
+        return entry.subject
+    }
+
+    /// A token accepted before, if it still would be: `exp` and `nbf` against the clock, its
+    /// issuer still trusted with the same settings (audience, algorithms, claim mappings), and
+    /// the very key that verified it still published under its `kid`. Nil sends the token
+    /// through `verifyInFull`, which says what is wrong.
+    func stillValid(_ entry: VerifiedTokenCache.Entry) async -> VerifiedSubject? {
+        let now = clock() / 1000
+        guard entry.expiresAt > now - Self.clockSkew, (entry.notBefore ?? .min) <= now + Self.clockSkew,
+            let issuer = await issuers.issuer(entry.subject.issuer.issuer), issuer == entry.subject.issuer,
+            case .key(let key) = await keys.key(issuer: issuer, kid: entry.kid, alg: entry.algorithm),
+            key.algorithm == entry.algorithm, key.material == entry.keyMaterial
+        else { return nil }
+        return entry.subject
+    }
+
+    func verifyInFull(_ token: String, parameter: String) async throws(OAuthError) -> VerifiedTokenCache.Entry {
         func refuse(_ why: String, detail: String? = nil) -> OAuthError {
             OAuthError.invalidRequest("\(parameter) \(why)", detail: detail)
         }
@@ -90,11 +123,13 @@ public struct SubjectTokenVerifier: Sendable {
         guard key.isValidSignature(jws.signature, for: jws.signingInput) else { throw refuse("has an invalid signature") }
 
         let now = clock() / 1000
+        var notBefore: Int64?
         guard let exp = Self.time(claims["exp"]) else { throw refuse("has no exp, or exp is not an integer time") }
         guard exp > now - Self.clockSkew else { throw refuse("has expired") }
         if let nbfValue = claims["nbf"] {
             guard let nbf = Self.time(nbfValue) else { throw refuse("has an nbf that is not an integer time") }
             guard nbf <= now + Self.clockSkew else { throw refuse("is not valid yet (nbf is in the future)") }
+            notBefore = nbf
         }
         if let iatValue = claims["iat"] {
             guard let iat = Self.time(iatValue) else { throw refuse("has an iat that is not an integer time") }
@@ -118,9 +153,11 @@ public struct SubjectTokenVerifier: Sendable {
             guard t <= now + Self.clockSkew else { throw refuse("has an auth_time in the future") }
             authTime = t
         }
-        return VerifiedSubject(
+        let subject = VerifiedSubject(
             issuer: issuer, sub: sub, claims: claims, policyClaims: issuer.subjectClaims(from: claims),
             acr: claims["acr"]?.stringValue, authTime: authTime)
+        return VerifiedTokenCache.Entry(
+            subject: subject, kid: kid, algorithm: alg, keyMaterial: key.material, expiresAt: exp, notBefore: notBefore)
     }
 
     /// A NumericDate (RFC 7519 §2) as this server takes it: an integer from 0 to year 9999.

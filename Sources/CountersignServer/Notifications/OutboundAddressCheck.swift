@@ -51,7 +51,7 @@ struct OutboundAddressCheck: Sendable {
             while let entry = node {
                 var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
                 if getnameinfo(entry.pointee.ai_addr, entry.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0,
-                    let address = IPAddress(String(cString: buffer).split(separator: "%").first.map(String.init) ?? "")
+                    let address = IPAddress(String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self).split(separator: "%").first.map(String.init) ?? "")
                 {
                     found.append(address)
                 }
