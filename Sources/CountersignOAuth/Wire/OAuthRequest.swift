@@ -19,6 +19,17 @@ public struct OAuthRequest: Sendable {
         self.body = body
         self.remoteAddress = remoteAddress
     }
+
+    /// The media type of a `Content-Type` value (RFC 9110 §8.3): what comes before any
+    /// parameter, without the optional whitespace (space, tab) around it, with ASCII letters
+    /// lower-cased (media types are case-insensitive; nothing else is folded).
+    public static func mediaType(_ value: String) -> String {
+        func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        var bytes = value.utf8.prefix { $0 != UInt8(ascii: ";") }
+        while let first = bytes.first, isWhitespace(first) { bytes = bytes.dropFirst() }
+        while let last = bytes.last, isWhitespace(last) { bytes = bytes.dropLast() }
+        return String(decoding: bytes.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
 }
 
 /// An HTTP response value that the server writes out as is.

@@ -1,4 +1,3 @@
-import Foundation
 import CountersignCore
 import CountersignOAuth
 import Hummingbird
@@ -64,10 +63,7 @@ enum OAuthRoutes {
         } catch {
             return response(OAuthError.invalidRequest("the request body could not be read completely").response)
         }
-        let contentType = request.headers[.contentType].map { value in
-            String(value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-                .trimmingCharacters(in: .whitespaces).lowercased()
-        }
+        let contentType = request.headers[.contentType].map(OAuthRequest.mediaType)
         let oauthRequest = OAuthRequest(
             method: request.method.rawValue, contentType: contentType,
             authorization: request.headers[values: .authorization], body: Array(buffer: body),

@@ -14,7 +14,7 @@ struct UnreadBodyGuard: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let declaresBody =
-            request.headers[.transferEncoding] != nil
+            request.headers.contains(.transferEncoding)
             || (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > 0
         guard declaresBody else { return try await next(request, context) }
         let response: Response
