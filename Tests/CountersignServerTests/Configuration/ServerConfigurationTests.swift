@@ -25,6 +25,7 @@ import Testing
 
     @Test func flagBeatsVariableBeatsFileBeatsDefault() throws {
         let path = try file("port: 7000\nhost: 0.0.0.0\nlog_level: debug\ndata_dir: /from-file\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
         let fromFile = try Layer.file(path)
         let env = Layer.environment(["COUNTERSIGN_PORT": "7001", "COUNTERSIGN_HOST": "10.0.0.1"])
         let flags = Layer(port: "7002")
@@ -48,6 +49,7 @@ import Testing
 
     @Test func anUnknownKeyInTheFileIsAnErrorWithItsPosition() throws {
         let path = try file("port: 1\nprot: 2\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
         #expect {
             _ = try Layer.file(path)
         } throws: { error in
@@ -73,8 +75,10 @@ import Testing
 
     @Test func aFileThatIsNotAMappingIsRefused() throws {
         let path = try file("- a\n- b\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: ConfigurationError.self) { try Layer.file(path) }
         let nested = try file("port: [1, 2]\n")
+        defer { try? FileManager.default.removeItem(atPath: nested) }
         #expect { _ = try Layer.file(nested) } throws: { "\($0)".contains("port must be a single value") }
     }
 }
