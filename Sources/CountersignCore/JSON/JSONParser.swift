@@ -160,7 +160,20 @@ private struct Cursor {
 
     mutating func parseString() throws(JSONParser.Failure) -> String {
         index += 1
-        var out: [UInt8] = []
+        // Most strings are plain ASCII without escapes: taken whole, with no validation to do.
+        var end = index
+        while end < bytes.count, bytes[end] >= 0x20, bytes[end] < 0x80, bytes[end] != UInt8(ascii: "\""),
+            bytes[end] != UInt8(ascii: "\\")
+        {
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            let s = String(decoding: bytes[index..<end], as: UTF8.self)
+            index = end + 1
+            return s
+        }
+        var out: [UInt8] = Array(bytes[index..<end])
+        index = end
         while true {
             guard let c = peek else { throw fail("unterminated string") }
             if c == UInt8(ascii: "\"") {

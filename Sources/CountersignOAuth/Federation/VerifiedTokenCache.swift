@@ -48,12 +48,15 @@ final class VerifiedTokenCache: Sendable {
     }
 
     func insert(_ digest: SHA256Digest, _ entry: Entry) {
-        table.withLock { table in
-            if table.entries.updateValue(entry, forKey: digest) != nil { return }
-            if let oldest = table.order[table.next] { table.entries[oldest] = nil }
+        // What leaves the table is released after the lock, not while others wait for it.
+        let released: Entry? = table.withLock { table in
+            if let replaced = table.entries.updateValue(entry, forKey: digest) { return replaced }
+            let evicted = table.order[table.next].flatMap { table.entries.removeValue(forKey: $0) }
             table.order[table.next] = digest
             table.next = (table.next + 1) % capacity
+            return evicted
         }
+        _ = released
     }
 
     var count: Int { table.withLock { $0.entries.count } }

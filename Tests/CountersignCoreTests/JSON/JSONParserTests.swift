@@ -38,6 +38,18 @@ import Testing
 
     @Test func refusesInvalidUTF8() {
         #expect(throws: JSONParser.Failure.self) { try JSONParser().parse([0x22, 0xC3, 0x28, 0x22]) }
+        // Also after a plain ASCII start (a plain string is read whole, without the slow path).
+        #expect(throws: JSONParser.Failure.self) { try JSONParser().parse([0x22, 0x61, 0x62, 0xC3, 0x28, 0x22]) }
+    }
+
+    @Test func plainStringsAndStringsWithEscapesOrNonASCIIReadAlike() throws {
+        let value = try JSONParser().parse(#"["plain \u007f~", "ascii then é", "ascii then \"escape\"", "", "a\/b"]"#)
+        #expect(value == ["plain \u{7F}~", "ascii then é", "ascii then \"escape\"", "", "a/b"])
+        #expect {
+            try JSONParser().parse(#"["abc"#)
+        } throws: { error in
+            (error as? JSONParser.Failure)?.message == "unterminated string"
+        }
     }
 
     @Test func boundsNestingDepth() {
