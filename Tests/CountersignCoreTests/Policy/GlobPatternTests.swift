@@ -11,6 +11,9 @@ import Testing
         ("https://api.example.com/payments/*", "https://api.example.com/payments", false),
         ("*.example.com", "api.example.com", true), ("*.example.com", "a.b.example.com", true),
         ("*.example.com", "evil.com/x.example.com", false),
+        // The literal start is compared before any star: shorter or different texts fail there.
+        ("https://api.example.com/payments/*", "https://api.example.co", false),
+        ("https://api.example.com/payments/*", "https://api.example.org/payments/42", false), ("abc*", "abd", false),
         // `**` crosses segments; it is a plain run, so the slashes around it are still literal.
         ("https://api.example.com/**", "https://api.example.com/payments/42/refund", true),
         ("https://api.example.com/**", "https://api.example.com/", true),

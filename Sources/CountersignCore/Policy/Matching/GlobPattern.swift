@@ -16,6 +16,8 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     /// The pattern as written.
     public let pattern: String
     private let tokens: [GlobToken]
+    /// How many tokens from the start are literals: compared directly, before the NFA runs.
+    private let literalPrefix: Int
 
     /// Parses `pattern`, refusing one that is too long, has three or more stars in a row or
     /// ends with a lone backslash.
@@ -58,20 +60,29 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
         }
         self.pattern = pattern
         self.tokens = tokens
+        literalPrefix = tokens.prefix { if case .literal = $0 { true } else { false } }.count
     }
 
     /// True when the whole of `text` matches the pattern.
     public func matches(_ text: String) -> Bool {
+        var scalars = text.unicodeScalars.makeIterator()
+        // A resource pattern is mostly its literal start (`https://api.example.com/payments/`):
+        // compared scalar by scalar; the NFA runs on what follows it.
+        for k in 0..<literalPrefix {
+            guard let scalar = scalars.next(), case .literal(let literal) = tokens[k], literal == scalar else { return false }
+        }
+        let first = literalPrefix
         // active[k]: some prefix of the text read so far leaves the NFA before token k
-        // (k == tokens.count means after the last token, i.e. accepting).
+        // (k == tokens.count means after the last token, i.e. accepting). Moves only go
+        // forward, so no state before `first` is ever active again.
         var active = [Bool](repeating: false, count: tokens.count + 1)
         var next = active
-        active[0] = true
-        closeOverStars(&active)
-        for scalar in text.unicodeScalars {
-            for k in next.indices { next[k] = false }
+        active[first] = true
+        closeOverStars(&active, from: first)
+        while let scalar = scalars.next() {
+            for k in first..<next.count { next[k] = false }
             var alive = false
-            for k in tokens.indices where active[k] {
+            for k in first..<tokens.count where active[k] {
                 switch tokens[k] {
                 case .literal(let literal):
                     if literal == scalar { next[k + 1] = true; alive = true }
@@ -85,7 +96,7 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
                 }
             }
             guard alive else { return false }
-            closeOverStars(&next)
+            closeOverStars(&next, from: first)
             swap(&active, &next)
         }
         return active[tokens.count]
@@ -93,8 +104,8 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// A star may match nothing, so being before it also means being after it. Those moves
     /// only go forward, so one pass in order reaches everything.
-    private func closeOverStars(_ states: inout [Bool]) {
-        for k in tokens.indices where states[k] {
+    private func closeOverStars(_ states: inout [Bool], from first: Int) {
+        for k in first..<tokens.count where states[k] {
             switch tokens[k] {
             case .segmentRun, .anyRun: states[k + 1] = true
             case .literal, .one: break
