@@ -17,15 +17,21 @@ local headers = {
   ["Authorization"] = os.getenv("AUTH"),
 }
 
+-- The requests are formatted once, up front, so the load generator spends no more per request
+-- than with one fixed request (it shares the cores with the server).
+local requests = {}
 init = function(args)
   local threads = tonumber(os.getenv("THREADS") or "2")
   index = math.floor((id - 1) * #bodies / threads) % #bodies + 1
+  for i, body in ipairs(bodies) do
+    requests[i] = wrk.format("POST", nil, headers, body)
+  end
 end
 
 request = function()
-  local body = bodies[index]
-  index = index % #bodies + 1
-  return wrk.format("POST", nil, headers, body)
+  local r = requests[index]
+  index = index % #requests + 1
+  return r
 end
 
 done = function(summary, latency, requests)
