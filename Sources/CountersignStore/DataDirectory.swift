@@ -14,7 +14,9 @@ public struct DataDirectory: Sendable {
     public var serverKeyPath: String { url.appendingPathComponent("server.key").path }
     public var policyPath: String { url.appendingPathComponent("policy.yaml").path }
 
-    /// Creates the directory (mode 0700) when missing; returns true when it was created.
+    /// Creates the directory (mode 0700) when missing; returns true when it is new: created now,
+    /// or there already but empty (made beforehand, as a mounted volume or `mkdir -p` is; then
+    /// it is made owner-only too).
     @discardableResult
     public func prepare() throws -> Bool {
         // Everything this process creates (database, WAL, keys, policy) is owner-only.
@@ -24,7 +26,10 @@ public struct DataDirectory: Sendable {
             guard isDirectory.boolValue else {
                 throw DataDirectoryError("\(url.path) exists and is not a directory")
             }
-            return false
+            guard (try? FileManager.default.contentsOfDirectory(atPath: url.path))?.isEmpty == true else { return false }
+            // Owner-only like a directory this process creates (where it may: a mount point may refuse).
+            try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: url.path)
+            return true
         }
         do {
             try FileManager.default.createDirectory(

@@ -251,6 +251,22 @@ import Testing
 }
 
 @Suite struct DataDirectoryTests {
+    @Test func aDirectoryIsNewWhenCreatedOrFoundEmptyButNotOnceItHoldsAnything() async throws {
+        try await withTemporaryDirectory { dir in
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
+            #expect(try DataDirectory(path: dir).prepare())  // made beforehand, still empty: made owner-only
+            #expect(try FileManager.default.attributesOfItem(atPath: dir)[.posixPermissions] as? Int == 0o700)
+            let created = DataDirectory(path: dir + "/created")
+            #expect(try created.prepare())
+            _ = try created.serverKey()
+            #expect(try !created.prepare())
+            FileManager.default.createFile(atPath: dir + "/file", contents: Data())
+            #expect {
+                try DataDirectory(path: dir + "/file").prepare()
+            } throws: { "\($0)" == "\(dir)/file exists and is not a directory" }
+        }
+    }
+
     @Test func concurrentFirstUsesAgreeOnOneServerKey() async throws {
         try await withTemporaryDirectory { dir in
             let directory = DataDirectory(path: dir + "/data")
