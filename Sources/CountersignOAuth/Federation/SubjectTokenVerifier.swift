@@ -62,17 +62,18 @@ public struct SubjectTokenVerifier: Sendable {
         return entry.subject
     }
 
-    /// A token accepted before, if it still would be: `exp` and `nbf` against the clock, its
-    /// issuer still trusted with the same settings (audience, algorithms, claim mappings), and
-    /// the very key that verified it still published under its `kid`. Nil sends the token
-    /// through `verifyInFull`, which says what is wrong.
+    /// A token accepted before, if it still would be: its issuer still trusted with the same
+    /// settings (audience, algorithms, claim mappings), the very key that verified it still
+    /// published under its `kid`, and then, as `verifyInFull` does after its key lookup, `exp`
+    /// against the clock and none of `nbf`, `iat`, `auth_time` beyond it (a clock set back
+    /// counts). Nil sends the token through `verifyInFull`, which says what is wrong.
     func stillValid(_ entry: VerifiedTokenCache.Entry) async -> VerifiedSubject? {
-        let now = clock() / 1000
-        guard entry.expiresAt > now - Self.clockSkew, (entry.notBefore ?? .min) <= now + Self.clockSkew,
-            let issuer = await issuers.issuer(entry.subject.issuer.issuer), issuer == entry.subject.issuer,
+        guard let issuer = await issuers.issuer(entry.subject.issuer.issuer), issuer == entry.subject.issuer,
             case .key(let key) = await keys.key(issuer: issuer, kid: entry.kid, alg: entry.algorithm),
             key.algorithm == entry.algorithm, key.material == entry.keyMaterial
         else { return nil }
+        let now = clock() / 1000
+        guard entry.expiresAt > now - Self.clockSkew, (entry.latestStart ?? .min) <= now + Self.clockSkew else { return nil }
         return entry.subject
     }
 
@@ -123,17 +124,18 @@ public struct SubjectTokenVerifier: Sendable {
         guard key.isValidSignature(jws.signature, for: jws.signingInput) else { throw refuse("has an invalid signature") }
 
         let now = clock() / 1000
-        var notBefore: Int64?
+        var latestStart: Int64?
         guard let exp = Self.time(claims["exp"]) else { throw refuse("has no exp, or exp is not an integer time") }
         guard exp > now - Self.clockSkew else { throw refuse("has expired") }
         if let nbfValue = claims["nbf"] {
             guard let nbf = Self.time(nbfValue) else { throw refuse("has an nbf that is not an integer time") }
             guard nbf <= now + Self.clockSkew else { throw refuse("is not valid yet (nbf is in the future)") }
-            notBefore = nbf
+            latestStart = max(latestStart ?? nbf, nbf)
         }
         if let iatValue = claims["iat"] {
             guard let iat = Self.time(iatValue) else { throw refuse("has an iat that is not an integer time") }
             guard iat <= now + Self.clockSkew else { throw refuse("was issued in the future (iat)") }
+            latestStart = max(latestStart ?? iat, iat)
         }
         let audiences: [String]
         switch claims["aud"] {
@@ -152,12 +154,14 @@ public struct SubjectTokenVerifier: Sendable {
             // long as the clock has not caught up with it.
             guard t <= now + Self.clockSkew else { throw refuse("has an auth_time in the future") }
             authTime = t
+            latestStart = max(latestStart ?? t, t)
         }
         let subject = VerifiedSubject(
             issuer: issuer, sub: sub, claims: claims, policyClaims: issuer.subjectClaims(from: claims),
             acr: claims["acr"]?.stringValue, authTime: authTime)
         return VerifiedTokenCache.Entry(
-            subject: subject, kid: kid, algorithm: alg, keyMaterial: key.material, expiresAt: exp, notBefore: notBefore)
+            subject: subject, kid: kid, algorithm: alg, keyMaterial: key.material, expiresAt: exp, latestStart: latestStart,
+            cost: VerifiedTokenCache.cost(tokenBytes: token.utf8.count, claims: claims))
     }
 
     /// A NumericDate (RFC 7519 §2) as this server takes it: an integer from 0 to year 9999.

@@ -50,6 +50,13 @@ import Testing
         } throws: { error in
             (error as? JSONParser.Failure)?.message == "unterminated string"
         }
+        // A control character after a plain start is found where it is.
+        #expect {
+            try JSONParser().parse("[\"ab\u{01}\"]")
+        } throws: { error in
+            let failure = error as? JSONParser.Failure
+            return failure?.message == "control character in string" && failure?.offset == 4
+        }
     }
 
     @Test func boundsNestingDepth() {

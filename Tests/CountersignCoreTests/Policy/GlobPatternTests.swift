@@ -14,6 +14,7 @@ import Testing
         // The literal start is compared before any star: shorter or different texts fail there.
         ("https://api.example.com/payments/*", "https://api.example.co", false),
         ("https://api.example.com/payments/*", "https://api.example.org/payments/42", false), ("abc*", "abd", false),
+        ("\\*abc*", "*abcx", true), ("\\*abc*", "xabcx", false), ("a\\?*", "a?", true), ("a\\?*", "ab", false),
         // `**` crosses segments; it is a plain run, so the slashes around it are still literal.
         ("https://api.example.com/**", "https://api.example.com/payments/42/refund", true),
         ("https://api.example.com/**", "https://api.example.com/", true),

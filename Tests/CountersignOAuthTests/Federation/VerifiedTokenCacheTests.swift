@@ -132,20 +132,83 @@ import Testing
         #expect(await refusal(spliced) == "subject_token has an invalid signature")
     }
 
+    @Test func aClockSetBackRefusesAKeptTokenIssuedInItsNewFuture() async throws {
+        let token = try token()
+        #expect(await refusal(token) == nil)
+        clock.advance(seconds: -(SubjectTokenVerifier.clockSkew + 5))
+        #expect(await refusal(token) == "subject_token was issued in the future (iat)")
+    }
+
+    /// An entry made up here, kept under the digest of a text that is no JWT at all: whatever
+    /// answers for it comes from the cache; a refusal is full verification's.
+    func madeUp(
+        issuer: TrustedIssuer = VerifiedTokenCacheTests.issuer, algorithm: String = "ES256", material: [UInt8]? = nil,
+        expiresIn: Int64 = 600, latestStartIn: Int64? = nil
+    ) -> String {
+        let now = clock.read() / 1000
+        let subject = VerifiedSubject(issuer: issuer, sub: "made-up", claims: [:], policyClaims: [:], acr: nil, authTime: nil)
+        let entry = VerifiedTokenCache.Entry(
+            subject: subject, kid: "k1", algorithm: algorithm, keyMaterial: material ?? Array(key.publicKey.rawRepresentation),
+            expiresAt: now + expiresIn, latestStart: latestStartIn.map { now + $0 }, cost: 1)
+        let text = "not-a-jwt-\(UInt64.random(in: 0...UInt64.max))"
+        verified.insert(VerifiedTokenCache.digest(text)!, entry)
+        return text
+    }
+
+    @Test func aKeptEntryAnswersOnlyWhileEveryCheckHolds() async throws {
+        let notAJWT = "subject_token is not a signed JWT (compact JWS with three parts)"
+        #expect(try await verifier.verify(madeUp(), parameter: "subject_token").sub == "made-up")
+        var changed = Self.issuer
+        changed.audience = "another"
+        #expect(await refusal(madeUp(issuer: changed)) == notAJWT)
+        #expect(await refusal(madeUp(algorithm: "ES384")) == notAJWT)
+        #expect(await refusal(madeUp(material: Array(P256.Signing.PrivateKey().publicKey.rawRepresentation))) == notAJWT)
+        #expect(await refusal(madeUp(expiresIn: -SubjectTokenVerifier.clockSkew)) == notAJWT)
+        #expect(await refusal(madeUp(latestStartIn: SubjectTokenVerifier.clockSkew + 1)) == notAJWT)
+        #expect(await refusal(madeUp(latestStartIn: SubjectTokenVerifier.clockSkew)) == nil)
+    }
+
+    func entry(cost: Int) -> VerifiedTokenCache.Entry {
+        let subject = VerifiedSubject(issuer: Self.issuer, sub: "s", claims: [:], policyClaims: [:], acr: nil, authTime: nil)
+        return VerifiedTokenCache.Entry(
+            subject: subject, kid: nil, algorithm: "ES256", keyMaterial: [], expiresAt: 0, latestStart: nil, cost: cost)
+    }
+
     @Test func pastCapacityTheOldestEntryGoesFirst() throws {
         let cache = VerifiedTokenCache(capacity: 2)
-        let subject = VerifiedSubject(
-            issuer: Self.issuer, sub: "s", claims: [:], policyClaims: [:], acr: nil, authTime: nil)
-        let entry = VerifiedTokenCache.Entry(
-            subject: subject, kid: nil, algorithm: "ES256", keyMaterial: [], expiresAt: 0, notBefore: nil)
         let digests = try ["a", "b", "c"].map { try #require(VerifiedTokenCache.digest($0)) }
-        cache.insert(digests[0], entry)
-        cache.insert(digests[1], entry)
-        cache.insert(digests[0], entry)  // already kept: not a new entry
+        cache.insert(digests[0], entry(cost: 1))
+        cache.insert(digests[1], entry(cost: 1))
+        cache.insert(digests[0], entry(cost: 1))  // already kept: not a new entry
         #expect(cache.count == 2)
-        cache.insert(digests[2], entry)
+        cache.insert(digests[2], entry(cost: 1))
         #expect(cache.entry(digests[0]) == nil)
         #expect(cache.entry(digests[1]) != nil && cache.entry(digests[2]) != nil)
+    }
+
+    @Test func pastTheByteBudgetTheOldestEntriesGoFirst() throws {
+        let cache = VerifiedTokenCache(capacity: 100, budgetBytes: 1000)
+        let digests = try (0..<5).map { try #require(VerifiedTokenCache.digest("t\($0)")) }
+        cache.insert(digests[0], entry(cost: 400))
+        cache.insert(digests[1], entry(cost: 400))
+        cache.insert(digests[2], entry(cost: 600))  // 1,400 bytes: the oldest makes room
+        #expect(cache.entry(digests[0]) == nil && cache.entry(digests[1]) != nil && cache.entry(digests[2]) != nil)
+        #expect(cache.bytes == 1000)
+        cache.insert(digests[3], entry(cost: 700))  // 1,700 bytes: the two oldest make room
+        #expect(cache.entry(digests[1]) == nil && cache.entry(digests[2]) == nil && cache.bytes == 700)
+        cache.insert(digests[4], entry(cost: 1001))  // larger than the whole budget: never kept
+        #expect(cache.entry(digests[4]) == nil && cache.entry(digests[3]) != nil && cache.bytes == 700)
+        // Many more than the capacity pass through without the order growing past it for long.
+        for i in 0..<1000 { cache.insert(try #require(VerifiedTokenCache.digest("u\(i)")), entry(cost: 1)) }
+        #expect(cache.count == 100)
+        #expect(cache.table.withLock { $0.order.count - $0.head } == 100)
+        #expect(cache.table.withLock { $0.order.count } <= 300)
+    }
+
+    @Test func theCostCountsEveryClaimValue() throws {
+        let bloated = try #require(try JSONParser().parse("{\"x\":[" + Array(repeating: "0", count: 1000).joined(separator: ",") + "]}").objectValue)
+        #expect(VerifiedTokenCache.cost(tokenBytes: 3000, claims: bloated) == 3000 + VerifiedTokenCache.bytesPerValue * 1002)
+        #expect(VerifiedTokenCache.cost(tokenBytes: 10, claims: [:]) == 10 + VerifiedTokenCache.bytesPerValue)
     }
 
     @Test func aTokenOverTheSizeLimitIsNeverKept() {
