@@ -3,6 +3,8 @@ INTERFACE.md "HTTP"; HOSTILE-TESTS 75 (Host / X-Forwarded-* cannot change the is
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 
@@ -83,12 +85,15 @@ def test_head_is_supported_where_get_is(server, path):
     assert resp.status_code == 200, resp.status_code
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "NOT YET IMPLEMENTED vs INTERFACE.md: GET /metrics (Prometheus text) answers 404."))
 def test_metrics_endpoint(server):
     resp = server.get("/metrics")
     assert resp.status_code == 200
-    assert resp.headers["Content-Type"].startswith("text/plain")
+    assert resp.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+    # INTERFACE.md: Prometheus text. Every line is a comment or `name{labels} value`.
+    for line in resp.text.splitlines():
+        assert line.startswith("# ") or re.fullmatch(r'[a-z_]+(\{[^}]*\})? [-+0-9.eEInf]+', line), line
+    assert "# TYPE countersign_http_requests_total counter" in resp.text
+    assert "process_start_time_seconds" in resp.text
 
 
 def test_metadata_lists_the_policy_actions(server):

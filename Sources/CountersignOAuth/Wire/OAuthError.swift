@@ -106,10 +106,12 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         var headers: [(String, String)] = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
         if let wwwAuthenticate { headers.append(("WWW-Authenticate", wwwAuthenticate)) }
         if let retryAfter { headers.append(("Retry-After", String(retryAfter))) }
-        return OAuthResponse.json(
+        var response = OAuthResponse.json(
             status: status,
             JSONWriter.object([("error", .string(code.rawValue)), ("error_description", .string(description))] + members),
             headers: headers)
+        response.error = code.rawValue
+        return response
     }
 }
 

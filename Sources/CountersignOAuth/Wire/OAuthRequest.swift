@@ -37,11 +37,15 @@ public struct OAuthResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// The RFC 6749 §5.2 `error` code when this answers a refusal (for metrics; never sent
+    /// other than in the body).
+    public var error: String?
 
-    public init(status: Int, headers: [(String, String)], body: [UInt8]) {
+    public init(status: Int, headers: [(String, String)], body: [UInt8], error: String? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.error = error
     }
 
     /// A JSON body with `Content-Type: application/json`.

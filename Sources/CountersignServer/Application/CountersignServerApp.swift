@@ -29,6 +29,8 @@ public enum CountersignServerApp {
         /// Tells this process's listeners of other processes' approval changes (run as a service).
         let follower: ApprovalChangeFollower
         public let isNewDataDirectory: Bool
+        /// What `GET /metrics` shows.
+        public let metrics: ServerMetrics
 
         /// Releases the store and the HTTP client. Runs in a task of its own, so a cancelled
         /// caller (the server task of `countersign demo`, a test) still closes every connection.
@@ -46,10 +48,12 @@ public enum CountersignServerApp {
         /// The routes of the whole HTTP surface.
         public func router() -> Router<CountersignRequestContext> {
             let router = Router(context: CountersignRequestContext.self)
+            router.add(middleware: RequestMetrics(metrics: metrics))
             router.add(middleware: UnreadBodyGuard())
-            OAuthRoutes.add(to: router, server: authorizationServer)
+            OAuthRoutes.add(to: router, server: authorizationServer, metrics: metrics)
             ApproverRoutes.add(to: router, api: authorizationServer.approverAPI, events: authorizationServer.events)
             HealthRoutes.add(to: router, store: store, policy: policy)
+            MetricsRoutes.add(to: router, metrics: metrics)
             return router
         }
     }
@@ -96,7 +100,7 @@ public enum CountersignServerApp {
             return Assembly(
                 configuration: configuration, issuer: issuer, port: port, authorizationServer: server, store: store,
                 policy: policy, fetcher: fetcher, notificationSender: notificationSender, outboxWorker: worker,
-                follower: follower, isNewDataDirectory: isNew)
+                follower: follower, isNewDataDirectory: isNew, metrics: ServerMetrics())
         } catch {
             await notificationSender.shutdown()
             await fetcher.shutdown()

@@ -10,18 +10,26 @@ enum OAuthRoutes {
     /// Form bodies over this size are refused with 413 before parsing (HOSTILE-TESTS 70).
     static let maxBodyBytes = 64 * 1024
 
-    static func add(to router: Router<CountersignRequestContext>, server: AuthorizationServer) {
+    static func add(to router: Router<CountersignRequestContext>, server: AuthorizationServer, metrics: ServerMetrics) {
         router.post("/token") { request, context in
-            await respond(request, context) { await server.token.handle($0) }
+            let answer = await respond(request, context) { await server.token.handle($0) }
+            metrics.recordOutcome(endpoint: "token", error: answer.error)
+            return response(answer)
         }
         router.post("/introspect") { request, context in
-            await respond(request, context) { await server.introspection.handle($0) }
+            let answer = await respond(request, context) { await server.introspection.handle($0) }
+            metrics.recordOutcome(endpoint: "introspect", error: answer.error)
+            return response(answer)
         }
         router.post("/revoke") { request, context in
-            await respond(request, context) { await server.revocation.handle($0) }
+            let answer = await respond(request, context) { await server.revocation.handle($0) }
+            metrics.recordOutcome(endpoint: "revoke", error: answer.error)
+            return response(answer)
         }
         router.post("/bc-authorize") { request, context in
-            await respond(request, context) { await server.backchannel.handle($0) }
+            let answer = await respond(request, context) { await server.backchannel.handle($0) }
+            metrics.recordOutcome(endpoint: "bc-authorize", error: answer.error)
+            return response(answer)
         }
         for path in ["/token", "/introspect", "/revoke", "/bc-authorize"] {
             for method: HTTPRequest.Method in [.get, .put, .delete, .patch, .head, .options] {
@@ -41,34 +49,36 @@ enum OAuthRoutes {
         }
     }
 
+    /// Reads the request into an `OAuthRequest` and returns the endpoint's answer; a body too
+    /// large, too slow or unreadable is answered here.
     static func respond(
         _ request: Request, _ context: CountersignRequestContext,
         _ endpoint: (OAuthRequest) async -> OAuthResponse
-    ) async -> Response {
+    ) async -> OAuthResponse {
         // Built only when needed: an error sanitises its text, which costs on every request.
         var tooLarge: OAuthError {
             OAuthError(.invalidRequest, "the request body is larger than \(maxBodyBytes) bytes", status: 413)
         }
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
-            return response(tooLarge.response)
+            return tooLarge.response
         }
         let body: ByteBuffer
         do {
             body = try await RequestBodyDeadline.collect(request, context: context, upTo: maxBodyBytes)
         } catch is NIOTooManyBytesError {
-            return response(tooLarge.response)
+            return tooLarge.response
         } catch is RequestBodyDeadline.Exceeded {
             // Unread to its end: `UnreadBodyGuard` closes the connection after this answer.
-            return response(OAuthError(.invalidRequest, RequestBodyDeadline.description, status: 408).response)
+            return OAuthError(.invalidRequest, RequestBodyDeadline.description, status: 408).response
         } catch {
-            return response(OAuthError.invalidRequest("the request body could not be read completely").response)
+            return OAuthError.invalidRequest("the request body could not be read completely").response
         }
         let contentType = request.headers[.contentType].map(OAuthRequest.mediaType)
         let oauthRequest = OAuthRequest(
             method: request.method.rawValue, contentType: contentType,
             authorization: request.headers[values: .authorization], body: Array(buffer: body),
             remoteAddress: context.remoteAddress?.ipAddress)
-        return response(await endpoint(oauthRequest))
+        return await endpoint(oauthRequest)
     }
 
     static func methodNotAllowed(allow: String) -> Response {

@@ -1,0 +1,28 @@
+import Hummingbird
+
+/// Counts and times every request for `GET /metrics`: the outermost middleware, so refusals by
+/// the other middleware and 404s count too. The time runs from the request head to the answer
+/// returned (the body's writing is not waited for).
+struct RequestMetrics: RouterMiddleware {
+    typealias Context = CountersignRequestContext
+    let metrics: ServerMetrics
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let started = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            metrics.recordRequest(
+                method: request.method.rawValue, route: context.endpointPath, status: response.status.code,
+                duration: ContinuousClock.now - started)
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            metrics.recordRequest(
+                method: request.method.rawValue, route: context.endpointPath, status: status,
+                duration: ContinuousClock.now - started)
+            throw error
+        }
+    }
+}

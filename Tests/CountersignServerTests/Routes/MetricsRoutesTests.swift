@@ -1,0 +1,62 @@
+import CountersignServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// `GET /metrics` over a real socket: Prometheus text with every request counted by its matched
+/// route and status, and the OAuth endpoints' answers by outcome.
+@Suite struct MetricsRoutesTests {
+    static func metrics(_ client: any TestClientProtocol) async throws -> (String, String?) {
+        let response = try await client.execute(uri: "/metrics", method: .get)
+        #expect(response.status == .ok)
+        return (String(buffer: response.body), response.headers[.contentType])
+    }
+
+    @Test func requestsAndOAuthOutcomesAreCountedByRouteStatusAndResult() async throws {
+        try await HTTPSurfaceTests.withServer { client, _ in
+            let form = ByteBuffer(string: "grant_type=client_credentials")
+            _ = try await client.execute(uri: "/token", method: .post, headers: HTTPSurfaceTests.basic, body: form)
+            _ = try await client.execute(uri: "/token", method: .post, headers: HTTPSurfaceTests.basic, body: form)
+            var wrongSecret = HTTPSurfaceTests.basic
+            wrongSecret[.authorization] = "Basic " + Data("app:wrong".utf8).base64EncodedString()
+            _ = try await client.execute(uri: "/token", method: .post, headers: wrongSecret, body: form)
+            _ = try await client.execute(uri: "/token", method: .post, headers: HTTPSurfaceTests.basic,
+                body: ByteBuffer(string: "grant_type=password"))
+            // Unmatched paths share one label, so a scan cannot grow the metrics.
+            _ = try await client.execute(uri: "/nope-\(UUID().uuidString)", method: .get)
+            _ = try await client.execute(uri: "/nope-\(UUID().uuidString)", method: .get)
+
+            let (text, contentType) = try await Self.metrics(client)
+            #expect(contentType == "text/plain; version=0.0.4; charset=utf-8")
+            let lines = Set(text.split(separator: "\n").map(String.init))
+            for expected in [
+                #"countersign_http_requests_total{method="POST",route="/token",status="200"} 2"#,
+                #"countersign_http_requests_total{method="POST",route="/token",status="401"} 1"#,
+                #"countersign_http_requests_total{method="POST",route="/token",status="400"} 1"#,
+                #"countersign_http_requests_total{method="GET",route="unmatched",status="404"} 2"#,
+                #"countersign_oauth_responses_total{endpoint="token",result="ok"} 2"#,
+                #"countersign_oauth_responses_total{endpoint="token",result="invalid_client"} 1"#,
+                #"countersign_oauth_responses_total{endpoint="token",result="unsupported_grant_type"} 1"#,
+                #"countersign_http_request_duration_seconds_count{method="POST",route="/token"} 4"#,
+                "# TYPE countersign_http_requests_total counter",
+                "# TYPE countersign_http_request_duration_seconds histogram",
+                "# TYPE process_start_time_seconds gauge",
+            ] {
+                #expect(lines.contains(expected), "missing: \(expected)")
+            }
+            // Counts and durations only: no client, secret or token.
+            #expect(!text.contains("app") && !text.contains(HTTPSurfaceTests.secret) && !text.contains("wrong"))
+        }
+    }
+
+    @Test func aScrapeIsCountedInTheNextOne() async throws {
+        try await HTTPSurfaceTests.withServer { client, _ in
+            _ = try await Self.metrics(client)
+            let (text, _) = try await Self.metrics(client)
+            #expect(text.contains(#"countersign_http_requests_total{method="GET",route="/metrics",status="200"} 1"#))
+        }
+    }
+}
