@@ -89,9 +89,14 @@ def test_metrics_endpoint(server):
     resp = server.get("/metrics")
     assert resp.status_code == 200
     assert resp.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
-    # INTERFACE.md: Prometheus text. Every line is a comment or `name{labels} value`.
+    # INTERFACE.md: Prometheus text. Every line is a comment or `name{label="value",...} value`.
+    label = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:\\.|[^"\\])*"'
+    sample = rf'[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{{{label}(?:,{label})*\}})? (?:[-+]?[0-9.eE+-]+|[-+]Inf|NaN)'
+    server.get("/api/v1/approval-requests/no-such-id")  # a route with {id} in its pattern
+    resp = server.get("/metrics")
     for line in resp.text.splitlines():
-        assert line.startswith("# ") or re.fullmatch(r'[a-z_]+(\{[^}]*\})? [-+0-9.eEInf]+', line), line
+        assert line.startswith("# HELP ") or line.startswith("# TYPE ") or re.fullmatch(sample, line), line
+    assert 'route="/api/v1/approval-requests/{id}"' in resp.text
     assert "# TYPE countersign_http_requests_total counter" in resp.text
     assert "process_start_time_seconds" in resp.text
 

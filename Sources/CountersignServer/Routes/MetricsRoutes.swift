@@ -11,5 +11,8 @@ enum MetricsRoutes {
         router.get("/metrics") { _, _ in
             OAuthRoutes.response(OAuthResponse(status: 200, headers: [("Content-Type", contentType)], body: metrics.render()))
         }
+        router.head("/metrics") { _, _ in
+            OAuthRoutes.headResponse(OAuthResponse(status: 200, headers: [("Content-Type", contentType)], body: metrics.render()))
+        }
     }
 }

@@ -28,10 +28,15 @@ import Testing
             // Unmatched paths share one label, so a scan cannot grow the metrics.
             _ = try await client.execute(uri: "/nope-\(UUID().uuidString)", method: .get)
             _ = try await client.execute(uri: "/nope-\(UUID().uuidString)", method: .get)
+            let unregisteredMethod = try await client.execute(uri: "/healthz", method: .delete)
+            #expect(unregisteredMethod.status == .notFound)
+            let wrongMethod = try await client.execute(uri: "/token", method: .get)
+            #expect(wrongMethod.status == .methodNotAllowed)
 
             let (text, contentType) = try await Self.metrics(client)
             #expect(contentType == "text/plain; version=0.0.4; charset=utf-8")
             let lines = Set(text.split(separator: "\n").map(String.init))
+            #expect(lines.contains { $0.hasPrefix(#"countersign_http_request_duration_seconds_bucket{method="POST",route="/token",le="0.0005"} "#) })
             for expected in [
                 #"countersign_http_requests_total{method="POST",route="/token",status="200"} 2"#,
                 #"countersign_http_requests_total{method="POST",route="/token",status="401"} 1"#,
@@ -40,7 +45,12 @@ import Testing
                 #"countersign_oauth_responses_total{endpoint="token",result="ok"} 2"#,
                 #"countersign_oauth_responses_total{endpoint="token",result="invalid_client"} 1"#,
                 #"countersign_oauth_responses_total{endpoint="token",result="unsupported_grant_type"} 1"#,
+                #"countersign_http_requests_total{method="DELETE",route="unmatched",status="404"} 1"#,
+                #"countersign_http_requests_total{method="GET",route="/token",status="405"} 1"#,
                 #"countersign_http_request_duration_seconds_count{method="POST",route="/token"} 4"#,
+                // Buckets in seconds, from half a millisecond to ten seconds.
+                #"countersign_http_request_duration_seconds_bucket{method="POST",route="/token",le="+Inf"} 4"#,
+                #"countersign_http_request_duration_seconds_bucket{method="POST",route="/token",le="10.0"} 4"#,
                 "# TYPE countersign_http_requests_total counter",
                 "# TYPE countersign_http_request_duration_seconds histogram",
                 "# TYPE process_start_time_seconds gauge",
@@ -52,11 +62,14 @@ import Testing
         }
     }
 
-    @Test func aScrapeIsCountedInTheNextOne() async throws {
+    @Test func aScrapeIsCountedInTheNextOneAndHEADAnswersTheSameHead() async throws {
         try await HTTPSurfaceTests.withServer { client, _ in
             _ = try await Self.metrics(client)
             let (text, _) = try await Self.metrics(client)
             #expect(text.contains(#"countersign_http_requests_total{method="GET",route="/metrics",status="200"} 1"#))
+            let head = try await client.execute(uri: "/metrics", method: .head)
+            #expect(head.status == .ok && head.body.readableBytes == 0)
+            #expect(head.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
         }
     }
 }
