@@ -160,6 +160,24 @@ def test_connection_refused_at_431_serves_nothing_after(server):
     assert raw.count(b"HTTP/1.1 ") == 1, raw
 
 
+def _rejected(server, reason):
+    text = server.get("/metrics").text
+    line = f'countersign_http_rejected_total{{reason="{reason}"}} '
+    return float(next(l for l in text.splitlines() if l.startswith(line))[len(line):])
+
+
+def test_heads_refused_before_routing_are_counted_in_metrics(server):
+    """/metrics counts what never reaches the router: a 431 and an unparsable request, each once
+    per connection, however much of it arrives."""
+    too_large, malformed = _rejected(server, "request_head_too_large"), _rejected(server, "malformed_request")
+    raw = server.raw_http(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * CAP + b"\r\n\r\n")
+    assert raw.startswith(b"HTTP/1.1 431 "), raw[:100]
+    raw = server.raw_http(b"NOT HTTP AT ALL\r\n\r\n")
+    assert raw.startswith(b"HTTP/1.1 400 "), raw[:100]
+    assert _rejected(server, "request_head_too_large") == too_large + 1
+    assert _rejected(server, "malformed_request") == malformed + 1
+
+
 # ---------------------------------------------------------------------------------------------
 # Slow bodies (HOSTILE 75)
 

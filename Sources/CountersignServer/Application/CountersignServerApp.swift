@@ -122,7 +122,7 @@ public enum CountersignServerApp {
             // head over 16 KiB is answered 431 (HOSTILE-TESTS 71).
             server: .http1(
                 configuration: .init(
-                    additionalChannelHandlers: [RequestHeadLimit()], idleTimeout: .seconds(30),
+                    additionalChannelHandlers: [RequestHeadLimit(metrics: assembly.metrics)], idleTimeout: .seconds(30),
                     httpDecoderConfiguration: RequestHeadLimit.decoder)),
             configuration: .init(address: .hostname(host, port: assembly.port), serverName: nil),
             onServerRunning: { channel in

@@ -33,6 +33,13 @@ final class RequestHeadLimit: ChannelDuplexHandler, RemovableChannelHandler {
     private var responseInProgress = false
     /// The 431 is written; every later read is the decoder reporting discarded input.
     private var refused = false
+    /// Counts the heads refused before routing; a connection counts once.
+    private let metrics: ServerMetrics?
+    private var counted = false
+
+    init(metrics: ServerMetrics? = nil) {
+        self.metrics = metrics
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head = unwrapInboundIn(data) { responseInProgress = true }
@@ -47,10 +54,19 @@ final class RequestHeadLimit: ChannelDuplexHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if refused { return }
         guard !responseInProgress, let parserError = error as? HTTPParserError, parserError == .headerOverflow else {
+            // The framework answers a request it cannot parse with 400 and closes.
+            if error is HTTPParserError, !counted {
+                counted = true
+                metrics?.recordRejectedHead(tooLarge: false)
+            }
             context.fireErrorCaught(error)
             return
         }
         refused = true
+        if !counted {
+            counted = true
+            metrics?.recordRejectedHead(tooLarge: true)
+        }
         let answer = OAuthError(
             .invalidRequest,
             "the request headers are larger than \(Self.maxHeaderBytes) bytes or more than \(Self.maxHeaderFields) fields",

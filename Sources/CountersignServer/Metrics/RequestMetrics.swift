@@ -3,7 +3,7 @@ import Hummingbird
 /// Counts and times every request the router sees, for `GET /metrics`: the outermost
 /// middleware, so refusals by the other middleware and 404s count too. A request head refused
 /// before routing (431 from `RequestHeadLimit`, the HTTP layer's 400 for a malformed head) is
-/// not counted. The time runs from the request head to the answer returned: the writing of its
+/// counted by `RequestHeadLimit` instead (`countersign_http_rejected_total`). The time runs from the request head to the answer returned: the writing of its
 /// body is not waited for (a server-sent event stream counts when its head is answered).
 struct RequestMetrics: RouterMiddleware {
     typealias Context = CountersignRequestContext

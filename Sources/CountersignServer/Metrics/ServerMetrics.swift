@@ -6,7 +6,8 @@ import Synchronization
 /// method, matched route (`unmatched` for a 404, so a scan cannot grow the label space) and
 /// status, with its duration; every answer of the OAuth endpoints by outcome (`ok` or the
 /// RFC 6749 §5.2 `error` code, so decisions show as `access_denied`, `approval_required`,
-/// `insufficient_user_authentication`); and the process's start time. Each server has a registry
+/// `insufficient_user_authentication`); request heads refused before routing (431, malformed);
+/// and the process's start time. Each server has a registry
 /// of its own: nothing is global, so several servers in one process (tests, `demo`) keep apart.
 public final class ServerMetrics: Sendable {
     struct RequestKey: Hashable {
@@ -45,6 +46,11 @@ public final class ServerMetrics: Sendable {
             namespace: "countersign", subsystem: "http", metricName: "request_duration", unitName: "seconds",
             helpText: "Time from a request's head to its answer, by method and matched route.")
     }
+    static var httpRejected: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "countersign", subsystem: "http", metricName: "rejected", unitName: "total",
+            helpText: "Request heads refused before routing, by reason (request_head_too_large: 431; malformed_request: 400).")
+    }
     static var oauthResponses: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "countersign", subsystem: "oauth", metricName: "responses", unitName: "total",
@@ -55,9 +61,18 @@ public final class ServerMetrics: Sendable {
     let requests = Mutex<[RequestKey: Counter]>([:])
     let durations = Mutex<[RouteKey: DurationHistogram]>([:])
     let outcomes = Mutex<[OutcomeKey: Counter]>([:])
+    let headTooLarge: Counter
+    let malformedRequest: Counter
 
     public init(startTime: Date = Date()) {
         registry.makeGauge(descriptor: Self.startTime).set(startTime.timeIntervalSince1970)
+        headTooLarge = registry.makeCounter(descriptor: Self.httpRejected, labels: [("reason", "request_head_too_large")])
+        malformedRequest = registry.makeCounter(descriptor: Self.httpRejected, labels: [("reason", "malformed_request")])
+    }
+
+    /// A request head refused before routing: over the size limits (431), or not HTTP (400).
+    func recordRejectedHead(tooLarge: Bool) {
+        (tooLarge ? headTooLarge : malformedRequest).increment()
     }
 
     /// One HTTP request answered: `route` is the matched route pattern (`/api/v1/approval-requests/{id}`);
