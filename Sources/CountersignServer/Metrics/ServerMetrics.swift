@@ -31,30 +31,29 @@ public final class ServerMetrics: Sendable {
         .microseconds(Int64($0 * 1000))
     }
 
+    /// `countersign_SUBSYSTEM_NAME_UNIT`, with its `# HELP` text.
+    static func name(_ subsystem: String, _ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "countersign", subsystem: subsystem, metricName: name, unitName: unit, helpText: help)
+    }
+
     static var startTime: MetricNameDescriptor {
         MetricNameDescriptor(
             namespace: "process", metricName: "start_time", unitName: "seconds",
             helpText: "When the server process started, in seconds since 1970.")
     }
     static var httpRequests: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "countersign", subsystem: "http", metricName: "requests", unitName: "total",
-            helpText: "HTTP requests answered, by method, matched route and status.")
+        name("http", "requests", "total", "HTTP requests answered, by method, matched route and status.")
     }
     static var httpDuration: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "countersign", subsystem: "http", metricName: "request_duration", unitName: "seconds",
-            helpText: "Time from a request's head to its answer, by method and matched route.")
+        name("http", "request_duration", "seconds", "Time from a request's head to its answer, by method and matched route.")
     }
     static var httpRejected: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "countersign", subsystem: "http", metricName: "rejected", unitName: "total",
-            helpText: "Request heads refused before routing, by reason (request_head_too_large: 431; malformed_request: 400).")
+        name(
+            "http", "rejected", "total",
+            "Request heads refused before routing, by reason (request_head_too_large: 431; malformed_request: 400).")
     }
     static var oauthResponses: MetricNameDescriptor {
-        MetricNameDescriptor(
-            namespace: "countersign", subsystem: "oauth", metricName: "responses", unitName: "total",
-            helpText: "Answers of the OAuth endpoints, by endpoint and outcome (ok or the OAuth error code).")
+        name("oauth", "responses", "total", "Answers of the OAuth endpoints, by endpoint and outcome (ok or the OAuth error code).")
     }
 
     let registry = PrometheusCollectorRegistry()
@@ -79,38 +78,35 @@ public final class ServerMetrics: Sendable {
     /// anything else (nil, or Hummingbird's `NotFound` for a path no route has) counts as `unmatched`.
     func recordRequest(method: String, route: String?, status: Int, duration: Duration) {
         let route = route.flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "unmatched"
-        let requestKey = RequestKey(method: method, route: route, status: status)
-        let counter = requests.withLock { counters in
-            if let counter = counters[requestKey] { return counter }
-            let counter = registry.makeCounter(
+        Self.metric(in: requests, RequestKey(method: method, route: route, status: status)) {
+            registry.makeCounter(
                 descriptor: Self.httpRequests, labels: [("method", method), ("route", route), ("status", String(status))])
-            counters[requestKey] = counter
-            return counter
-        }
-        counter.increment()
-        let routeKey = RouteKey(method: method, route: route)
-        let histogram = durations.withLock { histograms in
-            if let histogram = histograms[routeKey] { return histogram }
-            let histogram = registry.makeDurationHistogram(
+        }.increment()
+        Self.metric(in: durations, RouteKey(method: method, route: route)) {
+            registry.makeDurationHistogram(
                 descriptor: Self.httpDuration, labels: [("method", method), ("route", route)], buckets: Self.durationBuckets)
-            histograms[routeKey] = histogram
-            return histogram
-        }
-        histogram.record(duration)
+        }.record(duration)
     }
 
     /// One answer of an OAuth endpoint (`token`, `introspect`, `revoke`, `bc-authorize`):
     /// `ok`, or the `error` code it refused with.
     func recordOutcome(endpoint: String, error: String?) {
-        let key = OutcomeKey(endpoint: endpoint, result: error ?? "ok")
-        let counter = outcomes.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = registry.makeCounter(
-                descriptor: Self.oauthResponses, labels: [("endpoint", key.endpoint), ("result", key.result)])
-            counters[key] = counter
-            return counter
+        let result = error ?? "ok"
+        Self.metric(in: outcomes, OutcomeKey(endpoint: endpoint, result: result)) {
+            registry.makeCounter(descriptor: Self.oauthResponses, labels: [("endpoint", endpoint), ("result", result)])
+        }.increment()
+    }
+
+    /// The metric kept in `table` under `key`, made (and registered) the first time it is asked for.
+    static func metric<Key: Hashable & Sendable, Metric: Sendable>(
+        in table: borrowing Mutex<[Key: Metric]>, _ key: Key, make: () -> Metric
+    ) -> Metric {
+        table.withLock { metrics in
+            if let metric = metrics[key] { return metric }
+            let metric = make()
+            metrics[key] = metric
+            return metric
         }
-        counter.increment()
     }
 
     /// Every metric in the Prometheus text format.
