@@ -29,11 +29,7 @@ public enum CanonicalJSON {
     /// whose literal is not already its RFC 8785 form (`1.0`, `1e2`, an integer beyond 2^53):
     /// the audit log stores the exact text and hashes the canonical bytes of every event.
     public static func exactAndCanonical(_ value: JSONValue) -> (exact: String, canonical: [UInt8]) {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        write(value, into: &out, exactNumbers: true)
-        let exact = String(decoding: out, as: UTF8.self)
-        return (exact, hasNonCanonicalNumber(value) ? bytes(value) : out)
+        bothForms(reserving: 256, secondPass: hasNonCanonicalNumber(value)) { write(value, into: &$0, exactNumbers: $1) }
     }
 
     /// Both forms of an object of `members` and of members already rendered in RFC 8785 form
@@ -44,13 +40,23 @@ public enum CanonicalJSON {
     ) -> (exact: String, canonical: [UInt8]) {
         var members = members
         for member in rendered { members[member.name] = nil }
+        return bothForms(
+            reserving: 256 + rendered.reduce(0) { $0 + $1.json.count }, secondPass: hasNonCanonicalNumber(.object(members))
+        ) { writeObject(members, rendered: rendered, into: &$0, exactNumbers: $1) }
+    }
+
+    /// The exact form written by `write` (its second argument true), and the canonical form:
+    /// the same bytes unless `secondPass`, when `write` runs again with canonical numbers.
+    private static func bothForms(
+        reserving capacity: Int, secondPass: Bool, _ write: (inout [UInt8], _ exactNumbers: Bool) -> Void
+    ) -> (exact: String, canonical: [UInt8]) {
         var exact: [UInt8] = []
-        exact.reserveCapacity(256 + rendered.reduce(0) { $0 + $1.json.count })
-        writeObject(members, rendered: rendered, into: &exact, exactNumbers: true)
+        exact.reserveCapacity(capacity)
+        write(&exact, true)
         var canonical = exact
-        if hasNonCanonicalNumber(.object(members)) {
+        if secondPass {
             canonical.removeAll(keepingCapacity: true)
-            writeObject(members, rendered: rendered, into: &canonical, exactNumbers: false)
+            write(&canonical, false)
         }
         return (String(decoding: exact, as: UTF8.self), canonical)
     }

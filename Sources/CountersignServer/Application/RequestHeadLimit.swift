@@ -41,6 +41,12 @@ final class RequestHeadLimit: ChannelDuplexHandler, RemovableChannelHandler {
         self.metrics = metrics
     }
 
+    private func countRefusal(tooLarge: Bool) {
+        guard !counted else { return }
+        counted = true
+        metrics?.recordRejectedHead(tooLarge: tooLarge)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head = unwrapInboundIn(data) { responseInProgress = true }
         context.fireChannelRead(data)
@@ -55,18 +61,12 @@ final class RequestHeadLimit: ChannelDuplexHandler, RemovableChannelHandler {
         if refused { return }
         guard !responseInProgress, let parserError = error as? HTTPParserError, parserError == .headerOverflow else {
             // The framework answers a request it cannot parse with 400 and closes.
-            if error is HTTPParserError, !counted {
-                counted = true
-                metrics?.recordRejectedHead(tooLarge: false)
-            }
+            if error is HTTPParserError { countRefusal(tooLarge: false) }
             context.fireErrorCaught(error)
             return
         }
         refused = true
-        if !counted {
-            counted = true
-            metrics?.recordRejectedHead(tooLarge: true)
-        }
+        countRefusal(tooLarge: true)
         let answer = OAuthError(
             .invalidRequest,
             "the request headers are larger than \(Self.maxHeaderBytes) bytes or more than \(Self.maxHeaderFields) fields",

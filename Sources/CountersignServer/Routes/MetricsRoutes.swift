@@ -8,11 +8,10 @@ enum MetricsRoutes {
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     static func add(to router: Router<CountersignRequestContext>, metrics: ServerMetrics) {
-        router.get("/metrics") { _, _ in
-            OAuthRoutes.response(OAuthResponse(status: 200, headers: [("Content-Type", contentType)], body: metrics.render()))
+        let document: @Sendable () -> OAuthResponse = {
+            OAuthResponse(status: 200, headers: [("Content-Type", contentType)], body: metrics.render())
         }
-        router.head("/metrics") { _, _ in
-            OAuthRoutes.headResponse(OAuthResponse(status: 200, headers: [("Content-Type", contentType)], body: metrics.render()))
-        }
+        router.get("/metrics") { _, _ in OAuthRoutes.response(document()) }
+        router.head("/metrics") { _, _ in OAuthRoutes.headResponse(document()) }
     }
 }

@@ -11,29 +11,21 @@ enum OAuthRoutes {
     static let maxBodyBytes = 64 * 1024
 
     static func add(to router: Router<CountersignRequestContext>, server: AuthorizationServer, metrics: ServerMetrics) {
-        router.post("/token") { request, context in
-            let answer = await respond(request, context) { await server.token.handle($0) }
-            metrics.recordOutcome(endpoint: "token", error: answer.error)
-            return response(answer)
-        }
-        router.post("/introspect") { request, context in
-            let answer = await respond(request, context) { await server.introspection.handle($0) }
-            metrics.recordOutcome(endpoint: "introspect", error: answer.error)
-            return response(answer)
-        }
-        router.post("/revoke") { request, context in
-            let answer = await respond(request, context) { await server.revocation.handle($0) }
-            metrics.recordOutcome(endpoint: "revoke", error: answer.error)
-            return response(answer)
-        }
-        router.post("/bc-authorize") { request, context in
-            let answer = await respond(request, context) { await server.backchannel.handle($0) }
-            metrics.recordOutcome(endpoint: "bc-authorize", error: answer.error)
-            return response(answer)
-        }
-        for path in ["/token", "/introspect", "/revoke", "/bc-authorize"] {
+        let endpoints: [(name: String, handle: @Sendable (OAuthRequest) async -> OAuthResponse)] = [
+            ("token", { await server.token.handle($0) }),
+            ("introspect", { await server.introspection.handle($0) }),
+            ("revoke", { await server.revocation.handle($0) }),
+            ("bc-authorize", { await server.backchannel.handle($0) }),
+        ]
+        for (name, handle) in endpoints {
+            let path = RouterPath("/" + name)
+            router.post(path) { request, context in
+                let answer = await respond(request, context, handle)
+                metrics.recordOutcome(endpoint: name, error: answer.error)
+                return response(answer)
+            }
             for method: HTTPRequest.Method in [.get, .put, .delete, .patch, .head, .options] {
-                router.on(RouterPath(path), method: method) { _, _ in
+                router.on(path, method: method) { _, _ in
                     methodNotAllowed(allow: "POST")
                 }
             }
