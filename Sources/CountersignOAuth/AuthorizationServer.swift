@@ -27,12 +27,12 @@ public final class AuthorizationServer: Sendable {
     /// Makes the attempts at CIBA ping and push outbox rows (when the server can send them).
     public let backchannelNotifier: BackchannelNotifier?
     let store: any Store
-    let clock: @Sendable () -> Int64
+    let clock: any WallClock
     let logger: Logger
 
     /// Loads keys (creating the first), clients and revocations from the store.
     public init(
-        issuer: String, store: any Store, serverKey: ServerKey, clock: @escaping @Sendable () -> Int64,
+        issuer: String, store: any Store, serverKey: ServerKey, clock: any WallClock,
         policies: any PolicySource, fetcher: any IssuerDocumentFetching, jwksCooldownSeconds: Int = 30,
         notificationSender: (any ClientNotificationSending)? = nil, logger: Logger
     ) async throws {
@@ -45,7 +45,9 @@ public final class AuthorizationServer: Sendable {
         try await directory.reload()
         revocations = RevocationList(store: store, clock: clock)
         try await revocations.reload()
-        let authenticator = ClientAuthenticator(directory: directory, serverKey: serverKey, clock: clock)
+        // One count of failed authentications per address, for clients and approvers alike.
+        let throttle = FailedAuthenticationThrottle()
+        let authenticator = ClientAuthenticator(directory: directory, serverKey: serverKey, throttle: throttle, clock: clock)
         let minter = AccessTokenMinter(issuer: issuer, keys: keys, audit: store, clock: clock)
         let verifier = AccessTokenVerifier(keys: keys, issuer: issuer, clock: clock)
         issuerKeys = IssuerKeyCache(fetcher: fetcher, cooldownSeconds: jwksCooldownSeconds, clock: clock, logger: logger)
@@ -74,7 +76,7 @@ public final class AuthorizationServer: Sendable {
         revocation = RevocationEndpoint(authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations)
         approverAPI = ApproverAPI(
             users: store, approvals: store, audit: store, policies: policies, serverKey: serverKey, events: events,
-            ownIssuer: issuer, clock: clock)
+            ownIssuer: issuer, clock: clock, throttle: throttle, logger: logger)
         discovery = DiscoveryEndpoint(issuer: issuer, grantTypes: token.grantTypes, policies: policies)
     }
 
@@ -106,7 +108,7 @@ public final class AuthorizationServer: Sendable {
     /// them as expired) and tells the listeners: a ping client hears of it, a push client gets
     /// `expired_token`.
     public func sweepExpiredApprovals() async {
-        let now = clock()
+        let now = clock.now()
         do {
             for id in try await store.expiredApprovalRequestIDs(now: now, limit: 500) {
                 // Only the process whose transaction wrote the expiry tells the listeners.
@@ -129,7 +131,7 @@ public final class AuthorizationServer: Sendable {
     public func purge() async {
         do {
             try await revocations.purgeExpired()
-            _ = try await store.purgeExpiredConsumptions(now: clock())
+            _ = try await store.purgeExpiredConsumptions(now: clock.now())
         } catch {
             logger.warning("purging expired revocations failed", metadata: ["error": "\(error)"])
         }

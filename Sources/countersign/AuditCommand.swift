@@ -96,24 +96,19 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "Only events at or after this time (RFC 3339, e.g. 2026-11-25T10:00:00Z).") var since: String?
 
         func run() async throws {
-            var sinceMillis: Int64 = .min
+            var start = Instant(millisecondsSince1970: .min)
             if let since {
-                let formatter = ISO8601DateFormatter()
-                formatter.formatOptions = [.withInternetDateTime]
-                var date = formatter.date(from: since)
-                if date == nil {
-                    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-                    date = formatter.date(from: since)
+                guard let instant = Instant(rfc3339: since) else {
+                    throw ValidationError("--since must be an RFC 3339 time such as 2026-11-25T10:00:00Z")
                 }
-                guard let date else { throw ValidationError("--since must be an RFC 3339 time such as 2026-11-25T10:00:00Z") }
-                sinceMillis = Int64(date.timeIntervalSince1970 * 1000)
+                start = instant
             }
             try await store.withStore { sqlite, _ in
                 var after: Int64 = 0
                 while true {
                     let events = try await sqlite.events(after: after, limit: AuditCommand.page)
                     if events.isEmpty { break }
-                    for event in events where event.timeMillis >= sinceMillis { printJSON(event.json) }
+                    for event in events where event.time >= start { printJSON(event.json) }
                     after = events.last?.seq ?? after
                 }
             }
@@ -139,11 +134,11 @@ struct AuditCommand: AsyncParsableCommand {
                 }
                 guard verified.count > 0 else { throw CommandFailure("the audit log is empty") }
                 let checkpoint = AuditHead.signed(
-                    seq: verified.lastSeq, hash: verified.lastHash, time: SQLiteStore.systemMillis(),
+                    seq: verified.lastSeq, hash: verified.lastHash, time: SystemClock().now(),
                     serverKey: serverKey.auditHeadKey)
                 printJSON([
                     "seq": .number(JSONNumber(checkpoint.seq)), "hash": .string(checkpoint.hash),
-                    "time": .number(JSONNumber(checkpoint.time)), "signature": .string(checkpoint.signature),
+                    "time": .number(JSONNumber(checkpoint.time.millisecondsSince1970)), "signature": .string(checkpoint.signature),
                 ])
             }
         }

@@ -29,6 +29,14 @@ struct ClientCommand: AsyncParsableCommand {
             name: .customLong("max-token-lifetime"),
             help: "Seconds (60-3600): no token issued to this client lives longer, whatever a policy rule's TTL says.")
         var maxTokenLifetime: Int64?
+        @Flag(
+            name: .customLong("asserts-users"),
+            help: """
+                Trust this CIBA client to assert who its users are: its backchannel requests then skip the \
+                user's own confirmation (each use is audited as ciba.user_asserted). Off by default: a \
+                login_hint only names the user, who confirms on their own device.
+                """)
+        var assertsUsers = false
 
         func validate() throws {
             if let problem = ClientRegistration.problem(id: id) { throw ValidationError(problem) }
@@ -56,6 +64,9 @@ struct ClientCommand: AsyncParsableCommand {
             if notificationEndpoint != nil, cibaMode != "ping" && cibaMode != "push" {
                 throw ValidationError("--notification-endpoint is only used with --ciba-mode ping or push")
             }
+            if assertsUsers, !grantTypes.contains(where: { GrantType(name: $0) == .ciba }) {
+                throw ValidationError("--asserts-users is about CIBA requests: it needs --grant-type ciba")
+            }
             if `public` && grantTypes.contains(where: { GrantType(name: $0) == .ciba }) {
                 throw ValidationError("the CIBA grant is for confidential clients only (CIBA section 7.1): drop --public")
             }
@@ -78,7 +89,7 @@ struct ClientCommand: AsyncParsableCommand {
                     scopes: (scope ?? "").split(separator: " ").map(String.init),
                     redirectURIs: redirectURIs, resources: resources, cibaMode: cibaMode,
                     notificationEndpoint: notificationEndpoint, jwksURI: jwksURI, maxTokenLifetime: maxTokenLifetime,
-                    createdAt: SQLiteStore.systemMillis())
+                    assertsUsers: assertsUsers, createdAt: SystemClock().now())
                 do {
                     try await sqlite.create(
                         client, audit: AuditRecord(type: "client.created", actor: "cli", data: client.auditData))
@@ -114,7 +125,8 @@ struct ClientCommand: AsyncParsableCommand {
                 if clients.isEmpty { print("no clients") }
                 for c in clients {
                     let kind = c.isPublic ? "public" : "confidential"
-                    let extra = c.resources.isEmpty ? "" : "  resources: \(c.resources.joined(separator: " "))"
+                    var extra = c.resources.isEmpty ? "" : "  resources: \(c.resources.joined(separator: " "))"
+                    if c.assertsUsers { extra += "  asserts users (CIBA requests skip the user's confirmation)" }
                     print("\(c.id)  \(kind)  grants: \(c.grantTypes.map(\.rawValue).joined(separator: ",")) scope: \"\(c.scopes.joined(separator: " "))\"\(extra)")
                 }
             }

@@ -29,18 +29,18 @@ extension ClientCommand {
             let generated = secret == nil ? ClientSecret.generate() : nil
             guard let plain = secret ?? generated else { return }
             try await store.withStore { sqlite, serverKey in
-                let now = SQLiteStore.systemMillis()
-                let validUntil = grace > 0 ? now + grace * 1000 : nil
+                let now = SystemClock().now()
+                let validUntil = grace > 0 ? now + .seconds(grace) : nil
                 let rotated = try await sqlite.rotateSecret(
                     id: id, hash: ClientSecret.hash(plain, serverKey: serverKey), previousValidUntil: validUntil,
                     audit: AuditRecord(
                         type: "client.secret_rotated", actor: "cli",
                         data: [
                             "client_id": .string(id),
-                            "previous_valid_until": validUntil.map { .number(JSONNumber($0)) } ?? .null,
+                            "previous_valid_until": validUntil.map { .number(JSONNumber($0.millisecondsSince1970)) } ?? .null,
                         ]))
                 guard rotated else { throw CommandFailure("no confidential client with id \"\(id)\"") }
-                let until = validUntil.map { RFC3339.format($0 / 1000) }
+                let until = validUntil.map(\.rfc3339)
                 if store.json {
                     var out: [String: JSONValue] = ["client_id": .string(id), "previous_valid_until": until.map(JSONValue.string) ?? .null]
                     if let generated { out["client_secret"] = .string(generated) }

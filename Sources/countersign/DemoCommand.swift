@@ -135,12 +135,12 @@ struct DemoCommand: AsyncParsableCommand {
         let paymentsAPI = (id: "payments-api", secret: ClientSecret.generate())
         var approvers: [String: String] = [:]
         try await options.withStore { sqlite, serverKey in
-            let now = SQLiteStore.systemMillis()
+            let now = SystemClock().now()
             for name in ["fiona", "gita"] {
                 let user = User(name: name, groups: ["finance-leads"], createdAt: now)
                 try await sqlite.create(user, audit: AuditRecord(type: "user.created", actor: "cli", data: user.auditData))
                 let token = PersonalToken.generate()
-                try await sqlite.addToken(
+                try await sqlite.replaceToken(
                     hash: PersonalToken.hash(token, serverKey: serverKey), for: name, createdAt: now,
                     audit: AuditRecord(type: "user.token_created", actor: "cli", data: ["name": .string(name)]))
                 approvers[name] = token

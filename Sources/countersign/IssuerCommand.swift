@@ -63,7 +63,7 @@ struct IssuerCommand: AsyncParsableCommand {
                     issuer: issuer, audience: audience, jwksURI: jwksURI,
                     claimMappings: claims.compactMap(ClaimMapping.init(text:)),
                     algorithms: algorithms.isEmpty ? TrustedIssuer.defaultAlgorithms : algorithms,
-                    createdAt: SQLiteStore.systemMillis())
+                    createdAt: SystemClock().now())
                 do {
                     try await sqlite.add(trusted, audit: AuditRecord(type: "issuer.added", actor: "cli", data: trusted.auditData))
                 } catch let error as StoreError {

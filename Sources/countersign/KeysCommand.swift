@@ -15,29 +15,29 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await store.withStore { sqlite, _ in
                 let keys = try await sqlite.signingKeys()
-                let now = SQLiteStore.systemMillis()
+                let now = SystemClock().now()
                 func state(_ k: StoredSigningKey) -> String {
                     if k.activatesAt > now { return "next" }
                     if k.retiredAt.map({ $0 > now }) ?? true { return "active" }
-                    return (k.publishedUntil ?? 0) > now ? "retired-published" : "retired"
+                    return (k.publishedUntil ?? .epoch) > now ? "retired-published" : "retired"
                 }
                 if store.json {
                     printJSON(.array(keys.map { k in
                         [
                             "kid": .string(k.kid), "alg": .string(k.algorithm), "state": .string(state(k)),
-                            "created_at": .string(formatTime(k.createdAt)),
-                            "activates_at": .string(formatTime(k.activatesAt)),
-                            "retired_at": k.retiredAt.map { .string(formatTime($0)) } ?? .null,
-                            "published_until": k.publishedUntil.map { .string(formatTime($0)) } ?? .null,
+                            "created_at": .string(k.createdAt.rfc3339),
+                            "activates_at": .string(k.activatesAt.rfc3339),
+                            "retired_at": k.retiredAt.map { .string($0.rfc3339) } ?? .null,
+                            "published_until": k.publishedUntil.map { .string($0.rfc3339) } ?? .null,
                         ]
                     }))
                     return
                 }
                 if keys.isEmpty { print("no keys yet (the server creates one on first start)") }
                 for k in keys {
-                    var line = "\(k.kid)  \(k.algorithm)  \(state(k))  created \(formatTime(k.createdAt))"
-                    if k.activatesAt > now { line += "  signs from \(formatTime(k.activatesAt))" }
-                    if let until = k.publishedUntil, k.retiredAt != nil { line += "  published until \(formatTime(until))" }
+                    var line = "\(k.kid)  \(k.algorithm)  \(state(k))  created \(k.createdAt.rfc3339)"
+                    if k.activatesAt > now { line += "  signs from \(k.activatesAt.rfc3339)" }
+                    if let until = k.publishedUntil, k.retiredAt != nil { line += "  published until \(until.rfc3339)" }
                     print(line)
                 }
             }
@@ -60,15 +60,15 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await store.withStore { sqlite, serverKey in
                 let key = try await KeyRotation.rotate(
-                    store: sqlite, serverKey: serverKey, now: SQLiteStore.systemMillis(), actor: "cli", immediately: now,
-                    prepublication: Int64(activateIn) * 1000)
+                    store: sqlite, serverKey: serverKey, now: SystemClock().now(), actor: "cli", immediately: now,
+                    prepublication: .seconds(activateIn))
                 if store.json {
                     printJSON([
                         "kid": .string(key.kid), "alg": .string(key.algorithm),
-                        "activates_at": .string(formatTime(key.activatesAt)),
+                        "activates_at": .string(key.activatesAt.rfc3339),
                     ])
                 } else {
-                    print("new key \(key.kid) (\(key.algorithm)) published now, signing from \(formatTime(key.activatesAt))")
+                    print("new key \(key.kid) (\(key.algorithm)) published now, signing from \(key.activatesAt.rfc3339)")
                 }
             }
         }

@@ -157,7 +157,7 @@ struct PolicyCommand: AsyncParsableCommand {
             let decisionRequest: DecisionRequest
             do {
                 let document = try PolicyValue(json: JSONParser().parse(text))
-                decisionRequest = try DecisionRequest(document: document, defaultTime: Int64(Date().timeIntervalSince1970))
+                decisionRequest = try DecisionRequest(document: document, defaultTime: SystemClock().now().secondsSince1970)
             } catch let error as JSONParser.Failure {
                 throw Refusal(kind: "invalid_request", message: "the request is not valid JSON: \(error)")
             } catch {

@@ -26,7 +26,7 @@ struct RequestCommand: AsyncParsableCommand {
         func run() async throws {
             let wanted = ApprovalRequest.State(rawValue: state)
             try await store.withStore { sqlite, _ in
-                let now = SQLiteStore.systemMillis()
+                let now = SystemClock().now()
                 // A pending request past its expiry is expired, written down yet or not.
                 let requests = try await sqlite.approvalRequests(state: wanted == .expired ? nil : wanted, limit: limit) {
                     wanted == nil || $0.state(at: now) == wanted
@@ -42,7 +42,7 @@ struct RequestCommand: AsyncParsableCommand {
                 for request in requests {
                     let actions = (request.authorizationDetails.arrayValue ?? []).compactMap { $0.objectValue?["type"]?.stringValue }
                     print(
-                        "\(request.id)  \(request.state(at: now).rawValue)  \(actions.joined(separator: ","))  subject \(request.subject)  client \(request.clientID)  votes \(request.votes.count)  expires \(formatTime(request.expiresAt))"
+                        "\(request.id)  \(request.state(at: now).rawValue)  \(actions.joined(separator: ","))  subject \(request.subject)  client \(request.clientID)  votes \(request.votes.count)  expires \(request.expiresAt.rfc3339)"
                     )
                 }
             }
@@ -59,7 +59,7 @@ struct RequestCommand: AsyncParsableCommand {
                 guard let request = try await sqlite.approvalRequest(id: id) else {
                     throw CommandFailure("there is no approval request \(id)")
                 }
-                let now = SQLiteStore.systemMillis()
+                let now = SystemClock().now()
                 if store.json {
                     printJSON(request.apiJSON(now: now))
                     return
@@ -81,7 +81,7 @@ struct RequestCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await store.withStore { sqlite, _ in
-                let now = SQLiteStore.systemMillis()
+                let now = SystemClock().now()
                 let cancelled: ApprovalRequest
                 do {
                     // The notifications go to the outbox with the cancellation; a running server

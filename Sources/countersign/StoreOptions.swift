@@ -57,8 +57,3 @@ struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
-
-/// Millisecond timestamps as RFC 3339 for people.
-func formatTime(_ millis: Int64) -> String {
-    RFC3339.format(millis >= 0 ? millis / 1000 : (millis - 999) / 1000)
-}

@@ -51,7 +51,7 @@ struct UserCommand: AsyncParsableCommand {
             try await store.withStore { sqlite, _ in
                 let user = User(
                     name: name, groups: groups, roles: roles, claims: claimValues, aliases: aliases,
-                    createdAt: SQLiteStore.systemMillis())
+                    createdAt: SystemClock().now())
                 do {
                     try await sqlite.create(user, audit: AuditRecord(type: "user.created", actor: "cli", data: user.auditData))
                 } catch let error as StoreError {
@@ -80,7 +80,7 @@ struct UserCommand: AsyncParsableCommand {
 
     struct Token: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a personal API token for the approver API; printed once, stored only as a hash.")
+            abstract: "Create a personal API token for the approver API; printed once, stored only as a hash. It replaces the user's earlier token, which stops working at once (their open event streams close).")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The user name.") var name: String
 
@@ -88,8 +88,8 @@ struct UserCommand: AsyncParsableCommand {
             try await store.withStore { sqlite, serverKey in
                 let token = PersonalToken.generate()
                 do {
-                    try await sqlite.addToken(
-                        hash: PersonalToken.hash(token, serverKey: serverKey), for: name, createdAt: SQLiteStore.systemMillis(),
+                    try await sqlite.replaceToken(
+                        hash: PersonalToken.hash(token, serverKey: serverKey), for: name, createdAt: SystemClock().now(),
                         audit: AuditRecord(type: "user.token_created", actor: "cli", data: ["name": .string(name)]))
                 } catch let error as StoreError {
                     throw CommandFailure("\(error)")

@@ -35,7 +35,7 @@ struct WebhookCommand: AsyncParsableCommand {
                 let secret = Webhook.generateSecret()
                 var webhook = Webhook(
                     id: "wh_" + String(Webhook.generateSecret().dropFirst(6).prefix(16)), group: group, url: url,
-                    format: Webhook.Format(rawValue: format) ?? .json, sealedSecret: [], createdAt: SQLiteStore.systemMillis())
+                    format: Webhook.Format(rawValue: format) ?? .json, sealedSecret: [], createdAt: SystemClock().now())
                 webhook.sealedSecret = SealedSecret.seal(secret, purpose: webhook.secretPurpose, serverKey: serverKey)
                 try await sqlite.create(webhook, audit: AuditRecord(type: "webhook.created", actor: "cli", data: webhook.auditData))
                 if store.json {
@@ -100,12 +100,12 @@ struct WebhookCommand: AsyncParsableCommand {
                         printJSON([
                             "webhook": .string(d.webhookID), "event": .string(d.event), "request_id": .string(d.requestID),
                             "attempt": .number(JSONNumber(d.attempt)), "status": d.status.map { .number(JSONNumber($0)) } ?? .null,
-                            "error": .optional(d.error), "at": .string(formatTime(d.at)),
+                            "error": .optional(d.error), "at": .string(d.at.rfc3339),
                         ])
                     } else {
                         let outcome = d.status.map { "HTTP \($0)" } ?? "no answer"
                         print(
-                            "\(formatTime(d.at))  \(d.webhookID)  \(d.event)  \(d.requestID)  attempt \(d.attempt)  \(outcome)\(d.error.map { "  \($0)" } ?? "")"
+                            "\(d.at.rfc3339)  \(d.webhookID)  \(d.event)  \(d.requestID)  attempt \(d.attempt)  \(outcome)\(d.error.map { "  \($0)" } ?? "")"
                         )
                     }
                 }

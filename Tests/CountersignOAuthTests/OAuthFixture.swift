@@ -13,31 +13,25 @@ struct OAuthFixture {
     let store: SQLiteStore
     let serverKey: ServerKey
     let server: AuthorizationServer
-    let now: Clock
+    let clock: ManualClock
 
     static let issuer = "https://as.example.com"
     static let secret = "s3cret-s3cret-s3cret-s3cret-s3cret-0001"
-
-    final class Clock: Sendable {
-        let millis = Mutex<Int64>(SQLiteStore.systemMillis())
-        func advance(seconds: Int64) { millis.withLock { $0 += seconds * 1000 } }
-        var read: @Sendable () -> Int64 { { [self] in millis.withLock { $0 } } }
-    }
 
     static func with(_ body: (OAuthFixture) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cs-oauth-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let clock = Clock()
-        let store = try await SQLiteStore.open(path: directory + "/db.sqlite", clock: clock.read)
+        let clock = ManualClock(SystemClock().now())
+        let store = try await SQLiteStore.open(path: directory + "/db.sqlite", clock: clock)
         let serverKey = ServerKey(rawBytes: ServerKey.generateRawBytes())
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let fetcher = HTTPIssuerDocumentFetcher()
         let server = try await AuthorizationServer(
-            issuer: issuer, store: store, serverKey: serverKey, clock: clock.read, policies: FixedPolicy.example,
+            issuer: issuer, store: store, serverKey: serverKey, clock: clock, policies: FixedPolicy.example,
             fetcher: fetcher, logger: logger)
-        let fixture = OAuthFixture(directory: directory, store: store, serverKey: serverKey, server: server, now: clock)
+        let fixture = OAuthFixture(directory: directory, store: store, serverKey: serverKey, server: server, clock: clock)
         try await fixture.createClient("app", scopes: ["read", "write"])
         do {
             try await body(fixture)
@@ -56,7 +50,7 @@ struct OAuthFixture {
     ) async throws {
         let client = OAuthClient(
             id: id, secretHash: secret.map { ClientSecret.hash($0, serverKey: serverKey) }, grantTypes: grants,
-            scopes: scopes, resources: resources, createdAt: now.read())
+            scopes: scopes, resources: resources, createdAt: clock.now())
         try await store.create(client, audit: AuditRecord(type: "client.created", actor: "test", data: client.auditData))
     }
 

@@ -68,6 +68,7 @@ class EventStream:
     def __init__(self, server, token):
         self.events: list[dict] = []
         self.arrived = threading.Condition()
+        self.ended = threading.Event()  # set when the server ends the stream (or close() does)
         host, port = urllib.parse.urlsplit(server.url).netloc.rsplit(":", 1)
         self.conn = http.client.HTTPConnection(host, int(port), timeout=30)
         self.conn.request("GET", "/api/v1/events", headers={"Authorization": f"Bearer {token}"})
@@ -90,6 +91,8 @@ class EventStream:
                     event[field] = value[1:] if value.startswith(" ") else value
         except Exception:  # noqa: BLE001 - closed by close(): any read error ends the listener
             pass
+        finally:
+            self.ended.set()
 
     def wait(self, predicate, timeout=10.0):
         with self.arrived:

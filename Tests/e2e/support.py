@@ -166,8 +166,9 @@ class Server:
 
     def create_client(self, scope: str | None = "read write", resources: tuple[str, ...] = (),
                       secret: str | None = None, client_id: str | None = None,
-                      grant_types: tuple[str, ...] = ("client_credentials",)) -> Client:
-        """Registers a confidential client with the CLI and returns its credentials."""
+                      grant_types: tuple[str, ...] = ("client_credentials",), extra: tuple[str, ...] = ()) -> Client:
+        """Registers a confidential client with the CLI and returns its credentials (`extra`: more
+        `client create` arguments)."""
         cid = client_id or uid()
         secret = secret or new_secret()
         args = ["client", "create", "--id", cid, f"--secret={secret}"]
@@ -177,7 +178,7 @@ class Server:
             args += ["--scope", scope]
         for r in resources:
             args += ["--resource", r]
-        self.cli(*args, check=True)
+        self.cli(*args, *extra, check=True)
         self.secrets.append(secret)
         return Client(cid, secret, scope or "", tuple(resources))
 

@@ -29,7 +29,7 @@ def setup_store(server, leads=LEADS):
         server.cli("user", "create", name, "--group", "finance-leads", check=True)
         tokens[name] = server.cli("user", "token", name, check=True).stdout.strip()
     cid, secret = uid("ciba"), new_secret()
-    server.cli("client", "create", "--id", cid, f"--secret={secret}", "--grant-type", "ciba", "--scope", "read",
+    server.cli("client", "create", "--id", cid, f"--secret={secret}", "--grant-type", "ciba", "--asserts-users", "--scope", "read",
                check=True)
     server.cli("client", "create", "--id", uid("api"), f"--secret={new_secret()}", "--grant-type",
                "client_credentials", "--resource", API, check=True)

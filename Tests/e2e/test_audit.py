@@ -177,7 +177,7 @@ def test_no_token_or_secret_leaks_into_export_logs_or_database(server, client, r
     webhook_secret = next(line for line in added.stdout.splitlines()
                           if line.startswith("signing secret (shown once): ")).split(": ", 1)[1].strip()
     ciba = Client("leak-ciba", new_secret())
-    server.cli("client", "create", "--id", ciba.id, f"--secret={ciba.secret}", "--grant-type", "ciba", "--scope", "read",
+    server.cli("client", "create", "--id", ciba.id, f"--secret={ciba.secret}", "--grant-type", "ciba", "--asserts-users", "--scope", "read",
                "--ciba-mode", "ping", "--notification-endpoint", "https://client.example.com/cb", check=True)
     notification_token = "leak-notification-" + new_secret()
     refund = json.dumps([{"type": "refund", "locations": ["https://api.example.com/payments/p-leak"], "amount": 250,

@@ -36,7 +36,7 @@ def world(server, idp):
         server.cli("user", "create", name, *args, check=True)
         tokens[name] = server.cli("user", "token", name, check=True).stdout.strip()
     server.cli("user", "disable", "dora", check=True)
-    poller = server.create_client(scope="read", grant_types=("ciba",))
+    poller = server.create_client(scope="read", grant_types=("ciba",), extra=("--asserts-users",))
     api = server.create_client(scope=None, resources=(API,))
     wait_for_response(lambda: server.token_request(api, {"grant_type": "client_credentials", "resource": API}),
                       lambda r: r.status_code == 200, timeout=3, what="the resource server to be known")
@@ -45,7 +45,7 @@ def world(server, idp):
 
 def notifying_client(server, mode: str, endpoint: str) -> Client:
     cid, secret = uid("ciba"), new_secret()
-    server.cli("client", "create", "--id", cid, f"--secret={secret}", "--grant-type", "ciba", "--scope", "read",
+    server.cli("client", "create", "--id", cid, f"--secret={secret}", "--grant-type", "ciba", "--asserts-users", "--scope", "read",
                "--ciba-mode", mode, "--notification-endpoint", endpoint, check=True)
     client = Client(cid, secret, "read", ())
     # The running server picks up new clients within about a second; a denied request (no
@@ -209,7 +209,7 @@ def test_a_trusted_issuers_token_names_the_subject(server, world, idp):
 def test_another_clients_auth_req_id_is_unknown_to_it(server, world, other_client):
     poller, _, _ = world
     auth_req_id = authorize(server, poller).json()["auth_req_id"]
-    thief = server.create_client(scope="read", grant_types=("ciba",))
+    thief = server.create_client(scope="read", grant_types=("ciba",), extra=("--asserts-users",))
     body = assert_oauth_error(poll(server, thief, auth_req_id), 400, "invalid_grant")
     assert body["error_description"] == "auth_req_id is unknown, or was issued to another client"
     assert poll(server, poller, auth_req_id).status_code == 200  # still the owner's
@@ -345,7 +345,7 @@ def test_without_permission_no_private_or_plain_http_endpoint_is_called_and_no_p
         for name, (url, _) in endpoints.items():
             mode = "push" if name in ("v4", "metadata") else "ping"
             cid, secret = uid(name), new_secret()
-            strict.cli("client", "create", "--id", cid, f"--secret={secret}", "--grant-type", "ciba", "--ciba-mode", mode,
+            strict.cli("client", "create", "--id", cid, f"--secret={secret}", "--grant-type", "ciba", "--asserts-users", "--ciba-mode", mode,
                        "--notification-endpoint", url, check=True)
             client = Client(cid, secret, "", ())
             answers[name] = (client, wait_for_response(lambda: authorize(strict, client, client_notification_token="t"),
@@ -599,3 +599,50 @@ def test_webhooks_send_the_decision_and_slack_text_cannot_ping_a_channel(server,
             server.cli("webhook", "delete", hook)
         plain.stop()
         slack.stop()
+
+
+def test_a_hint_names_the_user_and_the_user_confirms_before_any_token(server, world):
+    """A login_hint is a name anyone can type: without the client being trusted to assert its
+    users, even an action the policy allows waits for the user's own confirmation."""
+    _, _, tokens = world
+    plain = server.create_client(scope="read", grant_types=("ciba",))
+    resp = wait_for_response(lambda: authorize(server, plain), lambda r: r.status_code == 200, timeout=3,
+                             what="the new client to be known")
+    auth_req_id = resp.json()["auth_req_id"]
+    assert_oauth_error(poll(server, plain, auth_req_id), 400, "authorization_pending")
+    request = newest_request(server, tokens, approver="bob")
+    assert request["subject"] == "bob" and request["approvals"] == [
+        {"subject": True, "quorum": 1, "deny_quorum": 1, "expires_in": 900}]
+    headers = {"Authorization": f"Bearer {tokens['mallory']}"}
+    refused = server.post(f"{BASE}/{request['id']}/approve", body=b'{"reason": "me"}', content_type="application/json",
+                          headers=headers)
+    assert refused.status_code == 403
+    assert refused.json()["error_description"] == "only bob, who asked for this action, can confirm it"
+    confirmed = server.post(f"{BASE}/{request['id']}/approve", body=b'{"reason": "yes, that is me"}',
+                            content_type="application/json", headers={"Authorization": f"Bearer {tokens['bob']}"})
+    assert confirmed.status_code == 200, confirmed.text
+    time.sleep(5.2)  # the poll interval (CIBA section 7.3): an earlier poll would be told slow_down
+    token = poll(server, plain, auth_req_id)
+    assert token.status_code == 200, token.text
+    assert claims_of(server, token.json()["access_token"])["sub"] == "bob"
+    assert not [e for e in server.audit_events() if e["type"] == "ciba.user_asserted"
+                and e["data"]["client_id"] == plain.id]
+
+
+def test_a_client_trusted_to_assert_its_users_is_listed_and_each_use_audited(server, world):
+    poller, _, _ = world
+    listed = server.cli("client", "list", check=True).stdout
+    line = next(line for line in listed.splitlines() if line.startswith(poller.id + " "))
+    assert "asserts users" in line
+    as_json = json.loads(server.cli("client", "list", "--json", check=True).stdout)
+    assert next(c for c in as_json if c["client_id"] == poller.id)["asserts_users"] is True
+    auth_req_id = authorize(server, poller).json()["auth_req_id"]
+    assert poll(server, poller, auth_req_id).status_code == 200
+    asserted = [e for e in server.audit_events() if e["type"] == "ciba.user_asserted"
+                and e["data"]["client_id"] == poller.id]
+    assert asserted and asserted[-1]["actor"] == f"client:{poller.id}" and asserted[-1]["data"]["sub"] == "bob"
+
+
+def test_asserting_users_needs_the_ciba_grant(server):
+    result = server.cli("client", "create", "--id", uid(), "--grant-type", "client_credentials", "--asserts-users")
+    assert result.returncode != 0 and "--asserts-users is about CIBA requests: it needs --grant-type ciba" in result.stderr

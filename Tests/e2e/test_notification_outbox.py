@@ -42,7 +42,7 @@ def people(server) -> dict[str, str]:
 
 def notifying_client(server, mode: str, endpoint: str) -> Client:
     cid, secret = uid(mode), new_secret()
-    server.cli("client", "create", "--id", cid, f"--secret={secret}", "--grant-type", "ciba", "--scope", "read",
+    server.cli("client", "create", "--id", cid, f"--secret={secret}", "--grant-type", "ciba", "--asserts-users", "--scope", "read",
                "--ciba-mode", mode, "--notification-endpoint", endpoint, check=True)
     server.cli("client", "create", "--id", uid("api"), f"--secret={new_secret()}", "--grant-type",
                "client_credentials", "--resource", API, check=True)

@@ -24,7 +24,7 @@ let benchmarks: @Sendable () -> Void = {
                    "scope": "read", "grant_type": "client_credentials", "exp": 1_795_000_000, "ip": "127.0.0.1"])
         var previous = AuditEvent.genesisHash
         for i in benchmark.scaledIterations {
-            let event = AuditEvent.sealed(seq: Int64(i), timeMillis: 1, record: record, previousHash: previous)
+            let event = AuditEvent.sealed(seq: Int64(i), time: Instant(millisecondsSince1970: 1), record: record, previousHash: previous)
             previous = event.hash
         }
         blackHole(previous)
@@ -98,7 +98,7 @@ struct Fixture: Sendable {
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
         let server = try await AuthorizationServer(
-            issuer: "http://127.0.0.1:8080", store: store, serverKey: serverKey, clock: SQLiteStore.systemMillis,
+            issuer: "http://127.0.0.1:8080", store: store, serverKey: serverKey, clock: SystemClock(),
             logger: logger)
         return Fixture(
             directory: directory, store: store, server: server,

@@ -31,7 +31,7 @@ extension ApprovalRequest {
 
     /// The state as of `now`: a pending or approved (unredeemed) request past its expiry has
     /// expired, whether or not the sweeper has written it yet.
-    public func state(at now: Int64) -> State {
+    public func state(at now: Instant) -> State {
         switch state {
         case .pending, .approved: now >= expiresAt ? .expired : state
         default: state
@@ -41,7 +41,7 @@ extension ApprovalRequest {
     /// Casts `approver`'s vote. Membership is judged now, from the approver's current claims
     /// and the policy's current groups; the requester, under any of their names, never counts.
     public mutating func cast(
-        _ verdict: Vote.Verdict, reason: String?, by approver: Approver, groups: [String: ApproverGroup], now: Int64
+        _ verdict: Vote.Verdict, reason: String?, by approver: Approver, groups: [String: ApproverGroup], now: Instant
     ) throws(ApprovalRefusal) -> Transition {
         let current = state(at: now)
         guard current == .pending else { throw ApprovalRefusal(.conflict, settledMessage(current)) }
@@ -103,7 +103,7 @@ extension ApprovalRequest {
     }
 
     /// Writes down an expiry that has already happened; nil when there is none to write.
-    public mutating func expire(now: Int64) -> Transition? {
+    public mutating func expire(now: Instant) -> Transition? {
         let from = state
         guard state(at: now) == .expired, from != .expired else { return nil }
         state = .expired
@@ -118,7 +118,7 @@ extension ApprovalRequest {
     }
 
     /// The client redeems an approved request for its token (`tokenID` is the token's `jti`).
-    public mutating func redeem(tokenID: String, now: Int64) throws(ApprovalRefusal) -> Transition {
+    public mutating func redeem(tokenID: String, now: Instant) throws(ApprovalRefusal) -> Transition {
         let current = state(at: now)
         guard current == .approved else { throw ApprovalRefusal(.conflict, settledMessage(current)) }
         state = .redeemed
@@ -134,7 +134,7 @@ extension ApprovalRequest {
     }
 
     /// Withdraws a pending request.
-    public mutating func cancel(by actor: String, now: Int64) throws(ApprovalRefusal) -> Transition {
+    public mutating func cancel(by actor: String, now: Instant) throws(ApprovalRefusal) -> Transition {
         let current = state(at: now)
         guard current == .pending else { throw ApprovalRefusal(.conflict, settledMessage(current)) }
         state = .cancelled
@@ -195,7 +195,7 @@ extension ApprovalRequest {
             "reasons": .array(approving.map { vote in
                 vote.reason.map { .string(SHA256.hash(data: Array($0.utf8)).hexString) } ?? .null
             }),
-            "approved_at": .number(JSONNumber((decidedAt ?? 0) / 1000)),
+            "approved_at": .number(JSONNumber((decidedAt ?? .epoch).secondsSince1970)),
         ]
     }
 
@@ -216,15 +216,15 @@ extension ApprovalRequest {
     func settledMessage(_ current: State) -> String {
         switch current {
         case .pending: "this request is still pending"
-        case .approved: "this request was already approved at \(Self.time(decidedAt ?? 0))"
-        case .denied: "this request was already denied at \(Self.time(decidedAt ?? 0))"
+        case .approved: "this request was already approved at \(Self.time(decidedAt))"
+        case .denied: "this request was already denied at \(Self.time(decidedAt))"
         case .expired: "this request expired at \(Self.time(expiresAt))"
-        case .cancelled: "this request was cancelled at \(Self.time(decidedAt ?? 0))"
-        case .redeemed: "this request was already redeemed at \(Self.time(redeemedAt ?? 0))"
+        case .cancelled: "this request was cancelled at \(Self.time(decidedAt))"
+        case .redeemed: "this request was already redeemed at \(Self.time(redeemedAt))"
         }
     }
 
-    static func time(_ millis: Int64) -> String { RFC3339.format(millis / 1000) }
+    static func time(_ instant: Instant?) -> String { (instant ?? .epoch).rfc3339 }
 
     /// Names compared for the requester check: case-folded and trimmed, so `Alice`, `alice`
     /// and ` alice ` are one person. Folding only ever refuses more votes, never fewer.

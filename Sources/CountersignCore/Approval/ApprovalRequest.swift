@@ -30,17 +30,16 @@ public struct ApprovalRequest: Sendable, Equatable {
     public var grant: GrantTerms
     public var ruleNames: [String]
     public var state: State
-    /// Milliseconds since 1970.
-    public var createdAt: Int64
-    public var expiresAt: Int64
+    public var createdAt: Instant
+    public var expiresAt: Instant
     /// Seconds a client waits between polls (CIBA §7.3).
     public var interval: Int
     /// The votes cast so far, in order.
     public var votes: [Vote]
     /// When it was approved, denied, expired or cancelled.
-    public var decidedAt: Int64?
+    public var decidedAt: Instant?
     /// When its token was issued, and that token's `jti`.
-    public var redeemedAt: Int64?
+    public var redeemedAt: Instant?
     public var tokenID: String?
     /// CIBA §7.1 `binding_message`: shown to the approvers, so they can tell this request
     /// from another one like it.
@@ -51,9 +50,9 @@ public struct ApprovalRequest: Sendable, Equatable {
     public init(
         id: String, authReqIDHash: [UInt8], clientID: String, subject: String, subjectIssuer: String?, actor: JSONValue?,
         authorizationDetails: JSONValue, audience: String, scopes: [String], approvals: [ApprovalRequirement],
-        grant: GrantTerms, ruleNames: [String], state: State = .pending, createdAt: Int64, expiresAt: Int64,
-        interval: Int = 5, subjectAliases: [String] = [], votes: [Vote] = [], decidedAt: Int64? = nil,
-        redeemedAt: Int64? = nil, tokenID: String? = nil, bindingMessage: String? = nil,
+        grant: GrantTerms, ruleNames: [String], state: State = .pending, createdAt: Instant, expiresAt: Instant,
+        interval: Int = 5, subjectAliases: [String] = [], votes: [Vote] = [], decidedAt: Instant? = nil,
+        redeemedAt: Instant? = nil, tokenID: String? = nil, bindingMessage: String? = nil,
         delivery: BackchannelDelivery? = nil
     ) {
         self.bindingMessage = bindingMessage
@@ -102,8 +101,8 @@ public struct ApprovalRequest: Sendable, Equatable {
     /// Reads the stored columns and `detailsJSON` back; nil when the details are not what
     /// this version writes.
     public init?(
-        id: String, authReqIDHash: [UInt8], clientID: String, state: State, details: JSONValue, createdAt: Int64,
-        expiresAt: Int64, votes: [Vote], decidedAt: Int64?, redeemedAt: Int64?, tokenID: String?
+        id: String, authReqIDHash: [UInt8], clientID: String, state: State, details: JSONValue, createdAt: Instant,
+        expiresAt: Instant, votes: [Vote], decidedAt: Instant?, redeemedAt: Instant?, tokenID: String?
     ) {
         guard let d = details.objectValue, let subject = d["subject"]?.stringValue,
             let authorizationDetails = d["authorization_details"], let audience = d["audience"]?.stringValue,

@@ -8,13 +8,12 @@ public struct Vote: Sendable, Equatable {
     public var approver: String
     public var verdict: Verdict
     public var reason: String?
-    /// Milliseconds since 1970.
-    public var at: Int64
+    public var at: Instant
     /// The positions, in the request's `approvals`, of the requirements this approver was
     /// eligible for when voting: an approval counts toward the quorum of each.
     public var requirements: [Int]
 
-    public init(approver: String, verdict: Verdict, reason: String?, at: Int64, requirements: [Int] = []) {
+    public init(approver: String, verdict: Verdict, reason: String?, at: Instant, requirements: [Int] = []) {
         self.requirements = requirements
         self.approver = approver
         self.verdict = verdict

@@ -7,8 +7,8 @@ import Crypto
 public struct AuditEvent: Sendable, Equatable {
     /// Position in the chain, 1 for the first event, without gaps.
     public var seq: Int64
-    /// When the event was appended, milliseconds since 1970-01-01T00:00:00Z.
-    public var timeMillis: Int64
+    /// When the event was appended (written as milliseconds since 1970 in `time`).
+    public var time: Instant
     /// What happened, for example `token.issued` (see docs/events.md).
     public var type: String
     /// Who caused it: `client:ID`, `cli`, `server`, `signal:SIGHUP`.
@@ -21,11 +21,11 @@ public struct AuditEvent: Sendable, Equatable {
     public var hash: String
 
     public init(
-        seq: Int64, timeMillis: Int64, type: String, actor: String, data: [String: JSONValue],
+        seq: Int64, time: Instant, type: String, actor: String, data: [String: JSONValue],
         previousHash: String, hash: String
     ) {
         self.seq = seq
-        self.timeMillis = timeMillis
+        self.time = time
         self.type = type
         self.actor = actor
         self.data = data
@@ -46,7 +46,7 @@ public struct AuditEvent: Sendable, Equatable {
     var hashedMembers: [String: JSONValue] {
         [
             "seq": .number(JSONNumber(seq)),
-            "time": .number(JSONNumber(timeMillis)),
+            "time": .number(JSONNumber(time.millisecondsSince1970)),
             "type": .string(type),
             "actor": .string(actor),
             "data": .object(data),
@@ -60,12 +60,12 @@ public struct AuditEvent: Sendable, Equatable {
     public var canonicalBytes: [UInt8] {
         Self.canonicalBytes(
             actor: actor, data: CanonicalJSON.bytes(.object(data)), previousHash: previousHash, seq: seq,
-            timeMillis: timeMillis, type: type)
+            time: time, type: type)
     }
 
     /// The hashed bytes around `data` already in its RFC 8785 form.
     static func canonicalBytes(
-        actor: String, data: [UInt8], previousHash: String, seq: Int64, timeMillis: Int64, type: String
+        actor: String, data: [UInt8], previousHash: String, seq: Int64, time: Instant, type: String
     ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(data.count + 192)
@@ -78,7 +78,7 @@ public struct AuditEvent: Sendable, Equatable {
         out.append(contentsOf: #","seq":"#.utf8)
         CanonicalJSON.write(.number(JSONNumber(seq)), into: &out)
         out.append(contentsOf: #","time":"#.utf8)
-        CanonicalJSON.write(.number(JSONNumber(timeMillis)), into: &out)
+        CanonicalJSON.write(.number(JSONNumber(time.millisecondsSince1970)), into: &out)
         out.append(contentsOf: #","type":"#.utf8)
         CanonicalJSON.writeString(type, into: &out)
         out.append(UInt8(ascii: "}"))
@@ -91,24 +91,24 @@ public struct AuditEvent: Sendable, Equatable {
     /// Builds the next event of a chain and computes its hash, from the record's data already
     /// in canonical form (worked out where the record was made, not by the chain's one writer).
     public static func sealed(
-        seq: Int64, timeMillis: Int64, record: AuditRecord, previousHash: String
+        seq: Int64, time: Instant, record: AuditRecord, previousHash: String
     ) -> AuditEvent {
-        let hash = SealedRecord(seq: seq, timeMillis: timeMillis, record: record, previousHash: previousHash).hash
+        let hash = SealedRecord(seq: seq, time: time, record: record, previousHash: previousHash).hash
         return AuditEvent(
-            seq: seq, timeMillis: timeMillis, type: record.type, actor: record.actor, data: record.data,
+            seq: seq, time: time, type: record.type, actor: record.actor, data: record.data,
             previousHash: previousHash, hash: hash)
     }
 
     /// Reads an event back from its export form.
     public init?(json: JSONValue) {
         guard case .object(let o) = json,
-            let seq = o["seq"]?.int64Value, let time = o["time"]?.int64Value,
+            let seq = o["seq"]?.int64Value, let millis = o["time"]?.int64Value,
             let type = o["type"]?.stringValue, let actor = o["actor"]?.stringValue,
             let data = o["data"]?.objectValue, let prev = o["prev_hash"]?.stringValue,
             let hash = o["hash"]?.stringValue
         else { return nil }
         self.init(
-            seq: seq, timeMillis: time, type: type, actor: actor, data: data, previousHash: prev, hash: hash)
+            seq: seq, time: Instant(millisecondsSince1970: millis), type: type, actor: actor, data: data, previousHash: prev, hash: hash)
     }
 
     static func hexSHA256(_ bytes: [UInt8]) -> String {
@@ -175,7 +175,7 @@ public struct AuditRecord: Sendable, Equatable {
 /// event it makes (the same as `AuditEvent.sealed`'s), without reading the record's data back.
 public struct SealedRecord: Sendable {
     public let seq: Int64
-    public let timeMillis: Int64
+    public let time: Instant
     public let type: String
     public let actor: String
     /// The record's data as the store keeps it.
@@ -183,16 +183,16 @@ public struct SealedRecord: Sendable {
     public let previousHash: String
     public let hash: String
 
-    public init(seq: Int64, timeMillis: Int64, record: AuditRecord, previousHash: String) {
+    public init(seq: Int64, time: Instant, record: AuditRecord, previousHash: String) {
         self.seq = seq
-        self.timeMillis = timeMillis
+        self.time = time
         self.type = record.type
         self.actor = record.actor
         self.storedData = record.storedData
         self.previousHash = previousHash
         let bytes = AuditEvent.canonicalBytes(
             actor: record.actor, data: record.canonicalData, previousHash: previousHash, seq: seq,
-            timeMillis: timeMillis, type: record.type)
+            time: time, type: record.type)
         self.hash = AuditEvent.hexSHA256(bytes)
     }
 }

@@ -2,14 +2,15 @@ import Crypto
 
 /// A checkpoint of the audit chain's head, signed (HMAC-SHA-256) with the server key, to be
 /// kept outside the database. `audit verify --head FILE` proves that the chain still contains
-/// this exact event, so tail truncation and a rewrite-and-rehash are caught (HOSTILE-TESTS 60).
+/// this exact event, so tail truncation and a rewrite-and-rehash are caught.
 public struct AuditHead: Sendable, Equatable, Codable {
     public var seq: Int64
     public var hash: String
-    public var time: Int64
+    /// When the checkpoint was taken.
+    public var time: Instant
     public var signature: String
 
-    public init(seq: Int64, hash: String, time: Int64, signature: String) {
+    public init(seq: Int64, hash: String, time: Instant, signature: String) {
         self.seq = seq
         self.hash = hash
         self.time = time
@@ -17,7 +18,7 @@ public struct AuditHead: Sendable, Equatable, Codable {
     }
 
     /// Signs a head with a key derived from the server key for this purpose only.
-    public static func signed(seq: Int64, hash: String, time: Int64, serverKey: SymmetricKey) -> AuditHead {
+    public static func signed(seq: Int64, hash: String, time: Instant, serverKey: SymmetricKey) -> AuditHead {
         var head = AuditHead(seq: seq, hash: hash, time: time, signature: "")
         head.signature = head.expectedSignature(serverKey: serverKey)
         return head
@@ -35,7 +36,7 @@ public struct AuditHead: Sendable, Equatable, Codable {
             "purpose": "countersign audit head",
             "seq": .number(JSONNumber(seq)),
             "hash": .string(hash),
-            "time": .number(JSONNumber(time)),
+            "time": .number(JSONNumber(time.millisecondsSince1970)),
         ]
         let mac = HMAC<SHA256>.authenticationCode(for: CanonicalJSON.bytes(message), using: serverKey)
         return Array(mac).hexString

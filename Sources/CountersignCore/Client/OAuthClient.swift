@@ -17,18 +17,21 @@ public struct OAuthClient: Sendable, Equatable {
     /// The longest lifetime, in seconds, of a token issued to this client, whatever a policy
     /// rule's TTL says; nil: the server's limits only.
     public var maxTokenLifetime: Int64?
+    /// Trusted to assert who its users are: its CIBA requests (OpenID CIBA Core §7.1) need no
+    /// confirmation from the user a hint names. Off unless an operator turns it on; each use
+    /// is audited (`ciba.user_asserted`).
+    public var assertsUsers: Bool
     /// The secret a rotation replaced (keyed hash), still accepted until `previousSecretValidUntil`.
     public var previousSecretHash: [UInt8]?
-    /// Milliseconds since 1970: the end of the rotation's grace period.
-    public var previousSecretValidUntil: Int64?
-    /// Milliseconds since 1970.
-    public var createdAt: Int64
+    /// The end of the rotation's grace period.
+    public var previousSecretValidUntil: Instant?
+    public var createdAt: Instant
 
     public init(
         id: String, secretHash: [UInt8]?, grantTypes: [GrantType], scopes: [String],
         redirectURIs: [String] = [], resources: [String] = [], cibaMode: String? = nil,
         notificationEndpoint: String? = nil, jwksURI: String? = nil, maxTokenLifetime: Int64? = nil,
-        previousSecretHash: [UInt8]? = nil, previousSecretValidUntil: Int64? = nil, createdAt: Int64
+        assertsUsers: Bool = false, previousSecretHash: [UInt8]? = nil, previousSecretValidUntil: Instant? = nil, createdAt: Instant
     ) {
         self.id = id
         self.secretHash = secretHash
@@ -40,6 +43,7 @@ public struct OAuthClient: Sendable, Equatable {
         self.notificationEndpoint = notificationEndpoint
         self.jwksURI = jwksURI
         self.maxTokenLifetime = maxTokenLifetime
+        self.assertsUsers = assertsUsers
         self.previousSecretHash = previousSecretHash
         self.previousSecretValidUntil = previousSecretValidUntil
         self.createdAt = createdAt
@@ -72,6 +76,7 @@ public struct OAuthClient: Sendable, Equatable {
             "resources": .array(resources.map(JSONValue.string)),
         ]
         if let maxTokenLifetime { data["max_token_lifetime"] = .number(JSONNumber(maxTokenLifetime)) }
+        if assertsUsers { data["asserts_users"] = .bool(true) }
         return data
     }
 }

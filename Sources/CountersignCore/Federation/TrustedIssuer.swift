@@ -13,8 +13,7 @@ public struct TrustedIssuer: Sendable, Equatable {
     public var claimMappings: [ClaimMapping]
     /// The signature algorithms its tokens may use; never `none`, never HMAC (RFC 8725 §3.1).
     public var algorithms: [String]
-    /// Milliseconds since 1970.
-    public var createdAt: Int64
+    public var createdAt: Instant
 
     /// Asymmetric JWS algorithms Countersign verifies (RFC 7518 §3, RFC 8037).
     public static let supportedAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"]
@@ -23,7 +22,7 @@ public struct TrustedIssuer: Sendable, Equatable {
 
     public init(
         issuer: String, audience: String, jwksURI: String? = nil, claimMappings: [ClaimMapping] = [],
-        algorithms: [String] = TrustedIssuer.defaultAlgorithms, createdAt: Int64
+        algorithms: [String] = TrustedIssuer.defaultAlgorithms, createdAt: Instant
     ) {
         self.issuer = issuer
         self.audience = audience

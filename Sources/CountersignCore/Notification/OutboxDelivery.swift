@@ -23,13 +23,13 @@ public struct OutboxDelivery: Sendable, Equatable {
     public var event: String
     /// Attempts made so far.
     public var attempts: Int
-    /// Milliseconds since 1970: not before then.
-    public var nextAttemptAt: Int64
+    /// Not before then.
+    public var nextAttemptAt: Instant
     /// For a push whose token was issued: the body to send, sealed under the server key
     /// (`SealedSecret`, purpose `pushPayloadPurpose`), so that every retry sends that very token.
     public var sealedPayload: [UInt8]?
-    /// When the sealed payload's token expires (milliseconds); it is not sent after then.
-    public var payloadExpiresAt: Int64?
+    /// When the sealed payload's token expires; it is not sent after then.
+    public var payloadExpiresAt: Instant?
     /// The claim this copy of the row was taken under (`OutboxClaim.claimant`), nil when
     /// unclaimed: finishing or rescheduling the row needs that very claim, so an attempt whose
     /// claim lapsed and was taken again (even in the same process) changes nothing.
@@ -37,7 +37,7 @@ public struct OutboxDelivery: Sendable, Equatable {
 
     public init(
         id: String, requestID: String, kind: Kind, webhookID: String? = nil, event: String, attempts: Int = 0,
-        nextAttemptAt: Int64, sealedPayload: [UInt8]? = nil, payloadExpiresAt: Int64? = nil, claimant: String? = nil
+        nextAttemptAt: Instant, sealedPayload: [UInt8]? = nil, payloadExpiresAt: Instant? = nil, claimant: String? = nil
     ) {
         self.id = id
         self.requestID = requestID
@@ -57,16 +57,15 @@ public struct OutboxDelivery: Sendable, Equatable {
 }
 
 /// Who is delivering an outbox row and until when: a process claims the rows it will deliver,
-/// and nobody else takes them before `until` (milliseconds since 1970) has passed. A claim that
+/// and nobody else takes them before `until` has passed. A claim that
 /// lapses (its process died) lets any server process take the row.
 public struct OutboxClaim: Sendable, Equatable {
     /// Who claims: random per claim (the process's name and a random suffix), so two claims of
     /// one row, even by one process, are told apart.
     public var claimant: String
-    /// Milliseconds since 1970.
-    public var until: Int64
+    public var until: Instant
 
-    public init(claimant: String, until: Int64) {
+    public init(claimant: String, until: Instant) {
         self.claimant = claimant
         self.until = until
     }
@@ -84,10 +83,10 @@ public struct OutboxPayload: Sendable, Equatable {
     public var deliveryID: String
     /// The token response, sealed with `OutboxDelivery.pushPayloadPurpose`.
     public var sealed: [UInt8]
-    /// When the token expires (milliseconds since 1970).
-    public var expiresAt: Int64
+    /// When the token expires.
+    public var expiresAt: Instant
 
-    public init(deliveryID: String, sealed: [UInt8], expiresAt: Int64) {
+    public init(deliveryID: String, sealed: [UInt8], expiresAt: Instant) {
         self.deliveryID = deliveryID
         self.sealed = sealed
         self.expiresAt = expiresAt

@@ -14,10 +14,9 @@ public struct Webhook: Sendable, Equatable {
     public var url: String
     public var format: Format
     public var sealedSecret: [UInt8]
-    /// Milliseconds since 1970.
-    public var createdAt: Int64
+    public var createdAt: Instant
 
-    public init(id: String, group: String, url: String, format: Format, sealedSecret: [UInt8], createdAt: Int64) {
+    public init(id: String, group: String, url: String, format: Format, sealedSecret: [UInt8], createdAt: Instant) {
         self.id = id
         self.group = group
         self.url = url
@@ -74,10 +73,9 @@ public struct WebhookDelivery: Sendable, Equatable {
     public var status: Int?
     /// Why it failed, when it did.
     public var error: String?
-    /// Milliseconds since 1970.
-    public var at: Int64
+    public var at: Instant
 
-    public init(webhookID: String, event: String, requestID: String, attempt: Int, status: Int?, error: String?, at: Int64) {
+    public init(webhookID: String, event: String, requestID: String, attempt: Int, status: Int?, error: String?, at: Instant) {
         self.webhookID = webhookID
         self.event = event
         self.requestID = requestID

@@ -9,12 +9,11 @@ public struct User: Sendable, Equatable {
     /// Other names the same person goes by, such as `ISSUER#SUB` at an identity provider.
     public var aliases: [String]
     public var disabled: Bool
-    /// Milliseconds since 1970.
-    public var createdAt: Int64
+    public var createdAt: Instant
 
     public init(
         name: String, groups: [String] = [], roles: [String] = [], claims: [String: String] = [:], aliases: [String] = [],
-        disabled: Bool = false, createdAt: Int64
+        disabled: Bool = false, createdAt: Instant
     ) {
         self.name = name
         self.groups = groups

@@ -45,7 +45,7 @@ public final class ActionDecider: Sendable {
     struct Remembered: Sendable {
         var terms: GrantTerms
         var ruleNames: [String]
-        var expiresAt: Int64
+        var expiresAt: Instant
         var policy: Policy
     }
 
@@ -53,7 +53,7 @@ public final class ActionDecider: Sendable {
     let audit: any AuditLog
     let requests: any ApprovalRequestStore
     let events: ApprovalEvents
-    let clock: @Sendable () -> Int64
+    let clock: any WallClock
     let remembered = Mutex<[String: Remembered]>([:])
     static let maxRemembered = 10_000
     /// Seconds between two polls of an approval request (CIBA §7.3 `interval`).
@@ -61,7 +61,7 @@ public final class ActionDecider: Sendable {
 
     public init(
         policies: any PolicySource, audit: any AuditLog, approvals: any ApprovalRequestStore, events: ApprovalEvents,
-        clock: @escaping @Sendable () -> Int64
+        clock: any WallClock
     ) {
         self.policies = policies
         self.audit = audit
@@ -103,13 +103,18 @@ public final class ActionDecider: Sendable {
     }
 
     /// What a backchannel authentication request (CIBA §7.1) adds: even an allow becomes a
-    /// request, already approved, that the client redeems as it would an approved one.
+    /// request that the client redeems as it would an approved one. In CIBA the user
+    /// authenticates on their own device, and a hint only says who is meant; so unless the
+    /// client is trusted to assert its users (`OAuthClient.assertsUsers`), the request also
+    /// needs the subject's own confirmation, whatever the policy asks besides.
     struct Backchannel: Sendable {
         var authReqID: String
         var bindingMessage: String?
         /// Seconds; capped by the rule's `expires_in`.
         var requestedExpiry: Int?
         var delivery: BackchannelDelivery?
+        /// The subject must confirm (false only for a client trusted to assert its users).
+        var needsSubjectConfirmation: Bool = true
     }
 
     /// Decides; returns the terms for an allow or the stored request, and throws the OAuth
@@ -118,7 +123,7 @@ public final class ActionDecider: Sendable {
         subject: ActionSubject, client: OAuthClient, actions: [RequestedAction], audience: String, scopes: [String],
         remoteAddress: String?, policy: Policy, backchannel: Backchannel? = nil
     ) async throws(OAuthError) -> Outcome {
-        let now = clock()
+        let now = clock.now()
         let details = JSONValue.array(actions.map(\.detail))
         let digest = Self.digest(subject: subject, client: client.id, details: details, audience: audience)
         // Reuse is keyed on everything the policy may read of this request but the time: the
@@ -147,7 +152,7 @@ public final class ActionDecider: Sendable {
                 let request = DecisionRequest(
                     subject: .init(sub: subject.sub, claims: subject.claims),
                     client: .init(id: client.id, attributes: ["scopes": .list(client.scopes.map(PolicyValue.string))]),
-                    action: action.action, resource: resource, context: action.context, ip: ip, time: now / 1000)
+                    action: action.action, resource: resource, context: action.context, ip: ip, time: now.secondsSince1970)
                 do {
                     outcomes.append((request, try evaluator.decide(request)))
                 } catch {
@@ -208,18 +213,21 @@ public final class ActionDecider: Sendable {
     func createRequest(
         subject: ActionSubject, client: OAuthClient, actions: [RequestedAction], details: JSONValue, audience: String,
         scopes: [String], combined: Decision.Combined, ruleNames: [String], decision: AuditRecord, backchannel: Backchannel?,
-        now: Int64
+        now: Instant
     ) async throws(OAuthError) -> Pending {
         let authReqID = backchannel?.authReqID ?? TokenID.generateLong()
-        let approvals = combined.outcome == .approve ? combined.requirements.approvals : []
+        var approvals = combined.outcome == .approve ? combined.requirements.approvals : []
         var expiresIn = approvals.map(\.expiresIn).min() ?? ApprovalRequirement.defaultExpiresIn
+        if let backchannel, backchannel.needsSubjectConfirmation, !approvals.contains(where: { $0.approver == .subject }) {
+            approvals.append(ApprovalRequirement(approver: .subject, quorum: 1, denyQuorum: 1, expiresIn: expiresIn))
+        }
         // CIBA §7.1 requested_expiry: shorter or longer as the client asks, never beyond the rule.
         if let requested = backchannel?.requestedExpiry { expiresIn = min(expiresIn, requested) }
         var request = ApprovalRequest(
             id: Self.requestID(), authReqIDHash: Array(SHA256.hash(data: Array(authReqID.utf8))), clientID: client.id,
             subject: subject.sub, subjectIssuer: subject.issuer, actor: subject.actor, authorizationDetails: details,
             audience: audience, scopes: scopes, approvals: approvals, grant: combined.requirements.grant,
-            ruleNames: ruleNames, createdAt: now, expiresAt: now + Int64(expiresIn) * 1000, interval: Self.pollInterval,
+            ruleNames: ruleNames, createdAt: now, expiresAt: now + .seconds(expiresIn), interval: Self.pollInterval,
             subjectAliases: Self.aliases(of: subject), bindingMessage: backchannel?.bindingMessage,
             delivery: backchannel?.delivery)
         if approvals.isEmpty {
@@ -231,15 +239,26 @@ public final class ActionDecider: Sendable {
             data: [
                 "request_id": .string(request.id), "client_id": .string(client.id), "sub": .string(subject.sub),
                 "iss": .optional(subject.issuer), "actions": .array(actions.map { .string($0.action) }),
-                "approvals": .array(request.approvals.map(\.json)), "expires_at": .number(JSONNumber(request.expiresAt)),
+                "approvals": .array(request.approvals.map(\.json)), "expires_at": .number(JSONNumber(request.expiresAt.millisecondsSince1970)),
                 "state": .string(request.state.rawValue),
                 "delivery": .string(request.delivery?.mode.rawValue ?? BackchannelDelivery.Mode.poll.rawValue),
             ])
+        var records = [decision, requested]
+        if let backchannel, !backchannel.needsSubjectConfirmation {
+            // A client trusted to assert its users named this one; each such use is on record.
+            records.append(
+                AuditRecord(
+                    type: "ciba.user_asserted", actor: "client:\(client.id)",
+                    data: [
+                        "request_id": .string(request.id), "client_id": .string(client.id), "sub": .string(subject.sub),
+                        "iss": .optional(subject.issuer),
+                    ]))
+        }
         let change = ApprovalChange(kind: .requested, request: request)
         let deliveries: [OutboxDelivery]
         do {
             deliveries = try await requests.create(
-                request, audit: [decision, requested], notifications: NotificationPlan.intents(for: change),
+                request, audit: records, notifications: NotificationPlan.intents(for: change),
                 claim: events.claim(now: now))
         } catch {
             throw OAuthError.unavailable(detail: "storing the approval request failed: \(error)")
@@ -317,7 +336,7 @@ public final class ActionDecider: Sendable {
         return SHA256.hash(data: Array(CanonicalJSON.exactString(input).utf8)).hexString
     }
 
-    func recall(_ key: String, policy: Policy, now: Int64) -> Remembered? {
+    func recall(_ key: String, policy: Policy, now: Instant) -> Remembered? {
         remembered.withLock { table in
             guard let hit = table[key] else { return nil }
             guard hit.expiresAt > now, hit.policy === policy else {
@@ -331,12 +350,12 @@ public final class ActionDecider: Sendable {
     /// Records an allow whose rules set `grant.reuse`, once its token is issued.
     func remember(_ allowed: Allowed, policy: Policy) {
         guard let key = allowed.reuseKey, let seconds = allowed.reuseSeconds, seconds > 0, !allowed.terms.oneTime else { return }
-        let now = clock()
+        let now = clock.now()
         remembered.withLock { table in
             if table.count >= Self.maxRemembered { table = table.filter { $0.value.expiresAt > now } }
             guard table.count < Self.maxRemembered else { return }
             table[key] = Remembered(
-                terms: allowed.terms, ruleNames: allowed.ruleNames, expiresAt: now + Int64(seconds) * 1000,
+                terms: allowed.terms, ruleNames: allowed.ruleNames, expiresAt: now + .seconds(seconds),
                 policy: policy)
         }
     }

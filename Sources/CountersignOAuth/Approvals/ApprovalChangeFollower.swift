@@ -8,7 +8,8 @@ import Synchronization
 /// expiry sweep. It reads the audit chain's `approval.*` events past the last one it saw, skips
 /// those this process committed (they were published at once), and publishes the others with
 /// the request as it is when read. Their deliveries (ping, push, webhooks) are not its business:
-/// they are in the outbox, which every server's worker works off.
+/// they are in the outbox, which every server's worker works off. A user disabled or given a new
+/// token (by the CLI, another process) is announced too, so their open streams re-check at once.
 public final class ApprovalChangeFollower: Sendable {
     let feed: any ApprovalChangeFeed
     let approvals: any ApprovalRequestStore
@@ -45,8 +46,10 @@ public final class ApprovalChangeFollower: Sendable {
                     entry.type == "approval.voted" && index + 1 < entries.count
                     && entries[index + 1].requestID == entry.requestID && entries[index + 1].seq == entry.seq + 1
                     && entries[index + 1].type != "approval.voted"
-                if !entry.madeHere && !firstHalfOfADecision,
-                    let request = try await approvals.approvalRequest(id: entry.requestID),
+                if let name = entry.userName, entry.requestID == nil {
+                    events.publishListenerChange(name)
+                } else if !entry.madeHere && !firstHalfOfADecision, let id = entry.requestID,
+                    let request = try await approvals.approvalRequest(id: id),
                     let change = ApprovalChange(auditType: entry.type, request: request)
                 {
                     events.publish(change)

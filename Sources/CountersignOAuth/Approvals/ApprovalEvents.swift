@@ -59,26 +59,30 @@ extension ApprovalChange.Kind {
 public final class ApprovalEvents: Sendable {
     public typealias Observer = @Sendable (ApprovalChange) -> Void
 
+    /// Told the name of a user whose account or token changed.
+    public typealias ListenerObserver = @Sendable (String) -> Void
+
     struct Observers {
         var next: UInt64 = 0
         var all: [UInt64: Observer] = [:]
+        var listeners: [UInt64: ListenerObserver] = [:]
     }
 
     let observers = Mutex(Observers())
     /// Who delivers this process's outbox rows at once, and for how long a claim holds.
-    let deliverer = Mutex<(claimant: String, lease: Int64)?>(nil)
+    let deliverer = Mutex<(claimant: String, lease: Duration)?>(nil)
 
     public init() {}
 
     /// Declares that this process delivers the outbox rows its changes write (`claimant`
-    /// names the process; `leaseMillis` is how long its claim keeps other processes off a row).
-    public func deliverClaimedRows(claimant: String, leaseMillis: Int64) {
-        deliverer.withLock { $0 = (claimant, leaseMillis) }
+    /// names the process; `lease` is how long its claim keeps other processes off a row).
+    public func deliverClaimedRows(claimant: String, lease: Duration) {
+        deliverer.withLock { $0 = (claimant, lease) }
     }
 
     /// The claim a change made at `now` puts on its outbox rows: this process's when it
     /// delivers them, else none (any server process takes them).
-    public func claim(now: Int64) -> OutboxClaim? {
+    public func claim(now: Instant) -> OutboxClaim? {
         deliverer.withLock { $0.map { OutboxClaim(claimant: OutboxClaim.fresh($0.claimant), until: now + $0.lease) } }
     }
 
@@ -98,7 +102,27 @@ public final class ApprovalEvents: Sendable {
     }
 
     public func remove(_ id: UInt64) {
-        observers.withLock { _ = $0.all.removeValue(forKey: id) }
+        observers.withLock {
+            _ = $0.all.removeValue(forKey: id)
+            _ = $0.listeners.removeValue(forKey: id)
+        }
+    }
+
+    /// Adds an observer of user changes (a user disabled, or given a new personal token); the
+    /// returned number removes it, as `remove`.
+    public func observeListenerChanges(_ observer: @escaping ListenerObserver) -> UInt64 {
+        observers.withLock { table in
+            table.next += 1
+            table.listeners[table.next] = observer
+            return table.next
+        }
+    }
+
+    /// Tells the listener observers that user `name` changed: their streams check again
+    /// whether the user may still listen.
+    public func publishListenerChange(_ name: String) {
+        let current = observers.withLock { Array($0.listeners.values) }
+        for observer in current { observer(name) }
     }
 
     /// The changes from now on as a stream (one server-sent event connection); a listener that

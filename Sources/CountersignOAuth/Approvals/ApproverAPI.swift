@@ -1,5 +1,6 @@
 import CountersignCore
 import CountersignStore
+import Logging
 
 /// The approver API (`/api/v1/approval-requests…`, INTERFACE.md): an approver, named by their
 /// personal token, lists the requests they may decide, reads one, and approves or denies it
@@ -12,14 +13,20 @@ public struct ApproverAPI: Sendable {
     let policies: any PolicySource
     let serverKey: ServerKey
     let events: ApprovalEvents
-    let clock: @Sendable () -> Int64
+    let clock: any WallClock
     /// This server's issuer: a user of the store is, to it, `ISSUER#NAME`.
     let ownIssuer: String
+    /// Failed authentications per address, shared with client authentication (RFC 6749 §10.10).
+    let throttle: FailedAuthenticationThrottle
+    let logger: Logger
 
     public init(
         users: any UserStore, approvals: any ApprovalRequestStore, audit: any AuditLog, policies: any PolicySource,
-        serverKey: ServerKey, events: ApprovalEvents, ownIssuer: String, clock: @escaping @Sendable () -> Int64
+        serverKey: ServerKey, events: ApprovalEvents, ownIssuer: String, clock: any WallClock,
+        throttle: FailedAuthenticationThrottle = .init(), logger: Logger = Logger(label: "countersign.approver-api")
     ) {
+        self.throttle = throttle
+        self.logger = logger
         self.ownIssuer = ownIssuer
         self.events = events
         self.users = users
@@ -42,16 +49,20 @@ public struct ApproverAPI: Sendable {
         public let status: Int
         public let code: String
         public let description: String
+        /// `Retry-After` seconds of a throttled request (RFC 9110 §10.2.3).
+        public let retryAfter: Int?
 
-        public init(status: Int, code: String, description: String) {
+        public init(status: Int, code: String, description: String, retryAfter: Int? = nil) {
             self.status = status
             self.code = code
             self.description = description
+            self.retryAfter = retryAfter
         }
 
         public var response: OAuthResponse {
             var headers: [(String, String)] = [("Cache-Control", "no-store")]
             if status == 401 { headers.append(("WWW-Authenticate", #"Bearer error="invalid_token""#)) }
+            if let retryAfter { headers.append(("Retry-After", String(retryAfter))) }
             return .json(
                 status: status,
                 JSONWriter.object([("error", .string(code)), ("error_description", .string(description))]), headers: headers)
@@ -59,6 +70,12 @@ public struct ApproverAPI: Sendable {
 
         static let unauthenticated = Failure(
             status: 401, code: "invalid_token", description: "send a personal API token as Authorization: Bearer TOKEN")
+        static func throttled(_ seconds: Int) -> Failure {
+            Failure(
+                status: 429, code: "too_many_requests",
+                description: "too many failed authentications from this address; retry in \(seconds) seconds",
+                retryAfter: seconds)
+        }
         static let unavailable = Failure(
             status: 503, code: "temporarily_unavailable", description: "the store is unavailable, try again")
         /// A request id safe to echo.
@@ -76,8 +93,34 @@ public struct ApproverAPI: Sendable {
         return approver
     }
 
-    /// The approver behind `Authorization: Bearer <personal token>`.
-    public func authenticate(_ authorization: [String]) async throws(Failure) -> User {
+    /// The approver behind `Authorization: Bearer <personal token>`, sent from `address`. Each
+    /// failure is logged with the address and counted against it: past the limit every attempt
+    /// from there is 429 with `Retry-After` until the window passes, and the burst that reached
+    /// the limit is audited (`approver.authentication_throttled`).
+    public func authenticate(_ authorization: [String], from address: String?) async throws(Failure) -> User {
+        if let seconds = throttle.retryAfter(address) { throw .throttled(seconds) }
+        do {
+            return try await currentUser(authorization)
+        } catch where error.status == 401 {
+            logger.notice("approver authentication failed", metadata: ["ip": "\(address ?? "unknown")"])
+            if throttle.recordFailure(address) {
+                let record = AuditRecord(
+                    type: "approver.authentication_throttled", actor: "server",
+                    data: [
+                        "ip": .optional(address), "failures": .number(JSONNumber(throttle.limit)),
+                        "window_seconds": .number(JSONNumber(throttle.window.components.seconds)),
+                    ])
+                do { try await audit.append([record]) } catch {
+                    logger.warning("auditing an authentication burst failed", metadata: ["error": "\(error)"])
+                }
+            }
+            throw error
+        }
+    }
+
+    /// The user a personal token names now (nil → 401): enabled, and the token still theirs.
+    /// Not counted against the address: a live stream re-checks its listener with it.
+    public func currentUser(_ authorization: [String]) async throws(Failure) -> User {
         guard authorization.count == 1, let header = authorization.first, header.utf8.count <= 512,
             header.lowercased().hasPrefix("bearer ")
         else { throw .unauthenticated }
@@ -106,7 +149,7 @@ public struct ApproverAPI: Sendable {
             }
             wanted = parsed
         }
-        let now = clock()
+        let now = clock.now()
         let groups = policies.currentPolicy?.groups ?? [:]
         let approver = self.approver(for: user)
         let visible: [ApprovalRequest]
@@ -126,7 +169,7 @@ public struct ApproverAPI: Sendable {
     /// `GET /api/v1/approval-requests/{id}`: one request, for an approver who may decide it or did.
     public func show(id: String, for user: User) async throws(Failure) -> OAuthResponse {
         let request = try await load(id)
-        let now = clock()
+        let now = clock.now()
         let groups = policies.currentPolicy?.groups ?? [:]
         guard Self.mayView(request, approver(for: user), groups: groups) else {
             throw Failure(status: 404, code: "not_found", description: "there is no approval request \(Failure.shown(id)) you may see")
@@ -141,7 +184,7 @@ public struct ApproverAPI: Sendable {
         guard id.utf8.count <= Self.maxIDLength else { throw .notFound(id) }
         let groups = policies.currentPolicy?.groups ?? [:]
         let approver = self.approver(for: user)
-        let now = clock()
+        let now = clock.now()
         let updated: ApprovalRequest
         do {
             let (request, deliveries) = try await approvals.update(id: id, claim: events.claim(now: now)) { request in
@@ -186,7 +229,7 @@ public struct ApproverAPI: Sendable {
     public func serverSentEvent(_ change: ApprovalChange, for user: User, sequence: Int) -> String? {
         let groups = policies.currentPolicy?.groups ?? [:]
         guard Self.mayView(change.request, approver(for: user), groups: groups) else { return nil }
-        let data = JSONWriter.object(change.request.apiMembers(now: clock()))
+        let data = JSONWriter.object(change.request.apiMembers(now: clock.now()))
         return "id: \(sequence)\nevent: \(change.eventName)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"
     }
 
@@ -231,7 +274,7 @@ public struct ApproverAPI: Sendable {
 extension ApprovalRequest {
     /// The request as the approver API (and `countersign request show`) shows it: what is asked, by whom, under which rules,
     /// the votes so far, and its state now.
-    public func apiMembers(now: Int64) -> [(String, JSONValue)] {
+    public func apiMembers(now: Instant) -> [(String, JSONValue)] {
         var members: [(String, JSONValue)] = [
             ("id", .string(id)), ("state", .string(state(at: now).rawValue)), ("client_id", .string(clientID)),
             ("subject", .string(subject)),
@@ -247,18 +290,18 @@ extension ApprovalRequest {
                     votes.map { vote in
                         [
                             "approver": .string(vote.approver), "verdict": .string(vote.verdict.rawValue),
-                            "reason": .optional(vote.reason), "at": .string(RFC3339.format(vote.at / 1000)),
+                            "reason": .optional(vote.reason), "at": .string(vote.at.rfc3339),
                         ]
                     })
             ),
-            ("created_at", .string(RFC3339.format(createdAt / 1000))), ("expires_at", .string(RFC3339.format(expiresAt / 1000))),
+            ("created_at", .string(createdAt.rfc3339)), ("expires_at", .string(expiresAt.rfc3339)),
         ]
-        if let decidedAt { members.append(("decided_at", .string(RFC3339.format(decidedAt / 1000)))) }
+        if let decidedAt { members.append(("decided_at", .string(decidedAt.rfc3339))) }
         if let bindingMessage { members.append(("binding_message", .string(bindingMessage))) }
         return members
     }
 
-    public func apiJSON(now: Int64) -> JSONValue {
+    public func apiJSON(now: Instant) -> JSONValue {
         .object(Dictionary(apiMembers(now: now), uniquingKeysWith: { first, _ in first }))
     }
 }

@@ -113,7 +113,7 @@ public struct BackchannelNotifier: Sendable {
     /// CIBA §10.3.1 (the token) or §12 (the error) for a push: the kept token response on a
     /// retry; else, for an approved request, the token issued now and kept sealed with the row.
     func pushBody(_ delivery: OutboxDelivery, request: ApprovalRequest, authReqID: String) async -> PushBody {
-        let now = grant.clock()
+        let now = grant.clock.now()
         if let sealed = delivery.sealedPayload {
             guard delivery.payloadExpiresAt.map({ $0 > now }) ?? false else {
                 return .skip("the pushed token expired before it could be delivered")
@@ -141,7 +141,7 @@ public struct BackchannelNotifier: Sendable {
                         sealed: SealedSecret.seal(
                             String(decoding: body, as: UTF8.self), purpose: delivery.pushPayloadPurpose,
                             serverKey: serverKey),
-                        expiresAt: issued.claims.exp * 1000)
+                        expiresAt: issued.claims.expiresAt)
                 }
                 return .send(body)
             } catch {
@@ -155,7 +155,7 @@ public struct BackchannelNotifier: Sendable {
                     }
                     return .later("the token could not be issued: \(error.code.rawValue)")
                 }
-                if request.state(at: grant.clock()) == .expired {
+                if request.state(at: grant.clock.now()) == .expired {
                     return failure(.expiredToken, "the approval request expired before its token was delivered")
                 }
                 return Self.redeemedElsewhere

@@ -13,12 +13,12 @@ public enum WebhookMessage {
         }
     }
 
-    public static func body(_ change: ApprovalChange, format: Webhook.Format, eventID: String, now: Int64) -> [UInt8] {
+    public static func body(_ change: ApprovalChange, format: Webhook.Format, eventID: String, now: Instant) -> [UInt8] {
         switch format {
         case .json:
             JSONWriter.object([
                 ("type", .string(change.eventName)), ("id", .string(eventID)),
-                ("created_at", .string(RFC3339.format(now / 1000))), ("data", change.request.apiJSON(now: now)),
+                ("created_at", .string(now.rfc3339)), ("data", change.request.apiJSON(now: now)),
             ])
         case .slack:
             JSONWriter.object([("text", .string(slackEscaped(slackText(change, now: now))))])
@@ -41,7 +41,7 @@ public enum WebhookMessage {
     }
 
     /// One line a person reads in a channel: what, for whom, and how to decide it.
-    static func slackText(_ change: ApprovalChange, now: Int64) -> String {
+    static func slackText(_ change: ApprovalChange, now: Instant) -> String {
         let request = change.request
         let what = (request.authorizationDetails.arrayValue ?? []).map(describe).joined(separator: "; ")
         let binding = request.bindingMessage.map { " (\($0))" } ?? ""
@@ -49,7 +49,7 @@ public enum WebhookMessage {
         case .pending:
             let who = request.approvals.map(\.approver.description).joined(separator: " and ")
             return "Approval needed from \(who): \(what) for \(request.subject) via \(request.clientID)\(binding). "
-                + "Request \(request.id), expires \(RFC3339.format(request.expiresAt / 1000)). "
+                + "Request \(request.id), expires \(request.expiresAt.rfc3339). "
                 + "Decide with: countersign approve \(request.id) --reason \"...\""
         case let state:
             let by = request.votes.last.map { " by \($0.approver)" } ?? ""

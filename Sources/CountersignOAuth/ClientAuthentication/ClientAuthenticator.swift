@@ -19,11 +19,11 @@ public struct ClientAuthenticator: Sendable {
     let serverKey: ServerKey
     let throttle: FailedAuthenticationThrottle
     /// Milliseconds since 1970, for the end of a secret rotation's grace period.
-    let clock: @Sendable () -> Int64
+    let clock: any WallClock
 
     public init(
         directory: ClientDirectory, serverKey: ServerKey, throttle: FailedAuthenticationThrottle = .init(),
-        clock: @escaping @Sendable () -> Int64
+        clock: any WallClock
     ) {
         self.directory = directory
         self.serverKey = serverKey
@@ -87,7 +87,7 @@ public struct ClientAuthenticator: Sendable {
         var matched = ConstantTime.equal(presented, stored)
         if let previous = client.previousSecretHash {
             let previousMatches = ConstantTime.equal(presented, previous)
-            let inGrace = client.previousSecretValidUntil.map { clock() < $0 } ?? false
+            let inGrace = client.previousSecretValidUntil.map { clock.now() < $0 } ?? false
             matched = matched || (previousMatches && inGrace)
         }
         guard matched else {

@@ -1,12 +1,12 @@
 import Synchronization
 
-/// Slows secret guessing (RFC 6749 §10.10, HOSTILE-TESTS 6): each peer address may fail client
-/// authentication `limit` times per `window`; beyond that every attempt from it, right or
+/// Slows secret guessing (RFC 6749 §10.10): each peer address may fail authentication (a
+/// client's, or an approver's personal token: one counter for both) `limit` times per `window`; beyond that every attempt from it, right or
 /// wrong, is answered 429 until the window passes. Keyed by address, not by client id, so an
 /// attacker elsewhere cannot lock a client out; clients sharing the attacker's address (one NAT
 /// or proxy) do wait with it. Bounded memory: at most `maxTracked` addresses.
 ///
-/// The same counter, keyed by client, slows token scanning at introspection (HOSTILE-TESTS 55):
+/// The same counter, keyed by client, slows token scanning at introspection (RFC 7662 §4):
 /// see `IntrospectionEndpoint.scanning`.
 public final class FailedAuthenticationThrottle: Sendable {
     struct Entry {
@@ -39,20 +39,23 @@ public final class FailedAuthenticationThrottle: Sendable {
         }
     }
 
-    /// Records one failed authentication from this address.
-    func recordFailure(_ address: String?, now: ContinuousClock.Instant = .now) {
-        guard let address else { return }
-        entries.withLock { entries in
+    /// Records one failed authentication from this address; true when it is the failure that
+    /// reaches the limit (a burst worth recording once).
+    @discardableResult
+    func recordFailure(_ address: String?, now: ContinuousClock.Instant = .now) -> Bool {
+        guard let address else { return false }
+        return entries.withLock { entries in
             if var entry = entries[address], now - entry.windowStart < window {
                 entry.failures += 1
                 entries[address] = entry
-                return
+                return entry.failures == limit
             }
             if entries.count >= maxTracked {
                 entries = entries.filter { now - $0.value.windowStart < window }
                 if entries.count >= maxTracked { entries.removeAll() }
             }
             entries[address] = Entry(failures: 1, windowStart: now)
+            return limit == 1
         }
     }
 }

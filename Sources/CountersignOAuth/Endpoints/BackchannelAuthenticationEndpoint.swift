@@ -15,8 +15,11 @@ import Logging
 /// 6. the subject is resolved (`unknown_user_id`, `expired_login_hint_token`);
 /// 7. the action, from `authorization_details` or a `scope` naming it, and its audience;
 /// 8. the decision runs at once: deny → 403 `access_denied`; step-up → 400
-///    `insufficient_user_authentication`; allow → a request the first poll redeems (or that is
-///    pinged or pushed at once); approval → a pending request. The answer is `auth_req_id`,
+///    `insufficient_user_authentication`; otherwise a pending request that the subject must
+///    confirm on their own device (a hint names the user, it does not authenticate them), with
+///    whatever approvals the policy asks besides; only a client trusted to assert its users
+///    (`OAuthClient.assertsUsers`) skips the confirmation, and then an allow is a request the
+///    first poll redeems (or that is pinged or pushed at once). The answer is `auth_req_id`,
 ///    `expires_in` and `interval` (§7.3).
 public struct BackchannelAuthenticationEndpoint: Sendable {
     /// RFC 6750 §2.1 allows longer bearer tokens; CIBA §7.1 caps this one at 1,024.
@@ -81,7 +84,7 @@ public struct BackchannelAuthenticationEndpoint: Sendable {
                 remoteAddress: request.remoteAddress, policy: policy,
                 backchannel: .init(
                     authReqID: authReqID, bindingMessage: bindingMessage, requestedExpiry: requestedExpiry,
-                    delivery: delivery))
+                    delivery: delivery, needsSubjectConfirmation: !client.assertsUsers))
         } catch where error.code == .accessDenied {
             // CIBA §13: access_denied from this endpoint is 403.
             var denied = error

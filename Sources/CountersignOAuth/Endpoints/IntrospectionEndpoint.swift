@@ -97,7 +97,7 @@ public struct IntrospectionEndpoint: Sendable {
     /// cannot answer is a 503, never an `active: true` for a token that may be revoked.
     func isRevoked(_ claims: AccessTokenClaims) async throws(OAuthError) -> Bool {
         do {
-            return try await revocations.isRevoked(claims.jti, expiresAt: claims.exp * 1000)
+            return try await revocations.isRevoked(claims.jti, expiresAt: claims.expiresAt)
         } catch {
             throw OAuthError.unavailable(detail: "revocation check failed: \(error)")
         }
@@ -116,7 +116,7 @@ public struct IntrospectionEndpoint: Sendable {
                         "consumer": .string(caller.id),
                     ])
                 return try await oneTimeTokens.consume(
-                    jti: claims.jti, consumer: caller.id, expiresAt: claims.exp * 1000, audit: record)
+                    jti: claims.jti, consumer: caller.id, expiresAt: claims.expiresAt, audit: record)
             }
             return try await !oneTimeTokens.isConsumed(jti: claims.jti)
         } catch {

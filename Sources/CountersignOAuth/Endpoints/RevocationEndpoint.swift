@@ -44,7 +44,7 @@ public struct RevocationEndpoint: Sendable {
             data: ["jti": .string(claims.jti), "client_id": .string(claims.client_id), "exp": .number(JSONNumber(claims.exp))])
         do {
             try await revocations.revoke(
-                jti: claims.jti, clientID: claims.client_id, expiresAt: claims.exp * 1000, audit: record)
+                jti: claims.jti, clientID: claims.client_id, expiresAt: claims.expiresAt, audit: record)
         } catch {
             throw OAuthError.unavailable(detail: "revocation failed: \(error)")
         }

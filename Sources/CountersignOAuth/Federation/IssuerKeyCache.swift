@@ -20,9 +20,9 @@ public final class IssuerKeyCache: Sendable {
 
     struct Entry: Sendable {
         var keys: [IssuerKey] = []
-        /// Milliseconds: the keys are good until then; 0 for never fetched successfully.
-        var freshUntil: Int64 = 0
-        var lastAttempt: Int64 = .min
+        /// The keys are good until then; the epoch for never fetched successfully.
+        var freshUntil: Instant = .epoch
+        var lastAttempt: Instant = Instant(millisecondsSince1970: .min)
         var lastFailure: String?
         var jwksURI: String?
     }
@@ -31,9 +31,9 @@ public final class IssuerKeyCache: Sendable {
     static let lifetimeRange: ClosedRange<Int64> = 60...86_400
 
     let fetcher: any IssuerDocumentFetching
-    let clock: @Sendable () -> Int64
-    /// Milliseconds between two fetches of one issuer's keys (a failed fetch included).
-    let cooldown: Int64
+    let clock: any WallClock
+    /// The least time between two fetches of one issuer's keys (a failed fetch included).
+    let cooldown: Duration
     /// The longest a lookup waits for a refresh (discovery and JWKS together).
     let refreshDeadline: Duration
     let logger: Logger
@@ -44,10 +44,10 @@ public final class IssuerKeyCache: Sendable {
 
     public init(
         fetcher: any IssuerDocumentFetching, cooldownSeconds: Int = 30, refreshDeadline: Duration = .seconds(5),
-        clock: @escaping @Sendable () -> Int64, logger: Logger
+        clock: any WallClock, logger: Logger
     ) {
         self.fetcher = fetcher
-        self.cooldown = Int64(cooldownSeconds) * 1000
+        self.cooldown = .seconds(cooldownSeconds)
         self.refreshDeadline = refreshDeadline
         self.clock = clock
         self.logger = logger
@@ -55,7 +55,7 @@ public final class IssuerKeyCache: Sendable {
 
     /// The key that verifies a token of `issuer` with this header `kid` and `alg`.
     func key(issuer: TrustedIssuer, kid: String?, alg: String) async -> Lookup {
-        let now = clock()
+        let now = clock.now()
         let cached = entries.withLock { $0[issuer.issuer] }
         if let cached, now < cached.freshUntil {
             if let key = Self.find(cached.keys, kid: kid, alg: alg) { return .key(key) }
@@ -64,7 +64,7 @@ public final class IssuerKeyCache: Sendable {
             return .unavailable(failure)
         }
         let entry = await refresh(issuer)
-        if clock() < entry.freshUntil {
+        if clock.now() < entry.freshUntil {
             return Self.find(entry.keys, kid: kid, alg: alg).map(Lookup.key) ?? .unknownKey
         }
         return .unavailable(entry.lastFailure ?? "no keys")
@@ -87,7 +87,7 @@ public final class IssuerKeyCache: Sendable {
     /// than `refreshDeadline`: past it the fetch is abandoned (cancelled) and recorded as failed,
     /// so the lookups after it fail fast for the cooldown instead of joining a hung fetch.
     func refresh(_ issuer: TrustedIssuer) async -> Entry {
-        let started = clock()
+        let started = clock.now()
         let generation = generations.withLock { $0[issuer.issuer, default: 0] }
         let task = inFlight.withLock { tasks -> Task<Entry, Never> in
             if let running = tasks[issuer.issuer] { return running }
@@ -118,7 +118,7 @@ public final class IssuerKeyCache: Sendable {
     /// The entry after a refresh that did not finish in time: a failure like any other, which
     /// drops keys past their lifetime. It is recorded before the fetch is forgotten, so a
     /// lookup arriving meanwhile either joins the abandoned fetch or sees the failure.
-    func timedOut(_ issuer: TrustedIssuer, task: Task<Entry, Never>, started: Int64, generation: Int) -> Entry {
+    func timedOut(_ issuer: TrustedIssuer, task: Task<Entry, Never>, started: Instant, generation: Int) -> Entry {
         let failure = "fetching the keys took longer than \(refreshDeadline)"
         let current = inFlight.withLock { $0[issuer.issuer].map { $0 == task } ?? false }
         let entry = entries.withLock { table in
@@ -139,7 +139,7 @@ public final class IssuerKeyCache: Sendable {
 
     func fetch(_ issuer: TrustedIssuer) async -> Entry {
         let generation = generations.withLock { $0[issuer.issuer, default: 0] }
-        let now = clock()
+        let now = clock.now()
         var entry = entries.withLock { $0[issuer.issuer] } ?? Entry()
         entry.lastAttempt = now
         do throws(FetchFailure) {
@@ -151,7 +151,7 @@ public final class IssuerKeyCache: Sendable {
             guard !keys.isEmpty else { throw FetchFailure("\(uri) has no usable signing keys") }
             let lifetime = min(max(Int64(maxAge ?? Int(Self.defaultLifetime)), Self.lifetimeRange.lowerBound), Self.lifetimeRange.upperBound)
             entry.keys = keys
-            entry.freshUntil = clock() + lifetime * 1000
+            entry.freshUntil = clock.now() + .seconds(lifetime)
             entry.lastFailure = nil
             logger.info("fetched issuer keys", metadata: ["issuer": "\(issuer.issuer)", "keys": "\(keys.count)", "lifetime": "\(lifetime)"])
         } catch {

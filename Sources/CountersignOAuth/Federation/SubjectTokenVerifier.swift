@@ -36,15 +36,15 @@ public struct SubjectTokenVerifier: Sendable {
     let issuers: IssuerDirectory
     let keys: IssuerKeyCache
     let ownIssuer: String
-    let clock: @Sendable () -> Int64
+    let clock: any WallClock
     let verified: VerifiedTokenCache
 
-    public init(issuers: IssuerDirectory, keys: IssuerKeyCache, ownIssuer: String, clock: @escaping @Sendable () -> Int64) {
+    public init(issuers: IssuerDirectory, keys: IssuerKeyCache, ownIssuer: String, clock: any WallClock) {
         self.init(issuers: issuers, keys: keys, ownIssuer: ownIssuer, clock: clock, verified: VerifiedTokenCache())
     }
 
     init(
-        issuers: IssuerDirectory, keys: IssuerKeyCache, ownIssuer: String, clock: @escaping @Sendable () -> Int64,
+        issuers: IssuerDirectory, keys: IssuerKeyCache, ownIssuer: String, clock: any WallClock,
         verified: VerifiedTokenCache
     ) {
         self.issuers = issuers
@@ -72,7 +72,7 @@ public struct SubjectTokenVerifier: Sendable {
             case .key(let key) = await keys.key(issuer: issuer, kid: entry.kid, alg: entry.algorithm),
             key.algorithm == entry.algorithm, key.material == entry.keyMaterial
         else { return nil }
-        let now = clock() / 1000
+        let now = clock.now().secondsSince1970
         guard entry.expiresAt > now - Self.clockSkew, (entry.latestStart ?? .min) <= now + Self.clockSkew else { return nil }
         return entry.subject
     }
@@ -123,7 +123,7 @@ public struct SubjectTokenVerifier: Sendable {
         guard key.algorithm == alg else { throw refuse("is signed with \(alg), but its key is for \(key.algorithm)") }
         guard key.isValidSignature(jws.signature, for: jws.signingInput) else { throw refuse("has an invalid signature") }
 
-        let now = clock() / 1000
+        let now = clock.now().secondsSince1970
         var latestStart: Int64?
         guard let exp = Self.time(claims["exp"]) else { throw refuse("has no exp, or exp is not an integer time") }
         guard exp > now - Self.clockSkew else { throw refuse("has expired") }

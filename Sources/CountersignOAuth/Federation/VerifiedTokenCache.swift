@@ -19,6 +19,7 @@ final class VerifiedTokenCache: Sendable {
         let kid: String?
         let algorithm: String
         let keyMaterial: [UInt8]
+        /// `exp`, and below the latest of `nbf`, `iat` and `auth_time`: JWT NumericDates (seconds).
         let expiresAt: Int64
         /// The latest of `nbf`, `iat` and `auth_time`: none may lie beyond the clock (plus skew).
         let latestStart: Int64?

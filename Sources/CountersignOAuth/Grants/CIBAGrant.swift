@@ -23,12 +23,12 @@ public struct CIBAGrant: GrantHandler {
     let minter: AccessTokenMinter
     let revocations: RevocationList
     let events: ApprovalEvents
-    let clock: @Sendable () -> Int64
+    let clock: any WallClock
     let pacer = PollPacer()
 
     public init(
         approvals: any ApprovalRequestStore, minter: AccessTokenMinter, revocations: RevocationList,
-        events: ApprovalEvents, clock: @escaping @Sendable () -> Int64
+        events: ApprovalEvents, clock: any WallClock
     ) {
         self.approvals = approvals
         self.minter = minter
@@ -60,7 +60,7 @@ public struct CIBAGrant: GrantHandler {
         if request.delivery?.mode == .push {
             throw OAuthError(.unauthorizedClient, "this request's token is pushed to the client's notification endpoint, not polled")
         }
-        let now = clock()
+        let now = clock.now()
         switch request.state(at: now) {
         case .pending:
             if let interval = pacer.tooSoon(request.id, interval: request.interval, now: now) {
@@ -70,7 +70,7 @@ public struct CIBAGrant: GrantHandler {
             }
             throw OAuthError(.authorizationPending, "the approvers have not decided yet")
         case .expired:
-            throw OAuthError(.expiredToken, "the approval request expired at \(RFC3339.format(request.expiresAt / 1000))")
+            throw OAuthError(.expiredToken, "the approval request expired at \(request.expiresAt.rfc3339)")
         case .denied:
             throw OAuthError(.accessDenied, "the approvers denied this action")
         case .cancelled:
@@ -90,12 +90,12 @@ public struct CIBAGrant: GrantHandler {
     /// `keeping` seals the token response for its outbox row, written in that same transaction,
     /// so a retry sends this very token and no second one is ever minted.
     func redeem(
-        _ request: ApprovalRequest, remoteAddress: String?, now: Int64,
+        _ request: ApprovalRequest, remoteAddress: String?, now: Instant,
         keeping payload: ((AccessTokenMinter.Issued) -> OutboxPayload)? = nil
     ) async throws(OAuthError) -> AccessTokenMinter.Issued {
         let (issued, record) = try minter.sign(
             subject: request.subject, audience: request.audience, clientID: request.clientID, scopes: request.scopes,
-            lifetime: request.grant.tokenLifetime, grantType: grantType, remoteAddress: remoteAddress,
+            lifetime: request.grant.tokenLifetime, grantType: grantType, remoteAddress: remoteAddress, now: now,
             action: .init(
                 authorizationDetails: request.authorizationDetails, acr: nil, authTime: nil, act: request.actor,
                 oneTime: request.grant.oneTime, approval: request.approvalClaim, audit: []))
@@ -118,7 +118,9 @@ public struct CIBAGrant: GrantHandler {
 
     func revokeRedeemedToken(_ request: ApprovalRequest) async {
         guard let jti = request.tokenID, !revocations.contains(jti), let redeemedAt = request.redeemedAt else { return }
-        let expiresAt = redeemedAt / 1000 + request.grant.tokenLifetime
+        // The token was signed at `redeemedAt` (see `redeem`), so it expires no later than this;
+        // the revocation is kept until then and purged only once the token is dead anyway.
+        let expiresAt = redeemedAt + .seconds(request.grant.tokenLifetime)
         try? await revocations.revoke(
             jti: jti, clientID: request.clientID, expiresAt: expiresAt,
             audit: AuditRecord(
@@ -132,7 +134,7 @@ public struct CIBAGrant: GrantHandler {
 /// seen earlier polls answers `authorization_pending`, which is still correct.
 final class PollPacer: Sendable {
     struct Entry {
-        var last: Int64
+        var last: Instant
         var interval: Int
     }
 
@@ -140,7 +142,7 @@ final class PollPacer: Sendable {
     static let maxEntries = 100_000
 
     /// The interval to announce when this poll came too soon (and records it), else nil.
-    func tooSoon(_ id: String, interval: Int, now: Int64) -> Int? {
+    func tooSoon(_ id: String, interval: Int, now: Instant) -> Int? {
         entries.withLock { table in
             if table.count >= Self.maxEntries { table.removeAll() }
             guard var entry = table[id] else {
@@ -148,7 +150,7 @@ final class PollPacer: Sendable {
                 return nil
             }
             // A little slack for network jitter: a poll 0.5 s early still counts as on time.
-            if now - entry.last + 500 < Int64(entry.interval) * 1000 {
+            if now - entry.last + .milliseconds(500) < .seconds(entry.interval) {
                 entry.interval += 5
                 entry.last = now
                 table[id] = entry

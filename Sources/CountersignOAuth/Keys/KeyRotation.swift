@@ -10,35 +10,32 @@ import CountersignStore
 /// signed (and any forged with them) stops verifying. A shorter `prepublication` (0 for a
 /// planned switch when no resource server caches the JWKS) keeps the old keys published.
 public enum KeyRotation {
-    /// How long a rotated-in key is published before it signs, in milliseconds (the JWKS
-    /// `max-age`).
-    public static let prepublication: Int64 = 60 * 1000
+    /// How long a rotated-in key is published before it signs (the JWKS `max-age`).
+    public static let prepublication: Duration = .seconds(60)
 
-    /// How long a retired key stays in the JWKS after it stopped signing, in milliseconds.
-    public static let retiredKeyPublication: Int64 = (AccessTokenLifetime.maximum + AccessTokenLifetime.clockSkew) * 1000
+    /// How long a retired key stays in the JWKS after it stopped signing.
+    public static let retiredKeyPublication: Duration = .seconds(AccessTokenLifetime.maximum + AccessTokenLifetime.clockSkew)
 
     /// Creates a key and schedules it, with a `key.rotated` (or `key.created`) audit event.
     @discardableResult
     public static func rotate(
-        store: any SigningKeyStore, serverKey: ServerKey, now: Int64, actor: String, immediately: Bool = false,
-        prepublication: Int64 = KeyRotation.prepublication
+        store: any SigningKeyStore, serverKey: ServerKey, now: Instant, actor: String, immediately: Bool = false,
+        prepublication: Duration = KeyRotation.prepublication
     ) async throws -> StoredSigningKey {
         let existing = try await store.signingKeys()
         let retiring = existing.filter { $0.retiredAt == nil }.map(\.kid)
         var key = try SigningKeyMaterial.generate(serverKey: serverKey, now: now)
-        key.activatesAt = retiring.isEmpty || immediately ? now : now + max(0, prepublication)
+        key.activatesAt = retiring.isEmpty || immediately ? now : now + max(.zero, prepublication)
+        let retiredPublishedUntil = immediately ? now : key.activatesAt + retiredKeyPublication
         let record = AuditRecord(
             type: retiring.isEmpty ? "key.created" : "key.rotated", actor: actor,
             data: [
                 "kid": .string(key.kid), "alg": .string(key.algorithm),
-                "activates_at": .number(JSONNumber(key.activatesAt)),
+                "activates_at": .number(JSONNumber(key.activatesAt.millisecondsSince1970)),
                 "retired_kids": .array(retiring.map(JSONValue.string)),
-                "retired_published_until": .number(
-                    JSONNumber(immediately ? now : key.activatesAt + retiredKeyPublication)),
+                "retired_published_until": .number(JSONNumber(retiredPublishedUntil.millisecondsSince1970)),
             ])
-        try await store.activate(
-            key, retiringOthersAt: key.activatesAt,
-            publishedUntil: immediately ? now : key.activatesAt + retiredKeyPublication, audit: record)
+        try await store.activate(key, retiringOthersAt: key.activatesAt, publishedUntil: retiredPublishedUntil, audit: record)
         return key
     }
 }

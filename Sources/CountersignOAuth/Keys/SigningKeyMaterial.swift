@@ -11,7 +11,7 @@ public enum SigningKeyMaterial {
     public static let algorithm = "ES256"
 
     /// A new key: a random `kid`, its sealed private half and its public JWK.
-    public static func generate(serverKey: ServerKey, now: Int64) throws -> StoredSigningKey {
+    public static func generate(serverKey: ServerKey, now: Instant) throws -> StoredSigningKey {
         let privateKey = P256.Signing.PrivateKey()
         let kid = Base64URL.encode(Array(SHA256.hash(data: privateKey.publicKey.rawRepresentation)).prefix(12))
         let sealed = try AES.GCM.seal(

@@ -27,9 +27,9 @@ public final class SigningKeyRing: Sendable {
     let store: any SigningKeyStore
     let serverKey: ServerKey
     let state: Mutex<State>
-    let clock: @Sendable () -> Int64
+    let clock: any WallClock
 
-    init(store: any SigningKeyStore, serverKey: ServerKey, state: State, clock: @escaping @Sendable () -> Int64) {
+    init(store: any SigningKeyStore, serverKey: ServerKey, state: State, clock: any WallClock) {
         self.store = store
         self.serverKey = serverKey
         self.state = Mutex(state)
@@ -38,14 +38,14 @@ public final class SigningKeyRing: Sendable {
 
     /// Loads the keys, creating the first key of a new store.
     public static func load(
-        store: any SigningKeyStore, serverKey: ServerKey, clock: @escaping @Sendable () -> Int64
+        store: any SigningKeyStore, serverKey: ServerKey, clock: any WallClock
     ) async throws -> SigningKeyRing {
         var stored = try await store.signingKeys()
-        if Self.active(in: stored, at: clock()) == nil {
-            try await KeyRotation.rotate(store: store, serverKey: serverKey, now: clock(), actor: "server")
+        if Self.active(in: stored, at: clock.now()) == nil {
+            try await KeyRotation.rotate(store: store, serverKey: serverKey, now: clock.now(), actor: "server")
             stored = try await store.signingKeys()
         }
-        let state = try makeState(stored, serverKey: serverKey, now: clock())
+        let state = try makeState(stored, serverKey: serverKey, now: clock.now())
         return SigningKeyRing(store: store, serverKey: serverKey, state: state, clock: clock)
     }
 
@@ -53,7 +53,7 @@ public final class SigningKeyRing: Sendable {
     public func reload() async throws {
         let stored = try await store.signingKeys()
         let current = state.withLock { $0.loadedKids }
-        let now = clock()
+        let now = clock.now()
         let visible = Set(Self.visible(stored, now: now).map(\.kid))
         guard visible != current || Self.active(in: stored, at: now)?.kid != activeKid else { return }
         let newState = try Self.makeState(stored, serverKey: serverKey, now: now)
@@ -91,17 +91,17 @@ public final class SigningKeyRing: Sendable {
 
 
     /// Keys in the JWKS at `now`: pending, active, and retired ones whose tokens may still live.
-    static func visible(_ stored: [StoredSigningKey], now: Int64) -> [StoredSigningKey] {
+    static func visible(_ stored: [StoredSigningKey], now: Instant) -> [StoredSigningKey] {
         stored.filter { $0.publishedUntil.map { $0 > now } ?? true }
     }
 
     /// The key that signs at `now`: the latest to have activated and not yet retired.
-    static func active(in stored: [StoredSigningKey], at now: Int64) -> StoredSigningKey? {
+    static func active(in stored: [StoredSigningKey], at now: Instant) -> StoredSigningKey? {
         stored.filter { $0.activatesAt <= now && ($0.retiredAt.map { $0 > now } ?? true) }
             .max { ($0.activatesAt, $0.createdAt) < ($1.activatesAt, $1.createdAt) }
     }
 
-    static func makeState(_ stored: [StoredSigningKey], serverKey: ServerKey, now: Int64) throws -> State {
+    static func makeState(_ stored: [StoredSigningKey], serverKey: ServerKey, now: Instant) throws -> State {
         guard let active = active(in: stored, at: now) else {
             throw SigningKeyError("no active signing key in the store")
         }

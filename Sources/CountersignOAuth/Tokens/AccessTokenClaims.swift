@@ -12,6 +12,7 @@ public struct AccessTokenClaims: Sendable, Equatable {
     public var aud: String
     public var client_id: String
     public var scope: String?
+    /// Issued at and expiry: JWT NumericDates, seconds since 1970 (RFC 7519 §2, §4.1.4).
     public var iat: Int64
     public var exp: Int64
     public var jti: String
@@ -22,6 +23,9 @@ public struct AccessTokenClaims: Sendable, Equatable {
     public var oneTime: Bool
     /// Who approved the action, digests of their reasons and when (an approved request).
     public var approval: JSONValue?
+
+    /// When the token expires (`exp`).
+    public var expiresAt: Instant { Instant(secondsSince1970: exp) }
 
     public init(
         iss: String, sub: String, aud: String, clientID: String, scope: String?, iat: Int64, exp: Int64, jti: String,

@@ -6,9 +6,9 @@ public struct AccessTokenMinter: Sendable {
     public let issuer: String
     let keys: SigningKeyRing
     let audit: any AuditLog
-    let clock: @Sendable () -> Int64
+    let clock: any WallClock
 
-    public init(issuer: String, keys: SigningKeyRing, audit: any AuditLog, clock: @escaping @Sendable () -> Int64) {
+    public init(issuer: String, keys: SigningKeyRing, audit: any AuditLog, clock: any WallClock) {
         self.issuer = issuer
         self.keys = keys
         self.audit = audit
@@ -55,7 +55,7 @@ public struct AccessTokenMinter: Sendable {
     ) async throws(OAuthError) -> Issued {
         let (issued, record) = try sign(
             subject: subject, audience: audience, clientID: clientID, scopes: scopes, lifetime: lifetime,
-            grantType: grantType, remoteAddress: remoteAddress, action: action)
+            grantType: grantType, remoteAddress: remoteAddress, now: clock.now(), action: action)
         do {
             try await audit.append((action?.audit ?? []) + [record])
         } catch {
@@ -66,12 +66,13 @@ public struct AccessTokenMinter: Sendable {
 
     /// Signs a token and returns it with its `token.issued` record, without handing it out:
     /// for a caller that commits the record together with its own state change (redeeming an
-    /// approved request), so a token exists only if the change happened.
+    /// approved request), so a token exists only if the change happened. The token is issued
+    /// `now` (its `iat`), and expires `lifetime` seconds later at most.
     func sign(
         subject: String, audience: String, clientID: String, scopes: [String], lifetime: Int64,
-        grantType: GrantType, remoteAddress: String?, action: ActionTerms? = nil
+        grantType: GrantType, remoteAddress: String?, now issuedAt: Instant, action: ActionTerms? = nil
     ) throws(OAuthError) -> (Issued, AuditRecord) {
-        let now = clock() / 1000
+        let now = issuedAt.secondsSince1970
         let claims = AccessTokenClaims(
             iss: issuer, sub: subject, aud: audience, clientID: clientID,
             scope: scopes.isEmpty ? nil : scopes.joined(separator: " "), iat: now,

@@ -20,9 +20,9 @@ public struct AccessTokenVerifier: Sendable {
 
     let keys: SigningKeyRing
     let issuer: String
-    let clock: @Sendable () -> Int64
+    let clock: any WallClock
 
-    public init(keys: SigningKeyRing, issuer: String, clock: @escaping @Sendable () -> Int64) {
+    public init(keys: SigningKeyRing, issuer: String, clock: any WallClock) {
         self.keys = keys
         self.issuer = issuer
         self.clock = clock
@@ -51,7 +51,7 @@ public struct AccessTokenVerifier: Sendable {
             throw Rejection("claims missing or of the wrong type (exp and iat must be integers)")
         }
         guard verified.iss == issuer else { throw Rejection("iss is not this issuer") }
-        let now = clock() / 1000
+        let now = clock.now().secondsSince1970
         guard verified.exp > now else { throw Rejection("expired") }
         guard verified.iat <= now + AccessTokenLifetime.clockSkew else { throw Rejection("issued in the future") }
         if let value = jws.claims["nbf"] {

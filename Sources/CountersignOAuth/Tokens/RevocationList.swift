@@ -7,10 +7,10 @@ import Synchronization
 /// has no entry, so a revocation made by another process counts at once (RFC 7009 §2.1).
 public final class RevocationList: Sendable {
     let store: any RevokedTokenStore
-    let revoked: Mutex<[String: Int64]>
-    let clock: @Sendable () -> Int64
+    let revoked: Mutex<[String: Instant]>
+    let clock: any WallClock
 
-    public init(store: any RevokedTokenStore, clock: @escaping @Sendable () -> Int64) {
+    public init(store: any RevokedTokenStore, clock: any WallClock) {
         self.store = store
         self.revoked = Mutex([:])
         self.clock = clock
@@ -22,8 +22,8 @@ public final class RevocationList: Sendable {
 
     /// Whether the token is revoked: memory first, then one read of the store by primary key, so a
     /// revocation made by another process on the same store is seen before the next reload.
-    /// A hit is remembered until the token's expiry (`expiresAt`, in milliseconds).
-    public func isRevoked(_ jti: String, expiresAt: Int64) async throws -> Bool {
+    /// A hit is remembered until the token's expiry (`expiresAt`).
+    public func isRevoked(_ jti: String, expiresAt: Instant) async throws -> Bool {
         if contains(jti) { return true }
         guard try await store.isRevoked(jti: jti) else { return false }
         revoked.withLock { $0[jti] = $0[jti] ?? expiresAt }
@@ -31,7 +31,7 @@ public final class RevocationList: Sendable {
     }
 
     /// Revokes durably (with its audit event), then in memory.
-    func revoke(jti: String, clientID: String, expiresAt: Int64, audit: AuditRecord) async throws {
+    func revoke(jti: String, clientID: String, expiresAt: Instant, audit: AuditRecord) async throws {
         try await store.revoke(jti: jti, clientID: clientID, expiresAt: expiresAt, audit: audit)
         revoked.withLock { $0[jti] = expiresAt }
     }
@@ -39,13 +39,13 @@ public final class RevocationList: Sendable {
     /// Adds revocations made by other processes. A revocation is never undone, so the store's
     /// view is merged in, never swapped for memory: a revocation made while the read ran stays.
     public func reload() async throws {
-        let fresh = try await store.revocations(activeAt: clock())
+        let fresh = try await store.revocations(activeAt: clock.now())
         revoked.withLock { $0.merge(fresh) { current, _ in current } }
     }
 
     /// Purges revocations of expired tokens from the store and memory.
     public func purgeExpired() async throws {
-        let now = clock()
+        let now = clock.now()
         _ = try await store.purgeExpiredRevocations(now: now)
         revoked.withLock { $0 = $0.filter { $0.value > now } }
     }

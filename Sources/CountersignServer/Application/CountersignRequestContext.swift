@@ -12,6 +12,9 @@ public struct CountersignRequestContext: RequestContext, RemoteAddressRequestCon
     /// Set once a route has read the request body whole (`UnreadBodyGuard` closes otherwise).
     let bodyRead = BodyReadMark()
 
+    /// The peer's IP address as text, as the OAuth endpoints and the audit log record it.
+    var address: String? { remoteAddress?.ipAddress }
+
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress

@@ -59,8 +59,11 @@ public enum CountersignServerApp {
     }
 
     /// Prepares the data directory, policy, store, keys and caches. `port` 0 is resolved to a
-    /// free port first, because the issuer must name the real one.
-    public static func assemble(configuration: ServerConfiguration, logger: Logger) async throws -> Assembly {
+    /// free port first, because the issuer must name the real one. Every part tells the time
+    /// from `clock`.
+    public static func assemble(
+        configuration: ServerConfiguration, logger: Logger, clock: any WallClock = SystemClock()
+    ) async throws -> Assembly {
         let dataDirectory = DataDirectory(path: configuration.dataDirectory)
         let isNew = try dataDirectory.prepare()
         let serverKey = try dataDirectory.serverKey()
@@ -76,24 +79,24 @@ public enum CountersignServerApp {
 
         let port = configuration.port == 0 ? try await freePort(host: configuration.host) : configuration.port
         let issuer = configuration.effectiveIssuer(boundPort: port)
-        let store = try await SQLiteStore.open(path: dataDirectory.databasePath, logger: logger)
+        let store = try await SQLiteStore.open(path: dataDirectory.databasePath, logger: logger, clock: clock)
         let fetcher = HTTPIssuerDocumentFetcher()
         let notificationSender = HTTPNotificationSender(allowPrivate: configuration.allowPrivateCallbacks)
         do {
             let policy = PolicyHolder(path: policyPath, audit: store)
             try await policy.install(policyFile, actor: "server")
             let server = try await AuthorizationServer(
-                issuer: issuer, store: store, serverKey: serverKey, clock: SQLiteStore.systemMillis, policies: policy,
+                issuer: issuer, store: store, serverKey: serverKey, clock: clock, policies: policy,
                 fetcher: fetcher, jwksCooldownSeconds: configuration.jwksRefreshCooldown,
                 notificationSender: notificationSender, logger: logger)
             let webhooks = WebhookNotifier(
-                store: store, sender: notificationSender, serverKey: serverKey, clock: SQLiteStore.systemMillis, logger: logger)
+                store: store, sender: notificationSender, serverKey: serverKey, clock: clock, logger: logger)
             // This process delivers the outbox rows its own changes write, at once.
             let worker = NotificationOutboxWorker(
                 outbox: store, approvals: store, backchannel: server.backchannelNotifier, webhooks: webhooks,
                 claimant: "serve-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt64.random(in: .min ... .max), radix: 16))",
-                clock: SQLiteStore.systemMillis, logger: logger)
-            server.events.deliverClaimedRows(claimant: worker.claimant, leaseMillis: NotificationOutboxWorker.leaseMillis)
+                clock: clock, logger: logger)
+            server.events.deliverClaimedRows(claimant: worker.claimant, lease: NotificationOutboxWorker.lease)
             server.events.observe { worker.observe($0) }
             let follower = ApprovalChangeFollower(feed: store, approvals: store, events: server.events, logger: logger)
             try await follower.start()

@@ -23,15 +23,15 @@ struct NotificationOutboxWorker: Service {
     let webhooks: WebhookNotifier
     /// This process, as the claimant of rows.
     let claimant: String
-    let clock: @Sendable () -> Int64
+    let clock: any WallClock
     let logger: Logger
 
     /// How long a claim keeps other processes off a row: longer than one attempt (a 5-second
     /// deadline, plus a push's redemption), short enough that a dead process's rows are soon
     /// taken up by another.
-    static let leaseMillis: Int64 = 15_000
+    static let lease: Duration = .seconds(15)
     /// Finished rows are kept this long (for operators looking into a delivery), then purged.
-    static let keepFinishedMillis: Int64 = 3_600_000
+    static let keepFinished: Duration = .seconds(3600)
 
     /// An `ApprovalEvents` observer: the first attempt at the rows this process's change claimed.
     func observe(_ change: ApprovalChange) {
@@ -54,11 +54,11 @@ struct NotificationOutboxWorker: Service {
 
     /// Claims the due rows and makes an attempt at each.
     func sweep() async {
-        let now = clock()
+        let now = clock.now()
         let claimed: [OutboxDelivery]
         do {
             claimed = try await outbox.claimDueDeliveries(
-                now: now, claim: OutboxClaim(claimant: OutboxClaim.fresh(claimant), until: now + Self.leaseMillis), limit: 100)
+                now: now, claim: OutboxClaim(claimant: OutboxClaim.fresh(claimant), until: now + Self.lease), limit: 100)
         } catch {
             logger.warning("claiming due notifications failed", metadata: ["error": "\(error)"])
             return
@@ -99,7 +99,7 @@ struct NotificationOutboxWorker: Service {
         do {
             if case .failed = result, made <= schedule.count {
                 let delay = schedule[made - 1]
-                let next = clock() + Self.millis(delay)
+                let next = clock.now() + delay
                 if try await outbox.rescheduleDelivery(id: delivery.id, claimant: claimant, attempts: made, nextAttemptAt: next) {
                     Task {
                         try? await Task.sleep(for: delay)
@@ -108,7 +108,7 @@ struct NotificationOutboxWorker: Service {
                 }
                 return
             }
-            _ = try await outbox.finishDelivery(id: delivery.id, claimant: claimant, outcome: Self.outcome(result), now: clock())
+            _ = try await outbox.finishDelivery(id: delivery.id, claimant: claimant, outcome: Self.outcome(result), now: clock.now())
         } catch {
             // The claim lapses and the row is taken up again (at worst delivered twice; a
             // webhook receiver de-duplicates on Countersign-Delivery, a push resends one token).
@@ -118,8 +118,8 @@ struct NotificationOutboxWorker: Service {
     }
 
     func purge() async {
-        let now = clock()
-        do { _ = try await outbox.purgeDeliveries(finishedBefore: now - Self.keepFinishedMillis, now: now) } catch {
+        let now = clock.now()
+        do { _ = try await outbox.purgeDeliveries(finishedBefore: now - Self.keepFinished, now: now) } catch {
             logger.warning("purging finished notifications failed", metadata: ["error": "\(error)"])
         }
     }
@@ -131,10 +131,5 @@ struct NotificationOutboxWorker: Service {
         case .failed(let why, _): "gave up: \(why)"
         case .refused(let why): "not sent: \(why)"
         }
-    }
-
-    static func millis(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

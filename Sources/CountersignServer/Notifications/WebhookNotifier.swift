@@ -15,7 +15,7 @@ struct WebhookNotifier: Sendable {
     let store: any WebhookStore
     let sender: HTTPNotificationSender
     let serverKey: ServerKey
-    let clock: @Sendable () -> Int64
+    let clock: any WallClock
     let logger: Logger
     /// Waits before each further attempt: 1, 2, 4, 8, 16 seconds.
     var retryDelays: [Duration] = [1, 2, 4, 8, 16].map { .seconds($0) }
@@ -36,10 +36,10 @@ struct WebhookNotifier: Sendable {
             return .refused("the webhook secret does not open with this server key")
         }
         let kind = ApprovalChange.Kind(eventName: delivery.event) ?? .decided
-        let now = clock()
+        let now = clock.now()
         let body = WebhookMessage.body(ApprovalChange(kind: kind, request: request), format: hook.format, eventID: delivery.id, now: now)
         let headers = [
-            ("Countersign-Signature", Webhook.signature(secret: secret, timestamp: now / 1000, body: body)),
+            ("Countersign-Signature", Webhook.signature(secret: secret, timestamp: now.secondsSince1970, body: body)),
             ("Countersign-Event", delivery.event), ("Countersign-Delivery", delivery.id),
         ]
         let result = await sender.post(hook.url, headers: headers, body: body)
@@ -53,7 +53,7 @@ struct WebhookNotifier: Sendable {
         try? await store.recordDelivery(
             WebhookDelivery(
                 webhookID: hook.id, event: delivery.event, requestID: request.id, attempt: delivery.attempts + 1,
-                status: status, error: error.map { String($0.prefix(300)) }, at: clock()))
+                status: status, error: error.map { String($0.prefix(300)) }, at: clock.now()))
         if case .delivered = result {} else {
             logger.warning(
                 "webhook delivery failed",

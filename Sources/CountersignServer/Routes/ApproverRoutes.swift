@@ -18,9 +18,9 @@ enum ApproverRoutes {
                     status: 200, headers: [("Content-Type", "application/yaml"), ("Cache-Control", "public, max-age=300")],
                     body: PackageResources.openapi_yaml))
         }
-        router.get("/api/v1/events") { request, _ in
+        router.get("/api/v1/events") { request, context in
             do {
-                let user = try await api.authenticate(request.headers[values: .authorization])
+                let user = try await api.authenticate(request.headers[values: .authorization], from: context.address)
                 return serverSentEvents(
                     api: api, events: events, user: user, authorization: request.headers[values: .authorization])
             } catch let failure as ApproverAPI.Failure {
@@ -30,22 +30,22 @@ enum ApproverRoutes {
             }
         }
         let base = "/api/v1/approval-requests"
-        router.get(RouterPath(base)) { request, _ in
+        router.get(RouterPath(base)) { request, context in
             await respond {
-                let user = try await api.authenticate(request.headers[values: .authorization])
+                let user = try await api.authenticate(request.headers[values: .authorization], from: context.address)
                 return try await api.list(state: request.uri.queryParameters["state"].map(String.init), for: user)
             }
         }
         router.get(RouterPath("\(base)/:id")) { request, context in
             await respond {
-                let user = try await api.authenticate(request.headers[values: .authorization])
+                let user = try await api.authenticate(request.headers[values: .authorization], from: context.address)
                 return try await api.show(id: context.parameters.get("id") ?? "", for: user)
             }
         }
         for (verb, verdict) in [("approve", Vote.Verdict.approve), ("deny", .deny)] {
             router.post(RouterPath("\(base)/:id/\(verb)")) { request, context in
                 await respond {
-                    let user = try await api.authenticate(request.headers[values: .authorization])
+                    let user = try await api.authenticate(request.headers[values: .authorization], from: context.address)
                     let body: ByteBuffer
                     do {
                         body = try await RequestBodyDeadline.collect(request, context: context, upTo: ApproverAPI.maxBodyBytes)
@@ -78,9 +78,10 @@ enum ApproverRoutes {
     }()
 
     /// `text/event-stream` of the approval changes this approver may see, from now on, with a
-    /// comment line every 15 seconds; it ends when the listener goes away, when the server
-    /// shuts down, or at the first heartbeat after the user is disabled or the token removed
-    /// (the user is read again then, so group changes apply too).
+    /// comment line every 15 seconds. It ends when the listener goes away, when the server
+    /// shuts down, or as soon as the user is disabled or their token replaced: the listener is
+    /// read again before every event it is sent, at every heartbeat, and at once when the
+    /// store announces a change to that user (so group changes apply too).
     static func serverSentEvents(
         api: ApproverAPI, events: ApprovalEvents, user: User, authorization: [String]
     ) -> Response {
@@ -90,6 +91,10 @@ enum ApproverRoutes {
             let (merged, continuation) = AsyncStream.makeStream(
                 of: ApprovalChange?.self, bufferingPolicy: .bufferingNewest(256))
             let observer = events.observe { continuation.yield($0) }
+            let name = user.name
+            let userChanges = events.observeListenerChanges { changed in
+                if changed == name { continuation.yield(nil) }
+            }
             let beat = Task {
                 while !Task.isCancelled {
                     do { try await Task.sleep(for: heartbeat) } catch { return }
@@ -98,6 +103,7 @@ enum ApproverRoutes {
             }
             defer {
                 events.remove(observer)
+                events.remove(userChanges)
                 beat.cancel()
                 continuation.finish()
             }
@@ -107,13 +113,14 @@ enum ApproverRoutes {
                 var listener = user
                 var sequence = 0
                 for await change in merged {
+                    // Every event is sent only to a listener who may still listen now.
+                    guard let current = try? await api.currentUser(authorization) else { break }
+                    listener = current
                     if let change {
                         guard let text = api.serverSentEvent(change, for: listener, sequence: sequence + 1) else { continue }
                         sequence += 1
                         try await writer.write(ByteBuffer(string: text))
                     } else {
-                        guard let current = try? await api.authenticate(authorization) else { break }
-                        listener = current
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                     }
                 }

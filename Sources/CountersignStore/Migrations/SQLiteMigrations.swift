@@ -227,5 +227,8 @@ enum SQLiteMigrations {
                 BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END
                 """,
             ]),
+        Migration(
+            version: 10, name: "clients trusted to assert their users",
+            statements: ["ALTER TABLE clients ADD COLUMN asserts_users INTEGER NOT NULL DEFAULT 0"]),
     ]
 }

@@ -3,10 +3,10 @@ import CountersignCore
 extension ApprovalRequest {
     /// Where a newest-first listing stands: the creation time and id of the last request read.
     public struct ListPosition: Sendable, Equatable {
-        public var createdAt: Int64
+        public var createdAt: Instant
         public var id: String
 
-        public init(createdAt: Int64, id: String) {
+        public init(createdAt: Instant, id: String) {
             self.createdAt = createdAt
             self.id = id
         }

@@ -19,7 +19,7 @@ public protocol ApprovalRequestStore: Sendable {
     ) async throws -> [ApprovalRequest]
     /// Ids of requests still pending or approved (unredeemed) whose expiry has passed: the
     /// sweeper writes their expiry down.
-    func expiredApprovalRequestIDs(now: Int64, limit: Int) async throws -> [String]
+    func expiredApprovalRequestIDs(now: Instant, limit: Int) async throws -> [String]
     /// Reads the request inside the store's write transaction, lets `change` (a pure state
     /// machine step) decide, and stores the changed request, its new votes, the returned audit
     /// records, outbox rows (claimed by `claim` when given) and sealed payloads atomically.

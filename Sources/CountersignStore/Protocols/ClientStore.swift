@@ -11,5 +11,5 @@ public protocol ClientStore: Sendable {
     /// Replaces a confidential client's secret hash; the replaced one stays accepted until
     /// `previousValidUntil` (milliseconds; nil: not at all). Returns false (and records nothing)
     /// when there is no such confidential client.
-    func rotateSecret(id: String, hash: [UInt8], previousValidUntil: Int64?, audit: AuditRecord) async throws -> Bool
+    func rotateSecret(id: String, hash: [UInt8], previousValidUntil: Instant?, audit: AuditRecord) async throws -> Bool
 }

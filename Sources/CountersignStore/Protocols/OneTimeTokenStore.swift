@@ -5,8 +5,8 @@ import CountersignCore
 /// exactly one succeeds.
 public protocol OneTimeTokenStore: Sendable {
     /// Spends the token with its audit event; false (and nothing recorded) when it was already spent.
-    func consume(jti: String, consumer: String, expiresAt: Int64, audit: AuditRecord) async throws -> Bool
+    func consume(jti: String, consumer: String, expiresAt: Instant, audit: AuditRecord) async throws -> Bool
     func isConsumed(jti: String) async throws -> Bool
     /// Forgets spent tokens that have expired anyway; returns how many.
-    func purgeExpiredConsumptions(now: Int64) async throws -> Int
+    func purgeExpiredConsumptions(now: Instant) async throws -> Int
 }

@@ -3,10 +3,10 @@ import CountersignCore
 /// Revoked token ids (RFC 7009), kept until the token would have expired anyway.
 public protocol RevokedTokenStore: Sendable {
     /// Records a revocation with its event; revoking twice is not an error and records once.
-    func revoke(jti: String, clientID: String, expiresAt: Int64, audit: AuditRecord) async throws
+    func revoke(jti: String, clientID: String, expiresAt: Instant, audit: AuditRecord) async throws
     func isRevoked(jti: String) async throws -> Bool
     /// Revocations still in force at `now`, jti → expiry (to warm a cache).
-    func revocations(activeAt now: Int64) async throws -> [String: Int64]
+    func revocations(activeAt now: Instant) async throws -> [String: Instant]
     /// Forgets revocations of tokens that have expired; returns how many.
-    func purgeExpiredRevocations(now: Int64) async throws -> Int
+    func purgeExpiredRevocations(now: Instant) async throws -> Int
 }

@@ -9,18 +9,18 @@ public struct StoredSigningKey: Sendable, Equatable {
     public var encryptedPrivateKey: [UInt8]
     /// The public JWK (RFC 7517) as JSON text.
     public var publicJWK: String
-    public var createdAt: Int64
+    public var createdAt: Instant
     /// When it starts signing. A rotated-in key is published first and signs only from here,
     /// so resource servers that cache the JWKS already know it (HOSTILE-TESTS 22).
-    public var activatesAt: Int64
+    public var activatesAt: Instant
     /// When it stopped (or will stop) signing: its successor's activation; nil while current.
-    public var retiredAt: Int64?
+    public var retiredAt: Instant?
     /// Until when its public half stays in the JWKS (every token it signed has expired by then).
-    public var publishedUntil: Int64?
+    public var publishedUntil: Instant?
 
     public init(
-        kid: String, algorithm: String, encryptedPrivateKey: [UInt8], publicJWK: String, createdAt: Int64,
-        activatesAt: Int64? = nil, retiredAt: Int64? = nil, publishedUntil: Int64? = nil
+        kid: String, algorithm: String, encryptedPrivateKey: [UInt8], publicJWK: String, createdAt: Instant,
+        activatesAt: Instant? = nil, retiredAt: Instant? = nil, publishedUntil: Instant? = nil
     ) {
         self.activatesAt = activatesAt ?? createdAt
         self.kid = kid
@@ -39,6 +39,6 @@ public protocol SigningKeyStore: Sendable {
     func signingKeys() async throws -> [StoredSigningKey]
     /// Adds a key that signs from `key.activatesAt`; every other key stops signing by then and
     /// leaves the JWKS by `publishedUntil` at the latest; one transaction with its event.
-    func activate(_ key: StoredSigningKey, retiringOthersAt: Int64, publishedUntil: Int64, audit: AuditRecord)
+    func activate(_ key: StoredSigningKey, retiringOthersAt: Instant, publishedUntil: Instant, audit: AuditRecord)
         async throws
 }

@@ -6,8 +6,9 @@ public protocol UserStore: Sendable {
     func create(_ user: User, audit: AuditRecord) async throws
     func user(named name: String) async throws -> User?
     func users() async throws -> [User]
-    /// Stores a new personal token's hash for `user`.
-    func addToken(hash: [UInt8], for user: String, createdAt: Int64, audit: AuditRecord) async throws
+    /// Makes a new personal token (by its hash) `user`'s one token: any earlier token of theirs
+    /// stops working in the same transaction. `StoreError.notFound` when there is no such user.
+    func replaceToken(hash: [UInt8], for user: String, createdAt: Instant, audit: AuditRecord) async throws
     /// Disables or enables a user: a disabled user's tokens stop working and their votes are
     /// refused. `StoreError.notFound` when there is no such user.
     func setDisabled(_ disabled: Bool, name: String, audit: AuditRecord) async throws

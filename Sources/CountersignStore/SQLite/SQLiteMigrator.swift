@@ -1,8 +1,10 @@
+import CountersignCore
+
 /// Applies pending migrations in order, each atomically with its `schema_migrations` row.
 /// Refuses a database written by a newer version.
 struct SQLiteMigrator {
     let database: SQLiteDatabase
-    let clock: @Sendable () -> Int64
+    let clock: any WallClock
 
     func migrate(_ migrations: [Migration]) throws {
         try database.query(
@@ -29,7 +31,7 @@ struct SQLiteMigrator {
                 for statement in migration.statements { try database.execute(statement) }
                 try database.query(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                    [.integer(migration.version), .text(migration.name), .integer(Int(clock()))])
+                    [.integer(migration.version), .text(migration.name), .instant(clock.now())])
                 try database.query("COMMIT")
             } catch {
                 _ = try? database.query("ROLLBACK")

@@ -14,19 +14,24 @@ extension SQLiteStore: ApprovalChangeFeed {
                     ?? Int(seq))
             let rows = try connection.query(
                 """
-                SELECT seq, type, json_extract(data, '$.request_id') AS request_id FROM audit_events
-                WHERE seq > ? AND seq <= ? AND type LIKE 'approval.%' ORDER BY seq LIMIT ?
-                """, [.integer(Int(seq)), .integer(Int(head)), .integer(limit)])
+                SELECT seq, type, json_extract(data, '$.request_id') AS request_id, json_extract(data, '$.name') AS user_name
+                FROM audit_events
+                WHERE seq > ? AND seq <= ? AND (type LIKE 'approval.%' OR type IN (?, ?)) ORDER BY seq LIMIT ?
+                """,
+                [.integer(Int(seq)), .integer(Int(head))] + ApprovalFeedEntry.listenerEndingTypes.map { .text($0) }
+                    + [.integer(limit)])
             return (rows, head)
         }
         let next = rows.count == limit ? Int64(rows.last?.column("seq")?.integer ?? Int(seq)) : max(head, seq)
         let seqs = rows.compactMap { $0.column("seq")?.integer.map(Int64.init) }
         let mine = writer.own.take(seqs, upTo: next)
         let changes = rows.compactMap { row -> ApprovalFeedEntry? in
-            guard let seq = row.column("seq")?.integer.map(Int64.init), let type = row.column("type")?.string,
-                let requestID = row.column("request_id")?.string
-            else { return nil }
-            return ApprovalFeedEntry(seq: seq, type: type, requestID: requestID, madeHere: mine.contains(seq))
+            guard let seq = row.column("seq")?.integer.map(Int64.init), let type = row.column("type")?.string else { return nil }
+            let requestID = row.column("request_id")?.string
+            let userName = row.column("user_name")?.string
+            guard requestID != nil || userName != nil else { return nil }
+            return ApprovalFeedEntry(
+                seq: seq, type: type, requestID: requestID, userName: userName, madeHere: mine.contains(seq))
         }
         return (changes, next)
     }

@@ -8,10 +8,10 @@ extension SQLiteStore: ApprovalRequestStore {
         let binds: [SQLiteValue] = [
             .text(request.id), .text(request.authReqIDHash.hexString), .text(request.clientID),
             .text(request.state.rawValue), .text(CanonicalJSON.exactString(request.detailsJSON)),
-            .integer(Int(request.createdAt)), .integer(Int(request.expiresAt)), Self.optional(request.decidedAt),
+            .instant(request.createdAt), .instant(request.expiresAt), .instant(request.decidedAt),
         ]
         let created = NIOLockedValueBox<[OutboxDelivery]>([])
-        let now = clock()
+        let now = clock.now()
         try await writer.write(audit: audit) { connection in
             _ = try connection.query(
                 """
@@ -46,7 +46,7 @@ extension SQLiteStore: ApprovalRequestStore {
         }
         if let position {
             conditions.append("(created_at < ? OR (created_at = ? AND id < ?))")
-            binds += [.integer(Int(position.createdAt)), .integer(Int(position.createdAt)), .text(position.id)]
+            binds += [.instant(position.createdAt), .instant(position.createdAt), .text(position.id)]
         }
         binds.append(.integer(limit))
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
@@ -60,13 +60,13 @@ extension SQLiteStore: ApprovalRequestStore {
         }
     }
 
-    public func expiredApprovalRequestIDs(now: Int64, limit: Int) async throws -> [String] {
+    public func expiredApprovalRequestIDs(now: Instant, limit: Int) async throws -> [String] {
         try read { connection in
             try connection.query(
                 """
                 SELECT id FROM approval_requests WHERE state IN ('pending', 'approved') AND expires_at <= ?
                 ORDER BY expires_at LIMIT ?
-                """, [.integer(Int(now)), .integer(limit)]
+                """, [.instant(now), .integer(limit)]
             ).compactMap { $0.column("id")?.string }
         }
     }
@@ -75,7 +75,7 @@ extension SQLiteStore: ApprovalRequestStore {
         id: String, claim: OutboxClaim?, _ change: @escaping @Sendable (inout ApprovalRequest) throws -> ApprovalUpdate
     ) async throws -> (request: ApprovalRequest, deliveries: [OutboxDelivery]) {
         let result = NIOLockedValueBox<(ApprovalRequest, [OutboxDelivery])?>(nil)
-        let now = clock()
+        let now = clock.now()
         try await writer.write(deciding: { connection in
             guard var request = try Self.loadRequest(where: "id = ?", .text(id), connection) else {
                 throw StoreError.notFound("no approval request \(id)")
@@ -90,7 +90,7 @@ extension SQLiteStore: ApprovalRequestStore {
                 WHERE id = ? AND state = ? RETURNING id
                 """,
                 [
-                    .text(request.state.rawValue), Self.optional(request.decidedAt), Self.optional(request.redeemedAt),
+                    .text(request.state.rawValue), .instant(request.decidedAt), .instant(request.redeemedAt),
                     Self.optional(request.tokenID), .text(id), .text(before.state.rawValue),
                 ])
             guard !changed.isEmpty else { throw StoreError.conflict("approval request \(id) changed meanwhile") }
@@ -100,7 +100,7 @@ extension SQLiteStore: ApprovalRequestStore {
                     "INSERT INTO approval_votes (request_id, approver, verdict, reason, requirements, at) VALUES (?, ?, ?, ?, ?, ?)",
                     [
                         .text(id), .text(vote.approver), .text(vote.verdict.rawValue), Self.optional(vote.reason),
-                        .text(Self.encodeList(vote.requirements.map(String.init))), .integer(Int(vote.at)),
+                        .text(Self.encodeList(vote.requirements.map(String.init))), .instant(vote.at),
                     ])
             }
             let deliveries = try Self.insertOutbox(step.notifications, requestID: id, claim: claim, now: now, connection)
@@ -142,7 +142,7 @@ extension SQLiteStore: ApprovalRequestStore {
                 Vote(
                     approver: vote.column("approver")?.string ?? "",
                     verdict: Vote.Verdict(rawValue: vote.column("verdict")?.string ?? "") ?? .deny,
-                    reason: vote.column("reason")?.string, at: Int64(vote.column("at")?.integer ?? 0),
+                    reason: vote.column("reason")?.string, at: vote.column("at")?.instant ?? .epoch,
                     requirements: decodeList(vote.column("requirements")?.string).compactMap { Int($0) }))
         }
         return votes
@@ -155,10 +155,10 @@ extension SQLiteStore: ApprovalRequestStore {
             let request = ApprovalRequest(
                 id: id, authReqIDHash: row.column("auth_req_hash")?.string.flatMap(decodeHex) ?? [],
                 clientID: row.column("client_id")?.string ?? "", state: state, details: details,
-                createdAt: Int64(row.column("created_at")?.integer ?? 0),
-                expiresAt: Int64(row.column("expires_at")?.integer ?? 0), votes: votes,
-                decidedAt: row.column("decided_at")?.integer.map(Int64.init),
-                redeemedAt: row.column("redeemed_at")?.integer.map(Int64.init), tokenID: row.column("token_id")?.string)
+                createdAt: row.column("created_at")?.instant ?? .epoch,
+                expiresAt: row.column("expires_at")?.instant ?? .epoch, votes: votes,
+                decidedAt: row.column("decided_at")?.instant,
+                redeemedAt: row.column("redeemed_at")?.instant, tokenID: row.column("token_id")?.string)
         else { throw StoreError.corrupt("approval request \(id) cannot be read") }
         return request
     }

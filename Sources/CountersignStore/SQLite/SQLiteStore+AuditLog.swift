@@ -29,7 +29,7 @@ extension SQLiteStore: AuditLog {
         let data = (try? JSONParser(maxDepth: 64).parse(dataText))?.objectValue ?? ["unparseable": .string(dataText)]
         return AuditEvent(
             seq: Int64(row.column("seq")?.integer ?? 0),
-            timeMillis: Int64(row.column("time")?.integer ?? 0),
+            time: row.column("time")?.instant ?? .epoch,
             type: row.column("type")?.string ?? "",
             actor: row.column("actor")?.string ?? "",
             data: data,

@@ -19,15 +19,15 @@ extension SQLiteStore: ClientStore {
             .text(Self.encodeList(client.grantTypes.map(\.rawValue))), .text(client.scopes.joined(separator: " ")),
             .text(Self.encodeList(client.redirectURIs)), .text(Self.encodeList(client.resources)),
             Self.optional(client.cibaMode), Self.optional(client.notificationEndpoint), Self.optional(client.jwksURI),
-            .integer(Int(client.createdAt)), Self.optional(client.maxTokenLifetime),
+            .instant(client.createdAt), Self.optional(client.maxTokenLifetime), .integer(client.assertsUsers ? 1 : 0),
         ]
         do {
             try await writer.write(audit: [audit]) { connection in
                 _ = try connection.query(
                     """
                     INSERT INTO clients (id, secret_hash, grant_types, scopes, redirect_uris, resources, ciba_mode,
-                        notification_endpoint, jwks_uri, created_at, max_token_lifetime)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        notification_endpoint, jwks_uri, created_at, max_token_lifetime, asserts_users)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, binds)
             }
         } catch StoreError.conflict {
@@ -47,7 +47,7 @@ extension SQLiteStore: ClientStore {
         }
     }
 
-    public func rotateSecret(id: String, hash: [UInt8], previousValidUntil: Int64?, audit: AuditRecord) async throws -> Bool {
+    public func rotateSecret(id: String, hash: [UInt8], previousValidUntil: Instant?, audit: AuditRecord) async throws -> Bool {
         do {
             try await writer.write(audit: [audit]) { connection in
                 let rows = try connection.query(
@@ -57,7 +57,7 @@ extension SQLiteStore: ClientStore {
                         previous_secret_valid_until = ?1,
                         secret_hash = ?2
                     WHERE id = ?3 AND secret_hash IS NOT NULL RETURNING id
-                    """, [Self.optional(previousValidUntil), .text(hash.hexString), .text(id)])
+                    """, [.instant(previousValidUntil), .text(hash.hexString), .text(id)])
                 if rows.isEmpty { throw NotFound() }
             }
             return true
@@ -80,9 +80,10 @@ extension SQLiteStore: ClientStore {
             notificationEndpoint: row.column("notification_endpoint")?.string,
             jwksURI: row.column("jwks_uri")?.string,
             maxTokenLifetime: row.column("max_token_lifetime")?.integer.map(Int64.init),
+            assertsUsers: row.column("asserts_users")?.integer == 1,
             previousSecretHash: row.column("previous_secret_hash")?.string.flatMap(Self.decodeHex),
-            previousSecretValidUntil: row.column("previous_secret_valid_until")?.integer.map(Int64.init),
-            createdAt: Int64(row.column("created_at")?.integer ?? 0))
+            previousSecretValidUntil: row.column("previous_secret_valid_until")?.instant,
+            createdAt: row.column("created_at")?.instant ?? .epoch)
     }
 
     static func encodeList(_ values: [String]) -> String {

@@ -7,13 +7,13 @@ extension SQLiteStore: NotificationOutbox {
     /// one row per ping or push, one per webhook of the intent's groups (and per `*` webhook).
     /// Claimed by `claim` when given, else due at once for any server process.
     static func insertOutbox(
-        _ intents: [NotificationIntent], requestID: String, claim: OutboxClaim?, now: Int64, _ connection: SQLiteDatabase
+        _ intents: [NotificationIntent], requestID: String, claim: OutboxClaim?, now: Instant, _ connection: SQLiteDatabase
     ) throws -> [OutboxDelivery] {
         guard !intents.isEmpty else { return [] }
         var selects: [String] = []
         // Positional binds follow the text: the outer SELECT's four come first.
         var binds: [SQLiteValue] = [
-            .integer(Int(now)), .integer(Int(now)), optional(claim?.claimant), optional(claim?.until),
+            .instant(now), .instant(now), optional(claim?.claimant), .instant(claim?.until),
         ]
         for (part, intent) in intents.enumerated() {
             let row = "lower(hex(randomblob(16))) AS id, ? AS request_id, '\(intent.kind.rawValue)' AS kind, ? AS event, \(part) AS part"
@@ -43,18 +43,18 @@ extension SQLiteStore: NotificationOutbox {
     static func storePayload(_ payload: OutboxPayload, _ connection: SQLiteDatabase) throws {
         let updated = try connection.query(
             "UPDATE notification_outbox SET sealed_payload = ?, payload_expires_at = ? WHERE id = ? AND done_at IS NULL RETURNING id",
-            [.text(Base64URL.encode(payload.sealed)), .integer(Int(payload.expiresAt)), .text(payload.deliveryID)])
+            [.text(Base64URL.encode(payload.sealed)), .instant(payload.expiresAt), .text(payload.deliveryID)])
         guard !updated.isEmpty else { throw StoreError.notFound("no open outbox delivery \(payload.deliveryID)") }
     }
 
-    public func claimDueDeliveries(now: Int64, claim: OutboxClaim, limit: Int) async throws -> [OutboxDelivery] {
+    public func claimDueDeliveries(now: Instant, claim: OutboxClaim, limit: Int) async throws -> [OutboxDelivery] {
         let due = """
             done_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
             """
         // A read first, so an idle worker never takes the write lock.
         let any = try read { connection in
             try connection.query(
-                "SELECT 1 AS due FROM notification_outbox WHERE \(due) LIMIT 1", [.integer(Int(now)), .integer(Int(now))])
+                "SELECT 1 AS due FROM notification_outbox WHERE \(due) LIMIT 1", [.instant(now), .instant(now)])
         }
         guard !any.isEmpty else { return [] }
         let claimed = NIOLockedValueBox<[OutboxDelivery]>([])
@@ -66,28 +66,28 @@ extension SQLiteStore: NotificationOutbox {
                 WHERE id IN (SELECT id FROM notification_outbox WHERE \(due) ORDER BY next_attempt_at LIMIT ?)
                 RETURNING *
                 """,
-                [.text(claim.claimant), .integer(Int(claim.until)), .integer(Int(now)), .integer(Int(now)), .integer(limit)])
+                [.text(claim.claimant), .instant(claim.until), .instant(now), .instant(now), .integer(limit)])
             let decoded = try rows.map(Self.decodeDelivery)
             claimed.withLockedValue { $0 = decoded }
         }
         return claimed.withLockedValue { $0 }.sorted { $0.nextAttemptAt < $1.nextAttemptAt }
     }
 
-    public func finishDelivery(id: String, claimant: String, outcome: String, now: Int64) async throws -> Bool {
+    public func finishDelivery(id: String, claimant: String, outcome: String, now: Instant) async throws -> Bool {
         try await changeClaimed(
             """
             UPDATE notification_outbox SET done_at = ?, outcome = ?, attempts = attempts + 1, sealed_payload = NULL,
                 claimant = NULL, claimed_until = NULL
             WHERE id = ? AND claimant = ? AND done_at IS NULL RETURNING id
-            """, [.integer(Int(now)), .text(String(outcome.prefix(300))), .text(id), .text(claimant)])
+            """, [.instant(now), .text(String(outcome.prefix(300))), .text(id), .text(claimant)])
     }
 
-    public func rescheduleDelivery(id: String, claimant: String, attempts: Int, nextAttemptAt: Int64) async throws -> Bool {
+    public func rescheduleDelivery(id: String, claimant: String, attempts: Int, nextAttemptAt: Instant) async throws -> Bool {
         try await changeClaimed(
             """
             UPDATE notification_outbox SET attempts = ?, next_attempt_at = ?, claimant = NULL, claimed_until = NULL
             WHERE id = ? AND claimant = ? AND done_at IS NULL RETURNING id
-            """, [.integer(attempts), .integer(Int(nextAttemptAt)), .text(id), .text(claimant)])
+            """, [.integer(attempts), .instant(nextAttemptAt), .text(id), .text(claimant)])
     }
 
     func changeClaimed(_ sql: String, _ binds: [SQLiteValue]) async throws -> Bool {
@@ -107,16 +107,16 @@ extension SQLiteStore: NotificationOutbox {
         }
     }
 
-    public func purgeDeliveries(finishedBefore: Int64, now: Int64) async throws -> Int {
+    public func purgeDeliveries(finishedBefore: Instant, now: Instant) async throws -> Int {
         let purged = NIOLockedValueBox(0)
         try await writer.write(audit: []) { connection in
             let deleted = try connection.query(
                 "DELETE FROM notification_outbox WHERE done_at IS NOT NULL AND done_at < ? RETURNING id",
-                [.integer(Int(finishedBefore))])
+                [.instant(finishedBefore)])
             // A token that has expired is never sent; its sealed copy goes.
             _ = try connection.query(
                 "UPDATE notification_outbox SET sealed_payload = NULL WHERE sealed_payload IS NOT NULL AND payload_expires_at <= ?",
-                [.integer(Int(now))])
+                [.instant(now)])
             purged.withLockedValue { $0 = deleted.count }
         }
         return purged.withLockedValue { $0 }
@@ -130,9 +130,9 @@ extension SQLiteStore: NotificationOutbox {
         return OutboxDelivery(
             id: id, requestID: requestID, kind: kind, webhookID: row.column("webhook_id")?.string, event: event,
             attempts: row.column("attempts")?.integer ?? 0,
-            nextAttemptAt: Int64(row.column("next_attempt_at")?.integer ?? 0),
+            nextAttemptAt: row.column("next_attempt_at")?.instant ?? .epoch,
             sealedPayload: row.column("sealed_payload")?.string.flatMap { Base64URL.decode($0.utf8) },
-            payloadExpiresAt: row.column("payload_expires_at")?.integer.map(Int64.init),
+            payloadExpiresAt: row.column("payload_expires_at")?.instant,
             claimant: row.column("claimant")?.string)
     }
 }

@@ -2,8 +2,8 @@ import CountersignCore
 import Synchronization
 
 extension SQLiteStore: OneTimeTokenStore {
-    public func consume(jti: String, consumer: String, expiresAt: Int64, audit: AuditRecord) async throws -> Bool {
-        let now = clock()
+    public func consume(jti: String, consumer: String, expiresAt: Instant, audit: AuditRecord) async throws -> Bool {
+        let now = clock.now()
         do {
             try await writer.write(audit: [audit]) { connection in
                 let rows = try connection.query(
@@ -11,7 +11,7 @@ extension SQLiteStore: OneTimeTokenStore {
                     INSERT INTO consumed_tokens (jti, consumer, expires_at, consumed_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT (jti) DO NOTHING RETURNING jti
                     """,
-                    [.text(jti), .text(consumer), .integer(Int(expiresAt)), .integer(Int(now))])
+                    [.text(jti), .text(consumer), .instant(expiresAt), .instant(now)])
                 if rows.isEmpty { throw AlreadyConsumed() }
             }
             return true
@@ -28,11 +28,11 @@ extension SQLiteStore: OneTimeTokenStore {
         }
     }
 
-    public func purgeExpiredConsumptions(now: Int64) async throws -> Int {
+    public func purgeExpiredConsumptions(now: Instant) async throws -> Int {
         let count = Mutex(0)
         try await writer.write(audit: []) { connection in
             let rows = try connection.query(
-                "DELETE FROM consumed_tokens WHERE expires_at <= ? RETURNING jti", [.integer(Int(now))])
+                "DELETE FROM consumed_tokens WHERE expires_at <= ? RETURNING jti", [.instant(now)])
             count.withLock { $0 = rows.count }
         }
         return count.withLock { $0 }

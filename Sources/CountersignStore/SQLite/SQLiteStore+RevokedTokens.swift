@@ -2,8 +2,8 @@ import CountersignCore
 import Synchronization
 
 extension SQLiteStore: RevokedTokenStore {
-    public func revoke(jti: String, clientID: String, expiresAt: Int64, audit: AuditRecord) async throws {
-        let now = clock()
+    public func revoke(jti: String, clientID: String, expiresAt: Instant, audit: AuditRecord) async throws {
+        let now = clock.now()
         do {
             try await writer.write(audit: [audit]) { connection in
                 let rows = try connection.query(
@@ -11,7 +11,7 @@ extension SQLiteStore: RevokedTokenStore {
                     INSERT INTO revoked_tokens (jti, client_id, expires_at, revoked_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT (jti) DO NOTHING RETURNING jti
                     """,
-                    [.text(jti), .text(clientID), .integer(Int(expiresAt)), .integer(Int(now))])
+                    [.text(jti), .text(clientID), .instant(expiresAt), .instant(now)])
                 if rows.isEmpty { throw AlreadyRevoked() }
             }
         } catch is AlreadyRevoked {
@@ -27,25 +27,25 @@ extension SQLiteStore: RevokedTokenStore {
         }
     }
 
-    public func revocations(activeAt now: Int64) async throws -> [String: Int64] {
+    public func revocations(activeAt now: Instant) async throws -> [String: Instant] {
         try read { connection in
             let rows = try connection.query(
-                "SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > ?", [.integer(Int(now))])
-            var result: [String: Int64] = [:]
+                "SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > ?", [.instant(now)])
+            var result: [String: Instant] = [:]
             for row in rows {
-                if let jti = row.column("jti")?.string, let exp = row.column("expires_at")?.integer {
-                    result[jti] = Int64(exp)
+                if let jti = row.column("jti")?.string, let expiresAt = row.column("expires_at")?.instant {
+                    result[jti] = expiresAt
                 }
             }
             return result
         }
     }
 
-    public func purgeExpiredRevocations(now: Int64) async throws -> Int {
+    public func purgeExpiredRevocations(now: Instant) async throws -> Int {
         let count = Mutex(0)
         try await writer.write(audit: []) { connection in
             let rows = try connection.query(
-                "DELETE FROM revoked_tokens WHERE expires_at <= ? RETURNING jti", [.integer(Int(now))])
+                "DELETE FROM revoked_tokens WHERE expires_at <= ? RETURNING jti", [.instant(now)])
             count.withLock { $0 = rows.count }
         }
         return count.withLock { $0 }

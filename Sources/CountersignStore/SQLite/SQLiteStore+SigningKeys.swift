@@ -9,29 +9,29 @@ extension SQLiteStore: SigningKeyStore {
                     algorithm: row.column("alg")?.string ?? "",
                     encryptedPrivateKey: Base64URL.decode(Array((row.column("private_key")?.string ?? "").utf8)) ?? [],
                     publicJWK: row.column("public_jwk")?.string ?? "{}",
-                    createdAt: Int64(row.column("created_at")?.integer ?? 0),
-                    activatesAt: Int64(row.column("activates_at")?.integer ?? 0),
-                    retiredAt: row.column("retired_at")?.integer.map(Int64.init),
-                    publishedUntil: row.column("published_until")?.integer.map(Int64.init))
+                    createdAt: row.column("created_at")?.instant ?? .epoch,
+                    activatesAt: row.column("activates_at")?.instant ?? .epoch,
+                    retiredAt: row.column("retired_at")?.instant,
+                    publishedUntil: row.column("published_until")?.instant)
             }
         }
     }
 
     public func activate(
-        _ key: StoredSigningKey, retiringOthersAt: Int64, publishedUntil: Int64, audit: AuditRecord
+        _ key: StoredSigningKey, retiringOthersAt: Instant, publishedUntil: Instant, audit: AuditRecord
     ) async throws {
         try await writer.write(audit: [audit]) { connection in
             // Every other key stops signing by the new key's activation (a pending key that
             // never activated included), and leaves the JWKS by `publishedUntil` at the latest.
             _ = try connection.query(
                 "UPDATE signing_keys SET retired_at = ? WHERE kid != ? AND (retired_at IS NULL OR retired_at > ?)",
-                [.integer(Int(retiringOthersAt)), .text(key.kid), .integer(Int(retiringOthersAt))])
+                [.instant(retiringOthersAt), .text(key.kid), .instant(retiringOthersAt)])
             _ = try connection.query(
                 """
                 UPDATE signing_keys SET published_until = ?
                 WHERE kid != ? AND (published_until IS NULL OR published_until > ?)
                 """,
-                [.integer(Int(publishedUntil)), .text(key.kid), .integer(Int(publishedUntil))])
+                [.instant(publishedUntil), .text(key.kid), .instant(publishedUntil)])
             _ = try connection.query(
                 """
                 INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at, activates_at)
@@ -39,7 +39,7 @@ extension SQLiteStore: SigningKeyStore {
                 """,
                 [
                     .text(key.kid), .text(key.algorithm), .text(Base64URL.encode(key.encryptedPrivateKey)),
-                    .text(key.publicJWK), .integer(Int(key.createdAt)), .integer(Int(key.activatesAt)),
+                    .text(key.publicJWK), .instant(key.createdAt), .instant(key.activatesAt),
                 ])
         }
     }

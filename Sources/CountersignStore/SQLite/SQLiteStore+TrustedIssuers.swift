@@ -11,7 +11,7 @@ extension SQLiteStore: TrustedIssuerStore {
         let binds: [SQLiteValue] = [
             .text(issuer.issuer), .text(issuer.audience), Self.optional(issuer.jwksURI),
             .text(Self.encodeList(issuer.claimMappings.map(\.description))), .text(Self.encodeList(issuer.algorithms)),
-            .integer(Int(issuer.createdAt)),
+            .instant(issuer.createdAt),
         ]
         do {
             try await writer.write(audit: [audit]) { connection in
@@ -44,6 +44,6 @@ extension SQLiteStore: TrustedIssuerStore {
             jwksURI: row.column("jwks_uri")?.string,
             claimMappings: decodeList(row.column("claims")?.string).compactMap(ClaimMapping.init(text:)),
             algorithms: decodeList(row.column("algorithms")?.string),
-            createdAt: Int64(row.column("created_at")?.integer ?? 0))
+            createdAt: row.column("created_at")?.instant ?? .epoch)
     }
 }

@@ -5,7 +5,7 @@ extension SQLiteStore: UserStore {
         let binds: [SQLiteValue] = [
             .text(user.name), .text(Self.encodeList(user.groups)), .text(Self.encodeList(user.roles)),
             .text(CanonicalJSON.exactString(.object(user.claims.mapValues(JSONValue.string)))),
-            .text(Self.encodeList(user.aliases)), .integer(user.disabled ? 1 : 0), .integer(Int(user.createdAt)),
+            .text(Self.encodeList(user.aliases)), .integer(user.disabled ? 1 : 0), .instant(user.createdAt),
         ]
         do {
             try await writer.write(audit: [audit]) { connection in
@@ -36,14 +36,15 @@ extension SQLiteStore: UserStore {
         try await scan { connection in try connection.query("SELECT * FROM users ORDER BY name").map(Self.decodeUser) }
     }
 
-    public func addToken(hash: [UInt8], for user: String, createdAt: Int64, audit: AuditRecord) async throws {
+    public func replaceToken(hash: [UInt8], for user: String, createdAt: Instant, audit: AuditRecord) async throws {
         try await writer.write(audit: [audit]) { connection in
             guard try !connection.query("SELECT name FROM users WHERE name = ?", [.text(user)]).isEmpty else {
                 throw StoreError.notFound("no user named \(user)")
             }
+            _ = try connection.query("DELETE FROM user_tokens WHERE user_name = ?", [.text(user)])
             _ = try connection.query(
                 "INSERT INTO user_tokens (token_hash, user_name, created_at) VALUES (?, ?, ?)",
-                [.text(hash.hexString), .text(user), .integer(Int(createdAt))])
+                [.text(hash.hexString), .text(user), .instant(createdAt)])
         }
     }
 
@@ -62,6 +63,6 @@ extension SQLiteStore: UserStore {
             name: row.column("name")?.string ?? "", groups: decodeList(row.column("groups")?.string),
             roles: decodeList(row.column("roles")?.string), claims: claims.compactMapValues(\.stringValue),
             aliases: decodeList(row.column("aliases")?.string), disabled: (row.column("disabled")?.integer ?? 0) != 0,
-            createdAt: Int64(row.column("created_at")?.integer ?? 0))
+            createdAt: row.column("created_at")?.instant ?? .epoch)
     }
 }

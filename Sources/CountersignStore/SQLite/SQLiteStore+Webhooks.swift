@@ -4,7 +4,7 @@ extension SQLiteStore: WebhookStore {
     public func create(_ webhook: Webhook, audit: AuditRecord) async throws {
         let binds: [SQLiteValue] = [
             .text(webhook.id), .text(webhook.group), .text(webhook.url), .text(webhook.format.rawValue),
-            .text(Base64URL.encode(webhook.sealedSecret)), .integer(Int(webhook.createdAt)),
+            .text(Base64URL.encode(webhook.sealedSecret)), .instant(webhook.createdAt),
         ]
         try await writer.write(audit: [audit]) { connection in
             _ = try connection.query(
@@ -33,7 +33,7 @@ extension SQLiteStore: WebhookStore {
         else { throw StoreError.corrupt("a webhook row cannot be read") }
         return Webhook(
             id: id, group: group, url: url, format: format, sealedSecret: sealed,
-            createdAt: Int64(row.column("created_at")?.integer ?? 0))
+            createdAt: row.column("created_at")?.instant ?? .epoch)
     }
 
     public func deleteWebhook(id: String, audit: AuditRecord) async throws {
@@ -46,7 +46,7 @@ extension SQLiteStore: WebhookStore {
     public func recordDelivery(_ delivery: WebhookDelivery) async throws {
         let binds: [SQLiteValue] = [
             .text(delivery.webhookID), .text(delivery.event), .text(delivery.requestID), .integer(delivery.attempt),
-            delivery.status.map { .integer($0) } ?? .null, Self.optional(delivery.error), .integer(Int(delivery.at)),
+            delivery.status.map { .integer($0) } ?? .null, Self.optional(delivery.error), .instant(delivery.at),
         ]
         try await writer.write(audit: []) { connection in
             _ = try connection.query(
@@ -67,7 +67,7 @@ extension SQLiteStore: WebhookStore {
                     webhookID: row.column("webhook_id")?.string ?? "", event: row.column("event")?.string ?? "",
                     requestID: row.column("request_id")?.string ?? "", attempt: row.column("attempt")?.integer ?? 0,
                     status: row.column("status")?.integer, error: row.column("error")?.string,
-                    at: Int64(row.column("at")?.integer ?? 0))
+                    at: row.column("at")?.instant ?? .epoch)
             }
         }
     }

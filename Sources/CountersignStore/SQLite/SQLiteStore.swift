@@ -13,19 +13,19 @@ public final class SQLiteStore: Sendable {
     let checkpointer: SQLiteDatabase
     /// One checkpoint at a time on the checkpointer's connection.
     let checkpointing = NIOLock()
-    let clock: @Sendable () -> Int64
+    let clock: any WallClock
     let logger: Logger
 
     /// Opens (creating when missing) the database at `path`, checks it and runs pending migrations.
     public static func open(
         path: String, logger: Logger = Logger(label: "countersign.store"),
-        clock: @escaping @Sendable () -> Int64 = SQLiteStore.systemMillis
+        clock: any WallClock = SystemClock()
     ) async throws -> SQLiteStore {
         // Opening checks the whole file and may migrate it: off the caller's (event loop) thread.
         try await NIOThreadPool.singleton.runIfActive { try openNow(path: path, logger: logger, clock: clock) }
     }
 
-    static func openNow(path: String, logger: Logger, clock: @escaping @Sendable () -> Int64) throws -> SQLiteStore {
+    static func openNow(path: String, logger: Logger, clock: any WallClock) throws -> SQLiteStore {
         let writerDatabase = try connect(path: path)
         do {
             try writerDatabase.execute("PRAGMA journal_mode = WAL")
@@ -59,7 +59,7 @@ public final class SQLiteStore: Sendable {
 
     init(
         writer: SQLiteWriter, readers: SQLiteReaders, checkpointer: SQLiteDatabase,
-        clock: @escaping @Sendable () -> Int64, logger: Logger
+        clock: any WallClock, logger: Logger
     ) {
         self.writer = writer
         self.readers = readers
@@ -74,13 +74,6 @@ public final class SQLiteStore: Sendable {
         } catch {
             throw StoreError.unavailable("cannot open \(path): \(error.message)")
         }
-    }
-
-    /// Milliseconds since 1970 from the system clock.
-    @Sendable public static func systemMillis() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
     /// Runs a short read (a lookup by key) on a pooled reader connection on the caller's thread,

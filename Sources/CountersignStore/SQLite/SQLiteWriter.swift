@@ -39,14 +39,14 @@ final class SQLiteWriter: Sendable {
     static let maxBatch = 512
 
     let queue = JobQueue()
-    let clock: @Sendable () -> Int64
+    let clock: any WallClock
     let logger: Logger
     /// The approval events this writer committed, while someone follows the approval feed.
     let own: OwnApprovalEvents
     let thread: NIOThreadPool
 
     /// Starts the writer's thread; from now on only that thread uses `database`.
-    init(database: SQLiteDatabase, clock: @escaping @Sendable () -> Int64, logger: Logger) {
+    init(database: SQLiteDatabase, clock: any WallClock, logger: Logger) {
         self.clock = clock
         self.logger = logger
         let own = OwnApprovalEvents()
@@ -118,10 +118,10 @@ final class SQLiteWriter: Sendable {
             hash: rows.first?.column("hash")?.string ?? AuditEvent.genesisHash)
     }
 
-    static func seal(_ records: [AuditRecord], after head: inout ChainHead, now: Int64) -> [SealedRecord] {
+    static func seal(_ records: [AuditRecord], after head: inout ChainHead, now: Instant) -> [SealedRecord] {
         records.map { record in
             head.seq += 1
-            let sealed = SealedRecord(seq: head.seq, timeMillis: now, record: record, previousHash: head.hash)
+            let sealed = SealedRecord(seq: head.seq, time: now, record: record, previousHash: head.hash)
             head.hash = sealed.hash
             return sealed
         }
@@ -129,7 +129,7 @@ final class SQLiteWriter: Sendable {
 
     /// Commits a batch and answers each of its callers.
     static func commit(
-        _ batch: [Job], database: SQLiteDatabase, clock: @Sendable () -> Int64, own: OwnApprovalEvents, logger: Logger
+        _ batch: [Job], database: SQLiteDatabase, clock: any WallClock, own: OwnApprovalEvents, logger: Logger
     ) {
         switch transaction(batch, database: database, clock: clock, own: own) {
         case .failure(let error):
@@ -146,7 +146,7 @@ final class SQLiteWriter: Sendable {
     /// The batch in one transaction, each change in its own savepoint. The chain head is read
     /// under the write lock, so another process appending meanwhile cannot fork the chain.
     static func transaction(
-        _ batch: [Job], database: SQLiteDatabase, clock: @Sendable () -> Int64, own: OwnApprovalEvents
+        _ batch: [Job], database: SQLiteDatabase, clock: any WallClock, own: OwnApprovalEvents
     ) -> Result<[(any Error)?], any Error> {
         var outcomes: [(any Error)?] = Array(repeating: nil, count: batch.count)
         do {
@@ -168,7 +168,7 @@ final class SQLiteWriter: Sendable {
                             continue
                         }
                     }
-                    events += seal(job.audit + decided, after: &head, now: clock())
+                    events += seal(job.audit + decided, after: &head, now: clock.now())
                 }
                 try insert(events, database: database)
                 // Remembered before the commit makes them visible, so a follower never takes them for another's.
@@ -192,7 +192,7 @@ final class SQLiteWriter: Sendable {
             try database.query(
                 "INSERT INTO audit_events (seq, time, type, actor, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    .integer(Int(event.seq)), .integer(Int(event.timeMillis)), .text(event.type), .text(event.actor),
+                    .integer(Int(event.seq)), .instant(event.time), .text(event.type), .text(event.actor),
                     .text(event.storedData), .text(event.previousHash), .text(event.hash),
                 ])
         }

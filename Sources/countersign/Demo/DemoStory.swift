@@ -26,7 +26,8 @@ struct DemoStory: Sendable {
         if !condition { throw Failure(description: "demo step failed: \(message())") }
     }
 
-    var now: Int64 { Int64(Date().timeIntervalSince1970) }
+    /// Seconds since 1970, for the identity provider's JWT NumericDates.
+    var now: Int64 { SystemClock().now().secondsSince1970 }
 
     func signIn(_ subject: String, roles: [String], acr: String, authenticatedSecondsAgo: Int64) -> String {
         print("  \(subject) signs in at the identity provider: roles \(roles.joined(separator: ", ")), acr \(acr), "

@@ -18,12 +18,12 @@ import Testing
 
     @Test func theFirstDenyKeepsItPendingAndASecondDistinctEligibleDenyDeniesIt() throws {
         var r = Self.request()
-        let first = try r.cast(.deny, reason: "looks odd", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + 1)
+        let first = try r.cast(.deny, reason: "looks odd", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(1))
         #expect(first.from == .pending && first.to == .pending && r.state == .pending && r.decidedAt == nil)
         #expect(first.audit.map(\.type) == ["approval.voted"])
         #expect(first.audit.first?.data["verdict"] == "deny")
-        let second = try r.cast(.deny, reason: "agreed", by: Self.lead("gita"), groups: Self.groups, now: Self.t0 + 2)
-        #expect(second.to == .denied && r.state == .denied && r.decidedAt == Self.t0 + 2)
+        let second = try r.cast(.deny, reason: "agreed", by: Self.lead("gita"), groups: Self.groups, now: Self.t0 + .milliseconds(2))
+        #expect(second.to == .denied && r.state == .denied && r.decidedAt == Self.t0 + .milliseconds(2))
         #expect(second.audit.map(\.type) == ["approval.voted", "approval.denied"])
         #expect(second.audit.last?.data["deniers"] == ["fiona", "gita"])
         #expect(second.audit.last?.data["approvers"] == [])
@@ -32,30 +32,30 @@ import Testing
     @Test func theRequestersAndANonMembersDenialsAreRefusedAndNotCounted() throws {
         var r = Self.request()
         #expect(throws: ApprovalRefusal(.forbidden, "you requested this action; someone else must approve it")) {
-            try r.cast(.deny, reason: "no", by: Self.lead("alice"), groups: Self.groups, now: Self.t0 + 1)
+            try r.cast(.deny, reason: "no", by: Self.lead("alice"), groups: Self.groups, now: Self.t0 + .milliseconds(1))
         }
         #expect(throws: ApprovalRefusal(.forbidden, "you are not in group finance-leads")) {
-            try r.cast(.deny, reason: "no", by: Approver(name: "mallory"), groups: Self.groups, now: Self.t0 + 1)
+            try r.cast(.deny, reason: "no", by: Approver(name: "mallory"), groups: Self.groups, now: Self.t0 + .milliseconds(1))
         }
         #expect(r.votes.isEmpty)
-        let t = try r.cast(.deny, reason: "no", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + 2)
+        let t = try r.cast(.deny, reason: "no", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(2))
         #expect(t.to == .pending)
     }
 
     @Test func anApproverWhoDeniedCannotThenApprove() throws {
         var r = Self.request()
-        _ = try r.cast(.deny, reason: "no", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + 1000)
+        _ = try r.cast(.deny, reason: "no", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(1000))
         #expect(throws: ApprovalRefusal(.conflict, "you already denied at 2026-11-25T09:46:41Z")) {
-            try r.cast(.approve, reason: "changed my mind", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + 2000)
+            try r.cast(.approve, reason: "changed my mind", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(2000))
         }
         #expect(r.votes.count == 1 && r.state == .pending)
     }
 
     @Test func approvalsStillReachTheQuorumAfterOneDenial() throws {
         var r = Self.request()
-        _ = try r.cast(.deny, reason: "unsure", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + 1)
-        #expect(try r.cast(.approve, reason: "fine", by: Self.lead("gita"), groups: Self.groups, now: Self.t0 + 2).to == .pending)
-        let t = try r.cast(.approve, reason: "fine", by: Self.lead("hugo"), groups: Self.groups, now: Self.t0 + 3)
+        _ = try r.cast(.deny, reason: "unsure", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(1))
+        #expect(try r.cast(.approve, reason: "fine", by: Self.lead("gita"), groups: Self.groups, now: Self.t0 + .milliseconds(2)).to == .pending)
+        let t = try r.cast(.approve, reason: "fine", by: Self.lead("hugo"), groups: Self.groups, now: Self.t0 + .milliseconds(3))
         #expect(t.to == .approved && t.audit.last?.data["approvers"] == ["gita", "hugo"])
         // The token names only those who approved.
         #expect(try #require(r.approvalClaim).objectValue?["approvers"] == ["gita", "hugo"])
@@ -66,8 +66,8 @@ import Testing
             ApprovalRequirement(approver: .group("finance-leads"), denyQuorum: 2),
             ApprovalRequirement(approver: .group("security")),
         ])
-        #expect(try r.cast(.deny, reason: "no", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + 1).to == .pending)
-        #expect(try r.cast(.deny, reason: "no", by: Approver(name: "carol"), groups: Self.groups, now: Self.t0 + 2).to == .denied)
+        #expect(try r.cast(.deny, reason: "no", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(1)).to == .pending)
+        #expect(try r.cast(.deny, reason: "no", by: Approver(name: "carol"), groups: Self.groups, now: Self.t0 + .milliseconds(2)).to == .denied)
     }
 
     @Test func oneDenialCountsForEveryRequirementItsVoterIsEligibleFor() throws {
@@ -77,11 +77,11 @@ import Testing
         ])
         // carol is in security by name and a finance lead by claim: her denial counts twice over.
         let carol = Approver(name: "carol", claims: ["groups": .list([.string("finance-leads")])])
-        let first = try r.cast(.deny, reason: "no", by: carol, groups: Self.groups, now: Self.t0 + 1)
+        let first = try r.cast(.deny, reason: "no", by: carol, groups: Self.groups, now: Self.t0 + .milliseconds(1))
         #expect(first.to == .pending && first.audit.first?.data["counts_for"] == ["group finance-leads", "group security"])
         #expect(r.distinctVoters(.deny, for: 0) == 1 && r.distinctVoters(.deny, for: 1) == 1)
         // dave completes security's deny quorum.
-        #expect(try r.cast(.deny, reason: "no", by: Approver(name: "dave"), groups: Self.groups, now: Self.t0 + 2).to == .denied)
+        #expect(try r.cast(.deny, reason: "no", by: Approver(name: "dave"), groups: Self.groups, now: Self.t0 + .milliseconds(2)).to == .denied)
     }
 
     @Test func aStoredRequirementWithoutADenyQuorumReadsAsOneDenyEndsIt() throws {

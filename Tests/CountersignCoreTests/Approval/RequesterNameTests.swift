@@ -21,7 +21,7 @@ import Testing
         let approver = name.contains("@")
             ? ApprovalLifecycleTests.lead("a.smith", email: name) : ApprovalLifecycleTests.lead(name)
         #expect(throws: ApprovalRefusal(.forbidden, "you requested this action; someone else must approve it")) {
-            try r.cast(.approve, reason: "mine", by: approver, groups: ApprovalLifecycleTests.groups, now: ApprovalLifecycleTests.t0 + 1)
+            try r.cast(.approve, reason: "mine", by: approver, groups: ApprovalLifecycleTests.groups, now: ApprovalLifecycleTests.t0 + .milliseconds(1))
         }
         #expect(r.votes.isEmpty && r.state == .pending)
     }

@@ -8,7 +8,7 @@ import Testing
         var previous = AuditEvent.genesisHash
         for i in 1...n {
             let event = AuditEvent.sealed(
-                seq: Int64(i), timeMillis: 1_700_000_000_000 + Int64(i),
+                seq: Int64(i), time: Instant(millisecondsSince1970: 1_700_000_000_000 + Int64(i)),
                 record: AuditRecord(type: "token.issued", actor: "client:c", data: ["jti": .string("j\(i)")]),
                 previousHash: previous)
             previous = event.hash
@@ -30,7 +30,7 @@ import Testing
         // A hand-written member order must match RFC 8785 exactly, or old chains stop verifying.
         let data = try JSONParser().parse(#"{"\u00e9":1.0,"a\"b":[1e2,"\n"],"Z":{"y":null,"x":true}}"#)
         let event = AuditEvent.sealed(
-            seq: seq, timeMillis: 1_700_000_000_123,
+            seq: seq, time: Instant(millisecondsSince1970: 1_700_000_000_123),
             record: AuditRecord(type: "décision", actor: "client:\u{1F600}", data: data.objectValue ?? [:]),
             previousHash: AuditEvent.genesisHash)
         guard case .object(var members) = event.json else {
@@ -47,7 +47,7 @@ import Testing
         let data = try JSONParser().parse(#"{"n":1e2,"x":[100.0000000000000001,-0],"o":{"b":1,"a":"\u00e9"}}"#)
         var record = AuditRecord(type: "decision", actor: "client:c", data: data.objectValue ?? [:])
         record.data["later"] = .string("added")
-        let event = AuditEvent.sealed(seq: 7, timeMillis: 1, record: record, previousHash: AuditEvent.genesisHash)
+        let event = AuditEvent.sealed(seq: 7, time: Instant(millisecondsSince1970: 1), record: record, previousHash: AuditEvent.genesisHash)
         #expect(event.data["later"] == .string("added"))
         #expect(event.hash == event.computedHash)
         #expect(record.storedData == CanonicalJSON.exactString(.object(record.data)))
@@ -106,7 +106,7 @@ import Testing
 
     @Test func headSignaturesNeedTheServerKey() {
         let key = SymmetricKey(size: .bits256)
-        let head = AuditHead.signed(seq: 5, hash: "ab", time: 1, serverKey: key)
+        let head = AuditHead.signed(seq: 5, hash: "ab", time: Instant(millisecondsSince1970: 1), serverKey: key)
         #expect(head.hasValidSignature(serverKey: key))
         #expect(!head.hasValidSignature(serverKey: SymmetricKey(size: .bits256)))
         var moved = head

@@ -106,8 +106,8 @@ import Testing
         #expect(rendered.canonicalData == reference.canonicalData)
         #expect(rendered.data == reference.data)
         #expect(rendered == reference)
-        let a = AuditEvent.sealed(seq: 3, timeMillis: 9, record: rendered, previousHash: AuditEvent.genesisHash)
-        let b = AuditEvent.sealed(seq: 3, timeMillis: 9, record: reference, previousHash: AuditEvent.genesisHash)
+        let a = AuditEvent.sealed(seq: 3, time: Instant(millisecondsSince1970: 9), record: rendered, previousHash: AuditEvent.genesisHash)
+        let b = AuditEvent.sealed(seq: 3, time: Instant(millisecondsSince1970: 9), record: reference, previousHash: AuditEvent.genesisHash)
         #expect(a.hash == b.hash)
         #expect(a.hash == a.computedHash)
     }

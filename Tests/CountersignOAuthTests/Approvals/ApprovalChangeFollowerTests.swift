@@ -14,17 +14,17 @@ import Testing
         Approver(name: name, claims: ["groups": .list([.string("finance-leads")])])
     }
 
-    static func request(_ id: String, now: Int64) -> ApprovalRequest {
+    static func request(_ id: String, now: Instant) -> ApprovalRequest {
         ApprovalRequest(
             id: id, authReqIDHash: Array(id.utf8), clientID: "app", subject: "bob", subjectIssuer: nil, actor: nil,
             authorizationDetails: [["type": "refund"]], audience: "https://api.example.com", scopes: [],
             approvals: [ApprovalRequirement(approver: .group("finance-leads"), quorum: 2)],
-            grant: GrantTerms(ttl: 60, oneTime: false), ruleNames: ["r"], createdAt: now, expiresAt: now + 600_000)
+            grant: GrantTerms(ttl: 60, oneTime: false), ruleNames: ["r"], createdAt: now, expiresAt: now + .seconds(600))
     }
 
     @Test func anotherProcesssChangesArePublishedOnceAndThisOnesNotAgain() async throws {
         try await OAuthFixture.with { f in
-            let now = f.now.read()
+            let now = f.clock.now()
             let follower = ApprovalChangeFollower(
                 feed: f.store, approvals: f.store, events: f.server.events, logger: Logger(label: "test"))
             try await follower.start()
@@ -83,7 +83,7 @@ import Testing
         ) async throws -> [ApprovalRequest] {
             try await store.approvalRequests(state: state, after: position, limit: limit)
         }
-        func expiredApprovalRequestIDs(now: Int64, limit: Int) async throws -> [String] {
+        func expiredApprovalRequestIDs(now: Instant, limit: Int) async throws -> [String] {
             try await store.expiredApprovalRequestIDs(now: now, limit: limit)
         }
         func update(
@@ -95,7 +95,7 @@ import Testing
 
     @Test func aChangeWhoseRequestCouldNotBeReadIsPublishedAtTheNextPoll() async throws {
         try await OAuthFixture.with { f in
-            let now = f.now.read()
+            let now = f.clock.now()
             let follower = ApprovalChangeFollower(
                 feed: f.store, approvals: OneFailedRead(f.store), events: f.server.events, logger: Logger(label: "test"))
             try await follower.start()

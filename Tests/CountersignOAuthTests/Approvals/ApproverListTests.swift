@@ -6,12 +6,12 @@ import Testing
 /// `GET /api/v1/approval-requests` over the real SQLite store: an approver sees their requests
 /// however many newer ones of other groups there are.
 @Suite struct ApproverListTests {
-    static func request(_ id: String, group: String, createdAt: Int64) -> ApprovalRequest {
+    static func request(_ id: String, group: String, createdAt: Instant) -> ApprovalRequest {
         ApprovalRequest(
             id: id, authReqIDHash: Array(id.utf8), clientID: "app", subject: "alice", subjectIssuer: "https://idp.example.com",
             actor: nil, authorizationDetails: [["type": "delete_user"]], audience: "https://api.example.com", scopes: [],
             approvals: [ApprovalRequirement(approver: .group(group))], grant: GrantTerms(ttl: 120, oneTime: true),
-            ruleNames: ["r"], createdAt: createdAt, expiresAt: createdAt + 3_600_000)
+            ruleNames: ["r"], createdAt: createdAt, expiresAt: createdAt + .seconds(3600))
     }
 
     static func ids(_ reply: OAuthFixture.Reply) -> [String] {
@@ -20,10 +20,10 @@ import Testing
 
     @Test func anApproversRequestBehind250NewerOfAnotherGroupIsListed() async throws {
         try await OAuthFixture.with { f in
-            let t0 = f.now.read()
+            let t0 = f.clock.now()
             try await f.store.create(Self.request("mine", group: "security", createdAt: t0), audit: [])
             for i in 0..<250 {
-                try await f.store.create(Self.request("other-\(i)", group: "finance-leads", createdAt: t0 + 1 + Int64(i)), audit: [])
+                try await f.store.create(Self.request("other-\(i)", group: "finance-leads", createdAt: t0 + .milliseconds(1 + i)), audit: [])
             }
             let carol = User(name: "carol", createdAt: t0)
             for state in [nil, "all"] {
@@ -39,8 +39,8 @@ import Testing
 
     @Test func pagingReadsEveryRequestOnceNewestFirstEvenWithEqualTimes() async throws {
         try await OAuthFixture.with { f in
-            let t0 = f.now.read()
-            for i in 0..<7 { try await f.store.create(Self.request("r\(i)", group: "security", createdAt: t0 + Int64(i / 3)), audit: []) }
+            let t0 = f.clock.now()
+            for i in 0..<7 { try await f.store.create(Self.request("r\(i)", group: "security", createdAt: t0 + .milliseconds(i / 3)), audit: []) }
             let all = try await f.store.approvalRequests(state: nil, limit: 100, pageSize: 2) { _ in true }
             #expect(all.map(\.id) == ["r6", "r5", "r4", "r3", "r2", "r1", "r0"])
             let bounded = try await f.store.approvalRequests(state: nil, limit: 100, maxScanned: 3, pageSize: 2) { _ in true }

@@ -30,7 +30,7 @@ import Testing
     /// scripted), and an approved push request of client `bot` with its outbox row (claimed by
     /// this process when `claimed`).
     static func approvedPush(
-        in directory: String, clock: @escaping @Sendable () -> Int64, answering script: [DeliveryResult], claimed: Bool
+        in directory: String, clock: any WallClock, answering script: [DeliveryResult], claimed: Bool
     ) async throws -> (
         store: SQLiteStore, fetcher: HTTPIssuerDocumentFetcher, notifier: BackchannelNotifier, sender: ScriptedSender,
         request: ApprovalRequest, row: OutboxDelivery
@@ -45,12 +45,12 @@ import Testing
             issuer: OAuthFixture.issuer, store: store, serverKey: serverKey, clock: clock,
             policies: OAuthFixture.FixedPolicy.example, fetcher: fetcher, notificationSender: sender, logger: logger)
         let notifier = try #require(server.backchannelNotifier)
-        let t0 = clock()
+        let t0 = clock.now()
         let request = ApprovalRequest(
             id: "r-push", authReqIDHash: [1], clientID: "bot", subject: "bob", subjectIssuer: nil, actor: nil,
             authorizationDetails: [["type": "refund", "amount": 250]], audience: "https://api.example.com", scopes: [],
             approvals: [], grant: GrantTerms(ttl: 60, oneTime: false), ruleNames: ["r"], state: .approved, createdAt: t0,
-            expiresAt: t0 + 600_000, decidedAt: t0,
+            expiresAt: t0 + .milliseconds(600_000), decidedAt: t0,
             delivery: BackchannelDelivery(
                 mode: .push, endpoint: "https://bot.example/cb",
                 sealedNotificationToken: SealedSecret.seal(
@@ -59,7 +59,7 @@ import Testing
         let row = try #require(
             try await store.create(
                 request, audit: [], notifications: [NotificationIntent(kind: .push, event: "approval.requested")],
-                claim: claimed ? OutboxClaim(claimant: "here", until: t0 + 15_000) : nil
+                claim: claimed ? OutboxClaim(claimant: "here", until: t0 + .milliseconds(15_000)) : nil
             ).first)
         return (store, fetcher, notifier, sender, request, row)
     }
@@ -68,8 +68,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cs-push-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let now = Mutex(SQLiteStore.systemMillis())
-        let clock: @Sendable () -> Int64 = { now.withLock { $0 } }
+        let clock = ManualClock(SystemClock().now())
         let (store, fetcher, notifier, sender, request, first) = try await Self.approvedPush(
             in: directory, clock: clock, answering: [.failed("answered 503", status: 503), .delivered(status: 200)],
             claimed: true)
@@ -97,7 +96,7 @@ import Testing
         #expect(await notifier.attempt(first, request: redeemed) == later)
         #expect(await notifier.attempt(first, request: request) == later)
         // Past the token's expiry the kept response is not sent.
-        now.withLock { $0 += 61_000 }
+        clock.advance(by: .seconds(61))
         #expect(
             await notifier.attempt(kept, request: redeemed) == .refused("the pushed token expired before it could be delivered"))
         #expect(sender.sent.withLock { $0.count } == 2)
@@ -112,7 +111,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let (store, fetcher, notifier, sender, request, row) = try await Self.approvedPush(
-            in: directory, clock: SQLiteStore.systemMillis, answering: [.delivered(status: 200)], claimed: false)
+            in: directory, clock: SystemClock(), answering: [.delivered(status: 200)], claimed: false)
         // The store stops answering writes: the token cannot be issued.
         await store.close()
         guard case .failed(let why, _) = await notifier.attempt(row, request: request) else {

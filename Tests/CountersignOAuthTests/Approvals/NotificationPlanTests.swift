@@ -5,17 +5,17 @@ import Testing
 /// Which outbox rows an approval change writes: the client hears of a settled request once
 /// (CIBA §10), webhooks of the request's groups hear of new requests and outcomes.
 @Suite struct NotificationPlanTests {
-    static let t0: Int64 = 1_795_600_000_000
+    static let t0 = Instant(millisecondsSince1970: 1_795_600_000_000)
 
     static func request(
-        _ state: ApprovalRequest.State, mode: BackchannelDelivery.Mode? = .ping, decidedAt: Int64? = nil
+        _ state: ApprovalRequest.State, mode: BackchannelDelivery.Mode? = .ping, decidedAt: Instant? = nil
     ) -> ApprovalRequest {
         ApprovalRequest(
             id: "r1", authReqIDHash: [1], clientID: "bot", subject: "bob", subjectIssuer: nil, actor: nil,
             authorizationDetails: [["type": "refund"]], audience: "https://api.example.com", scopes: [],
             approvals: [ApprovalRequirement(approver: .group("finance-leads"), quorum: 2), ApprovalRequirement(approver: .subject)],
             grant: GrantTerms(ttl: 60, oneTime: false), ruleNames: ["r"], state: state, createdAt: t0,
-            expiresAt: t0 + 60_000, decidedAt: decidedAt,
+            expiresAt: t0 + .milliseconds(60_000), decidedAt: decidedAt,
             delivery: mode.map {
                 BackchannelDelivery(mode: $0, endpoint: "https://bot.example/cb", sealedNotificationToken: [1], sealedAuthReqID: [2])
             })
@@ -40,14 +40,14 @@ import Testing
     @Test(arguments: [ApprovalRequest.State.approved, .denied, .cancelled])
     func anOutcomeTellsThePushClientAndTheWebhooks(state: ApprovalRequest.State) {
         #expect(
-            Self.plan(.decided, Self.request(state, mode: .push, decidedAt: Self.t0 + 1))
+            Self.plan(.decided, Self.request(state, mode: .push, decidedAt: Self.t0 + .milliseconds(1)))
                 == [NotificationIntent(kind: .push, event: "approval.decided"), Self.hooks("approval.decided")])
     }
 
     @Test func anExpiryTellsAClientThatWaitedButNotOneAlreadyToldOfItsApproval() {
-        let waited = Self.request(.expired, decidedAt: Self.t0 + 60_000)
+        let waited = Self.request(.expired, decidedAt: Self.t0 + .milliseconds(60_000))
         #expect(Self.plan(.decided, waited).map(\.kind) == [.ping, .webhook])
-        let approvedThenExpired = Self.request(.expired, decidedAt: Self.t0 + 1)
+        let approvedThenExpired = Self.request(.expired, decidedAt: Self.t0 + .milliseconds(1))
         #expect(Self.plan(.decided, approvedThenExpired).map(\.kind) == [.webhook])
     }
 

@@ -56,7 +56,7 @@ import Testing
                     #expect(reply.json == ["active": false])
                 }
             }
-            f.now.advance(seconds: 301)
+            f.clock.advance(by: .seconds(301))
             #expect(await f.introspect(token).json == ["active": false])
         }
     }
@@ -107,7 +107,7 @@ import Testing
     @Test func anImmediateRotationSignsAtOnce() async throws {
         try await F.with { f in
             let next = try await KeyRotation.rotate(
-                store: f.store, serverKey: f.serverKey, now: f.now.read(), actor: "test", immediately: true)
+                store: f.store, serverKey: f.serverKey, now: f.clock.now(), actor: "test", immediately: true)
             try await f.server.keys.reload()
             #expect(f.server.keys.activeKid == next.kid)
         }
@@ -118,7 +118,7 @@ import Testing
             let old = try await f.accessToken()
             let oldKid = f.server.keys.activeKid
             let next = try await KeyRotation.rotate(
-                store: f.store, serverKey: f.serverKey, now: f.now.read(), actor: "test")
+                store: f.store, serverKey: f.serverKey, now: f.clock.now(), actor: "test")
             try await f.server.keys.reload()
             // Published at once, signing only after the JWKS cache lifetime.
             #expect(f.server.keys.activeKid == oldKid)
@@ -126,7 +126,7 @@ import Testing
             guard case .array(let keys)? = jwks.objectValue?["keys"] else { Issue.record("no keys"); return }
             #expect(keys.count == 2)
             #expect(keys.contains { $0.objectValue?["kid"] == .string(next.kid) })
-            f.now.advance(seconds: KeyRotation.prepublication / 1000 + 1)
+            f.clock.advance(by: .seconds(KeyRotation.prepublication.wholeSeconds + 1))
             try await f.server.keys.reload()
             #expect(f.server.keys.activeKid == next.kid)
             #expect(await f.introspect(old).json["active"] == true)
@@ -134,7 +134,7 @@ import Testing
             #expect(new.split(separator: ".")[0] != old.split(separator: ".")[0])
             #expect(await f.introspect(new).json["active"] == true)
             // Once every token of the old key has expired, it leaves the JWKS.
-            f.now.advance(seconds: AccessTokenLifetime.maximum + AccessTokenLifetime.clockSkew + 1)
+            f.clock.advance(by: .seconds(AccessTokenLifetime.maximum + AccessTokenLifetime.clockSkew + 1))
             #expect(await f.introspect(old).json == ["active": false])
             try await f.server.keys.reload()
             let later = try JSONParser().parse(f.server.keys.jwksDocument)

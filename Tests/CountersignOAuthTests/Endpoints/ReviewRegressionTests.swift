@@ -46,8 +46,8 @@ import Testing
             let old = try await f.accessToken()
             let oldKid = f.server.keys.activeKid
             try await KeyRotation.rotate(
-                store: f.store, serverKey: f.serverKey, now: f.now.read(), actor: "test", immediately: true)
-            f.now.advance(seconds: 1)
+                store: f.store, serverKey: f.serverKey, now: f.clock.now(), actor: "test", immediately: true)
+            f.clock.advance(by: .seconds(1))
             try await f.server.keys.reload()
             let jwks = CanonicalJSON.string(try JSONParser().parse(f.server.keys.jwksDocument))
             #expect(!jwks.contains(oldKid))

@@ -35,23 +35,17 @@ import Testing
         }
     }
 
-    final class Clock: Sendable {
-        let millis = Mutex<Int64>(1_767_614_400_000)
-        func advance(seconds: Int64) { millis.withLock { $0 += seconds * 1000 } }
-        var read: @Sendable () -> Int64 { { [self] in millis.withLock { $0 } } }
-    }
-
     static let jwksURI = "https://idp.example.com/jwks.json"
-    static let issuer = TrustedIssuer(issuer: "https://idp.example.com", audience: "cs", jwksURI: jwksURI, createdAt: 0)
+    static let issuer = TrustedIssuer(issuer: "https://idp.example.com", audience: "cs", jwksURI: jwksURI, createdAt: .epoch)
     let documents = Documents()
-    let clock = Clock()
+    let clock = ManualClock(Instant(secondsSince1970: 1_767_614_400))
     let key = P256.Signing.PrivateKey()
 
     func cache(cooldownSeconds: Int = 30, refreshDeadline: Duration = .seconds(5)) -> IssuerKeyCache {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         return IssuerKeyCache(
-            fetcher: documents, cooldownSeconds: cooldownSeconds, refreshDeadline: refreshDeadline, clock: clock.read,
+            fetcher: documents, cooldownSeconds: cooldownSeconds, refreshDeadline: refreshDeadline, clock: clock,
             logger: logger)
     }
 
@@ -70,10 +64,10 @@ import Testing
         let cache = cache(cooldownSeconds: 1)
         publish(maxAge: maxAge)
         #expect(await found(cache), comment)
-        clock.advance(seconds: lifetime - 1)
+        clock.advance(by: .seconds(lifetime - 1))
         #expect(await found(cache), comment)
         #expect(documents.count(Self.jwksURI) == 1, comment)
-        clock.advance(seconds: 2)
+        clock.advance(by: .seconds(2))
         #expect(await found(cache), comment)
         #expect(documents.count(Self.jwksURI) == 2, comment)
     }
@@ -100,7 +94,7 @@ import Testing
         publish(maxAge: 120)
         #expect(await found(cache))
         documents.set(Self.jwksURI, .failure("answered 500"))
-        clock.advance(seconds: 121)
+        clock.advance(by: .seconds(121))
         guard case .unavailable(let why) = await cache.key(issuer: Self.issuer, kid: "k1", alg: "ES256") else {
             Issue.record("a key past its lifetime was used after the fetch failed")
             return
@@ -117,7 +111,7 @@ import Testing
         publish(maxAge: 300)
         #expect(await found(cache))
         documents.set(Self.jwksURI, .failure("answered 500"))
-        clock.advance(seconds: 2)
+        clock.advance(by: .seconds(2))
         guard case .unknownKey = await cache.key(issuer: Self.issuer, kid: "other", alg: "ES256") else {
             Issue.record("an unknown kid with fresh keys is an unknown key")
             return
@@ -167,7 +161,7 @@ import Testing
     }
 
     @Test func aDiscoveredJWKSURIMustUseHTTPSAndNotBeLinkLocal() async {
-        let issuer = TrustedIssuer(issuer: "https://idp.example.com", audience: "cs", createdAt: 0)
+        let issuer = TrustedIssuer(issuer: "https://idp.example.com", audience: "cs", createdAt: .epoch)
         let discovery = "https://idp.example.com/.well-known/openid-configuration"
         for (jwks, problem) in [
             ("http://idp.example.com/jwks.json", "must use https"),

@@ -82,7 +82,7 @@ import Testing
             claimMappings: [
                 ClaimMapping(text: "roles=realm_access.roles")!, ClaimMapping(text: "groups=https://example.com/groups")!,
                 ClaimMapping(text: "org=missing.path")!,
-            ], createdAt: 0)
+            ], createdAt: Instant(millisecondsSince1970: 0))
         let mapped = issuer.subjectClaims(from: claims)
         #expect(mapped["roles"] == ["employee", "admin"])
         #expect(mapped["groups"] == ["finance-leads"])

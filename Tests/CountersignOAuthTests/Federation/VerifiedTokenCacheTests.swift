@@ -12,7 +12,6 @@ import Testing
 /// issuer's published keys.
 @Suite struct VerifiedTokenCacheTests {
     typealias Documents = IssuerKeyCacheTests.Documents
-    typealias Clock = IssuerKeyCacheTests.Clock
 
     /// The trusted issuers in memory (the store's narrow protocol; the database adds nothing here).
     final class Issuers: TrustedIssuerStore {
@@ -31,9 +30,9 @@ import Testing
     }
 
     static let jwksURI = "https://idp.example.com/jwks.json"
-    static let issuer = TrustedIssuer(issuer: "https://idp.example.com", audience: "cs", jwksURI: jwksURI, createdAt: 0)
+    static let issuer = TrustedIssuer(issuer: "https://idp.example.com", audience: "cs", jwksURI: jwksURI, createdAt: .epoch)
     let documents = Documents()
-    let clock = Clock()
+    let clock = ManualClock(Instant(secondsSince1970: 1_767_614_400))
     let store = Issuers([VerifiedTokenCacheTests.issuer])
     let key = P256.Signing.PrivateKey()
     let verified = VerifiedTokenCache()
@@ -43,11 +42,11 @@ import Testing
     init() async throws {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let keys = IssuerKeyCache(fetcher: documents, cooldownSeconds: 1, clock: clock.read, logger: logger)
+        let keys = IssuerKeyCache(fetcher: documents, cooldownSeconds: 1, clock: clock, logger: logger)
         directory = IssuerDirectory(store: store, keys: keys)
         try await directory.reload()
         verifier = SubjectTokenVerifier(
-            issuers: directory, keys: keys, ownIssuer: "https://as.example.com", clock: clock.read, verified: verified)
+            issuers: directory, keys: keys, ownIssuer: "https://as.example.com", clock: clock, verified: verified)
         publish([(key, "k1")], maxAge: 60)
     }
 
@@ -59,7 +58,7 @@ import Testing
     func token(sub: String = "alice", expiresIn: Int64 = 3600, kid: String = "k1", key: P256.Signing.PrivateKey? = nil) throws
         -> String
     {
-        let now = clock.read() / 1000
+        let now = clock.now().secondsSince1970
         let header = #"{"alg":"ES256","kid":"\#(kid)","typ":"JWT"}"#
         let claims = #"{"iss":"https://idp.example.com","aud":"cs","sub":"\#(sub)","iat":\#(now),"exp":\#(now + expiresIn)}"#
         let input = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(Array(claims.utf8))
@@ -94,7 +93,7 @@ import Testing
     @Test func aKeptTokenIsRefusedOnceItExpires() async throws {
         let token = try token(expiresIn: 120)
         #expect(await refusal(token) == nil)
-        clock.advance(seconds: 120 + SubjectTokenVerifier.clockSkew)
+        clock.advance(by: .seconds(120 + SubjectTokenVerifier.clockSkew))
         #expect(await refusal(token) == "subject_token has expired")
     }
 
@@ -116,11 +115,11 @@ import Testing
         #expect(await refusal(token) == nil)
         // The issuer rotates: another key under the same kid, picked up when the keys' minute is up.
         publish([(P256.Signing.PrivateKey(), "k1")], maxAge: 60)
-        clock.advance(seconds: 61)
+        clock.advance(by: .seconds(61))
         #expect(await refusal(token) == "subject_token has an invalid signature")
         // And a rotation to a new kid leaves the old one unknown.
         publish([(key, "k2")], maxAge: 60)
-        clock.advance(seconds: 61)
+        clock.advance(by: .seconds(61))
         #expect(await refusal(token) == "subject_token is signed with a key its issuer does not publish")
     }
 
@@ -135,7 +134,7 @@ import Testing
     @Test func aClockSetBackRefusesAKeptTokenIssuedInItsNewFuture() async throws {
         let token = try token()
         #expect(await refusal(token) == nil)
-        clock.advance(seconds: -(SubjectTokenVerifier.clockSkew + 5))
+        clock.advance(by: .seconds(-(SubjectTokenVerifier.clockSkew + 5)))
         #expect(await refusal(token) == "subject_token was issued in the future (iat)")
     }
 
@@ -145,7 +144,7 @@ import Testing
         issuer: TrustedIssuer = VerifiedTokenCacheTests.issuer, algorithm: String = "ES256", material: [UInt8]? = nil,
         expiresIn: Int64 = 600, latestStartIn: Int64? = nil
     ) -> String {
-        let now = clock.read() / 1000
+        let now = clock.now().secondsSince1970
         let subject = VerifiedSubject(issuer: issuer, sub: "made-up", claims: [:], policyClaims: [:], acr: nil, authTime: nil)
         let entry = VerifiedTokenCache.Entry(
             subject: subject, kid: "k1", algorithm: algorithm, keyMaterial: material ?? Array(key.publicKey.rawRepresentation),

@@ -12,7 +12,7 @@ import Testing
     static func b64(_ json: String) -> String { Base64URL.encode(Array(json.utf8)) }
 
     static func claims(_ f: OAuthFixture, exp: String? = nil, iss: String = F.issuer) -> String {
-        let now = f.now.read() / 1000
+        let now = f.clock.now().secondsSince1970
         return #"{"iss":"\#(iss)","sub":"app","aud":"\#(F.issuer)","client_id":"app","iat":\#(now),"exp":\#(exp ?? String(now + 300)),"jti":"forged"}"#
     }
 
@@ -93,7 +93,7 @@ import Testing
         try await F.with { f in
             let key = try await Self.serverSigningKey(f)
             let header = #"{"alg":"ES256","typ":"at+jwt","kid":"\#(f.server.keys.activeKid)"}"#
-            let now = f.now.read() / 1000
+            let now = f.clock.now().secondsSince1970
             let token = { (claims: [String: String]) throws -> String in
                 var all = [
                     "iss": #""\#(F.issuer)""#, "sub": #""app""#, "aud": #""\#(F.issuer)""#, "client_id": #""app""#,
@@ -123,7 +123,7 @@ import Testing
     @Test func anotherIssuersTokenSignedWithOurKeyIsInactive() async throws {
         try await F.with { f in
             // A token of ours minted for another issuer URL (a second deployment sharing keys).
-            let other = AccessTokenVerifier(keys: f.server.keys, issuer: "https://elsewhere.example", clock: f.now.read)
+            let other = AccessTokenVerifier(keys: f.server.keys, issuer: "https://elsewhere.example", clock: f.clock)
             let token = try await f.accessToken()
             await #expect(throws: AccessTokenVerifier.Rejection.self) { try await other.verify(token) }
         }

@@ -29,7 +29,7 @@ import Testing
         let serverKey = try DataDirectory(path: dir).serverKey()
         let client = OAuthClient(
             id: "app", secretHash: ClientSecret.hash(secret, serverKey: serverKey), grantTypes: [.clientCredentials],
-            scopes: ["read"], createdAt: 0)
+            scopes: ["read"], createdAt: Instant(millisecondsSince1970: 0))
         try await assembly.store.create(client, audit: AuditRecord(type: "client.created", actor: "test", data: [:]))
         let app = Application(router: assembly.router(), logger: logger)
         do {

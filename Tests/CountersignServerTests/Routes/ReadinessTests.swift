@@ -14,7 +14,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cs-ready-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try await SQLiteStore.open(path: dir + "/db.sqlite", clock: SQLiteStore.systemMillis)
+        let store = try await SQLiteStore.open(path: dir + "/db.sqlite", clock: SystemClock())
         do {
             try await body(store)
         } catch {
@@ -57,7 +57,7 @@ import Testing
             let loaded = PolicyHolder(path: dir + "/policy.yaml", audit: store)
             try await loaded.load(actor: "test")
             #expect(try await Self.get("/readyz", store: store, policy: loaded).0 == .ok)
-            let closed = try await SQLiteStore.open(path: dir + "/db.sqlite", clock: SQLiteStore.systemMillis)
+            let closed = try await SQLiteStore.open(path: dir + "/db.sqlite", clock: SystemClock())
             await closed.close()
             let (status, body) = try await Self.get("/readyz", store: closed, policy: loaded)
             #expect(status == .serviceUnavailable)

@@ -5,7 +5,7 @@ import Testing
 /// A stored approval request keeps each requirement's deny quorum, through a reopen and
 /// through votes applied inside the store's transaction.
 @Suite struct ApprovalRequestDenyQuorumStoreTests {
-    static let t0: Int64 = 1_795_600_000_000
+    static let t0 = Instant(millisecondsSince1970: 1_795_600_000_000)
     static let groups = ["finance-leads": ApproverGroup(name: "finance-leads", claim: "groups", claimValue: "finance-leads")]
 
     static func lead(_ name: String) -> Approver {
@@ -20,7 +20,7 @@ import Testing
                 ApprovalRequirement(approver: .group("finance-leads"), quorum: 2, denyQuorum: 2),
                 ApprovalRequirement(approver: .subject),
             ],
-            grant: GrantTerms(ttl: 300, oneTime: true), ruleNames: ["large-refunds"], createdAt: t0, expiresAt: t0 + 900_000)
+            grant: GrantTerms(ttl: 300, oneTime: true), ruleNames: ["large-refunds"], createdAt: t0, expiresAt: t0 + .milliseconds(900_000))
     }
 
     @Test func theDenyQuorumSurvivesAReopenAndDecidesTheStoredVotes() async throws {
@@ -36,13 +36,13 @@ import Testing
             #expect(read.approvals.map(\.denyQuorum) == [2, 1])
 
             let first = try await again.update(id: "r-deny-quorum") { r in
-                try r.cast(.deny, reason: "odd", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + 1).audit
+                try r.cast(.deny, reason: "odd", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(1)).audit
             }
             #expect(first.state == .pending)
             let stored = try #require(try await again.approvalRequest(id: "r-deny-quorum"))
             #expect(stored.state == .pending && stored.votes.map(\.verdict) == [.deny] && stored.votes.first?.requirements == [0])
             let second = try await again.update(id: "r-deny-quorum") { r in
-                try r.cast(.deny, reason: "agreed", by: Self.lead("gita"), groups: Self.groups, now: Self.t0 + 2).audit
+                try r.cast(.deny, reason: "agreed", by: Self.lead("gita"), groups: Self.groups, now: Self.t0 + .milliseconds(2)).audit
             }
             #expect(second.state == .denied)
             #expect(try await again.approvalRequest(id: "r-deny-quorum")?.state == .denied)

@@ -8,7 +8,7 @@ import Testing
 /// again when a claim lapses, finished, purged; and the feed of approval changes that tells one
 /// process's changes from another's.
 @Suite struct NotificationOutboxTests {
-    static let t0: Int64 = 1_795_600_000_000
+    static let t0 = Instant(millisecondsSince1970: 1_795_600_000_000)
 
     static func request(_ id: String) -> ApprovalRequest {
         ApprovalRequest(
@@ -16,7 +16,7 @@ import Testing
             authorizationDetails: [["type": "refund", "amount": 250]], audience: "https://api.example.com", scopes: [],
             approvals: [ApprovalRequirement(approver: .group("finance-leads"), quorum: 2)],
             grant: GrantTerms(ttl: 300, oneTime: false), ruleNames: ["large-refunds"], createdAt: t0,
-            expiresAt: t0 + 900_000)
+            expiresAt: t0 + .milliseconds(900_000))
     }
 
     static func webhook(_ id: String, group: String) -> Webhook {
@@ -26,7 +26,7 @@ import Testing
     static let ping = NotificationIntent(kind: .ping, event: "approval.decided")
 
     static func open(_ path: String) async throws -> SQLiteStore {
-        try await SQLiteStore.open(path: path, clock: { t0 })
+        try await SQLiteStore.open(path: path, clock: ManualClock(t0))
     }
 
     @Test func rowsAreWrittenWithTheChangeAndItsEventsOrNotAtAll() async throws {
@@ -35,7 +35,7 @@ import Testing
             for (id, group) in [("w1", "finance-leads"), ("w2", "security"), ("w3", "*")] {
                 try await store.create(Self.webhook(id, group: group), audit: AuditRecord(type: "webhook.created", actor: "test", data: [:]))
             }
-            let claim = OutboxClaim(claimant: "a", until: Self.t0 + 15_000)
+            let claim = OutboxClaim(claimant: "a", until: Self.t0 + .milliseconds(15_000))
             let created = try await store.create(
                 Self.request("r1"), audit: [AuditRecord(type: "approval.requested", actor: "test", data: [:])],
                 notifications: [NotificationIntent(kind: .webhook, event: "approval.requested", groups: ["finance-leads"])],
@@ -83,7 +83,7 @@ import Testing
 
             // The claimed rows are the claimant's; the unclaimed one is anyone's at once.
             let other = try await store.claimDueDeliveries(
-                now: Self.t0, claim: OutboxClaim(claimant: "b", until: Self.t0 + 15_000), limit: 10)
+                now: Self.t0, claim: OutboxClaim(claimant: "b", until: Self.t0 + .milliseconds(15_000)), limit: 10)
             #expect(Set(other.map(\.id)) == Set((deliveries + both).map(\.id)))
             await store.close()
         }
@@ -101,7 +101,7 @@ import Testing
                 var taken: [String] = []
                 while true {
                     let claimed = try await store.claimDueDeliveries(
-                        now: Self.t0, claim: OutboxClaim(claimant: name, until: Self.t0 + 15_000), limit: 3)
+                        now: Self.t0, claim: OutboxClaim(claimant: name, until: Self.t0 + .milliseconds(15_000)), limit: 3)
                     if claimed.isEmpty { return taken }
                     taken += claimed.map(\.id)
                 }
@@ -124,26 +124,26 @@ import Testing
             let row = try #require(
                 try await first.create(
                     Self.request("r1"), audit: [], notifications: [Self.ping],
-                    claim: OutboxClaim(claimant: "a", until: Self.t0 + 15_000)
+                    claim: OutboxClaim(claimant: "a", until: Self.t0 + .milliseconds(15_000))
                 ).first)
-            let b = { (now: Int64) in OutboxClaim(claimant: "b", until: now + 15_000) }
+            let b = { (now: Instant) in OutboxClaim(claimant: "b", until: now + .milliseconds(15_000)) }
             // Still a's: the process that made the change is delivering it.
-            #expect(try await second.claimDueDeliveries(now: Self.t0 + 14_999, claim: b(Self.t0 + 14_999), limit: 10).isEmpty)
+            #expect(try await second.claimDueDeliveries(now: Self.t0 + .milliseconds(14_999), claim: b(Self.t0 + .milliseconds(14_999)), limit: 10).isEmpty)
             // a died: its claim lapses and b takes the row.
-            let taken = try await second.claimDueDeliveries(now: Self.t0 + 15_000, claim: b(Self.t0 + 15_000), limit: 10)
+            let taken = try await second.claimDueDeliveries(now: Self.t0 + .milliseconds(15_000), claim: b(Self.t0 + .milliseconds(15_000)), limit: 10)
             #expect(taken.map(\.id) == [row.id])
-            #expect(try await first.finishDelivery(id: row.id, claimant: "a", outcome: "late", now: Self.t0 + 15_001) == false)
+            #expect(try await first.finishDelivery(id: row.id, claimant: "a", outcome: "late", now: Self.t0 + .milliseconds(15_001)) == false)
             #expect(
-                try await second.rescheduleDelivery(id: row.id, claimant: "b", attempts: 1, nextAttemptAt: Self.t0 + 20_000))
+                try await second.rescheduleDelivery(id: row.id, claimant: "b", attempts: 1, nextAttemptAt: Self.t0 + .milliseconds(20_000)))
             // Released, but not due before its next attempt time; then anyone's.
-            #expect(try await first.claimDueDeliveries(now: Self.t0 + 19_999, claim: b(Self.t0), limit: 10).isEmpty)
+            #expect(try await first.claimDueDeliveries(now: Self.t0 + .milliseconds(19_999), claim: b(Self.t0), limit: 10).isEmpty)
             let retry = try await first.claimDueDeliveries(
-                now: Self.t0 + 20_000, claim: OutboxClaim(claimant: "a", until: Self.t0 + 35_000), limit: 10)
+                now: Self.t0 + .milliseconds(20_000), claim: OutboxClaim(claimant: "a", until: Self.t0 + .milliseconds(35_000)), limit: 10)
             #expect(retry.map(\.attempts) == [1])
             #expect(try await second.rescheduleDelivery(id: row.id, claimant: "b", attempts: 2, nextAttemptAt: Self.t0) == false)
-            #expect(try await first.finishDelivery(id: row.id, claimant: "a", outcome: "delivered 204", now: Self.t0 + 20_001))
+            #expect(try await first.finishDelivery(id: row.id, claimant: "a", outcome: "delivered 204", now: Self.t0 + .milliseconds(20_001)))
             // Finished: never claimed again, even with no claim on it.
-            #expect(try await second.claimDueDeliveries(now: Self.t0 + 99_000_000, claim: b(Self.t0 + 99_000_000), limit: 10).isEmpty)
+            #expect(try await second.claimDueDeliveries(now: Self.t0 + .milliseconds(99_000_000), claim: b(Self.t0 + .milliseconds(99_000_000)), limit: 10).isEmpty)
             #expect(try await second.deliveries(requestID: "r1").map(\.attempts) == [2])
             await first.close()
             await second.close()
@@ -158,7 +158,7 @@ import Testing
                 let push = NotificationIntent(kind: .push, event: "approval.requested")
                 rows += try await store.create(Self.request(id), audit: [], notifications: [push], claim: nil)
             }
-            for (row, expiry) in zip(rows, [Self.t0 + 60_000, Self.t0 + 600_000]) {
+            for (row, expiry) in zip(rows, [Self.t0 + .milliseconds(60_000), Self.t0 + .milliseconds(600_000)]) {
                 _ = try await store.update(id: row.requestID, claim: nil) { request in
                     ApprovalUpdate(
                         audit: try request.cancel(by: "test", now: Self.t0).audit,
@@ -166,20 +166,20 @@ import Testing
                 }
             }
             #expect(try await store.deliveries(requestID: "r1").first?.sealedPayload == [9, 9, 9])
-            #expect(try await store.purgeDeliveries(finishedBefore: Self.t0, now: Self.t0 + 59_999) == 0)
-            #expect(try await store.deliveries(requestID: "r1").first?.payloadExpiresAt == Self.t0 + 60_000)
+            #expect(try await store.purgeDeliveries(finishedBefore: Self.t0, now: Self.t0 + .milliseconds(59_999)) == 0)
+            #expect(try await store.deliveries(requestID: "r1").first?.payloadExpiresAt == Self.t0 + .milliseconds(60_000))
             // The token expired: its sealed copy goes, the row stays for its (refused) attempt.
-            #expect(try await store.purgeDeliveries(finishedBefore: Self.t0, now: Self.t0 + 60_000) == 0)
+            #expect(try await store.purgeDeliveries(finishedBefore: Self.t0, now: Self.t0 + .milliseconds(60_000)) == 0)
             #expect(try await store.deliveries(requestID: "r1").first?.sealedPayload == nil)
             #expect(try await store.deliveries(requestID: "r2").first?.sealedPayload == [9, 9, 9])
             // Delivered: the payload goes at once; the row is kept until the purge horizon.
             let claimed = try await store.claimDueDeliveries(
-                now: Self.t0, claim: OutboxClaim(claimant: "a", until: Self.t0 + 15_000), limit: 10)
+                now: Self.t0, claim: OutboxClaim(claimant: "a", until: Self.t0 + .milliseconds(15_000)), limit: 10)
             #expect(Set(claimed.map(\.id)) == Set(rows.map(\.id)))
-            #expect(try await store.finishDelivery(id: rows[1].id, claimant: "a", outcome: "delivered 200", now: Self.t0 + 5_000))
+            #expect(try await store.finishDelivery(id: rows[1].id, claimant: "a", outcome: "delivered 200", now: Self.t0 + .milliseconds(5_000)))
             #expect(try await store.deliveries(requestID: "r2").first?.sealedPayload == nil)
-            #expect(try await store.purgeDeliveries(finishedBefore: Self.t0 + 5_000, now: Self.t0 + 5_000) == 0)
-            #expect(try await store.purgeDeliveries(finishedBefore: Self.t0 + 5_001, now: Self.t0 + 5_001) == 1)
+            #expect(try await store.purgeDeliveries(finishedBefore: Self.t0 + .milliseconds(5_000), now: Self.t0 + .milliseconds(5_000)) == 0)
+            #expect(try await store.purgeDeliveries(finishedBefore: Self.t0 + .milliseconds(5_001), now: Self.t0 + .milliseconds(5_001)) == 1)
             #expect(try await store.deliveries(requestID: "r2").isEmpty)
             #expect(try await store.deliveries(requestID: "r1").count == 1)  // not finished: never purged
             await store.close()

@@ -7,7 +7,7 @@ import Testing
     static func client(_ id: String) -> OAuthClient {
         OAuthClient(
             id: id, secretHash: [1, 2, 3], grantTypes: [.clientCredentials], scopes: ["read", "write"],
-            resources: ["https://api.example.com"], createdAt: 1)
+            resources: ["https://api.example.com"], createdAt: ms(1))
     }
 
     static func record(_ type: String, _ n: Int = 0) -> AuditRecord {
@@ -39,7 +39,7 @@ import Testing
             let store = try await SQLiteStore.open(path: dir + "/db.sqlite")
             let hook = Webhook(
                 id: "wh-1", group: "security", url: "https://hooks.example.com/x", format: .json,
-                sealedSecret: [1, 2, 3], createdAt: 5)
+                sealedSecret: [1, 2, 3], createdAt: ms(5))
             try await store.create(hook, audit: Self.record("webhook.created"))
             #expect(try await store.webhook(id: "wh-1") == hook)
             #expect(try await store.webhook(id: "wh-2") == nil)
@@ -135,13 +135,13 @@ import Testing
     @Test func revocationsAreIdempotentAndPurgedAfterExpiry() async throws {
         try await withTemporaryDirectory { dir in
             let store = try await SQLiteStore.open(path: dir + "/db.sqlite")
-            try await store.revoke(jti: "j1", clientID: "c", expiresAt: 1000, audit: Self.record("token.revoked"))
-            try await store.revoke(jti: "j1", clientID: "c", expiresAt: 1000, audit: Self.record("token.revoked"))
-            try await store.revoke(jti: "j2", clientID: "c", expiresAt: 5000, audit: Self.record("token.revoked"))
+            try await store.revoke(jti: "j1", clientID: "c", expiresAt: ms(1000), audit: Self.record("token.revoked"))
+            try await store.revoke(jti: "j1", clientID: "c", expiresAt: ms(1000), audit: Self.record("token.revoked"))
+            try await store.revoke(jti: "j2", clientID: "c", expiresAt: ms(5000), audit: Self.record("token.revoked"))
             #expect(try await store.events(after: 0, limit: 10).count == 2)
             #expect(try await store.isRevoked(jti: "j1"))
-            #expect(try await store.revocations(activeAt: 2000) == ["j2": 5000])
-            #expect(try await store.purgeExpiredRevocations(now: 2000) == 1)
+            #expect(try await store.revocations(activeAt: ms(2000)) == ["j2": ms(5000)])
+            #expect(try await store.purgeExpiredRevocations(now: ms(2000)) == 1)
             #expect(try await store.isRevoked(jti: "j1") == false)
             #expect(try await store.isRevoked(jti: "j2"))
             await store.close()
@@ -223,27 +223,27 @@ import Testing
     @Test func signingKeyActivationRetiresThePreviousKey() async throws {
         try await withTemporaryDirectory { dir in
             let store = try await SQLiteStore.open(path: dir + "/db.sqlite")
-            let first = StoredSigningKey(kid: "k1", algorithm: "ES256", encryptedPrivateKey: [1], publicJWK: "{}", createdAt: 1)
-            let second = StoredSigningKey(kid: "k2", algorithm: "ES256", encryptedPrivateKey: [2], publicJWK: "{}", createdAt: 2)
-            try await store.activate(first, retiringOthersAt: 1, publishedUntil: 100, audit: Self.record("key.created"))
-            try await store.activate(second, retiringOthersAt: 2, publishedUntil: 200, audit: Self.record("key.rotated"))
+            let first = StoredSigningKey(kid: "k1", algorithm: "ES256", encryptedPrivateKey: [1], publicJWK: "{}", createdAt: ms(1))
+            let second = StoredSigningKey(kid: "k2", algorithm: "ES256", encryptedPrivateKey: [2], publicJWK: "{}", createdAt: ms(2))
+            try await store.activate(first, retiringOthersAt: ms(1), publishedUntil: ms(100), audit: Self.record("key.created"))
+            try await store.activate(second, retiringOthersAt: ms(2), publishedUntil: ms(200), audit: Self.record("key.rotated"))
             let keys = try await store.signingKeys()
             #expect(keys.map(\.kid) == ["k2", "k1"])
             #expect(keys[0].retiredAt == nil)
-            #expect(keys[1].retiredAt == 2 && keys[1].publishedUntil == 200)
+            #expect(keys[1].retiredAt == ms(2) && keys[1].publishedUntil == ms(200))
             #expect(keys[1].encryptedPrivateKey == [1])
             // A third key that ends the others at once (a compromised key) pulls every earlier
             // retirement and publication forward, including a key still waiting to activate.
             let pending = StoredSigningKey(
-                kid: "k3", algorithm: "ES256", encryptedPrivateKey: [3], publicJWK: "{}", createdAt: 3, activatesAt: 500)
-            try await store.activate(pending, retiringOthersAt: 500, publishedUntil: 4000, audit: Self.record("key.rotated"))
+                kid: "k3", algorithm: "ES256", encryptedPrivateKey: [3], publicJWK: "{}", createdAt: ms(3), activatesAt: ms(500))
+            try await store.activate(pending, retiringOthersAt: ms(500), publishedUntil: ms(4000), audit: Self.record("key.rotated"))
             let urgent = StoredSigningKey(
-                kid: "k4", algorithm: "ES256", encryptedPrivateKey: [4], publicJWK: "{}", createdAt: 4, activatesAt: 4)
-            try await store.activate(urgent, retiringOthersAt: 4, publishedUntil: 4, audit: Self.record("key.rotated"))
+                kid: "k4", algorithm: "ES256", encryptedPrivateKey: [4], publicJWK: "{}", createdAt: ms(4), activatesAt: ms(4))
+            try await store.activate(urgent, retiringOthersAt: ms(4), publishedUntil: ms(4), audit: Self.record("key.rotated"))
             let after = Dictionary(uniqueKeysWithValues: try await store.signingKeys().map { ($0.kid, $0) })
-            #expect(after["k2"]?.retiredAt == 4 && after["k2"]?.publishedUntil == 4)
-            #expect(after["k3"]?.retiredAt == 4 && after["k3"]?.publishedUntil == 4)
-            #expect(after["k1"]?.retiredAt == 2 && after["k1"]?.publishedUntil == 4)
+            #expect(after["k2"]?.retiredAt == ms(4) && after["k2"]?.publishedUntil == ms(4))
+            #expect(after["k3"]?.retiredAt == ms(4) && after["k3"]?.publishedUntil == ms(4))
+            #expect(after["k1"]?.retiredAt == ms(2) && after["k1"]?.publishedUntil == ms(4))
             #expect(after["k4"]?.retiredAt == nil && after["k4"]?.publishedUntil == nil)
             await store.close()
         }
@@ -283,3 +283,6 @@ import Testing
         }
     }
 }
+
+/// A time `value` milliseconds after 1970, for the store tests' small literal times.
+private func ms(_ value: Int64) -> Instant { Instant(millisecondsSince1970: value) }
