@@ -7,6 +7,8 @@ extension SQLiteStore: ApprovalChangeFeed {
     }
 
     public func approvalChanges(after seq: Int64, limit: Int) async throws -> (changes: [ApprovalFeedEntry], next: Int64) {
+        let userTypes = ApprovalFeedEntry.listenerEndingTypes
+        let placeholders = userTypes.map { _ in "?" }.joined(separator: ", ")
         let (rows, head) = try await scan { connection in
             // Up to the head as it is now, so the next read starts past every event already scanned.
             let head = Int64(
@@ -16,9 +18,9 @@ extension SQLiteStore: ApprovalChangeFeed {
                 """
                 SELECT seq, type, json_extract(data, '$.request_id') AS request_id, json_extract(data, '$.name') AS user_name
                 FROM audit_events
-                WHERE seq > ? AND seq <= ? AND (type LIKE 'approval.%' OR type IN (?, ?)) ORDER BY seq LIMIT ?
+                WHERE seq > ? AND seq <= ? AND (type LIKE 'approval.%' OR type IN (\(placeholders))) ORDER BY seq LIMIT ?
                 """,
-                [.integer(Int(seq)), .integer(Int(head))] + ApprovalFeedEntry.listenerEndingTypes.map { .text($0) }
+                [.integer(Int(seq)), .integer(Int(head))] + userTypes.map { .text($0) }
                     + [.integer(limit)])
             return (rows, head)
         }

@@ -58,6 +58,28 @@ import Testing
         }
     }
 
+    @Test func aUserDisabledOrGivenANewTokenElsewhereIsAnnouncedToListeners() async throws {
+        try await OAuthFixture.with { f in
+            let follower = ApprovalChangeFollower(
+                feed: f.store, approvals: f.store, events: f.server.events, logger: Logger(label: "test"))
+            try await follower.start()
+            let heard = Mutex<[String]>([])
+            _ = f.server.events.observeListenerChanges { name in heard.withLock { $0.append(name) } }
+            let cli = try await SQLiteStore.open(path: f.directory + "/db.sqlite")
+            let user = User(name: "fiona", createdAt: f.clock.now())
+            try await cli.create(user, audit: AuditRecord(type: "user.created", actor: "cli", data: user.auditData))
+            try await cli.replaceToken(
+                hash: [1, 2, 3], for: "fiona", createdAt: f.clock.now(),
+                audit: AuditRecord(type: "user.token_created", actor: "cli", data: ["name": "fiona"]))
+            try await cli.setDisabled(
+                true, name: "fiona", audit: AuditRecord(type: "user.disabled", actor: "cli", data: ["name": "fiona"]))
+            await follower.poll()
+            // user.created ends no listener's right; the new token and the disabling do.
+            #expect(heard.withLock { $0 } == ["fiona", "fiona"])
+            await cli.close()
+        }
+    }
+
     /// The real store, whose next read of a request by id fails once (a locked database).
     final class OneFailedRead: ApprovalRequestStore {
         let store: SQLiteStore
