@@ -289,3 +289,55 @@ def test_a_poll_with_other_authorization_details_gets_exactly_the_approved_ones(
     assert claims["authorization_details"] == details
     assert claims["aud"] == API and claims["approval"]["request_id"] == rid
     assert resp.json().get("authorization_details", details) == details
+
+
+@pytest.fixture(scope="module")
+def robot(server, idp, world):
+    """dave of the security group (whose quorum for a deletion is 1) also runs the deletion robot:
+    his account carries the robot's identity at the IdP as an alias, and its e-mail address."""
+    _, _, _, tokens = world
+    sub = uid("robot")
+    server.cli("user", "create", "dave", "--alias", f"{idp.issuer}#{sub}", "--claim", "email=robot@example.com",
+               check=True)
+    tokens["dave"] = server.cli("user", "token", "dave", check=True).stdout.strip()
+    return sub
+
+
+@pytest.mark.parametrize("link", ["alias ISSUER#SUB", "email"])
+def test_the_actor_of_a_token_exchange_cannot_approve_its_own_request(server, idp, world, robot, link):
+    """The robot exchanges alice's token with its own actor_token for a delete_user, which one
+    member of security approves. dave is the robot (by the alias ISSUER#SUB of the actor, or by
+    the actor's e-mail): his approval is refused, and he is not shown the request; carol's counts
+    and the token names the actor in `act` (RFC 8693 §4.1)."""
+    agent, _, _, tokens = world
+    if link == "alias ISSUER#SUB":
+        actor_sub, actor = robot, idp.token(robot)
+    else:
+        actor_sub = uid("robot")
+        actor = idp.token(actor_sub, email="Robot@Example.com")
+    details = [{"type": "delete_user", "locations": [f"{API}/users/{uid('u')}"]}]
+    subject = idp.token("alice", realm_access={"roles": ["employee"]})
+    resp = server.token_request(agent, {"grant_type": TE, "subject_token": subject, "subject_token_type": JWT,
+                                        "actor_token": actor, "actor_token_type": JWT, "resource": API,
+                                        "authorization_details": json.dumps(details)})
+    assert resp.status_code == 400 and resp.json()["error"] == "approval_required", resp.text
+    auth_req_id = resp.json()["auth_req_id"]
+    listed = server.get(BASE, headers={"Authorization": f"Bearer {tokens['carol']}"}).json()["approval_requests"]
+    rid = next(r["id"] for r in listed if r["authorization_details"] == details)
+    mine = server.get(BASE, headers={"Authorization": f"Bearer {tokens['dave']}"}).json()["approval_requests"]
+    assert rid not in [r["id"] for r in mine]
+
+    refused = vote(server, tokens, "dave", rid, reason="housekeeping")
+    assert refused.status_code == 403, refused.text
+    assert refused.json() == {"error": "forbidden",
+                              "error_description": "you requested this action; someone else must approve it"}
+    assert_oauth_error(poll(server, agent, auth_req_id), 400, "authorization_pending")
+
+    approved = vote(server, tokens, "carol", rid, reason="ticket 4711")
+    assert approved.status_code == 200 and approved.json()["state"] == "approved", approved.text
+    time.sleep(5)  # the poll interval
+    redeemed = poll(server, agent, auth_req_id)
+    assert redeemed.status_code == 200, redeemed.text
+    claims = jwt.decode(redeemed.json()["access_token"], KeySet.import_key_set(server.jwks()), algorithms=["ES256"]).claims
+    assert claims["approval"]["approvers"] == ["carol"] and claims["sub"] == "alice"
+    assert claims["act"] == {"sub": actor_sub, "iss": idp.issuer}

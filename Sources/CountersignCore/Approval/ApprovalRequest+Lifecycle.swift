@@ -144,26 +144,21 @@ extension ApprovalRequest {
             audit: [AuditRecord(type: "approval.cancelled", actor: actor, data: ["request_id": .string(id)])])
     }
 
-    /// Whether `approver` is the person who asked, under any name: the subject (also as
-    /// `ISSUER#SUB`), its e-mail or other aliases, or the actor that asked for it.
+    /// Whether `approver` could be someone who asked: the subject or the actor, under any name
+    /// and any look-alike of one (`PersonIdentity.couldBe`). Only ever refuses.
     public func isRequester(_ approver: Approver) -> Bool {
-        var requester: Set<String> = [RequesterName.skeleton(subject)]
-        if let subjectIssuer { requester.insert(RequesterName.skeleton("\(subjectIssuer)#\(subject)")) }
-        for alias in subjectAliases { requester.insert(RequesterName.skeleton(alias)) }
-        if let actorSub = actor?.objectValue?["sub"]?.stringValue { requester.insert(RequesterName.skeleton(actorSub)) }
-        return !approver.requesterKeys.isDisjoint(with: requester)
+        subjectIdentity.couldBe(approver) || (actorIdentity?.couldBe(approver) ?? false)
     }
 
-    /// Whether `approver` is the subject itself, for the owner's own confirmation. A subject an
-    /// issuer vouched for is `ISSUER#SUB`, and only a user carrying that alias is them: a user
-    /// who merely shares the bare name at another identity provider (or locally) is someone else.
-    /// A subject without an issuer is a client acting as itself (client_credentials): no person
-    /// is that subject, so nobody can give its confirmation, least of all a user who happens to
-    /// share the client's id. (A user named with `login_hint` carries this server's issuer.)
-    func isSubject(_ approver: Approver) -> Bool {
-        guard let subjectIssuer else { return false }
-        let owner = Self.fold("\(subjectIssuer)#\(subject)")
-        return approver.aliases.contains { Self.fold($0) == owner }
+    /// Whether `approver` may give the owner's own confirmation: the subject itself, and by no
+    /// name possibly the actor. A subject an issuer vouched for is `ISSUER#SUB`, and only a user
+    /// carrying that alias is them: a user who merely shares the bare name at another identity
+    /// provider (or locally) is someone else. A subject without an issuer is a client acting as
+    /// itself (client_credentials): no person is that subject, so nobody can give its
+    /// confirmation. (A user named with `login_hint` carries this server's issuer.)
+    func isOwner(_ approver: Approver) -> Bool {
+        guard let owner = subjectIdentity.qualifiedName.map(Self.fold) else { return false }
+        return approver.aliases.contains { Self.fold($0) == owner } && !(actorIdentity?.couldBe(approver) ?? false)
     }
 
     /// The positions of the requirements `approver` may vote for right now.
@@ -175,10 +170,7 @@ extension ApprovalRequest {
                 // Never the requester, whatever groups they are in.
                 return !requester && (groups[name]?.contains(sub: approver.name, claims: approver.claims) ?? false)
             case .subject:
-                // The owner's own confirmation: only the subject, never an actor for them.
-                let isActor =
-                    actor?.objectValue?["sub"]?.stringValue.map { approver.requesterKeys.contains(RequesterName.skeleton($0)) } ?? false
-                return isSubject(approver) && !isActor
+                return isOwner(approver)
             }
         }
     }

@@ -15,11 +15,15 @@ public struct ApprovalRequest: Sendable, Equatable {
     /// client acting as itself) and its claims.
     public var subject: String
     public var subjectIssuer: String?
-    /// The actor (RFC 8693 `act`) when a client acted on the subject's behalf.
+    /// The actor (RFC 8693 `act`: `sub` and `iss`) when a client acted on the subject's behalf,
+    /// exactly as the token will carry it.
     public var actor: JSONValue?
-    /// Other names of the requester (an e-mail address, `preferred_username`, the actor's
-    /// `sub`): none of them may approve the request.
+    /// The subject's other names (a local user's aliases, its `email`, `preferred_username`,
+    /// `upn`): none of them may approve the request (`subjectIdentity`).
     public var subjectAliases: [String]
+    /// The actor's other names (its `email`, `preferred_username`, `upn`): none of them may
+    /// approve the request either (`actorIdentity`). Empty in requests stored before it was kept.
+    public var actorAliases: [String]
     /// Exactly what was requested, as it will be issued once approved (RFC 9396).
     public var authorizationDetails: JSONValue
     /// The token's audience (RFC 8707 `resource`).
@@ -51,13 +55,14 @@ public struct ApprovalRequest: Sendable, Equatable {
         id: String, authReqIDHash: [UInt8], clientID: String, subject: String, subjectIssuer: String?, actor: JSONValue?,
         authorizationDetails: JSONValue, audience: String, scopes: [String], approvals: [ApprovalRequirement],
         grant: GrantTerms, ruleNames: [String], state: State = .pending, createdAt: Instant, expiresAt: Instant,
-        interval: Int = 5, subjectAliases: [String] = [], votes: [Vote] = [], decidedAt: Instant? = nil,
-        redeemedAt: Instant? = nil, tokenID: String? = nil, bindingMessage: String? = nil,
+        interval: Int = 5, subjectAliases: [String] = [], actorAliases: [String] = [], votes: [Vote] = [],
+        decidedAt: Instant? = nil, redeemedAt: Instant? = nil, tokenID: String? = nil, bindingMessage: String? = nil,
         delivery: BackchannelDelivery? = nil
     ) {
         self.bindingMessage = bindingMessage
         self.delivery = delivery
         self.subjectAliases = subjectAliases
+        self.actorAliases = actorAliases
         self.votes = votes
         self.decidedAt = decidedAt
         self.redeemedAt = redeemedAt
@@ -93,6 +98,7 @@ public struct ApprovalRequest: Sendable, Equatable {
         if let subjectIssuer { members["subject_issuer"] = .string(subjectIssuer) }
         if let actor { members["act"] = actor }
         if !subjectAliases.isEmpty { members["subject_aliases"] = .array(subjectAliases.map(JSONValue.string)) }
+        if !actorAliases.isEmpty { members["actor_aliases"] = .array(actorAliases.map(JSONValue.string)) }
         if let bindingMessage { members["binding_message"] = .string(bindingMessage) }
         if let delivery { members["delivery"] = delivery.json }
         return .object(members)
@@ -112,15 +118,31 @@ public struct ApprovalRequest: Sendable, Equatable {
         // would let the request be approved with fewer approvals than it needs.
         let approvals = storedApprovals.compactMap(ApprovalRequirement.init(json:))
         guard approvals.count == storedApprovals.count else { return nil }
+        // Likewise an actor who cannot be named could approve their own request.
+        if let act = d["act"], PersonIdentity(act: act, names: []) == nil { return nil }
         self.init(
             id: id, authReqIDHash: authReqIDHash, clientID: clientID, subject: subject,
             subjectIssuer: d["subject_issuer"]?.stringValue, actor: d["act"], authorizationDetails: authorizationDetails,
             audience: audience, scopes: d["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? [], approvals: approvals,
             grant: grant, ruleNames: d["rules"]?.arrayValue?.compactMap(\.stringValue) ?? [], state: state,
             createdAt: createdAt, expiresAt: expiresAt, interval: d["interval"]?.int64Value.map { Int($0) } ?? 5,
-            subjectAliases: d["subject_aliases"]?.arrayValue?.compactMap(\.stringValue) ?? [], votes: votes,
+            subjectAliases: d["subject_aliases"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            actorAliases: d["actor_aliases"]?.arrayValue?.compactMap(\.stringValue) ?? [], votes: votes,
             decidedAt: decidedAt, redeemedAt: redeemedAt, tokenID: tokenID,
             bindingMessage: d["binding_message"]?.stringValue, delivery: d["delivery"].flatMap(BackchannelDelivery.init(json:)))
+    }
+}
+
+extension ApprovalRequest {
+    /// The subject as a person approvers are compared with (`PersonIdentity`).
+    public var subjectIdentity: PersonIdentity {
+        PersonIdentity(issuer: subjectIssuer, sub: subject, names: subjectAliases)
+    }
+
+    /// The actor as a person approvers are compared with; nil when no one acted for the subject.
+    /// A request stored before `actorAliases` was kept still names its actor by `sub` and `iss`.
+    public var actorIdentity: PersonIdentity? {
+        actor.flatMap { PersonIdentity(act: $0, names: actorAliases) }
     }
 }
 

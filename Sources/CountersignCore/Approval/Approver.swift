@@ -6,7 +6,7 @@ public struct Approver: Sendable, Equatable {
     /// The claims groups are derived from (`groups`, `roles`, and any `--claim`).
     public var claims: [String: PolicyValue]
     /// Other names the same person goes by: an e-mail address, an identity at an IdP as
-    /// `ISSUER#SUB`. The requester is recognised through any of them.
+    /// `ISSUER#SUB`. The requester is recognised through any of them (`PersonIdentity`).
     public var aliases: [String]
 
     public init(name: String, claims: [String: PolicyValue] = [:], aliases: [String] = []) {
@@ -15,11 +15,7 @@ public struct Approver: Sendable, Equatable {
         self.aliases = aliases
     }
 
-    /// Every name this approver is known by, as skeletons for the requester comparison.
-    var requesterKeys: Set<String> {
-        var names: Set<String> = [RequesterName.skeleton(name)]
-        for alias in aliases { names.insert(RequesterName.skeleton(alias)) }
-        if case .string(let email)? = claims["email"] { names.insert(RequesterName.skeleton(email)) }
-        return names
-    }
+    /// Every name this approver goes by: the user name, every alias and the name claims
+    /// (`PersonIdentity.nameClaims`), for `PersonIdentity.couldBe`.
+    var names: [String] { [name] + aliases + PersonIdentity.names(in: claims) }
 }

@@ -16,13 +16,19 @@ public struct ActionSubject: Sendable {
     public var claims: [String: PolicyValue]
     public var acr: String?
     public var authTime: Int64?
-    /// RFC 8693 §4.1 `act`: who acts on the subject's behalf.
-    public var actor: JSONValue?
+    /// RFC 8693 §4.1: who acts on the subject's behalf, vouched for by a trusted issuer.
+    public var actor: PersonIdentity?
     /// Other names the subject goes by (a user's `--alias`), besides those in its claims.
     public var aliases: [String] = []
 
     /// The subject as an audit event names it: `iss#sub`, so one `sub` from two IdPs is two subjects.
     public var auditName: String { issuer.map { "\($0)#\(sub)" } ?? "client:\(sub)" }
+
+    /// The subject as a person approvers are compared with: `sub`, issuer, aliases and name claims.
+    public var identity: PersonIdentity { PersonIdentity(issuer: issuer, sub: sub, claims: claims, aliases: aliases) }
+
+    /// The `act` claim (RFC 8693 §4.1) of what is issued and audited for this subject.
+    var act: JSONValue? { actor?.actClaim }
 }
 
 /// The decision at the token endpoint (DESIGN.md, "An action request"): evaluates every
@@ -169,7 +175,7 @@ public final class ActionDecider: Sendable {
             type: "decision", actor: subject.auditName,
             data: [
                 "client_id": .string(client.id), "sub": .string(subject.sub), "iss": .optional(subject.issuer),
-                "act": subject.actor ?? .null, "outcome": .string(combined.outcome.rawValue),
+                "act": subject.act ?? .null, "outcome": .string(combined.outcome.rawValue),
                 "rules": .array(ruleNames.map(JSONValue.string)),
                 "actions": .array(outcomes.map { .string($0.request.action) }),
                 "resources": .array(outcomes.map { .optional($0.request.resource) }),
@@ -225,10 +231,11 @@ public final class ActionDecider: Sendable {
         if let requested = backchannel?.requestedExpiry { expiresIn = min(expiresIn, requested) }
         var request = ApprovalRequest(
             id: Self.requestID(), authReqIDHash: Array(SHA256.hash(data: Array(authReqID.utf8))), clientID: client.id,
-            subject: subject.sub, subjectIssuer: subject.issuer, actor: subject.actor, authorizationDetails: details,
+            subject: subject.sub, subjectIssuer: subject.issuer, actor: subject.act, authorizationDetails: details,
             audience: audience, scopes: scopes, approvals: approvals, grant: combined.requirements.grant,
             ruleNames: ruleNames, createdAt: now, expiresAt: now + .seconds(expiresIn), interval: Self.pollInterval,
-            subjectAliases: Self.aliases(of: subject), bindingMessage: backchannel?.bindingMessage,
+            subjectAliases: subject.identity.names, actorAliases: subject.actor?.names ?? [],
+            bindingMessage: backchannel?.bindingMessage,
             delivery: backchannel?.delivery)
         if approvals.isEmpty {
             request.state = .approved
@@ -282,15 +289,6 @@ public final class ActionDecider: Sendable {
         }
     }
 
-    /// The requester's other names, none of whom may approve: aliases, e-mail, preferred user name.
-    static func aliases(of subject: ActionSubject) -> [String] {
-        subject.aliases
-            + ["email", "preferred_username", "upn"].compactMap { claim in
-                if case .string(let value)? = subject.claims[claim] { return value }
-                return nil
-            }
-    }
-
     /// The decision event's `explanation`: one explanation per evaluated request, written
     /// straight into its canonical JSON.
     static func explanations(_ outcomes: [(request: DecisionRequest, decision: Decision)], policy: Policy) -> [UInt8] {
@@ -320,7 +318,7 @@ public final class ActionDecider: Sendable {
     static func digest(subject: ActionSubject, client: String, details: JSONValue, audience: String) -> String {
         let input: JSONValue = [
             "iss": .optional(subject.issuer), "sub": .string(subject.sub), "client_id": .string(client),
-            "authorization_details": details, "aud": .string(audience), "act": subject.actor ?? .null,
+            "authorization_details": details, "aud": .string(audience), "act": subject.act ?? .null,
         ]
         return SHA256.hash(data: Array(CanonicalJSON.exactString(input).utf8)).hexString
     }

@@ -73,7 +73,7 @@ public struct ActionIssuance: Sendable {
             grantType: grantType, remoteAddress: context.remoteAddress,
             action: .init(
                 authorizationDetails: .array(actions.map(\.detail)), acr: subject.acr, authTime: subject.authTime,
-                act: subject.actor, oneTime: allowed.terms.oneTime, audit: allowed.audit))
+                act: subject.act, oneTime: allowed.terms.oneTime, audit: allowed.audit))
         decider.remember(allowed, policy: policy)
         issued.issuedTokenType = issuedTokenType
         return issued.response

@@ -11,6 +11,12 @@ public struct VerifiedSubject: Sendable {
     public let policyClaims: [String: PolicyValue]
     public let acr: String?
     public let authTime: Int64?
+
+    /// The person the token names, as approvers are compared with them: its issuer, `sub` and
+    /// the name claims policies read.
+    public var identity: PersonIdentity {
+        PersonIdentity(issuer: issuer.issuer, sub: sub, claims: policyClaims)
+    }
 }
 
 /// Verifies a JWT from a trusted issuer (RFC 8693 `subject_token`/`actor_token`, CIBA

@@ -33,7 +33,7 @@ public struct TokenExchangeGrant: GrantHandler {
         if let requested = params["requested_token_type"], requested != Self.accessTokenType, requested != Self.tokenTypePrefix + "jwt" {
             throw .invalidRequest("requested_token_type must be \(Self.accessTokenType); no other type is issued")
         }
-        var actor: JSONValue?
+        var actor: PersonIdentity?
         switch (params["actor_token"], params["actor_token_type"]) {
         case (nil, nil): break
         case (_?, nil): throw .invalidRequest("actor_token_type is required with actor_token")
@@ -42,8 +42,9 @@ public struct TokenExchangeGrant: GrantHandler {
             guard Self.acceptedTokenTypes.contains(type) else {
                 throw .invalidRequest("actor_token_type must be \(Self.tokenTypePrefix)jwt, access_token or id_token")
             }
-            let verified = try await verifier.verify(token, parameter: "actor_token")
-            actor = ["sub": .string(verified.sub), "iss": .string(verified.issuer.issuer)]
+            // The actor is a person like the subject: by `iss` and `sub`, and its name claims, none
+            // of whom may approve what it asks for (docs/APPROVALS.md).
+            actor = try await verifier.verify(token, parameter: "actor_token").identity
         }
         let subject = try await verifier.verify(subjectToken, parameter: "subject_token")
         let policy = try issuance.decider.policy()

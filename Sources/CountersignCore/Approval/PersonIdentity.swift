@@ -1,0 +1,67 @@
+/// A person an approval request names: its subject, or the actor (RFC 8693 §4.1 `act`) of a
+/// token exchange. Whether an approver could be one of them is answered here and nowhere else
+/// (docs/APPROVALS.md, "Who is who"): `couldBe(_:)` compares the skeletons (`RequesterName`) of
+/// every name on either side, the same way for the subject and the actor. A match only ever
+/// refuses: the requester and the actor never approve their own request, an actor never
+/// confirms for the owner.
+public struct PersonIdentity: Sendable, Equatable {
+    /// The issuer that vouched for `sub` (this server's own for a user named by `login_hint`);
+    /// nil for a client acting as itself, which no person is.
+    public var issuer: String?
+    /// The subject identifier, exactly as the issuer gave it.
+    public var sub: String
+    /// Other names the person goes by: a local user's `--alias`es and the name claims
+    /// (`nameClaims`). Compared only to refuse.
+    public var names: [String]
+
+    /// The claims (OpenID Connect Core §5.1) that name a person besides `sub`, on the
+    /// requester's side and the approver's alike.
+    public static let nameClaims = ["email", "preferred_username", "upn"]
+
+    public init(issuer: String?, sub: String, names: [String] = []) {
+        self.issuer = issuer
+        self.sub = sub
+        self.names = names
+    }
+
+    /// A person as a token (or a user of this server) describes them: `aliases` and the string
+    /// values of the name claims.
+    public init(issuer: String?, sub: String, claims: [String: PolicyValue], aliases: [String] = []) {
+        self.init(issuer: issuer, sub: sub, names: aliases + Self.names(in: claims))
+    }
+
+    /// `ISSUER#SUB`: how an approver's alias names this person; nil without an issuer.
+    public var qualifiedName: String? { issuer.map { "\($0)#\(sub)" } }
+
+    /// Whether `approver` could be this person: any name of theirs (user name, alias, name
+    /// claim) has the skeleton of any name of this person (`sub`, `ISSUER#SUB`, `names`).
+    /// Used only to refuse.
+    public func couldBe(_ approver: Approver) -> Bool {
+        var mine = Set(names.map(RequesterName.skeleton))
+        mine.insert(RequesterName.skeleton(sub))
+        if let qualifiedName { mine.insert(RequesterName.skeleton(qualifiedName)) }
+        return approver.names.contains { mine.contains(RequesterName.skeleton($0)) }
+    }
+
+    /// RFC 8693 §4.1 `act`: the actor as an issued token names it (`sub`, and `iss` when known).
+    public var actClaim: JSONValue {
+        var members: [String: JSONValue] = ["sub": .string(sub)]
+        if let issuer { members["iss"] = .string(issuer) }
+        return .object(members)
+    }
+
+    /// Reads an `act` claim back, with the actor's other names kept beside it; nil when it has
+    /// no string `sub`.
+    public init?(act: JSONValue, names: [String]) {
+        guard let members = act.objectValue, let sub = members["sub"]?.stringValue else { return nil }
+        self.init(issuer: members["iss"]?.stringValue, sub: sub, names: names)
+    }
+
+    /// The string values of `nameClaims` in `claims`.
+    static func names(in claims: [String: PolicyValue]) -> [String] {
+        nameClaims.compactMap { claim in
+            if case .string(let value)? = claims[claim] { return value }
+            return nil
+        }
+    }
+}
