@@ -142,6 +142,33 @@ def test_the_requester_cannot_approve_and_the_owner_confirms_their_own(server, w
     assert poll(server, poller, resp.json()["auth_req_id"]).status_code == 200
 
 
+def test_the_owners_confirmation_is_by_exact_name_and_erin_is_not_erin(server, world):
+    """User names are case-sensitive: user Erin is someone other than user erin, and may not give
+    erin's own confirmation of a payout change (docs/APPROVALS.md, "Who is who")."""
+    poller, _, tokens = world
+    for name in ("erin", "Erin"):
+        server.cli("user", "create", name, check=True)
+        tokens[name] = server.cli("user", "token", name, check=True).stdout.strip()
+    details = json.dumps([{"type": "change_payout_account", "iban": "DE89370400440532013000"}])
+    resp = server.post("/bc-authorize", {"login_hint": "erin", "authorization_details": details},
+                       auth=(poller.id, poller.secret))
+    assert resp.status_code == 200, resp.text
+    rid = newest_request(server, tokens, "erin")["id"]
+    listed = server.get(BASE, headers={"Authorization": f"Bearer {tokens['Erin']}"}).json()["approval_requests"]
+    assert rid not in [r["id"] for r in listed]
+    other = server.post(f"{BASE}/{rid}/approve", body=b"", headers={"Authorization": f"Bearer {tokens['Erin']}"})
+    assert other.status_code == 403, other.text
+    assert other.json() == {"error": "forbidden", "error_description": "only erin, who asked for this action, can confirm it"}
+    assert_oauth_error(poll(server, poller, resp.json()["auth_req_id"]), 400, "authorization_pending")
+    own = server.post(f"{BASE}/{rid}/approve", body=b"", headers={"Authorization": f"Bearer {tokens['erin']}"})
+    assert own.status_code == 200 and own.json()["state"] == "approved", own.text
+    time.sleep(5)  # the poll interval
+    token = poll(server, poller, resp.json()["auth_req_id"])
+    assert token.status_code == 200, token.text
+    claims = claims_of(server, token.json()["access_token"])
+    assert claims["sub"] == "erin" and claims["approval"]["approvers"] == ["erin"]
+
+
 def test_a_denied_action_is_403_access_denied_with_the_policys_reason(server, world):
     poller, _, _ = world
     body = assert_oauth_error(authorize(server, poller, currency="JPY"), 403, "access_denied")

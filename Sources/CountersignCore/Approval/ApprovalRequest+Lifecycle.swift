@@ -150,15 +150,13 @@ extension ApprovalRequest {
         subjectIdentity.couldBe(approver) || (actorIdentity?.couldBe(approver) ?? false)
     }
 
-    /// Whether `approver` may give the owner's own confirmation: the subject itself, and by no
-    /// name possibly the actor. A subject an issuer vouched for is `ISSUER#SUB`, and only a user
-    /// carrying that alias is them: a user who merely shares the bare name at another identity
-    /// provider (or locally) is someone else. A subject without an issuer is a client acting as
-    /// itself (client_credentials): no person is that subject, so nobody can give its
-    /// confirmation. (A user named with `login_hint` carries this server's issuer.)
+    /// Whether `approver` may give the owner's own confirmation: exactly the subject, as the
+    /// alias `ISSUER#SUB` byte for byte (`PersonIdentity.isExactly`; a user named with
+    /// `login_hint` carries this server's issuer), and by no name possibly the actor. A user who
+    /// shares the bare name, or a name that differs only in case, is someone else; a client
+    /// acting as itself has no issuer, so nobody can confirm for it.
     func isOwner(_ approver: Approver) -> Bool {
-        guard let owner = subjectIdentity.qualifiedName.map(Self.fold) else { return false }
-        return approver.aliases.contains { Self.fold($0) == owner } && !(actorIdentity?.couldBe(approver) ?? false)
+        subjectIdentity.isExactly(approver) && !(actorIdentity?.couldBe(approver) ?? false)
     }
 
     /// The positions of the requirements `approver` may vote for right now.
@@ -217,12 +215,6 @@ extension ApprovalRequest {
     }
 
     static func time(_ instant: Instant?) -> String { (instant ?? .epoch).rfc3339 }
-
-    /// Names compared for the requester check: case-folded and trimmed, so `Alice`, `alice`
-    /// and ` alice ` are one person. Folding only ever refuses more votes, never fewer.
-    public static func fold(_ name: String) -> String {
-        name.trimmingWhitespace().lowercased()
-    }
 }
 
 extension String {

@@ -1,9 +1,14 @@
 /// A person an approval request names: its subject, or the actor (RFC 8693 §4.1 `act`) of a
-/// token exchange. Whether an approver could be one of them is answered here and nowhere else
-/// (docs/APPROVALS.md, "Who is who"): `couldBe(_:)` compares the skeletons (`RequesterName`) of
-/// every name on either side, the same way for the subject and the actor. A match only ever
-/// refuses: the requester and the actor never approve their own request, an actor never
-/// confirms for the owner.
+/// token exchange. Whether an approver is one of them is answered here and nowhere else, by one
+/// rule (docs/APPROVALS.md, "Who is who"): **likeness may refuse, never grant.**
+///
+/// - `couldBe(_:)`, "could this approver be this person?", compares the skeletons
+///   (`RequesterName`) of every name on either side. A match only ever refuses: the requester
+///   and the actor never approve their own request, an actor never confirms for the owner.
+/// - `isExactly(_:)`, "is this approver exactly this person?", compares bytes: the approver
+///   carries the alias `ISSUER#SUB`. Only this grants (the owner's own confirmation). User names
+///   and `sub` are case-sensitive (OpenID Connect Core §5.7 compares `sub` exactly), so `Erin` is
+///   not `erin`, and neither folding nor a look-alike makes anyone eligible.
 public struct PersonIdentity: Sendable, Equatable {
     /// The issuer that vouched for `sub` (this server's own for a user named by `login_hint`);
     /// nil for a client acting as itself, which no person is.
@@ -30,7 +35,8 @@ public struct PersonIdentity: Sendable, Equatable {
         self.init(issuer: issuer, sub: sub, names: aliases + Self.names(in: claims))
     }
 
-    /// `ISSUER#SUB`: how an approver's alias names this person; nil without an issuer.
+    /// `ISSUER#SUB`: the alias under which an approver is exactly this person; nil without an
+    /// issuer.
     public var qualifiedName: String? { issuer.map { "\($0)#\(sub)" } }
 
     /// Whether `approver` could be this person: any name of theirs (user name, alias, name
@@ -41,6 +47,14 @@ public struct PersonIdentity: Sendable, Equatable {
         mine.insert(RequesterName.skeleton(sub))
         if let qualifiedName { mine.insert(RequesterName.skeleton(qualifiedName)) }
         return approver.names.contains { mine.contains(RequesterName.skeleton($0)) }
+    }
+
+    /// Whether `approver` is exactly this person: they carry the alias `ISSUER#SUB`, byte for
+    /// byte. A person without an issuer (a client acting as itself) is nobody's alias. The only
+    /// match that grants.
+    public func isExactly(_ approver: Approver) -> Bool {
+        guard let qualifiedName else { return false }
+        return approver.aliases.contains { $0.isExactly(qualifiedName) }
     }
 
     /// RFC 8693 §4.1 `act`: the actor as an issued token names it (`sub`, and `iss` when known).

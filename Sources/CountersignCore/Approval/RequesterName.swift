@@ -1,13 +1,13 @@
 import Foundation
 
-/// The form in which two names are compared to decide whether an approver is the requester
-/// (HOSTILE-TESTS 29): a "skeleton" in the spirit of Unicode TS #39 §4. It folds what a person
-/// reading an inbox cannot tell apart, so `аlice` (Cyrillic а), `ＡＬＩＣＥ` (fullwidth),
-/// `al\u{200B}ice` (a zero-width space) and ` Alice ` are all `alice`.
+/// The form in which two names are compared to decide whether an approver could be the
+/// requester (docs/APPROVALS.md, "Who is who"): a "skeleton" in the spirit of Unicode TS #39 §4.
+/// It folds what a person reading an inbox cannot tell apart, so `аlice` (Cyrillic а),
+/// `ＡＬＩＣＥ` (fullwidth), `al\u{200B}ice` (a zero-width space) and ` Alice ` are all `alice`.
 ///
-/// Used only to refuse: a skeleton match makes a vote the requester's own, never makes anyone
-/// eligible (group membership and the owner's confirmation compare names as registered), so a
-/// wider fold can only refuse more votes, never fewer.
+/// Used only to refuse (`PersonIdentity.couldBe`): a skeleton match makes a vote the requester's
+/// own, never makes anyone eligible (`PersonIdentity.isExactly` and group membership compare
+/// bytes), so a wider fold can only refuse more votes, never fewer.
 public enum RequesterName {
     /// NFKC, lower case, no default-ignorable code points (zero-width and joiner characters,
     /// variation selectors, soft hyphens), Latin look-alikes from Cyrillic and Greek replaced by

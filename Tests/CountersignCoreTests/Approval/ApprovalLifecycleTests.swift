@@ -142,10 +142,13 @@ import Testing
         #expect(r.state == .pending && r.votes.isEmpty)
     }
 
-    @Test func theFederatedOwnerConfirmsUnderTheirAliasFoldedLikeOtherNames() throws {
+    @Test func theFederatedOwnersAliasIsComparedExactlyNotFolded() throws {
+        // `sub` is case-sensitive (OpenID Connect Core §5.7): ` HTTPS://IDP.example.com#Alice`
+        // names someone else, and may not confirm for alice.
         var r = Self.request([ApprovalRequirement(approver: .subject)])
-        let owner = Approver(name: "a.smith", aliases: [" HTTPS://IDP.example.com#Alice"])
-        #expect(r.eligibleRequirements(for: owner, groups: Self.groups) == [0])
+        let other = Approver(name: "a.smith", aliases: [" HTTPS://IDP.example.com#Alice"])
+        #expect(r.eligibleRequirements(for: other, groups: Self.groups).isEmpty)
+        let owner = Approver(name: "a.smith", aliases: ["https://idp.example.com#alice"])
         #expect(try r.cast(.approve, reason: nil, by: owner, groups: Self.groups, now: Self.t0 + .milliseconds(1)).to == .approved)
     }
 

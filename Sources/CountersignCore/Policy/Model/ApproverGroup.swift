@@ -16,12 +16,14 @@ public struct ApproverGroup: Sendable, Hashable {
         self.location = location
     }
 
-    /// Whether an approver with this subject and these claims belongs to the group.
+    /// Whether an approver with this subject and these claims belongs to the group. Membership
+    /// grants, so names and claim values are compared byte for byte, never folded or normalised
+    /// (`PersonIdentity`: likeness may refuse, never grant).
     public func contains(sub: String, claims: [String: PolicyValue]) -> Bool {
         if members.contains(where: { $0.isExactly(sub) }) { return true }
         guard let claim, let claimValue, let value = claims[claim] else { return false }
         switch value {
-        case .string(let s): return s == claimValue
+        case .string(let s): return s.isExactly(claimValue)
         case .list(let items): return items.contains(.string(claimValue))
         default: return false
         }
