@@ -214,6 +214,20 @@ def test_explain_uses_exact_numbers():
     assert explain("--request", base % "1e2", check=True).stdout.startswith("refund: allow")
 
 
+def test_explain_decides_on_the_resource_in_normal_form():
+    """As the server does (docs/POLICY.md §3): the resource is normalised first, or refused."""
+    request = {"subject": {"sub": "bob", "roles": ["contractor"]}, "action": "delete_user",
+               "resource": "HTTPS://API.example.com:443/users/%75-9"}
+    obj = json.loads(explain("--json", "--request", json.dumps(request), check=True).stdout)
+    assert obj["outcome"] == "deny"
+    request["resource"] = "https://api.example.com/users/u-9/../../payments/p-1"
+    proc = explain("--json", "--request", json.dumps(request))
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["error"] == {
+        "kind": "invalid_authorization_details",
+        "message": '"https://api.example.com/users/u-9/../../payments/p-1" has a dot segment (. or ..) in its path'}
+
+
 @pytest.mark.parametrize("request_text, message", [
     ('{"subject": "a", "action": "refund", "context": {"amount": "100", "currency": "EUR"}}',
      "invalid_authorization_details: refund field amount must be number, not string"),

@@ -671,7 +671,7 @@ def test_a_client_without_the_grant_is_refused(server, idp, fed):
     ('[{"type":"refund","amount":1,"currency":"EUR","locations":["https://api.example.org/payments/1"]}]', None),
     ('[{"type":"refund","amount":1,"currency":"EUR","locations":"https://api.example.com/payments/1"}]', "authorization_details[0].locations must be an array of strings"),
     ('[{"type":"refund","amount":1,"currency":"EUR","locations":["https://evil.example.com/payments/1"]}]', None),
-    ('[{"type":"refund","amount":1,"currency":"EUR","locations":["/payments/1"]}]', "authorization_details[0].locations must hold absolute URIs without a fragment"),
+    ('[{"type":"refund","amount":1,"currency":"EUR","locations":["/payments/1"]}]', "authorization_details[0].locations: ?/payments/1? is not an absolute URI with a host (scheme://host/path)"),
     ('[{"type":"refund","amount":1,"currency":"EUR","type":"delete_user"}]', None),
     ("[" * 100 + "]" * 100, None),
     ('[' + ",".join(['{"type":"read_transaction"}'] * 11) + ']', "authorization_details has more than 10 entries"),

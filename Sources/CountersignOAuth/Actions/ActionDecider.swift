@@ -142,7 +142,7 @@ public final class ActionDecider: Sendable {
         let ip = remoteAddress.flatMap(IPAddress.init)
         var outcomes: [(request: DecisionRequest, decision: Decision)] = []
         for (index, action) in actions.enumerated() {
-            let resources: [String?] = action.locations.isEmpty ? [nil] : action.locations
+            let resources: [String?] = action.locations.isEmpty ? [nil] : action.locations.map(\.uri)
             for resource in resources {
                 let request = DecisionRequest(
                     subject: .init(sub: subject.sub, claims: subject.claims),
