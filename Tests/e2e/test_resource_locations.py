@@ -1,5 +1,7 @@
-"""Resource locations, attacked over HTTP: a location is compared only in its normal form
-(docs/POLICY.md §3), and what cannot be normalised safely is refused."""
+"""Resource locations and the audience of action tokens, attacked over HTTP: a location is
+compared only in its normal form (docs/POLICY.md §3), what cannot be normalised safely is
+refused, and an action token is always for the resource server that will act on it
+(docs/ACTION-TOKENS.md, "The audience"), never the authorization server."""
 
 from __future__ import annotations
 
@@ -136,3 +138,64 @@ def test_an_action_that_declares_resource_query_accepts_a_query(world):
     resp = srv.token_request(agent, {"grant_type": "client_credentials", "authorization_details": json.dumps(details)})
     c = claims(resp)
     assert c["authorization_details"] == [{"type": "search", "locations": [API + "/search?q=~ref&page=2"]}]
+    assert c["aud"] == API
+
+
+# ---------------------------------------------------------------------------------------------
+# The audience of an action token
+
+def test_without_resource_the_token_is_for_the_resource_server_covering_its_locations(world):
+    """Fails against 503d0c1: aud was the issuer, so no resource server could spend the
+    one-time token. Of the two covering resource servers the longer URI is chosen."""
+    srv, agent, api, payments = world
+    resp = refund(srv, agent, PAYMENTS + "/p-17")
+    c = claims(resp)
+    assert c["aud"] == PAYMENTS and c["one_time"] is True
+    token = resp.json()["access_token"]
+    assert srv.introspect(api, token).json() == {"active": False}  # another resource server
+    assert srv.introspect(payments, token).json()["active"] is True
+    assert srv.introspect(payments, token).json() == {"active": False}  # spent
+    issued = [e for e in srv.audit_events() if e["type"] == "token.issued"][-1]["data"]
+    assert issued["aud"] == PAYMENTS
+
+
+def test_a_location_no_resource_server_covers_is_invalid_target(world):
+    srv, agent, _, _ = world
+    details = [{"type": "rotate_api_key", "locations": ["https://api.example.org/keys/k-1"]}]
+    resp = srv.token_request(agent, {"grant_type": "client_credentials", "authorization_details": json.dumps(details)})
+    body = assert_oauth_error(resp, 400, "invalid_target")
+    assert body["error_description"] == (
+        "no registered resource server covers the location https://api.example.org/keys/k-1 (RFC 8707 section 2)")
+
+
+def test_an_action_without_locations_names_its_resource_server(world):
+    """Fails against 503d0c1: the token was issued for the issuer."""
+    srv, agent, api, _ = world
+    bare = srv.token_request(agent, {"grant_type": "client_credentials", "scope": "rotate_api_key"})
+    body = assert_oauth_error(bare, 400, "invalid_target")
+    assert body["error_description"] == (
+        "resource is required: name the resource server that will act on this action token (RFC 8707); "
+        "the request has no locations to find it by")
+    named = srv.token_request(agent, {"grant_type": "client_credentials", "scope": "rotate_api_key", "resource": API})
+    assert claims(named)["aud"] == API
+
+
+def test_the_issuer_is_no_audience_for_an_action_token(world):
+    """Fails against 503d0c1: resource=the issuer was accepted, and the locations went unchecked."""
+    srv, agent, _, _ = world
+    body = assert_oauth_error(refund(srv, agent, PAYMENTS + "/p-1", resource=srv.issuer), 400, "invalid_target")
+    assert body["error_description"] == "resource is not a registered resource server"
+    plain = srv.token_request(agent, {"grant_type": "client_credentials", "scope": "read"})
+    assert claims(plain)["aud"] == srv.issuer  # a plain scope token keeps its default
+
+
+def test_a_requested_resource_must_cover_the_locations_in_normal_form(world):
+    srv, agent, _, _ = world
+    assert claims(refund(srv, agent, "https://API.example.com/payments/p-1", resource=PAYMENTS))["aud"] == PAYMENTS
+    details = [{"type": "rotate_api_key", "locations": [API + "/keys/k-1"]}]
+    resp = srv.token_request(agent, {"grant_type": "client_credentials", "authorization_details": json.dumps(details),
+                                     "resource": PAYMENTS})
+    body = assert_oauth_error(resp, 400, "invalid_authorization_details")
+    assert body["error_description"] == (
+        "authorization_details[0].locations: https://api.example.com/keys/k-1 is not a resource of the audience "
+        "https://api.example.com/payments")

@@ -216,7 +216,7 @@ def test_client_credentials_with_an_action_decides_for_the_client(server, fed):
     assert resp.status_code == 200, resp.text
     claims = jwt_parts(resp.json()["access_token"])[1]
     assert claims["sub"] == agent.id and claims["authorization_details"] == refund(30)
-    denied = server.token_request(agent, {"grant_type": "client_credentials", "scope": "rotate_api_key"})
+    denied = server.token_request(agent, {"grant_type": "client_credentials", "scope": "rotate_api_key", "resource": API})
     body = assert_oauth_error(denied, 400, "access_denied")
     assert body["error_description"]
 

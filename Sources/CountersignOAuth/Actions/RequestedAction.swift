@@ -24,20 +24,6 @@ enum AuthorizationDetails {
         OAuthError(.invalidAuthorizationDetails, description)
     }
 
-    /// Every location must lie under the token's audience (same origin, path below it, both in
-    /// normal form) when the audience is a resource server, so a token for one API never names
-    /// another's resources.
-    static func checkLocations(_ actions: [RequestedAction], audience: String, issuer: String) throws(OAuthError) {
-        guard audience != issuer else { return }
-        let server = try? ResourceLocation(normalizing: audience)
-        for (index, action) in actions.enumerated() {
-            for location in action.locations where !(server.map(location.isCovered(by:)) ?? false) {
-                throw invalid(
-                    "authorization_details[\(index)].locations: \(location.uri.prefix(80)) is not a resource of the audience \(audience.prefix(80))")
-            }
-        }
-    }
-
     static func parse(_ text: String, policy: Policy) throws(OAuthError) -> [RequestedAction] {
         guard text.utf8.count <= maxBytes else { throw invalid("authorization_details is larger than \(maxBytes) bytes") }
         let json: JSONValue
