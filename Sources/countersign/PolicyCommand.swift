@@ -170,12 +170,10 @@ struct PolicyCommand: AsyncParsableCommand {
                         "\(decisionRequest.action) is not an action of \(file); its actions: \(policy.actions.map(\.name).joined(separator: ", "))")
             }
             do {
-                try action.validate(resource: decisionRequest.resource)
-                try action.validate(context: decisionRequest.context)
+                return try action.checked(decisionRequest)
             } catch {
                 throw Refusal(kind: "invalid_authorization_details", message: error.message)
             }
-            return decisionRequest
         }
     }
 }

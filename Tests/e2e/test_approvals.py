@@ -254,7 +254,7 @@ def test_a_federated_owner_confirms_and_a_local_namesake_cannot(server, idp, wor
     details = [{"type": "change_payout_account", "iban": "DE89370400440532013000"}]
     token = idp.token("olga", realm_access={"roles": ["employee"]}, acr="mfa", auth_time=int(time.time()))
     resp = server.token_request(agent, {"grant_type": TE, "subject_token": token, "subject_token_type": JWT,
-                                        "authorization_details": json.dumps(details)})
+                                        "resource": API, "authorization_details": json.dumps(details)})
     assert resp.status_code == 400 and resp.json()["error"] == "approval_required", resp.text
     auth_req_id = resp.json()["auth_req_id"]
     tokens = {"olga": namesake, "o.lang": owner}

@@ -180,6 +180,7 @@ def test_no_token_or_secret_leaks_into_export_logs_or_database(server, client, r
     server.cli("client", "create", "--id", ciba.id, f"--secret={ciba.secret}", "--grant-type", "ciba", "--asserts-users", "--scope", "read",
                "--ciba-mode", "ping", "--notification-endpoint", "https://client.example.com/cb", check=True)
     notification_token = "leak-notification-" + new_secret()
+    server.create_client(scope=None, resources=("https://api.example.com",))  # the refund's resource server
     refund = json.dumps([{"type": "refund", "locations": ["https://api.example.com/payments/p-leak"], "amount": 250,
                           "currency": "EUR"}])
     wait_for_response(lambda: server.post("/bc-authorize", {"login_hint": "leak-user", "authorization_details": refund,

@@ -112,6 +112,24 @@ def test_an_allowed_action_is_redeemed_by_the_first_poll_once(server, world):
     assert_oauth_error(poll(server, poller, body["auth_req_id"]), 400, "invalid_grant")
 
 
+def test_without_resource_the_token_is_for_the_resource_server_covering_the_locations(server, world):
+    """Fails against 503d0c1: the redeemed token's aud was the issuer, which the payments API
+    can never accept (docs/ACTION-TOKENS.md, "The audience")."""
+    poller, api, _ = world
+    resp = authorize(server, poller, resource=None)
+    assert resp.status_code == 200, resp.text
+    token = poll(server, poller, resp.json()["auth_req_id"])
+    assert claims_of(server, token.json()["access_token"])["aud"] == API
+    assert server.introspect(api, token.json()["access_token"]).json()["active"] is True
+    details = json.dumps([{"type": "change_payout_account", "iban": "DE89370400440532013000"}])
+    bare = server.post("/bc-authorize", {"login_hint": "bob", "authorization_details": details},
+                       auth=(poller.id, poller.secret))
+    body = assert_oauth_error(bare, 400, "invalid_target")
+    assert body["error_description"] == (
+        "resource is required: name the resource server that will act on this action token (RFC 8707); "
+        "the request has no locations to find it by")
+
+
 def test_an_approval_is_pending_then_redeemed_with_the_approval_claim(server, world):
     poller, _, tokens = world
     resp = authorize(server, poller, amount=250, binding_message="Refund 4711")
@@ -131,7 +149,7 @@ def test_an_approval_is_pending_then_redeemed_with_the_approval_claim(server, wo
 def test_the_requester_cannot_approve_and_the_owner_confirms_their_own(server, world):
     poller, _, tokens = world
     details = json.dumps([{"type": "change_payout_account", "iban": "DE89370400440532013000"}])
-    resp = server.post("/bc-authorize", {"login_hint": "bob", "authorization_details": details},
+    resp = server.post("/bc-authorize", {"login_hint": "bob", "resource": API, "authorization_details": details},
                        auth=(poller.id, poller.secret))
     assert resp.status_code == 200, resp.text
     rid = newest_request(server, tokens, "bob")["id"]

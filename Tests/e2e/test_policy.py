@@ -214,6 +214,20 @@ def test_explain_uses_exact_numbers():
     assert explain("--request", base % "1e2", check=True).stdout.startswith("refund: allow")
 
 
+def test_explain_decides_on_the_resource_in_normal_form():
+    """As the server does (docs/POLICY.md §3): the resource is normalised first, or refused."""
+    request = {"subject": {"sub": "bob", "roles": ["contractor"]}, "action": "delete_user",
+               "resource": "HTTPS://API.example.com:443/users/%75-9"}
+    obj = json.loads(explain("--json", "--request", json.dumps(request), check=True).stdout)
+    assert obj["outcome"] == "deny"
+    request["resource"] = "https://api.example.com/users/u-9/../../payments/p-1"
+    proc = explain("--json", "--request", json.dumps(request))
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["error"] == {
+        "kind": "invalid_authorization_details",
+        "message": '"https://api.example.com/users/u-9/../../payments/p-1" has a dot segment (. or ..) in its path'}
+
+
 @pytest.mark.parametrize("request_text, message", [
     ('{"subject": "a", "action": "refund", "context": {"amount": "100", "currency": "EUR"}}',
      "invalid_authorization_details: refund field amount must be number, not string"),
@@ -308,12 +322,14 @@ def test_sighup_with_a_semantically_broken_policy_keeps_the_running_one(tmp_path
                                       "errors": len(errors)}
         assert srv.get("/readyz").status_code == 200
         # The old policy still decides: its small-refunds rule allows 25 EUR, once.
+        srv.create_client(scope=None, resources=("https://api.example.com",))  # the token's audience
         client = srv.create_client(scope=None)
         details = json.dumps([{"type": "refund", "locations": ["https://api.example.com/payments/p-1"], "amount": 25,
                                "currency": "EUR"}])
         resp = wait_for_response(
             lambda: srv.token_request(client, {"grant_type": "client_credentials", "authorization_details": details}),
-            lambda r: r.status_code != 401, timeout=5, what="the new client to be known")
+            lambda r: r.status_code != 401 and r.json().get("error") != "invalid_target", timeout=5,
+            what="the new clients to be known")
         assert resp.status_code == 200, resp.text
         claims = jwt_parts(resp.json()["access_token"])[1]
         assert claims["one_time"] is True and claims["exp"] - claims["iat"] == 60

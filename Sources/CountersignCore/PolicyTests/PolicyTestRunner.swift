@@ -23,10 +23,10 @@ public struct PolicyTestRunner: Sendable {
     public func run(_ test: PolicyTestCase) -> Result {
         let evaluator = PolicyEvaluator(policy: policy)
         let expect = test.expectation
-        // As the server does: the context must fit the action's declared fields first.
+        // As the server does: the resource in normal form, the context fitting the declared fields.
+        var request = test.request
         do {
-            try policy.action(named: test.request.action)?.validate(resource: test.request.resource)
-            try policy.action(named: test.request.action)?.validate(context: test.request.context)
+            if let action = policy.action(named: test.request.action) { request = try action.checked(test.request) }
         } catch {
             if let wanted = expect.errorContains, error.message.contains(wanted) {
                 return Result(test: test, failures: [], explanation: nil)
@@ -35,14 +35,14 @@ public struct PolicyTestRunner: Sendable {
         }
         let decision: Decision
         do {
-            decision = try evaluator.decide(test.request)
+            decision = try evaluator.decide(request)
         } catch {
             if let wanted = expect.errorContains, error.description.contains(wanted) {
                 return Result(test: test, failures: [], explanation: nil)
             }
             return Result(test: test, failures: ["the request could not be decided: \(error.description)"], explanation: nil)
         }
-        let explanation = Explanation(decision: decision, request: test.request, policy: policy)
+        let explanation = Explanation(decision: decision, request: request, policy: policy)
         var failures: [String] = []
         if let wanted = expect.errorContains {
             failures.append("expected the request to be refused with \"\(wanted)\", but it was decided \(decision.outcome)")

@@ -126,12 +126,12 @@ public final class ActionDecider: Sendable {
     /// Decides; returns the terms for an allow or the stored request, and throws the OAuth
     /// answer for a deny or a step-up.
     func decide(
-        subject: ActionSubject, client: OAuthClient, actions: [RequestedAction], audience: String, scopes: [String],
+        subject: ActionSubject, client: OAuthClient, actions: [RequestedAction], audience: ActionAudience, scopes: [String],
         remoteAddress: String?, policy: Policy, backchannel: Backchannel? = nil
     ) async throws(OAuthError) -> Outcome {
         let now = clock.now()
         let details = JSONValue.array(actions.map(\.detail))
-        let digest = Self.digest(subject: subject, client: client.id, details: details, audience: audience)
+        let digest = Self.digest(subject: subject, client: client.id, details: details, audience: audience.uri)
         // Reuse is keyed on everything the policy may read of this request but the time: the
         // request itself, and the subject's claims (roles, acr, auth_time) and address. Only
         // worked out when a rule of these actions can grant reuse at all.
@@ -153,7 +153,7 @@ public final class ActionDecider: Sendable {
         let ip = remoteAddress.flatMap(IPAddress.init)
         var outcomes: [(request: DecisionRequest, decision: Decision)] = []
         for (index, action) in actions.enumerated() {
-            let resources: [String?] = action.locations.isEmpty ? [nil] : action.locations
+            let resources: [String?] = action.locations.isEmpty ? [nil] : action.locations.map(\.uri)
             for resource in resources {
                 let request = DecisionRequest(
                     subject: .init(sub: subject.sub, claims: subject.claims),
@@ -179,7 +179,7 @@ public final class ActionDecider: Sendable {
                 "rules": .array(ruleNames.map(JSONValue.string)),
                 "actions": .array(outcomes.map { .string($0.request.action) }),
                 "resources": .array(outcomes.map { .optional($0.request.resource) }),
-                "aud": .string(audience), "context_digest": .string(digest), "ip": .optional(remoteAddress),
+                "aud": .string(audience.uri), "context_digest": .string(digest), "ip": .optional(remoteAddress),
             ],
             rendered: [("explanation", Self.explanations(outcomes, policy: policy))])
 
@@ -208,7 +208,7 @@ public final class ActionDecider: Sendable {
         case .allow, .approve:
             return .pending(
                 try await createRequest(
-                    subject: subject, client: client, actions: actions, details: details, audience: audience,
+                    subject: subject, client: client, actions: actions, details: details, audience: audience.uri,
                     scopes: scopes, combined: combined, ruleNames: ruleNames, decision: record, backchannel: backchannel,
                     now: now))
         }

@@ -44,21 +44,22 @@ public struct ActionIssuance: Sendable {
         return (actions, scopes)
     }
 
-    /// The audience: RFC 8707 `resource`, or RFC 8693 `audience` naming the same resource server.
-    func audience(_ params: FormParameters) async throws(OAuthError) -> String {
+    /// The action token's audience (`CheckActionAudience`): RFC 8707 `resource`, or RFC 8693
+    /// `audience` naming the same resource server, else the resource server covering the
+    /// locations; never this authorization server.
+    func audience(_ params: FormParameters, for actions: [RequestedAction]) async throws(OAuthError) -> ActionAudience {
         if let audience = params["audience"], let resource = params["resource"], audience != resource {
             throw OAuthError(.invalidTarget, "resource and audience name different resource servers")
         }
-        return try await CheckResource.audience(
-            requested: params["resource"] ?? params["audience"], defaultAudience: minter.issuer, directory: directory)
+        return try await CheckActionAudience.audience(
+            requested: params["resource"] ?? params["audience"], actions: actions, directory: directory)
     }
 
     /// Decides and, on allow, mints the action token; any other outcome is thrown as its answer.
     func issue(
-        subject: ActionSubject, client: OAuthClient, actions: [RequestedAction], scopes: [String], audience: String,
+        subject: ActionSubject, client: OAuthClient, actions: [RequestedAction], scopes: [String], audience: ActionAudience,
         grantType: GrantType, context: TokenRequestContext, policy: Policy, issuedTokenType: String? = nil
     ) async throws(OAuthError) -> OAuthResponse {
-        try AuthorizationDetails.checkLocations(actions, audience: audience, issuer: minter.issuer)
         let allowed: ActionDecider.Allowed
         switch try await decider.decide(
             subject: subject, client: client, actions: actions, audience: audience, scopes: scopes,
@@ -69,7 +70,7 @@ public struct ActionIssuance: Sendable {
         }
         let lifetime = allowed.terms.tokenLifetime
         var issued = try await minter.mint(
-            subject: subject.sub, audience: audience, clientID: client.id, scopes: scopes, lifetime: lifetime,
+            subject: subject.sub, audience: audience.uri, clientID: client.id, scopes: scopes, lifetime: lifetime,
             grantType: grantType, remoteAddress: context.remoteAddress,
             action: .init(
                 authorizationDetails: .array(actions.map(\.detail)), acr: subject.acr, authTime: subject.authTime,

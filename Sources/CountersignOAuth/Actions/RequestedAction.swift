@@ -5,9 +5,10 @@ import CountersignCore
 /// decision's context, or a scope equal to an action's name.
 public struct RequestedAction: Sendable {
     public let action: String
-    public let locations: [String]
+    /// The entry's `locations` in normal form (POLICY.md §3): what policy decides on.
+    public let locations: [ResourceLocation]
     public let context: [String: PolicyValue]
-    /// The entry as sent; the token carries exactly this.
+    /// The entry as sent, but for its `locations` in normal form; the token carries exactly this.
     public let detail: JSONValue
 }
 
@@ -21,18 +22,6 @@ enum AuthorizationDetails {
 
     static func invalid(_ description: String) -> OAuthError {
         OAuthError(.invalidAuthorizationDetails, description)
-    }
-
-    /// Every location must lie under the token's audience (same origin, path below it) when the
-    /// audience is a resource server, so a token for one API never names another's resources.
-    static func checkLocations(_ actions: [RequestedAction], audience: String, issuer: String) throws(OAuthError) {
-        guard audience != issuer else { return }
-        let base = audience.hasSuffix("/") ? audience : audience + "/"
-        for (index, action) in actions.enumerated() {
-            for location in action.locations where location != audience && !location.hasPrefix(base) {
-                throw invalid("authorization_details[\(index)].locations: \(location.prefix(80)) is not a resource of the audience \(audience.prefix(80))")
-            }
-        }
     }
 
     static func parse(_ text: String, policy: Policy) throws(OAuthError) -> [RequestedAction] {
@@ -62,19 +51,20 @@ enum AuthorizationDetails {
         guard let definition = policy.action(named: type) else {
             throw invalid("\(position).type \(type.prefix(60)) is not an action of this server (see authorization_details_types_supported)")
         }
-        var locations: [String] = []
+        var locations: [ResourceLocation] = []
+        var detail = members
         if let value = members["locations"] {
             guard case .array(let items) = value, items.allSatisfy({ $0.stringValue != nil }) else {
                 throw invalid("\(position).locations must be an array of strings")
             }
             guard items.count <= maxLocations else { throw invalid("\(position).locations has more than \(maxLocations) entries") }
-            locations = items.compactMap(\.stringValue)
-            for location in locations {
-                guard CheckResource.isAbsoluteURI(location) else { throw invalid("\(position).locations must hold absolute URIs without a fragment") }
-                do { try definition.validate(resource: location) } catch {
+            for location in items.compactMap(\.stringValue) {
+                // Normalised before policy sees it, and the token names the normal form.
+                do { locations.append(try definition.resourceLocation(location)) } catch {
                     throw invalid("\(position).locations: \(error.message)")
                 }
             }
+            detail["locations"] = .array(locations.map { .string($0.uri) })
         }
         if locations.isEmpty, let pattern = definition.resource {
             // A resource rule must never be dodged by leaving the resource out.
@@ -89,7 +79,7 @@ enum AuthorizationDetails {
         do { try definition.validate(context: context) } catch {
             throw invalid("\(position).\(error.field): \(error.message)")
         }
-        return RequestedAction(action: type, locations: locations, context: context, detail: entry)
+        return RequestedAction(action: type, locations: locations, context: context, detail: .object(detail))
     }
 
     /// A scope token naming an action: the action without context (an action with required

@@ -4,7 +4,8 @@ import Foundation
 
 /// RFC 8707 §2: `resource` is an absolute URI without a fragment, naming a resource server we
 /// know (a client created with `--resource`); otherwise `invalid_target`. Absent, the audience
-/// is the issuer itself (RFC 9068 §3 asks for a default).
+/// of a plain scope token is the issuer itself (RFC 9068 §3 asks for a default); an action
+/// token's audience is always a resource server (`CheckActionAudience`).
 enum CheckResource {
     static let maxLength = 2048
 

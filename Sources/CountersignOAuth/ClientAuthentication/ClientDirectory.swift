@@ -33,8 +33,19 @@ public final class ClientDirectory: Sendable {
     /// store, at most ten times a second, so a resource server registered a moment ago is known.
     public func isRegisteredResource(_ uri: String) async -> Bool {
         if snapshot.withLock({ clients in clients.values.contains { $0.resources.contains(uri) } }) { return true }
-        guard missReloads.mayReload(), (try? await reload()) != nil else { return false }
+        guard await reloadAfterMiss() else { return false }
         return snapshot.withLock { clients in clients.values.contains { $0.resources.contains(uri) } }
+    }
+
+    /// Every registered resource server's URI (`client create --resource`), each once, sorted.
+    public func resourceServers() -> [String] {
+        snapshot.withLock { clients in Set(clients.values.flatMap(\.resources)).sorted() }
+    }
+
+    /// Re-reads the store after a lookup missed, at most ten times a second; true when it did.
+    public func reloadAfterMiss() async -> Bool {
+        guard missReloads.mayReload() else { return false }
+        return (try? await reload()) != nil
     }
 
     let missReloads = MissReloadLimiter()

@@ -13,7 +13,8 @@ import Logging
 /// 5. a ping or push client sends a `client_notification_token` (RFC 6750 §2.1, at most 1,024
 ///    characters);
 /// 6. the subject is resolved (`unknown_user_id`, `expired_login_hint_token`);
-/// 7. the action, from `authorization_details` or a `scope` naming it, and its audience;
+/// 7. the action, from `authorization_details` or a `scope` naming it, and its audience: the
+///    resource server that will act on it (`CheckActionAudience`);
 /// 8. the decision runs at once: deny → 403 `access_denied`; step-up → 400
 ///    `insufficient_user_authentication`; otherwise a pending request that the subject must
 ///    confirm on their own device (a hint names the user, it does not authenticate them), with
@@ -75,8 +76,7 @@ public struct BackchannelAuthenticationEndpoint: Sendable {
         guard !actions.isEmpty else {
             throw .invalidRequest("name the action: authorization_details, or a scope equal to an action name")
         }
-        let audience = try await issuance.audience(params)
-        try AuthorizationDetails.checkLocations(actions, audience: audience, issuer: ownIssuer)
+        let audience = try await issuance.audience(params, for: actions)
         let outcome: ActionDecider.Outcome
         do {
             outcome = try await issuance.decider.decide(

@@ -29,7 +29,7 @@ public struct ClientCredentialsGrant: GrantHandler {
         if let issuance, let policy = issuance.decider.policies.currentPolicy {
             let (actions, scopes) = try ActionIssuance.requested(params, client: client, policy: policy)
             if !actions.isEmpty {
-                let audience = try await issuance.audience(params)
+                let audience = try await issuance.audience(params, for: actions)
                 let subject = ActionSubject(
                     sub: client.id, issuer: nil, claims: ["client_id": .string(client.id)], acr: nil, authTime: nil, actor: nil)
                 return try await issuance.issue(

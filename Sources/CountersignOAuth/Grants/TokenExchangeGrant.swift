@@ -52,7 +52,7 @@ public struct TokenExchangeGrant: GrantHandler {
         guard !actions.isEmpty else {
             throw .invalidRequest("name the action: authorization_details, or a scope equal to an action name")
         }
-        let audience = try await issuance.audience(params)
+        let audience = try await issuance.audience(params, for: actions)
         return try await issuance.issue(
             subject: ActionSubject(
                 sub: subject.sub, issuer: subject.issuer.issuer, claims: subject.policyClaims, acr: subject.acr,

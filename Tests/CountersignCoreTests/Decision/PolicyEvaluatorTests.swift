@@ -183,12 +183,15 @@ extension PolicyEvaluatorTests {
             rules: []
             """)
         let refund = try #require(policy.action(named: "refund"))
-        try refund.validate(resource: "https://api.example.com/payments/p-1")
-        try refund.validate(resource: nil)
+        #expect(try refund.resourceLocation("HTTPS://api.example.com/payments/p-1").uri == "https://api.example.com/payments/p-1")
         #expect(throws: ContextFieldError(
             field: "resource",
-            message: "\"https://api.example.com/payments/p-1/../../admin\" is not a resource of refund (https://api.example.com/payments/*)")
-        ) { try refund.validate(resource: "https://api.example.com/payments/p-1/../../admin") }
+            message: "\"https://api.example.com/payments/p-1/../../admin\" has a dot segment (. or ..) in its path")
+        ) { try refund.resourceLocation("https://api.example.com/payments/p-1/../../admin") }
+        #expect(throws: ContextFieldError(
+            field: "resource",
+            message: "\"https://api.example.com/admin/p-1\" is not a resource of refund (https://api.example.com/payments/*)")
+        ) { try refund.resourceLocation("https://api.example.com/%61dmin/p-1") }
         try refund.validate(context: ["amount": 5, "tags": .null])
         #expect(throws: ContextFieldError(field: "tags", message: "refund field tags must be [string]?: item 1 is a number")) {
             try refund.validate(context: ["amount": 5, "tags": ["a", 1]])

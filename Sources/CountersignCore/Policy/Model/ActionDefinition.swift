@@ -3,19 +3,24 @@
 public struct ActionDefinition: Sendable {
     public let name: String
     public let description: String?
-    /// Resources (RFC 8707 `resource`, RAR `locations`) this action may name; nil: any.
+    /// Resources (RFC 8707 `resource`, RAR `locations`) this action may name, matched against
+    /// their normal form (`ResourceLocation`); nil: any.
     public let resource: GlobPattern?
+    /// `resource_query: true`: its locations may carry a query, which is then part of what is
+    /// compared (POLICY.md §3); otherwise a location with a query is refused.
+    public let resourceQuery: Bool
     /// Declared context fields; nil when the action declares none (then any context is accepted).
     public let fields: [String: FieldType]?
     public let location: SourceLocation
 
     public init(
-        name: String, description: String? = nil, resource: GlobPattern? = nil,
+        name: String, description: String? = nil, resource: GlobPattern? = nil, resourceQuery: Bool = false,
         fields: [String: FieldType]? = nil, location: SourceLocation = .start
     ) {
         self.name = name
         self.description = description
         self.resource = resource
+        self.resourceQuery = resourceQuery
         self.fields = fields
         self.location = location
     }
@@ -94,15 +99,29 @@ public struct ContextFieldError: Error, Sendable, Equatable, CustomStringConvert
 }
 
 extension ActionDefinition {
-    /// Checks the resource (RFC 8707 `resource`, RAR `locations`) against the action's
-    /// `resource` pattern, when it declares one.
-    public func validate(resource: String?) throws(ContextFieldError) {
-        guard let pattern = self.resource, let resource else { return }
-        guard pattern.matches(resource) else {
+    /// The resource (RFC 8707 `resource`, RAR `locations`) in normal form (POLICY.md §3,
+    /// "Resource locations"), checked against the action's `resource` pattern when it declares
+    /// one. The server, `policy test` and `policy explain` all decide on this form.
+    public func resourceLocation(_ resource: String) throws(ContextFieldError) -> ResourceLocation {
+        let normal: ResourceLocation
+        do { normal = try ResourceLocation(normalizing: resource, allowsQuery: resourceQuery) } catch {
+            throw ContextFieldError(field: "resource", message: "\(PolicyValue.string(resource).rendered(limit: 80)) \(error.message)")
+        }
+        if let pattern = self.resource, !pattern.matches(normal.uri) {
             throw ContextFieldError(
                 field: "resource",
-                message: "\(PolicyValue.string(resource).rendered(limit: 80)) is not a resource of \(name) (\(pattern.pattern))")
+                message: "\(PolicyValue.string(normal.uri).rendered(limit: 80)) is not a resource of \(name) (\(pattern.pattern))")
         }
+        return normal
+    }
+
+    /// A decision request as the server would decide it: its resource in normal form and its
+    /// context fitting the declared fields.
+    public func checked(_ request: DecisionRequest) throws(ContextFieldError) -> DecisionRequest {
+        var checked = request
+        if let resource = request.resource { checked.resource = try resourceLocation(resource).uri }
+        try validate(context: request.context)
+        return checked
     }
 
     /// Checks a request's context against the declared fields: each required field present,

@@ -8,11 +8,15 @@ extension PolicyBuilder {
         switch name {
         case "eq", "ne":
             guard let v = scalarOperand(operand, name: name, attribute: a), checkScalar(v.kind, type, name, a, opNode) else { return nil }
+            if attribute.root == .resource, case .string(let text) = v { checkNormalForm(text, isGlob: false, what: "\(a) \(name)", at: operand) }
             return name == "eq" ? .eq(v) : .ne(v)
         case "in", "not_in":
             guard let vs = listOperand(operand, name: name, attribute: a), let first = vs.first,
                 checkScalar(first.kind, type, name, a, opNode)
             else { return nil }
+            if attribute.root == .resource {
+                for case .string(let text) in vs { checkNormalForm(text, isGlob: false, what: "\(a) \(name)", at: operand) }
+            }
             return name == "in" ? .isIn(vs) : .notIn(vs)
         case "contains":
             guard let v = scalarOperand(operand, name: name, attribute: a), checkList(v.kind, type, name, a, opNode) else { return nil }
@@ -41,6 +45,7 @@ extension PolicyBuilder {
             var patterns: [GlobPattern] = []
             for text in stringOrList(operand, name: name, attribute: a) ?? [] {
                 do { patterns.append(try GlobPattern(text.value)) } catch { reader.fail("glob \(text.value): \(error.message)", at: text.node) }
+                if attribute.root == .resource { checkNormalForm(text.value, isGlob: true, what: "\(a) glob", at: text.node) }
             }
             return patterns.isEmpty ? nil : .glob(patterns)
         case "regex":
@@ -120,6 +125,14 @@ extension PolicyBuilder {
             return items.compactMap { item in reader.string(item, "a pattern").map { ($0, item) } }
         }
         return reader.string(node, "the operand of \(attribute) \(name)").map { [($0, node)] }
+    }
+
+    /// A pattern or value compared with resource locations must be written in their normal
+    /// form, or it could never match one (POLICY.md §3): a deny rule written
+    /// `https://API.example.com/…` would never deny.
+    mutating func checkNormalForm(_ text: String, isGlob: Bool, what: String, at node: Node) {
+        guard let problem = ResourceLocation.neverMatchesProblem(pattern: text, isGlob: isGlob) else { return }
+        reader.fail("\(what) \(PolicyValue.string(text).rendered(limit: 80)) can never match a location: \(problem)", at: node)
     }
 
     /// eq, ne, in, not_in, lt…: the attribute must be a single value of the operand's kind.

@@ -179,21 +179,26 @@ struct PolicyBuilder {
             }
             var description: String?
             var resource: GlobPattern?
+            var resourceQuery = false
             var fields: [String: FieldType]?
             if case .scalar(let s) = entry.value, YAMLReader.typed(s) == .null {
                 // `delete_user:` with nothing after it: an action without details.
-            } else if let members = reader.mapping(entry.value, "action \(name)", known: ["description", "resource", "fields"]) {
+            } else if let members = reader.mapping(entry.value, "action \(name)", known: ["description", "resource", "resource_query", "fields"]) {
                 for m in members {
                     switch m.key {
                     case "description": description = reader.string(m.value, "description of \(name)")
                     case "resource":
                         guard let text = reader.string(m.value, "resource of \(name)") else { continue }
                         do { resource = try GlobPattern(text) } catch { reader.fail("resource of \(name): \(error.message)", at: m.value) }
+                        checkNormalForm(text, isGlob: true, what: "resource of \(name)", at: m.value)
+                    case "resource_query": resourceQuery = reader.bool(m.value, "resource_query of \(name)") ?? false
                     default: fields = parseFields(m.value, action: name)
                     }
                 }
             }
-            let action = ActionDefinition(name: name, description: description, resource: resource, fields: fields, location: location)
+            let action = ActionDefinition(
+                name: name, description: description, resource: resource, resourceQuery: resourceQuery, fields: fields,
+                location: location)
             actions.append(action)
             actionByName[name] = action
         }
