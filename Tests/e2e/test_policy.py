@@ -96,6 +96,9 @@ def test_check_json_on_success():
     ("version: 1\nactions: { a: {} }\nrules: " + "[" * 5000 + "]" * 5000 + "\n", "3:",
      "invalid YAML: the policy is nested too deeply (more than 1000 levels)"),
     (ALIAS_BOMB, "4:10", "aliases (*name) are not allowed in a policy"),
+    ("version: 1\nrules:\n" + "  - 1\n" * 200_000 + "  - [unclosed\n", "199997:3",
+     "the policy could hold more than 200000 YAML nodes (counted from its lines and its - ? : , [ { } marks before it is "
+     "read); split it or simplify it"),
     (ALIAS_BOMB.replace("rules: *y8", "? *y8\n: 1\nrules: []"), "4:10", "aliases (*name) are not allowed in a policy"),
     ("version: 1\nactions: { a: {} }\nrules:\n  - { name: r, action: a, effect: allow, when: "
      + "{ not: " * 40 + "{ subject.sub: x }" + " }" * 40 + " }\n", "4:", "nested more than 32 levels deep"),
