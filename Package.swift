@@ -106,7 +106,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CountersignCoreTests",
-            dependencies: ["CountersignCore"],
+            // Yams: the node count before parsing is checked against the nodes Yams makes.
+            dependencies: ["CountersignCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -58,13 +58,8 @@ public final class AuthorizationServer: Sendable {
         let issuance = ActionIssuance(minter: minter, decider: decider, directory: directory)
         let subjects = SubjectTokenVerifier(issuers: issuers, keys: issuerKeys, ownIssuer: issuer, clock: clock)
         let ciba = CIBAGrant(approvals: store, minter: minter, revocations: revocations, events: events, clock: clock)
-        token = TokenEndpoint(
-            authenticator: authenticator, logger: logger,
-            grants: [
-                ClientCredentialsGrant(minter: minter, directory: directory, issuance: issuance),
-                TokenExchangeGrant(verifier: subjects, issuance: issuance),
-                ciba,
-            ])
+        let parts = ServedGrants.Parts(minter: minter, directory: directory, issuance: issuance, subjects: subjects, ciba: ciba)
+        token = TokenEndpoint(authenticator: authenticator, logger: logger, grants: ServedGrants.handlers.map { $0.make(parts) })
         backchannel = BackchannelAuthenticationEndpoint(
             authenticator: authenticator, issuance: issuance, subjects: subjects, users: store, serverKey: serverKey,
             ownIssuer: issuer, logger: logger)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CountersignCore
+import CountersignOAuth
 import CountersignStore
 import Foundation
 
@@ -17,7 +18,9 @@ struct ClientCommand: AsyncParsableCommand {
         @Option(help: "Client id.") var id: String
         @Option(help: "Client secret (at least 32 characters); omit to generate one.") var secret: String?
         @Flag(help: "A public client (no secret).") var `public` = false
-        @Option(name: .customLong("grant-type"), help: "Grant type (repeatable): client_credentials, authorization_code, refresh_token, token-exchange, ciba.")
+        @Option(
+            name: .customLong("grant-type"),
+            help: "Grant type (repeatable): \(ServedGrants.grantTypes.map(\.shortName).joined(separator: ", ")).")
         var grantTypes: [String] = []
         @Option(help: "Allowed scopes, space separated.") var scope: String?
         @Option(name: .customLong("redirect-uri"), help: "Redirect URI (repeatable).") var redirectURIs: [String] = []
@@ -46,9 +49,8 @@ struct ClientCommand: AsyncParsableCommand {
                 throw ValidationError("client_credentials is for confidential clients only (RFC 6749 section 4.4): drop --public")
             }
             if grantTypes.isEmpty { throw ValidationError("name at least one --grant-type (for example client_credentials)") }
-            for name in grantTypes where GrantType(name: name) == nil {
-                throw ValidationError(
-                    "unknown grant type \"\(name)\"; use client_credentials, authorization_code, refresh_token, token-exchange or ciba")
+            for name in grantTypes {
+                if let problem = ServedGrants.problem(registering: name) { throw ValidationError(problem) }
             }
             if let scope, let problem = ClientRegistration.problem(scope: scope) { throw ValidationError(problem) }
             if let cibaMode, !["poll", "ping", "push"].contains(cibaMode) {

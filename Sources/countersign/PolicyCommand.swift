@@ -149,8 +149,7 @@ struct PolicyCommand: AsyncParsableCommand {
             var text = request
             if text.hasPrefix("@") {
                 let path = String(text.dropFirst())
-                guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20,
-                    let s = String(validating: Array(data), as: UTF8.self)
+                guard let data = try? LimitedFile.read(path, maxBytes: 1 << 20), let s = String(validating: data, as: UTF8.self)
                 else { throw Refusal(kind: "invalid_request", message: "cannot read the request from \(path) (at most 1 MiB of UTF-8)") }
                 text = s
             }

@@ -103,6 +103,23 @@ def test_create_refuses_bad_input(server, args, needle):
     assert cid not in listed(server)
 
 
+@pytest.mark.parametrize("grant, message", [
+    ("authorization_code", "the server does not serve grant type authorization_code yet; "
+                           "use client_credentials, token-exchange or ciba"),
+    ("refresh_token", "the server does not serve grant type refresh_token yet; "
+                      "use client_credentials, token-exchange or ciba"),
+    ("bogus", 'unknown grant type "bogus"; use client_credentials, token-exchange or ciba'),
+])
+def test_create_refuses_a_grant_the_server_does_not_serve(server, grant, message):
+    """A client registered for a grant /token cannot serve would be refused at every request:
+    the registration is refused instead, naming the grants that are served."""
+    cid = uid("grant")
+    proc = server.cli("client", "create", "--id", cid, "--grant-type", "client_credentials", "--grant-type", grant)
+    assert proc.returncode != 0
+    assert proc.stderr.splitlines()[0] == f"Error: {message}", proc.stderr
+    assert cid not in listed(server)
+
+
 @pytest.mark.parametrize("bad_id", ["", "has space", 'dq"', "back\\slash", "colon:id", "pct%41",
                                     "new\nline", "x" * 129, "' OR 1=1--"])
 def test_create_refuses_bad_client_ids(server, bad_id):

@@ -88,7 +88,6 @@ def test_rotating_an_unknown_or_public_client_is_refused(server):
     result = server.cli("client", "rotate-secret", "no-such-" + uid())
     assert result.returncode != 0 and "no confidential client with id" in result.stderr, result.stderr
     public_id = uid()
-    server.cli("client", "create", "--id", public_id, "--public", "--grant-type", "authorization_code",
-               "--redirect-uri", "https://app.example.com/cb", check=True)
+    server.cli("client", "create", "--id", public_id, "--public", "--grant-type", "token-exchange", check=True)
     result = server.cli("client", "rotate-secret", public_id)
     assert result.returncode != 0 and "no confidential client with id" in result.stderr, result.stderr

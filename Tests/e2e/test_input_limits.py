@@ -245,6 +245,25 @@ def test_body_dripped_one_byte_a_second_is_408_and_closed(slow_world):
     assert sent < len(body), sent
 
 
+def test_body_that_stops_arriving_is_408_at_the_deadline(slow_world):
+    """A body that stops halfway is answered 408 at the body deadline, as the README promises; the
+    30 s idle timeout would close the connection without a word."""
+    server, client = slow_world
+    body = b"grant_type=client_credentials"
+    auth = base64.b64encode(f"{client.id}:{client.secret}".encode())
+    head = (f"POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n"
+            f"Content-Length: {len(body)}\r\n").encode() + b"Authorization: Basic " + auth + b"\r\n\r\n"
+    with socket.create_connection(server.host_port, timeout=BODY_TIMEOUT + 7) as s:
+        s.sendall(head + body[:10])  # then nothing more, and the connection stays open
+        raw = b""
+        while chunk := s.recv(65536):
+            raw += chunk
+    assert raw.startswith(b"HTTP/1.1 408 "), raw[:200]
+    head, _, payload = raw.partition(b"\r\n\r\n")
+    assert b"\r\nconnection: close\r\n" in head.lower() + b"\r\n", head
+    assert json.loads(payload) == {"error": "invalid_request", "error_description": "the request body took too long"}
+
+
 def test_body_that_arrives_slowly_within_the_deadline_is_served(slow_world):
     server, client = slow_world
     body = b"grant_type=client_credentials"

@@ -96,6 +96,9 @@ def test_check_json_on_success():
     ("version: 1\nactions: { a: {} }\nrules: " + "[" * 5000 + "]" * 5000 + "\n", "3:",
      "invalid YAML: the policy is nested too deeply (more than 1000 levels)"),
     (ALIAS_BOMB, "4:10", "aliases (*name) are not allowed in a policy"),
+    ("version: 1\nrules:\n" + "  - 1\n" * 200_000 + "  - [unclosed\n", "199997:3",
+     "the policy could hold more than 200000 YAML nodes (counted from its lines and its - ? : , [ { } marks before it is "
+     "read); split it or simplify it"),
     (ALIAS_BOMB.replace("rules: *y8", "? *y8\n: 1\nrules: []"), "4:10", "aliases (*name) are not allowed in a policy"),
     ("version: 1\nactions: { a: {} }\nrules:\n  - { name: r, action: a, effect: allow, when: "
      + "{ not: " * 40 + "{ subject.sub: x }" + " }" * 40 + " }\n", "4:", "nested more than 32 levels deep"),
@@ -114,6 +117,27 @@ def test_a_file_over_4_mib_is_refused(tmp_path):
     proc = run_cli("policy", "check", str(path))
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"{path}: larger than 4194304 bytes"
+
+
+@pytest.mark.parametrize("command", [("check",), ("test",), ("explain", "--request", "{}")])
+def test_every_policy_command_stops_reading_at_the_size_limit(command):
+    """The limit bounds the read itself: /dev/zero never ends, and is refused after 4 MiB
+    instead of being read until memory runs out."""
+    proc = run_cli("policy", command[0], "/dev/zero", *command[1:], timeout=30)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "/dev/zero: larger than 4194304 bytes"
+
+
+def test_serve_stops_reading_a_policy_at_the_size_limit(tmp_path):
+    proc = run_cli("serve", "--port", "0", "--policy", "/dev/zero", data_dir=tmp_path / "data", timeout=30)
+    assert proc.returncode != 0
+    assert "/dev/zero: larger than 4194304 bytes" in proc.stderr, proc.stderr
+
+
+def test_explain_stops_reading_a_request_file_at_its_size_limit():
+    proc = explain("--request", "@/dev/zero")
+    assert proc.returncode != 0
+    assert proc.stderr.strip() == "Error: cannot read the request from /dev/zero (at most 1 MiB of UTF-8)", proc.stderr
 
 
 def test_invalid_utf8_is_refused(tmp_path):

@@ -229,8 +229,7 @@ def test_missing_grant_type_is_invalid_request(server, client):
 
 def test_grant_not_registered_for_client_is_unauthorized_client(server):
     cid, secret = f"ac-{id(server)}", new_secret()
-    server.cli("client", "create", "--id", cid, "--secret", secret, "--grant-type", "authorization_code",
-               "--redirect-uri", "https://app.example.com/cb", check=True)
+    server.cli("client", "create", "--id", cid, "--secret", secret, "--grant-type", "token-exchange", check=True)
     resp = server.token_request(Client(cid, secret))
     assert_oauth_error(resp, 400, "unauthorized_client")
 

@@ -96,14 +96,16 @@ public struct GrantType: Sendable, Hashable, RawRepresentable, CustomStringConve
     /// Every grant type a client may be registered for.
     public static let known: [GrantType] = [.clientCredentials, .authorizationCode, .refreshToken, .tokenExchange, .ciba]
 
+    /// The short names of the grant types whose standard names are URNs.
+    static let aliases: [(alias: String, grantType: GrantType)] = [("token-exchange", .tokenExchange), ("ciba", .ciba)]
+
     /// Accepts the standard name or a short alias (`token-exchange`, `ciba`).
     public init?(name: String) {
-        switch name {
-        case "token-exchange": self = .tokenExchange
-        case "ciba": self = .ciba
-        default:
-            guard let known = GrantType.known.first(where: { $0.rawValue == name }) else { return nil }
-            self = known
-        }
+        guard let known = Self.aliases.first(where: { $0.alias == name })?.grantType ?? Self.known.first(where: { $0.rawValue == name })
+        else { return nil }
+        self = known
     }
+
+    /// The short alias where there is one (`token-exchange`, `ciba`), else the standard name.
+    public var shortName: String { Self.aliases.first { $0.grantType == self }?.alias ?? rawValue }
 }

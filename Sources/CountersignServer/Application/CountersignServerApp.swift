@@ -3,6 +3,7 @@ import CountersignOAuth
 import CountersignStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -112,6 +113,19 @@ public enum CountersignServerApp {
         }
     }
 
+    /// The HTTP/1.1 server: a connection idle for 30 s is closed, a request head over 16 KiB is
+    /// answered 431 (`RequestHeadLimit`), and a request body that has not arrived whole within
+    /// `bodyDeadline` of its head (default: `COUNTERSIGN_BODY_TIMEOUT`, 10 s) is answered 408
+    /// (`RequestBodyDeadline`).
+    public static func httpServer(metrics: ServerMetrics?, bodyDeadline: Duration? = nil) -> HTTPServerBuilder {
+        let bodyDeadline = bodyDeadline ?? RequestBodyDeadline.limit
+        // The handlers are made anew for each connection.
+        return .http1(
+            configuration: .init(
+                additionalChannelHandlers: [RequestHeadLimit(metrics: metrics), RequestBodyDeadline(limit: bodyDeadline)],
+                idleTimeout: .seconds(30), httpDecoderConfiguration: RequestHeadLimit.decoder))
+    }
+
     /// Runs the server. `announce` receives the `countersign listening on …` line once requests
     /// are accepted, and the first-run hints.
     public static func run(
@@ -121,12 +135,7 @@ public enum CountersignServerApp {
         let host = configuration.host
         let app = Application(
             router: assembly.router(),
-            // Idle or slow-dripping connections are closed after 30 s (HOSTILE-TESTS 75); a request
-            // head over 16 KiB is answered 431 (HOSTILE-TESTS 71).
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: [RequestHeadLimit(metrics: assembly.metrics)], idleTimeout: .seconds(30),
-                    httpDecoderConfiguration: RequestHeadLimit.decoder)),
+            server: httpServer(metrics: assembly.metrics),
             configuration: .init(address: .hostname(host, port: assembly.port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? assembly.port

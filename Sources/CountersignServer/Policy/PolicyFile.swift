@@ -17,13 +17,19 @@ public struct PolicyFile: Sendable {
     /// The bundled example policy (`Examples/policy.yaml`).
     public static var bundledExample: [UInt8] { PackageResources.example_policy_yaml }
 
+    /// Reads and checks the file. A file over `maxBytes` is refused without being read past
+    /// the limit, so it has no hash.
     public static func load(path: String) throws -> PolicyFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let data: [UInt8]
+        do {
+            data = try LimitedFile.read(path, maxBytes: maxBytes)
+        } catch LimitedFile.Failure.tooLarge {
+            throw PolicyFileError("\(path): larger than \(maxBytes) bytes")
+        } catch {
             throw PolicyFileError("\(path): cannot read the policy file")
         }
         let sha256 = Array(SHA256.hash(data: data)).hexString
-        guard data.count <= maxBytes else { throw PolicyFileError("\(path): larger than \(maxBytes) bytes", sha256: sha256) }
-        guard let text = String(validating: Array(data), as: UTF8.self) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw PolicyFileError("\(path):1:1: the policy file is not valid UTF-8", sha256: sha256)
         }
         let policy: Policy
@@ -57,7 +63,8 @@ public struct PolicyFileError: Error, CustomStringConvertible, Sendable {
     public let description: String
     /// The policy errors, when the file was read but its content refused.
     public let errors: [PolicyError]
-    /// Lower-case hex SHA-256 of the refused bytes; nil when the file could not be read.
+    /// Lower-case hex SHA-256 of the refused bytes; nil when the file could not be read, or is
+    /// larger than the limit (it is not read past it).
     public let sha256: String?
 
     public init(_ description: String, errors: [PolicyError] = [], sha256: String? = nil) {

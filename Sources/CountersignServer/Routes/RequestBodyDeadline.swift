@@ -1,37 +1,86 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOHTTPTypes
 
-/// An overall deadline on reading a request body (HOSTILE-TESTS 75). The connection's idle
-/// timeout never fires for a client that drips one byte a second, so without it a 64 KiB body
-/// could hold a request open for most of a day.
-enum RequestBodyDeadline {
+/// A request body must arrive whole within `limit` of its head, whether it drips or stops
+/// (README: `COUNTERSIGN_BODY_TIMEOUT`). Past the deadline the body's reader gets `Exceeded`,
+/// its route answers 408 (RFC 9110 §15.5.9) and the connection is closed (`UnreadBodyGuard`).
+/// Neither the connection's idle timeout, which a drip keeps resetting and which would close a
+/// stalled body without an answer, nor a clock read per arriving part, which a stalled body
+/// never reaches, can give that answer; a timer on the connection's event loop does.
+///
+/// The handler sits right after the HTTP codec. It arms its one timer only when a read ends with
+/// a body unfinished, so a body that arrives with its head (nearly every request) costs a clock
+/// read and no timer.
+final class RequestBodyDeadline: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+
     /// 10 seconds, or `COUNTERSIGN_BODY_TIMEOUT` seconds (1-300) where slow links need longer.
     static let limit: Duration = {
         let configured = ProcessInfo.processInfo.environment["COUNTERSIGN_BODY_TIMEOUT"].flatMap { Int($0) }
         return .seconds(configured.map { min(max($0, 1), 300) } ?? 10)
     }()
 
-    /// The body was not complete within `limit`.
+    /// The body was not complete within the limit.
     struct Exceeded: Error {}
 
-    /// What the client is told; the route answers 408 and the connection is closed.
+    /// What the client is told with the 408.
     static let description = "the request body took too long"
 
-    /// Collects the body up to `maxBytes` (else `NIOTooManyBytesError`), or throws `Exceeded`
-    /// when a part of it arrives after `limit`: a drip is cut at its first byte past the limit,
-    /// and a client that stops sending altogether meets the connection's idle timeout. The clock
-    /// is read once per arriving part; there is no timer task per request, which cost the token
-    /// endpoint measurable throughput.
-    static func collect(
-        _ request: Request, context: CountersignRequestContext, upTo maxBytes: Int, within limit: Duration = limit
-    ) async throws -> ByteBuffer {
-        let deadline = ContinuousClock.now.advanced(by: limit)
+    private let limit: TimeAmount
+    /// When the head of the request whose body is arriving came; nil between requests.
+    private var receivingSince: NIODeadline?
+    private var timer: Scheduled<Void>?
+
+    init(limit: Duration = RequestBodyDeadline.limit) {
+        self.limit = TimeAmount(limit)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head: receivingSince = .now()
+        case .body: break
+        case .end: finish()
+        }
+        context.fireChannelRead(data)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if let receivingSince, timer == nil {
+            timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: receivingSince + limit) {
+                self.timer = nil
+                guard self.receivingSince != nil else { return }
+                self.receivingSince = nil
+                context.fireErrorCaught(Exceeded())
+            }
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        finish()
+    }
+
+    private func finish() {
+        receivingSince = nil
+        timer?.cancel()
+        timer = nil
+    }
+
+    /// Collects a body up to `maxBytes` (else `NIOTooManyBytesError`) and marks it read; a body
+    /// past its deadline throws `Exceeded` from the handler above.
+    static func collect(_ request: Request, context: CountersignRequestContext, upTo maxBytes: Int) async throws -> ByteBuffer {
         var collected: ByteBuffer?
         for try await var part in request.body {
             guard (collected?.readableBytes ?? 0) + part.readableBytes <= maxBytes else { throw NIOTooManyBytesError(maxBytes: maxBytes) }
             if collected == nil { collected = part } else { collected!.writeBuffer(&part) }
-            if ContinuousClock.now > deadline { throw Exceeded() }
         }
         context.bodyRead.markRead()
         return collected ?? ByteBuffer()

@@ -118,8 +118,16 @@ import Testing
         ])
     }
 
+    @Test func aDocumentWithTooManyNodesIsRefusedBeforeYAMLReadsIt() {
+        // The unclosed list at the end is never read: the count refuses the file first.
+        let flat = "version: 1\nrules:\n" + String(repeating: "  - 1\n", count: 200_000) + "  - [unclosed\n"
+        #expect(errors(flat).map(\.description) == [
+            "199997:3: the policy could hold more than 200000 YAML nodes (counted from its lines and its - ? : , [ { } marks before it is read); split it or simplify it"
+        ])
+    }
+
     @Test func deepNestingIsRefusedQuickly() {
-        let deep = "version: 1\nactions: { a: {} }\nrules: " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let deep = "version: 1\nactions: { a: {} }\nrules: " + String(repeating: "[", count: 90_000) + String(repeating: "]", count: 90_000)
         let found = errors(deep)
         #expect(found.first?.message.contains("nested too deeply") == true)
         let deepConditions =

@@ -60,4 +60,25 @@ import Testing
         #expect(events.last?.actor == "test")
         await store.close()
     }
+
+    @Test func aPolicyOverTheLimitIsRefusedUnreadAndItsRefusalHasNoHash() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cs-policy-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try await SQLiteStore.open(path: dir + "/db.sqlite")
+        let path = dir + "/policy.yaml"
+        try PolicyFile.installExampleIfMissing(at: path)
+        let holder = PolicyHolder(path: path, audit: store)
+        let first = try await holder.load(actor: "test")
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.truncate(atOffset: 300 * 1024 * 1024)  // sparse: 300 MB that cost no disk
+        try handle.close()
+        await #expect { try await holder.load(actor: "signal:SIGHUP") } throws: { "\($0)" == "\(path): larger than 4194304 bytes" }
+        #expect(holder.current?.sha256 == first.sha256)
+        // Its bytes past the limit were never read, so there is no hash to record.
+        let events = try await store.events(after: 0, limit: 10)
+        #expect(events.last?.type == "policy.refused")
+        #expect(events.last?.data == ["path": .string(path), "errors": 1])
+        await store.close()
+    }
 }

@@ -15,6 +15,15 @@ public enum PolicyParser {
         guard text.utf8.count <= maxBytes else {
             throw PolicyLoadError(file: file, errors: [PolicyError("the policy is larger than \(maxBytes) bytes", at: .start)])
         }
+        if let excess = YAMLNodeBound.firstExcess(over: YAMLReader.maxNodes, in: text) {
+            throw PolicyLoadError(
+                file: file,
+                errors: [
+                    PolicyError(
+                        "the policy could hold more than \(YAMLReader.maxNodes) YAML nodes (counted from its lines and its - ? : , [ { } marks before it is read); split it or simplify it",
+                        at: excess)
+                ])
+        }
         if let refusal = YAMLAliasScan.refusal(in: text) {
             throw PolicyLoadError(file: file, errors: [refusal])
         }
