@@ -35,7 +35,8 @@ def test_disabling_a_user_ends_their_open_stream_at_once(server):
     try:
         server.cli("user", "disable", name, check=True)
         assert stream.ended.wait(10), "the disabled user's stream stayed open"
-        assert stream.events == []
+        assert [e["event"] for e in stream.events] == ["listener.ended"]
+        assert "request" not in stream.events[0]["data"] and stream.events[0].get("retry") == "86400000"
         resp = server.get("/api/v1/events", headers={"Authorization": f"Bearer {token}"})
         assert resp.status_code == 401 and resp.json()["error"] == "invalid_token"
     finally:

@@ -38,10 +38,10 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// `2026-11-25T10:00:00Z` (RFC 3339 §5.6, whole seconds).
     public var rfc3339: String { RFC3339.format(secondsSince1970) }
 
-    /// The instant an RFC 3339 date-time names, or nil when the text is not one.
+    /// The instant an RFC 3339 date-time names (to the millisecond), or nil when the text is not one.
     public init?(rfc3339 text: String) {
-        guard let seconds = RFC3339.parse(text) else { return nil }
-        self.init(secondsSince1970: seconds)
+        guard let (seconds, milliseconds) = RFC3339.parts(text) else { return nil }
+        self.init(seconds: seconds, nanoseconds: milliseconds * 1_000_000)
     }
 
     public var description: String { rfc3339 }

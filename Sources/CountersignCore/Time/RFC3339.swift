@@ -3,6 +3,12 @@
 public enum RFC3339 {
     /// Seconds since 1970 UTC (fractions dropped), or nil when `text` is not an RFC 3339 date-time.
     public static func parse(_ text: String) -> Int64? {
+        parts(text)?.seconds
+    }
+
+    /// Whole seconds since 1970 UTC and the milliseconds of its fraction (0-999; finer digits
+    /// dropped), or nil when `text` is not an RFC 3339 date-time.
+    static func parts(_ text: String) -> (seconds: Int64, milliseconds: Int64)? {
         let b = Array(text.utf8)
         guard b.count >= 20, b.count <= 40 else { return nil }
         func digits(_ at: Int, _ n: Int) -> Int? {
@@ -19,11 +25,16 @@ public enum RFC3339 {
             b[16] == 0x3A, let second = digits(17, 2)
         else { return nil }
         var i = 19
+        var milliseconds: Int64 = 0
         if i < b.count && b[i] == 0x2E {
             i += 1
             let start = i
-            while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
+            while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 {
+                if i - start < 3 { milliseconds = milliseconds * 10 + Int64(b[i] - 0x30) }
+                i += 1
+            }
             guard i > start else { return nil }
+            for _ in min(i - start, 3)..<3 { milliseconds *= 10 }
         }
         guard i < b.count else { return nil }
         var offset = 0
@@ -41,7 +52,7 @@ public enum RFC3339 {
             minute < 60, second <= 60
         else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
-        return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offset)
+        return (Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offset), milliseconds)
     }
 
     /// `2026-11-25T10:00:00Z`.

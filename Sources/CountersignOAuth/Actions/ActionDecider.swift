@@ -224,11 +224,11 @@ public final class ActionDecider: Sendable {
         let authReqID = backchannel?.authReqID ?? TokenID.generateLong()
         var approvals = combined.outcome == .approve ? combined.requirements.approvals : []
         var expiresIn = approvals.map(\.expiresIn).min() ?? ApprovalRequirement.defaultExpiresIn
+        // CIBA §7.1 requested_expiry: shorter or longer as the client asks, never beyond the rule.
+        if let requested = backchannel?.requestedExpiry { expiresIn = min(expiresIn, requested) }
         if let backchannel, backchannel.needsSubjectConfirmation, !approvals.contains(where: { $0.approver == .subject }) {
             approvals.append(ApprovalRequirement(approver: .subject, quorum: 1, denyQuorum: 1, expiresIn: expiresIn))
         }
-        // CIBA §7.1 requested_expiry: shorter or longer as the client asks, never beyond the rule.
-        if let requested = backchannel?.requestedExpiry { expiresIn = min(expiresIn, requested) }
         var request = ApprovalRequest(
             id: Self.requestID(), authReqIDHash: Array(SHA256.hash(data: Array(authReqID.utf8))), clientID: client.id,
             subject: subject.sub, subjectIssuer: subject.issuer, actor: subject.act, authorizationDetails: details,

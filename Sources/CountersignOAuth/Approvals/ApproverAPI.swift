@@ -108,7 +108,7 @@ public struct ApproverAPI: Sendable {
                     type: "approver.authentication_throttled", actor: "server",
                     data: [
                         "ip": .optional(address), "failures": .number(JSONNumber(throttle.limit)),
-                        "window_seconds": .number(JSONNumber(throttle.window.components.seconds)),
+                        "window_seconds": .number(JSONNumber(throttle.window.wholeSeconds)),
                     ])
                 do { try await audit.append([record]) } catch {
                     logger.warning("auditing an authentication burst failed", metadata: ["error": "\(error)"])

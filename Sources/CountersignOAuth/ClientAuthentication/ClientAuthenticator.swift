@@ -18,7 +18,7 @@ public struct ClientAuthenticator: Sendable {
     let directory: ClientDirectory
     let serverKey: ServerKey
     let throttle: FailedAuthenticationThrottle
-    /// Milliseconds since 1970, for the end of a secret rotation's grace period.
+    /// Tells whether a secret rotation's grace period has ended.
     let clock: any WallClock
 
     public init(

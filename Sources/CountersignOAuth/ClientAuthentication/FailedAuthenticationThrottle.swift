@@ -1,3 +1,4 @@
+import CountersignCore
 import Synchronization
 
 /// Slows secret guessing (RFC 6749 §10.10): each peer address may fail authentication (a
@@ -35,7 +36,9 @@ public final class FailedAuthenticationThrottle: Sendable {
                 entries[address] = nil
                 return nil
             }
-            return max(1, Int((window - elapsed).components.seconds))
+            // Rounded up: a client that waits exactly this long finds the window passed.
+            let left = window - elapsed
+            return max(1, Int(left.wholeSeconds) + (left > .seconds(left.wholeSeconds) ? 1 : 0))
         }
     }
 

@@ -113,8 +113,13 @@ enum ApproverRoutes {
                 var listener = user
                 var sequence = 0
                 for await change in merged {
-                    // Every event is sent only to a listener who may still listen now.
-                    guard let current = try? await api.currentUser(authorization) else { break }
+                    // A change this listener could not see costs nothing; anything written is
+                    // written only to a listener who may still listen now (read again first).
+                    if let change, api.serverSentEvent(change, for: listener, sequence: sequence + 1) == nil { continue }
+                    guard let current = try? await api.currentUser(authorization) else {
+                        try await writer.write(ByteBuffer(string: Self.ended))
+                        break
+                    }
                     listener = current
                     if let change {
                         guard let text = api.serverSentEvent(change, for: listener, sequence: sequence + 1) else { continue }
@@ -134,6 +139,12 @@ enum ApproverRoutes {
             headers: [.contentType: "text/event-stream", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
             body: body)
     }
+
+    /// The last words of a stream whose token no longer holds: an event that says so (no request
+    /// details) and a reconnection delay of a day, so that a client which reconnects after any
+    /// end does not spend its address's failed-authentication allowance on a token that is gone.
+    static let ended =
+        "event: listener.ended\ndata: {\"reason\":\"this personal token is no longer valid; the user was disabled or given a new token\"}\nretry: 86400000\n\n"
 
     static func respond(_ body: () async throws -> OAuthResponse) async -> Response {
         do {

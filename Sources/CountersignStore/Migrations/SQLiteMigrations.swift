@@ -230,5 +230,11 @@ enum SQLiteMigrations {
         Migration(
             version: 10, name: "clients trusted to assert their users",
             statements: ["ALTER TABLE clients ADD COLUMN asserts_users INTEGER NOT NULL DEFAULT 0"]),
+        Migration(
+            version: 11, name: "revocations written in seconds, in milliseconds",
+            // Before times had one type, a replayed auth_req_id revoked its token with an expiry in
+            // seconds; the purge would delete such a row and bring the token back. No expiry in
+            // milliseconds is this small (1e11 ms is March 1973).
+            statements: ["UPDATE revoked_tokens SET expires_at = expires_at * 1000 WHERE expires_at < 100000000000"]),
     ]
 }

@@ -10,6 +10,8 @@ import Testing
         #expect(instant.rfc3339 == "2026-01-05T12:00:00Z")
         #expect(Instant(rfc3339: "2026-01-05T12:00:00Z") == instant)
         #expect(Instant(rfc3339: "yesterday") == nil)
+        #expect(Instant(rfc3339: "2026-01-05T12:00:00.75Z")?.millisecondsSince1970 == 1_767_614_400_750)
+        #expect(Instant(rfc3339: "2026-01-05T13:00:00.0759+01:00")?.millisecondsSince1970 == 1_767_614_400_075)
         #expect(Instant(seconds: 1, nanoseconds: 999_999_999).millisecondsSince1970 == 1_999)
     }
 
