@@ -46,7 +46,7 @@ public final class AuthorizationServer: Sendable {
         revocations = RevocationList(store: store, clock: clock)
         try await revocations.reload()
         // One count of failed authentications per address, for clients and approvers alike.
-        let throttle = FailedAuthenticationThrottle()
+        let throttle = FailedAuthenticationThrottle(audit: store)
         let authenticator = ClientAuthenticator(directory: directory, serverKey: serverKey, throttle: throttle, clock: clock)
         let minter = AccessTokenMinter(issuer: issuer, keys: keys, audit: store, clock: clock)
         let verifier = AccessTokenVerifier(keys: keys, issuer: issuer, clock: clock)

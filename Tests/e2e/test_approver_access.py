@@ -84,9 +84,9 @@ def test_wrong_personal_tokens_are_throttled_per_address_logged_and_audited_once
         body = resp.json()
         assert body["error"] == "too_many_requests"
         assert body["error_description"].startswith("too many failed authentications from this address; retry in ")
-        bursts = [e for e in guarded.audit_events() if e["type"] == "approver.authentication_throttled"]
+        bursts = [e for e in guarded.audit_events() if e["type"] == "authentication.throttled"]
         assert len(bursts) == 1
-        assert bursts[0]["data"] == {"ip": "127.0.0.1", "failures": 100, "window_seconds": 60}
+        assert bursts[0]["data"] == {"ip": "127.0.0.1", "failures": 100, "window_seconds": 60, "reached_by": "approver"}
         logs = guarded.stderr_text()
         assert logs.count("approver authentication failed") == 100
         assert "127.0.0.1" in logs and "csu_wrong" not in logs and token not in logs

@@ -168,7 +168,7 @@ def test_the_owners_confirmation_is_by_exact_name_and_erin_is_not_erin(server, w
         server.cli("user", "create", name, check=True)
         tokens[name] = server.cli("user", "token", name, check=True).stdout.strip()
     details = json.dumps([{"type": "change_payout_account", "iban": "DE89370400440532013000"}])
-    resp = server.post("/bc-authorize", {"login_hint": "erin", "authorization_details": details},
+    resp = server.post("/bc-authorize", {"login_hint": "erin", "resource": API, "authorization_details": details},
                        auth=(poller.id, poller.secret))
     assert resp.status_code == 200, resp.text
     rid = newest_request(server, tokens, "erin")["id"]

@@ -9,6 +9,8 @@ import pytest
 
 from support import jwt_parts, new_secret, start_server, uid
 
+# The resource server the action tokens are for (an action token is always addressed to one).
+API = "https://api.example.com"
 POLICY = """\
 version: 1
 actions:
@@ -28,6 +30,7 @@ def world(tmp_path_factory):
     policy = root / "policy.yaml"
     policy.write_text(POLICY)
     srv = start_server(root / "data", "--policy", str(policy))
+    srv.create_client(scope=None, resources=(API,))
     yield srv
     srv.stop()
     srv.kill()
@@ -44,7 +47,10 @@ def _client(srv, max_lifetime: int | None):
 
 
 def _token(srv, cid, secret, scope):
-    resp = srv.post("/token", {"grant_type": "client_credentials", "scope": scope}, auth=(cid, secret))
+    form = {"grant_type": "client_credentials", "scope": scope}
+    if scope == "ping":  # an action
+        form["resource"] = API
+    resp = srv.post("/token", form, auth=(cid, secret))
     assert resp.status_code == 200, resp.text
     body = resp.json()
     claims = jwt_parts(body["access_token"])[1]

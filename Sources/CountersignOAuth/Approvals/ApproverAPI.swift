@@ -96,24 +96,14 @@ public struct ApproverAPI: Sendable {
     /// The approver behind `Authorization: Bearer <personal token>`, sent from `address`. Each
     /// failure is logged with the address and counted against it: past the limit every attempt
     /// from there is 429 with `Retry-After` until the window passes, and the burst that reached
-    /// the limit is audited (`approver.authentication_throttled`).
+    /// the limit is audited (`authentication.throttled`).
     public func authenticate(_ authorization: [String], from address: String?) async throws(Failure) -> User {
         if let seconds = throttle.retryAfter(address) { throw .throttled(seconds) }
         do {
             return try await currentUser(authorization)
         } catch where error.status == 401 {
             logger.notice("approver authentication failed", metadata: ["ip": "\(address ?? "unknown")"])
-            if throttle.recordFailure(address) {
-                let record = AuditRecord(
-                    type: "approver.authentication_throttled", actor: "server",
-                    data: [
-                        "ip": .optional(address), "failures": .number(JSONNumber(throttle.limit)),
-                        "window_seconds": .number(JSONNumber(throttle.window.wholeSeconds)),
-                    ])
-                do { try await audit.append([record]) } catch {
-                    logger.warning("auditing an authentication burst failed", metadata: ["error": "\(error)"])
-                }
-            }
+            await throttle.recordFailure(address, kind: "approver")
             throw error
         }
     }

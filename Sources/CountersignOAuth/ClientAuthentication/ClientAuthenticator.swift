@@ -46,7 +46,7 @@ public struct ClientAuthenticator: Sendable {
         do {
             return try await verify(request, params, allowPublic: allowPublic)
         } catch {
-            if error.code == .invalidClient { throttle.recordFailure(request.remoteAddress) }
+            if error.code == .invalidClient { await throttle.recordFailure(request.remoteAddress, kind: "client") }
             throw error
         }
     }

@@ -1,4 +1,5 @@
 import CountersignCore
+import CountersignStore
 import Synchronization
 
 /// Slows secret guessing (RFC 6749 §10.10): each peer address may fail authentication (a
@@ -19,11 +20,29 @@ public final class FailedAuthenticationThrottle: Sendable {
     let window: Duration
     let maxTracked: Int
     let entries = Mutex<[String: Entry]>([:])
+    /// Where a burst (the failure that reaches the limit) is recorded, if anywhere.
+    let audit: (any AuditLog)?
 
-    public init(limit: Int = 100, window: Duration = .seconds(60), maxTracked: Int = 100_000) {
+    public init(limit: Int = 100, window: Duration = .seconds(60), maxTracked: Int = 100_000, audit: (any AuditLog)? = nil) {
         self.limit = limit
         self.window = window
         self.maxTracked = maxTracked
+        self.audit = audit
+    }
+
+    /// Records a failed authentication of `kind` (`client` or `approver`) from `address`; the
+    /// failure that reaches the limit is audited once, as `authentication.throttled`, whichever
+    /// kind of failure it was (the count is shared).
+    func recordFailure(_ address: String?, kind: String) async {
+        guard recordFailure(address), let audit else { return }
+        let record = AuditRecord(
+            type: "authentication.throttled", actor: "server",
+            data: [
+                "ip": .optional(address), "failures": .number(JSONNumber(limit)),
+                "window_seconds": .number(JSONNumber(window.wholeSeconds)), "reached_by": .string(kind),
+            ])
+        // The refusal stands either way; a store that cannot take the event is logged by its caller's answer.
+        try? await audit.append([record])
     }
 
     /// Seconds until this address may try again, or nil when it may try now.

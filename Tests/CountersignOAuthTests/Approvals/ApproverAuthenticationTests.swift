@@ -49,7 +49,7 @@ import Testing
             #expect(try await api.authenticate(["Bearer \(token)"], from: "10.0.0.10").name == "fiona")
 
             let bursts = try await f.store.events(after: 0, limit: 10_000).filter {
-                $0.type == "approver.authentication_throttled"
+                $0.type == "authentication.throttled"
             }
             #expect(bursts.count == 1)
             #expect(bursts.first?.data["ip"] == .string("10.0.0.9"))
@@ -69,6 +69,9 @@ import Testing
             }
             #expect(statuses.prefix(40).allSatisfy { $0 == 401 })
             #expect(statuses.suffix(5).allSatisfy { $0 == 429 })
+            // The burst is audited once, by whichever failure reached the limit.
+            let bursts = try await f.store.events(after: 0, limit: 10_000).filter { $0.type == "authentication.throttled" }
+            #expect(bursts.count == 1 && bursts.first?.data["reached_by"] == .string("approver"))
         }
     }
 

@@ -1,4 +1,6 @@
 @testable import CountersignOAuth
+import CountersignCore
+import CountersignStore
 import Synchronization
 import Testing
 
@@ -18,6 +20,9 @@ import Testing
             #expect(reply.status == 429)
             #expect(reply.error == "temporarily_unavailable")
             #expect(Int(reply.header("Retry-After") ?? "") ?? 0 > 0)
+            let bursts = try await f.store.events(after: 0, limit: 10_000).filter { $0.type == "authentication.throttled" }
+            #expect(bursts.count == 1 && bursts.first?.data["reached_by"] == .string("client"))
+            #expect(bursts.first?.data["ip"] == .string("127.0.0.1"))
         }
     }
 
