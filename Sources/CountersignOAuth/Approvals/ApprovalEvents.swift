@@ -94,9 +94,14 @@ public final class ApprovalEvents: Sendable {
     /// Adds an observer; the returned number removes it.
     @discardableResult
     public func observe(_ observer: @escaping Observer) -> UInt64 {
+        register { $0.all[$1] = observer }
+    }
+
+    /// Numbers an observer and files it with `add`; the number removes it.
+    func register(_ add: (inout Observers, UInt64) -> Void) -> UInt64 {
         observers.withLock { table in
             table.next += 1
-            table.all[table.next] = observer
+            add(&table, table.next)
             return table.next
         }
     }
@@ -111,11 +116,7 @@ public final class ApprovalEvents: Sendable {
     /// Adds an observer of user changes (a user disabled, or given a new personal token); the
     /// returned number removes it, as `remove`.
     public func observeListenerChanges(_ observer: @escaping ListenerObserver) -> UInt64 {
-        observers.withLock { table in
-            table.next += 1
-            table.listeners[table.next] = observer
-            return table.next
-        }
+        register { $0.listeners[$1] = observer }
     }
 
     /// Tells the listener observers that user `name` changed: their streams check again
