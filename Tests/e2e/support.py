@@ -31,7 +31,9 @@ import requests
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("COUNTERSIGN_BIN", REPO / ".build" / "debug" / "countersign"))
 SOURCE_BIN = BIN  # conftest runs a private copy of BIN; this stays the path it was copied from
-PEER_CHECK = Path("/work/shared/peers/check.py")
+# The peers' protocol probe, an optional extra beside the repository (../shared/peers), or where
+# COUNTERSIGN_PEERS_DIR says.
+PEER_CHECK = Path(os.environ.get("COUNTERSIGN_PEERS_DIR") or Path(__file__).resolve().parents[3] / "shared" / "peers") / "check.py"
 
 FORM = "application/x-www-form-urlencoded"
 LISTENING = "countersign listening on "
