@@ -6,7 +6,7 @@ import Foundation
 extension ClientCommand {
     /// `countersign client rotate-secret ID [--secret S] [--grace SECONDS]`: a new secret for a
     /// confidential client, the old one accepted for the grace period so deployments can roll
-    /// over, then refused (HOSTILE-TESTS 6). Only keyed hashes are stored; the new secret is
+    /// over, then refused. Only keyed hashes are stored; the new secret is
     /// printed once when it was generated.
     struct RotateSecret: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 import ArgumentParser
 import CountersignServer
 
-/// The `countersign` command line (INTERFACE.md, "Command line").
+/// The `countersign` command line (README and docs/).
 @main
 struct Countersign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

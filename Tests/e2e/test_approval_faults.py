@@ -1,4 +1,4 @@
-"""Approvals under concurrency and crashes (HOSTILE-TESTS 64-66, issue 6): fifty approvers at
+"""Approvals under concurrency and crashes: fifty approvers at
 once on one request, approve racing deny, two server processes sharing one store, kill -9 with
 requests pending. Each ends in exactly one terminal state, at most one token, and an audit chain
 that verifies."""

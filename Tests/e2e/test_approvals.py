@@ -1,6 +1,6 @@
 """Countersigning (issue 6): an action that needs approval is decided by people through the
 approver API, and the client redeems the approval by polling /token with its auth_req_id
-(OpenID CIBA poll mode). HOSTILE-TESTS 29-37, 41, 64-65. The approvers are users of the store
+(OpenID CIBA poll mode). The approvers are users of the store
 with personal API tokens; the requester is a user of a real IdP stand-in on loopback."""
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def test_two_finance_leads_approve_and_the_client_redeems_once(server, idp, worl
     approval = claims["approval"]
     assert approval["request_id"] == rid and approval["approvers"] == ["fiona", "gita"]
     assert all(len(d) == 64 for d in approval["reasons"]) and "checked" not in json.dumps(approval)
-    # A second redemption is refused, and the token of the first is revoked (HOSTILE-TESTS 33).
+    # A second redemption is refused, and the token of the first is revoked.
     replay = assert_oauth_error(poll(server, agent, auth_req_id), 400, "invalid_grant")
     assert replay["error_description"] == "auth_req_id was already redeemed; its token is revoked"
     introspected = server.post("/introspect", {"token": resp.json()["access_token"]}, auth=(api.id, api.secret))
@@ -201,7 +201,7 @@ def test_votes_are_posts_and_bodies_are_checked(server, idp, world):
 
 
 def test_concurrent_votes_reach_exactly_one_outcome(server, idp, world):
-    """Four leads vote at once on a quorum of two (HOSTILE-TESTS 30, 65): every vote is counted
+    """Four leads vote at once on a quorum of two: every vote is counted
     once, the request is approved once, and exactly one poll redeems it."""
     agent, _, _, tokens = world
     auth_req_id, _ = ask(server, agent, idp)
@@ -274,7 +274,7 @@ def test_a_federated_owner_confirms_and_a_local_namesake_cannot(server, idp, wor
 
 
 def test_a_poll_with_other_authorization_details_gets_exactly_the_approved_ones(server, idp, world):
-    """HOSTILE-TESTS 41 (RFC 9396 §7): the approval was for 250; a poll that sends 25000 (and
+    """RFC 9396 §7: the approval was for 250; a poll that sends 25000 (and
     another payment) gets a token for exactly what was approved, or nothing."""
     agent, _, _, tokens = world
     auth_req_id, details = ask(server, agent, idp)

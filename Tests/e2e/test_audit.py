@@ -1,5 +1,5 @@
-"""The audit log: one hash-chained event per state change, no secrets anywhere, tamper evidence.
-HOSTILE-TESTS 59-63 (and 61 for concurrent appends from one server)."""
+"""The audit log: one hash-chained event per state change, no secrets anywhere, tamper evidence, also
+under concurrent appends from one server."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Backchannel authentication (OpenID CIBA Core 1.0, issue 6): POST /bc-authorize with a hint
 naming the user, the decision at once, then poll, ping or push. The notification endpoint is a
-real HTTP server on loopback that records what reaches it. HOSTILE-TESTS 32-40."""
+real HTTP server on loopback that records what reaches it."""
 
 from __future__ import annotations
 
@@ -278,7 +278,7 @@ def test_ping_tells_the_client_then_it_polls(server, world):
         assert ping["headers"]["Authorization"] == "Bearer ping-token-1"
         assert ping["headers"]["Content-Type"] == "application/json"
         assert poll(server, pinged, auth_req_id).status_code == 200
-        # A denial is pinged too (HOSTILE-TESTS 38).
+        # A denial is pinged too.
         denied = authorize(server, pinged, amount=250, client_notification_token="ping-token-2").json()["auth_req_id"]
         rid = newest_request(server, tokens)["id"]
         server.post(f"{BASE}/{rid}/deny", body=json.dumps({"reason": "no"}).encode(),
@@ -538,10 +538,10 @@ def test_an_auth_req_id_is_no_credential_and_a_disabled_approver_cannot_vote(ser
     hanna = server.cli("user", "token", "hanna", check=True).stdout.strip()
     auth_req_id = authorize(server, poller, amount=250).json()["auth_req_id"]
     rid = newest_request(server, tokens)["id"]
-    # HOSTILE-TESTS 35: the client's auth_req_id approves nothing.
+    # The client's auth_req_id approves nothing.
     stolen = server.post(f"{BASE}/{rid}/approve", body=b"{}", headers={"Authorization": f"Bearer {auth_req_id}"})
     assert stolen.status_code == 401 and stolen.json()["error"] == "invalid_token"
-    # HOSTILE-TESTS 31: disabled after the request was made, so refused at vote time.
+    # Disabled after the request was made, so refused at vote time.
     server.cli("user", "disable", "hanna", check=True)
     late = server.post(f"{BASE}/{rid}/approve", body=json.dumps({"reason": "ok"}).encode(),
                        headers={"Authorization": f"Bearer {hanna}"})

@@ -1,4 +1,4 @@
-"""The admin command line against a running server's data directory (INTERFACE.md "Command line"):
+"""The admin command line against a running server's data directory (the documented command line):
 JSON with --json, errors on stderr with a non-zero exit status, no secret printed twice."""
 
 from __future__ import annotations

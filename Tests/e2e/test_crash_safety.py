@@ -1,4 +1,4 @@
-"""kill -9 under load and a read-only or corrupt store (HOSTILE-TESTS 66-67).
+"""kill -9 under load and a read-only or corrupt store.
 
 Every 200 from /token must have its token.issued event in the chain after a hard kill, the
 chain must verify after restart, and a store that cannot be used stops the start with a clear

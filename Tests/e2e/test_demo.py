@@ -1,4 +1,4 @@
-"""`countersign demo` (INTERFACE.md "Command line"): the scripted just-in-time story runs against
+"""`countersign demo` (the documented command line): the scripted just-in-time story runs against
 a fresh server with its built-in identity provider, checks every answer, and leaves a verifiable
 audit chain; it never writes into a data directory that holds anything."""
 

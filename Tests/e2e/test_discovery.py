@@ -1,5 +1,5 @@
 """Discovery metadata (RFC 8414, OpenID Connect Discovery), JWKS and operations endpoints.
-INTERFACE.md "HTTP"; HOSTILE-TESTS 75 (Host / X-Forwarded-* cannot change the issuer)."""
+Host and X-Forwarded-* cannot change the issuer."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def test_metrics_endpoint(server):
     resp = server.get("/metrics")
     assert resp.status_code == 200
     assert resp.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
-    # INTERFACE.md: Prometheus text. Every line is a comment or `name{label="value",...} value`.
+    # Prometheus text. Every line is a comment or `name{label="value",...} value`.
     label = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:\\.|[^"\\])*"'
     sample = rf'[a-zA-Z_:][a-zA-Z0-9_:]*(?:\{{{label}(?:,{label})*\}})? (?:[-+]?[0-9.eE+-]+|[-+]Inf|NaN)'
     server.get("/api/v1/approval-requests/no-such-id")  # a route with {id} in its pattern
@@ -103,7 +103,7 @@ def test_metrics_endpoint(server):
 
 def test_metadata_lists_the_policy_actions(server):
     meta = server.metadata()
-    # INTERFACE.md: the policy's action names; the bundled policy defines these six.
+    # The policy's action names; the bundled policy defines these six.
     assert meta["authorization_details_types_supported"] == [
         "refund", "delete_user", "read_transaction", "export_data", "change_payout_account", "rotate_api_key"]
 

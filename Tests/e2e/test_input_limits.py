@@ -1,5 +1,5 @@
 """Request parsing and input limits on the form endpoints (/token, /introspect, /revoke).
-RFC 6749 §3.1-3.2 (no repeated parameters), HOSTILE-TESTS 7-9, 70-73."""
+RFC 6749 §3.1-3.2 (no repeated parameters)."""
 
 from __future__ import annotations
 

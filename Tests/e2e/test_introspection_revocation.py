@@ -1,4 +1,4 @@
-"""POST /introspect (RFC 7662) and POST /revoke (RFC 7009); HOSTILE-TESTS 55, 57, 58."""
+"""POST /introspect (RFC 7662) and POST /revoke (RFC 7009)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Access tokens checked by an independent JOSE library (joserfc), and forged tokens refused.
-RFC 9068 (JWT access tokens), RFC 7515/7517/7518, RFC 8725 (JWT BCP); HOSTILE-TESTS 15-21.
+RFC 9068 (JWT access tokens), RFC 7515/7517/7518, RFC 8725 (JWT BCP).
 
 Forgeries are presented to POST /introspect by the client the token claims to belong to; the
 only acceptable answer is exactly {"active": false}. "Insider" forgeries are signed with the

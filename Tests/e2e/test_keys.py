@@ -1,5 +1,5 @@
 """Signing keys: `keys list`, `keys rotate`, and what a running server publishes and signs with.
-RFC 7517, RFC 8725 §3.1, HOSTILE-TESTS 22 (rotation)."""
+RFC 7517, RFC 8725 §3.1 (rotation)."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def test_second_rotation_keeps_every_unexpired_key_published(server, client):
 
 
 def test_rotation_prepublishes_the_next_key_before_it_signs(server, client):
-    """HOSTILE-TESTS 22: a key is in the JWKS before its first use."""
+    """A key is in the JWKS before its first use."""
     current = active_kid(keys_list(server))
     rotated = server.cli("keys", "rotate", "--json")
     assert rotated.returncode == 0, rotated.stderr

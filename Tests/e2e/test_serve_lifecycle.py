@@ -1,5 +1,5 @@
 """`countersign serve`: first run, configuration precedence, restart, signals, policy reload.
-INTERFACE.md "Quick start", "Configuration" and the serve paragraph."""
+the README's quick start and configuration."""
 
 from __future__ import annotations
 
@@ -163,7 +163,7 @@ def test_signal_stops_the_server_promptly(tmp_path, sig):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_exit_status_is_zero_and_quiet(tmp_path, sig):
-    """INTERFACE.md: exits cleanly on SIGTERM/SIGINT. (The first binary, 465f508, exited 1 with
+    """Exits cleanly on SIGTERM/SIGINT. (The first binary, 465f508, exited 1 with
     'Error: CancellationError()' from BackgroundRefresh; fixed in b605c6f.) The server has served
     a request and its background refresh has run at least once before the signal."""
     srv = start_server(tmp_path / "data")

@@ -1,5 +1,5 @@
 """POST /token with client_credentials: client authentication, scope, resource, error shapes.
-RFC 6749 §2.3, §4.4, §5.1-5.2; RFC 8707; HOSTILE-TESTS 1-4, 7-11, 74."""
+RFC 6749 §2.3, §4.4, §5.1-5.2; RFC 8707."""
 
 from __future__ import annotations
 

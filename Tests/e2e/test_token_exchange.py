@@ -1,7 +1,7 @@
 """Just-in-time action tokens: token exchange (RFC 8693) with subject tokens from a trusted
 identity provider, actions as RFC 9396 authorization_details or action scopes, the policy's
 decision at the token endpoint, one-time tokens, decision reuse and the audit trail.
-HOSTILE-TESTS 12-14, 23-28, 56. The IdP is a real HTTP server in this process (idp.py) that
+The IdP is a real HTTP server in this process (idp.py) that
 signs with real RSA, EC and Ed25519 keys; tokens are verified independently with joserfc."""
 
 from __future__ import annotations

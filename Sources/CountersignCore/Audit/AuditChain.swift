@@ -1,6 +1,6 @@
 /// Checks an audit log event by event: each event's hash matches its canonical bytes, links
 /// to the one before, and sequence numbers run without gaps. An edit, deletion, reordering or
-/// insertion breaks one of these at the first affected event (HOSTILE-TESTS 59).
+/// insertion breaks one of these at the first affected event.
 ///
 /// A truncated tail or a rewrite-and-rehash of the whole chain keeps the chain consistent;
 /// those are caught only by comparing with a signed `AuditHead` saved elsewhere.

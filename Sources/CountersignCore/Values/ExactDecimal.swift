@@ -1,6 +1,6 @@
 /// A decimal number compared exactly, never through binary floating point: `100.0000000000000001`
 /// is greater than `100`, `1e2` equals `100`, `-0` equals `0`, `1e309` and 2^63 are ordinary
-/// values (HOSTILE-TESTS 13; RFC 8259 §6 leaves precision to the implementation, so we keep all).
+/// values (RFC 8259 §6 leaves precision to the implementation, so we keep all).
 /// Policy thresholds such as `context.amount <= 100` compare these, so no number form can round
 /// a request into an `allow`.
 public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConvertible {

@@ -31,7 +31,7 @@ public struct ActionSubject: Sendable {
     var act: JSONValue? { actor?.actClaim }
 }
 
-/// The decision at the token endpoint (DESIGN.md, "An action request"): evaluates every
+/// The decision at the token endpoint (docs/ARCHITECTURE.md): evaluates every
 /// requested action (for each of its locations) against the policy with the request's IP and
 /// time, records the decision with its explanation in the audit chain, and answers:
 /// allow → the terms to mint with; deny → `access_denied` with the policy's reason; step-up →
@@ -96,7 +96,7 @@ public final class ActionDecider: Sendable {
         var expiresIn: Int
         var interval: Int
 
-        /// The token endpoint's answer (INTERFACE.md): 400 `approval_required`, polled as CIBA.
+        /// The token endpoint's answer (README): 400 `approval_required`, polled as CIBA.
         var approvalRequired: OAuthError {
             var answer = OAuthError(
                 .approvalRequired, "this action needs approval; poll the token endpoint with the auth_req_id (CIBA)")

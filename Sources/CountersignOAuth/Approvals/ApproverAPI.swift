@@ -2,7 +2,7 @@ import CountersignCore
 import CountersignStore
 import Logging
 
-/// The approver API (`/api/v1/approval-requests…`, INTERFACE.md): an approver, named by their
+/// The approver API (`/api/v1/approval-requests…`, docs/APPROVALS.md): an approver, named by their
 /// personal token, lists the requests they may decide, reads one, and approves or denies it
 /// with a reason. Each refusal says why in words ("you requested this action", "you already
 /// approved at …", "expired at …"): 403 `forbidden`, 409 `conflict`, 404 `not_found`.

@@ -16,7 +16,7 @@ public struct ClientNotification: Sendable {
 public enum DeliveryResult: Sendable, Equatable {
     /// A 2xx answer.
     case delivered(status: Int)
-    /// A 3xx or 4xx answer: never followed, never retried (CIBA §10.2; HOSTILE-TESTS 40).
+    /// A 3xx or 4xx answer: never followed, never retried (CIBA §10.2).
     case rejected(status: Int)
     /// No answer, a 5xx or a 429: tried again later.
     case failed(String, status: Int? = nil)

@@ -3,7 +3,7 @@ import CountersignStore
 
 /// Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3.1):
 /// `client_secret_basic` or `client_secret_post`, exactly one per request. An unknown client and
-/// a wrong secret get the same answer after the same work (HOSTILE-TESTS 1); secrets are compared
+/// a wrong secret get the same answer after the same work; secrets are compared
 /// as keyed hashes in constant time.
 public struct ClientAuthenticator: Sendable {
     /// How the client proved who it is.
@@ -56,7 +56,7 @@ public struct ClientAuthenticator: Sendable {
     ) async throws(OAuthError) -> (client: OAuthClient, method: Method) {
         let credentials = try Self.credentials(request, params)
         // Registered ids are printable ASCII; anything else is unknown without a lookup, and
-        // never matched by Unicode equivalence (HOSTILE-TESTS 73). Over-long secrets are refused
+        // never matched by Unicode equivalence. Over-long secrets are refused
         // before any work, whoever the client.
         guard credentials.id.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }), credentials.id.utf8.count <= 128,
             (credentials.secret?.utf8.count ?? 0) <= ClientSecret.maximumLength
@@ -82,7 +82,7 @@ public struct ClientAuthenticator: Sendable {
                 detail: client == nil ? "unknown client" : "public client presented a secret")
         }
         // One keyed hash, compared in constant time with the secret and, during a rotation's
-        // grace period, with the one it replaced (HOSTILE-TESTS 6: a rotated-out secret is refused).
+        // grace period, with the one it replaced (a rotated-out secret is refused).
         let presented = ClientSecret.hash(secret, serverKey: serverKey)
         var matched = ConstantTime.equal(presented, stored)
         if let previous = client.previousSecretHash {

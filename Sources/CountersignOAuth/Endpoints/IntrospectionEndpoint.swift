@@ -8,11 +8,11 @@ import Logging
 /// `{"active": false}` (§2.2), so the endpoint is no oracle.
 ///
 /// A one-time token is spent by the first introspection that a resource server of its audience
-/// makes (INTERFACE.md): that answer is active, every later one inactive, decided by one atomic
+/// makes (README): that answer is active, every later one inactive, decided by one atomic
 /// insert in the store, so concurrent introspections (and replicas) get exactly one `true`.
 /// The holder's own introspection never spends it.
 ///
-/// Scanning is slowed (RFC 7662 §4, HOSTILE-TESTS 55): a client that presents more than
+/// Scanning is slowed (RFC 7662 §4): a client that presents more than
 /// `scanLimit` tokens a minute that are not ours at all (forged, garbage, signed by a key we do
 /// not publish, or expired) gets 429 `temporarily_unavailable` with `Retry-After` for every
 /// further such token until the minute passes; tokens that verify are answered as always.
@@ -93,7 +93,7 @@ public struct IntrospectionEndpoint: Sendable {
         return .json(JSONWriter.object(members), headers: [("Cache-Control", "no-store")])
     }
 
-    /// Revoked here or by another process on the same store (HOSTILE-TESTS 58). A store that
+    /// Revoked here or by another process on the same store. A store that
     /// cannot answer is a 503, never an `active: true` for a token that may be revoked.
     func isRevoked(_ claims: AccessTokenClaims) async throws(OAuthError) -> Bool {
         do {

@@ -55,7 +55,7 @@ struct IssuerKey: Sendable {
 /// private parts, are of an unsupported type or size, or state an algorithm their type cannot
 /// have are left out, never guessed at.
 enum IssuerKeySet {
-    /// More keys than this is not a JWKS we take (HOSTILE-TESTS 27).
+    /// More keys than this is not a JWKS we take.
     static let maxKeys = 100
     /// RSA moduli are accepted from 2048 to 4096 bits (a 16k-bit key is refused before any work, item 72).
     static let rsaModulusBytes = 256...512

@@ -5,7 +5,7 @@ import Synchronization
 /// The keys of every trusted issuer, fetched on first use and kept for the JWKS's HTTP cache
 /// lifetime (clamped to 1 minute – 1 day; 10 minutes when it states none). A token naming a
 /// `kid` the cache does not know triggers one refetch, at most once per `cooldown` per issuer,
-/// so a flood of random `kid`s costs the IdP nothing (HOSTILE-TESTS 26). Concurrent misses share
+/// so a flood of random `kid`s costs the IdP nothing. Concurrent misses share
 /// one fetch, and none of them waits longer than `refreshDeadline` for it, however the fetcher
 /// behaves. Every URL fetched must pass `IssuerURLRule` (https, or http to loopback; never a
 /// link-local address), a `jwks_uri` read from discovery included. When the keys cannot be had

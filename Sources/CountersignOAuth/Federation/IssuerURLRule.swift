@@ -1,7 +1,7 @@
 import CountersignCore
 import Foundation
 
-/// Where an issuer's documents may be fetched from (HOSTILE-TESTS 27): the issuer URL, its
+/// Where an issuer's documents may be fetched from: the issuer URL, its
 /// discovery document and its JWKS. The keys decide whose tokens are believed, so they travel
 /// over TLS: https, with plain http only to a loopback host (`127.0.0.0/8`, `::1`,
 /// `localhost`) for development and tests. Never a link-local address (`169.254.0.0/16`, where

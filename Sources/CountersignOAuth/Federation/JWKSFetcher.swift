@@ -17,7 +17,7 @@ public struct FetchFailure: Error, Sendable, CustomStringConvertible {
 }
 
 /// The fetcher on async-http-client, bounded every way an IdP (or someone posing as one) can
-/// misbehave (HOSTILE-TESTS 26–27): one deadline over the whole fetch, connection, head and
+/// misbehave: one deadline over the whole fetch, connection, head and
 /// every byte of the body (an IdP that drips its body a byte at a time, resetting each read
 /// timeout, is cut off with it), redirects never followed (a JWKS cannot bounce us to
 /// 169.254.169.254), at most 512 KiB of body, http(s) only, status 200 only.

@@ -34,7 +34,7 @@ public struct VerifiedSubject: Sendable {
 public struct SubjectTokenVerifier: Sendable {
     public static let maxLength = 16 * 1024
     static let clockSkew: Int64 = 60
-    /// 9999-12-31T23:59:59Z: a time claim beyond it is malformed (HOSTILE-TESTS 21).
+    /// 9999-12-31T23:59:59Z: a time claim beyond it is malformed.
     static let maxTime: Int64 = 253_402_300_799
     /// Algorithms that are never acceptable for a token from another party.
     static let refusedAlgorithms: Set<String> = ["none", "HS256", "HS384", "HS512"]

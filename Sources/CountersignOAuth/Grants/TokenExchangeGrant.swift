@@ -3,7 +3,7 @@ import CountersignCore
 /// RFC 8693 token exchange: the client presents the user's token from a trusted identity
 /// provider (`subject_token`) and names an action; the decision runs on the user's claims,
 /// and on allow the answer is an action token for that user, bound to exactly that action.
-/// A missing `subject_token` never falls back to the client's identity (HOSTILE-TESTS 23).
+/// A missing `subject_token` never falls back to the client's identity.
 public struct TokenExchangeGrant: GrantHandler {
     public let grantType = GrantType.tokenExchange
 

@@ -1,7 +1,7 @@
 import CountersignCore
 import CountersignStore
 
-/// Key rotation (HOSTILE-TESTS 22, OpenID conformance "rotate keys"): a new key is published
+/// Key rotation (OpenID conformance "rotate keys"): a new key is published
 /// at once but signs only after `prepublication` (the JWKS cache lifetime), so a resource
 /// server holding a cached JWKS never meets an unknown `kid`. At that moment the previous key
 /// stops signing; it stays published until every token it signed has expired (the longest

@@ -15,7 +15,7 @@ public struct AccessTokenVerifier: Sendable {
         init(_ description: String) { self.description = description }
     }
 
-    /// Longer tokens are refused without parsing (HOSTILE-TESTS 71).
+    /// Longer tokens are refused without parsing.
     public static let maxLength = 8192
 
     let keys: SigningKeyRing

@@ -6,8 +6,8 @@ import NIOHTTP1
 import NIOHTTPTypes
 
 /// The size limits of a request head, and the handler that answers
-/// `431 Request Header Fields Too Large` (RFC 6585 §5) when a head exceeds them
-/// (HOSTILE-TESTS 71), where the framework would answer an empty 400.
+/// `431 Request Header Fields Too Large` (RFC 6585 §5) when a head exceeds them,
+/// where the framework would answer an empty 400.
 ///
 /// The HTTP/1 decoder enforces the limits: it reports an oversized head as
 /// `HTTPParserError.headerOverflow` before any part of that request reaches the router. This

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Yams
 
-/// Every setting of `countersign serve` (INTERFACE.md, "Configuration"). Each is a flag, an
+/// Every setting of `countersign serve` (README, "Configuration"). Each is a flag, an
 /// environment variable or a key of the optional YAML config file; flag beats variable beats
 /// file beats default. An unknown key in the file is an error.
 public struct ServerConfiguration: Sendable, Equatable {

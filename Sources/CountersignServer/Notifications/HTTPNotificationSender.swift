@@ -4,8 +4,8 @@ import NIOCore
 import NIOHTTP1
 
 /// POSTs notifications (CIBA pings and pushes, webhooks) with async-http-client: one POST per
-/// attempt, a 5-second deadline, redirects never followed (a 3xx is the endpoint's answer,
-/// HOSTILE-TESTS 40), non-public addresses refused unless the operator allows private callbacks.
+/// attempt, a 5-second deadline, redirects never followed (a 3xx is the endpoint's answer),
+/// non-public addresses refused unless the operator allows private callbacks.
 final class HTTPNotificationSender: ClientNotificationSending {
     let client: HTTPClient
     let check: OutboundAddressCheck

@@ -11,7 +11,7 @@ import NIOPosix
 /// Decides whether the server may call a URL a client or an operator registered (a CIBA
 /// notification endpoint, a webhook): https only, and, unless private callbacks are allowed
 /// (which also admits plain http), never a host that is or resolves to a loopback, private, link-local or otherwise non-public
-/// address (HOSTILE-TESTS 40: a notification must not become a request into our own network).
+/// address (a notification must not become a request into our own network).
 /// The name is resolved just before the call; a resolver that answers differently a moment
 /// later (DNS rebinding) is not caught here.
 struct OutboundAddressCheck: Sendable {

@@ -3,7 +3,7 @@ import CountersignOAuth
 import CountersignStore
 import Logging
 
-/// Sends approval changes to the webhooks of the groups that must approve (DESIGN.md: approvers
+/// Sends approval changes to the webhooks of the groups that must approve (approvers
 /// are notified by SSE and webhook). The change writes one outbox row per webhook
 /// (`NotificationPlan`); this makes each attempt at one: the event signed
 /// (`Countersign-Signature`, see `Webhook.signature`) anew with the time of sending, the row's

@@ -6,9 +6,9 @@ import HTTPTypes
 import NIOCore
 import ServiceLifecycle
 
-/// The approver API under `/api/v1/approval-requests` (INTERFACE.md): each route reads the
+/// The approver API under `/api/v1/approval-requests` (README): each route reads the
 /// bearer token and the path, calls `ApproverAPI`, and writes its answer. Votes are POSTs
-/// only; a GET on a vote path is 405, never a vote (HOSTILE-TESTS 42).
+/// only; a GET on a vote path is 405, never a vote.
 enum ApproverRoutes {
     static func add(to router: Router<CountersignRequestContext>, api: ApproverAPI, events: ApprovalEvents) {
         // The API's description (openapi.yaml at the repository root, built into the binary).

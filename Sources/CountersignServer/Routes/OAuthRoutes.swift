@@ -7,7 +7,7 @@ import NIOCore
 /// Routes that adapt HTTP to the protocol endpoints: decode the request into an `OAuthRequest`,
 /// call the endpoint, encode its `OAuthResponse`. They decide nothing.
 enum OAuthRoutes {
-    /// Form bodies over this size are refused with 413 before parsing (HOSTILE-TESTS 70).
+    /// Form bodies over this size are refused with 413 before parsing.
     static let maxBodyBytes = 64 * 1024
 
     static func add(to router: Router<CountersignRequestContext>, server: AuthorizationServer, metrics: ServerMetrics) {

@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// Closes a connection whose request body a route may have left unread (HOSTILE-TESTS 75).
+/// Closes a connection whose request body a route may have left unread.
 /// The HTTP layer drains an unread body before the next request, bounded only by the idle
 /// timeout between bytes, so a client dripping a body at a route that never reads one (a GET,
 /// a 404, a 405, a refusal before the body is read) could hold the connection for hours.

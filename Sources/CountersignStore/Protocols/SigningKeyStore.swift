@@ -11,7 +11,7 @@ public struct StoredSigningKey: Sendable, Equatable {
     public var publicJWK: String
     public var createdAt: Instant
     /// When it starts signing. A rotated-in key is published first and signs only from here,
-    /// so resource servers that cache the JWKS already know it (HOSTILE-TESTS 22).
+    /// so resource servers that cache the JWKS already know it.
     public var activatesAt: Instant
     /// When it stopped (or will stop) signing: its successor's activation; nil while current.
     public var retiredAt: Instant?

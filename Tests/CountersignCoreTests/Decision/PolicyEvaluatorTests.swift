@@ -103,7 +103,7 @@ import Testing
         #expect(d.reason == "wire_money is not an action of this policy")
     }
 
-    /// HOSTILE-TESTS 13: no number form rounds across `lte: 100`.
+    /// No number form rounds across `lte: 100`.
     @Test(arguments: [
         ("100", true), ("100.0", true), ("1e2", true), ("1E+2", true), ("100.0000000000000001", false), ("-0", true),
         ("1e309", false), ("9223372036854775808", false), ("99.999999999999999999999", true), ("100.00000000000000000000000001", false),

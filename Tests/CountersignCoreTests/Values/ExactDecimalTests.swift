@@ -1,7 +1,7 @@
 import CountersignCore
 import Testing
 
-/// HOSTILE-TESTS 13: no number form rounds across a threshold.
+/// No number form rounds across a threshold.
 @Suite struct ExactDecimalTests {
     func d(_ s: String) throws -> ExactDecimal { try ExactDecimal(literal: s) }
 

@@ -5,7 +5,7 @@ import Crypto
 import Foundation
 import Testing
 
-/// Hostile tokens at introspection (HOSTILE-TESTS 15–22): each is only `active: false`.
+/// Hostile tokens at introspection: each is only `active: false`.
 @Suite struct AccessTokenVerifierTests {
     typealias F = OAuthFixture
 
@@ -86,7 +86,7 @@ import Testing
         }
     }
 
-    /// RFC 7519 §4.1.4-4.1.6, HOSTILE-TESTS 21: time claims are integers, `exp` in the future,
+    /// RFC 7519 §4.1.4-4.1.6: time claims are integers, `exp` in the future,
     /// `nbf` (when present) no later than now plus the skew. Every token is signed with the
     /// server's real key and differs from the active control in one claim only.
     @Test func timeClaimsMustBeIntegersAndCurrent() async throws {

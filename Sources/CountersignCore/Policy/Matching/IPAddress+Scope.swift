@@ -2,7 +2,7 @@ extension IPAddress {
     /// Blocks an outgoing call from this server must not reach unless the operator allows it:
     /// loopback, private networks, link-local (cloud metadata at 169.254.169.254), shared and
     /// unspecified addresses, unique-local and site-local IPv6 (RFC 6890 special-purpose
-    /// registries; HOSTILE-TESTS 27 and 40), and the IPv6 forms that carry an IPv4 address
+    /// registries), and the IPv6 forms that carry an IPv4 address
     /// inside (IPv4-compatible, NAT64, 6to4, Teredo), which could reach any of those.
     static let nonPublicBlocks: [CIDRBlock] = [
         "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",

@@ -1,11 +1,10 @@
 import Foundation
 
 /// A value a policy condition compares: a context field, a subject claim, a literal in the policy.
-/// Numbers are exact decimals, so no number form can round a request into an `allow`
-/// (HOSTILE-TESTS 13).
+/// Numbers are exact decimals, so no number form can round a request into an `allow`.
 ///
 /// Strings compare by their exact bytes, never by Unicode canonical equivalence: "josé" written
-/// precomposed and decomposed are two identifiers (HOSTILE-TESTS 73), as they are to `glob` and
+/// precomposed and decomposed are two identifiers, as they are to `glob` and
 /// `regex`.
 public enum PolicyValue: Sendable, Hashable {
     case null
