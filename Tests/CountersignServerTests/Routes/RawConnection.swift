@@ -58,6 +58,36 @@ final class RawConnection {
         }
         return String(decoding: received, as: UTF8.self)
     }
+
+    /// One whole HTTP answer (its head and the `Content-Length` bytes of its body), or what
+    /// arrived before the server closed the connection or `seconds` passed without a byte. A
+    /// slow server makes this wait longer, never return early with half an answer.
+    func receiveAnswer(waiting seconds: Int) -> String {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while !Self.isWholeAnswer(received) {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            received += buffer[0..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    private static func isWholeAnswer(_ bytes: [UInt8]) -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard text.contains("\r\n\r\n") else { return false }
+        let (head, body) = text.httpHeadAndBody()
+        let length = head.split(separator: "\r\n").lazy
+            .compactMap { line -> Int? in
+                let parts = line.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+                return Int(parts[1].trimmingCharacters(in: .whitespaces))
+            }
+            .first
+        return body.utf8.count >= (length ?? 0)
+    }
 }
 
 extension String {

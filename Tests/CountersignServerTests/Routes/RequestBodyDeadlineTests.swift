@@ -84,9 +84,10 @@ import Testing
             let answers = try await RawConnection.offThePool {
                 let connection = try RawConnection(port: port)
                 try connection.send(Self.request(sending: Self.body))
-                let first = connection.receive(waiting: 1)  // the connection stays open: a second passes
+                let first = connection.receiveAnswer(waiting: 30)
+                usleep(600_000)  // twice the deadline, after the whole first body came
                 try connection.send(Self.request(sending: Self.body))
-                return [first, connection.receive(waiting: 1)]
+                return [first, connection.receiveAnswer(waiting: 30)]
             }
             #expect(answers.map { $0.httpHeadAndBody().head.prefix(13) } == ["HTTP/1.1 200 ", "HTTP/1.1 200 "])
         }
