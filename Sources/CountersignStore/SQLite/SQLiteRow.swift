@@ -1,4 +1,4 @@
-import VaporCSQLite
+import CSQLite
 
 /// A value bound to a statement or read from a row, in SQLite's five storage classes.
 enum SQLiteValue: Sendable, Equatable {

@@ -125,7 +125,7 @@ import Testing
             // A token of ours minted for another issuer URL (a second deployment sharing keys).
             let other = AccessTokenVerifier(keys: f.server.keys, issuer: "https://elsewhere.example", clock: f.clock)
             let token = try await f.accessToken()
-            await #expect(throws: AccessTokenVerifier.Rejection.self) { try await other.verify(token) }
+            #expect(throws: AccessTokenVerifier.Rejection.self) { try other.verify(token) }
         }
     }
 }

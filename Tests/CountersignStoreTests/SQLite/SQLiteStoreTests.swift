@@ -163,7 +163,7 @@ import Testing
     @Test func aCorruptDatabaseIsRefusedWithAClearMessage() async throws {
         try await withTemporaryDirectory { dir in
             let path = dir + "/db.sqlite"
-            FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x41, count: 8192))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x41, count: 8192))
             await #expect {
                 _ = try await SQLiteStore.open(path: path)
             } throws: { error in
@@ -260,7 +260,7 @@ import Testing
             #expect(try created.prepare())
             _ = try created.serverKey()
             #expect(try !created.prepare())
-            FileManager.default.createFile(atPath: dir + "/file", contents: Data())
+            _ = FileManager.default.createFile(atPath: dir + "/file", contents: Data())
             #expect {
                 try DataDirectory(path: dir + "/file").prepare()
             } throws: { "\($0)" == "\(dir)/file exists and is not a directory" }
