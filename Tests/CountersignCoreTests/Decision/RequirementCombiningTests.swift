@@ -71,4 +71,62 @@ import Testing
             [try evaluator.decide(request("payout", 0)), try evaluator.decide(request("refund", 5))], policy: evaluator.policy)
         #expect(combined.requirements.approvals == [ApprovalRequirement(approver: .group("leads"), quorum: 3, denyQuorum: 1)])
     }
+
+    /// One combining rule within a decision and across the actions of a token request: rules
+    /// matching on one action give what the same rules give as one action each, combined
+    /// (outcome, deny reasons, step-up, approvals and, where a token follows, its terms).
+    @Test func rulesOnOneActionCombineAsTheSameRulesAcrossActions() throws {
+        var g = PolicyPropertyTests.Generator(state: 0xC0FFEE)
+        for round in 0..<400 {
+            let count = Int.random(in: 1...4, using: &g)
+            let bodies = (0..<count).map { _ in Self.randomRuleBody(&g) }
+            let actions = (0..<count).map { "a\($0)" }
+            let header = "version: 1\nacr_levels: [pwd, mfa, phr]\ngroups: { g1: { claim: groups, value: g1 }, z0: { claim: groups, value: z0 } }\n"
+            let together = try PolicyParser.parse(
+                header + "actions: { one: {} }\nrules:\n"
+                    + bodies.enumerated().map { "  - { name: r\($0.offset), action: one, \($0.element) }" }.joined(separator: "\n"))
+            let apart = try PolicyParser.parse(
+                header + "actions: { \(actions.map { "\($0): {}" }.joined(separator: ", ")) }\nrules:\n"
+                    + bodies.enumerated().map { "  - { name: r\($0.offset), action: a\($0.offset), \($0.element) }" }.joined(separator: "\n"))
+            let request = { (action: String) in
+                DecisionRequest(
+                    subject: .init(sub: "alice", claims: ["acr": "mfa", "auth_time": 1_767_614_000]), client: .init(id: "app"),
+                    action: action, time: 1_767_614_400)
+            }
+            let one = try PolicyEvaluator(policy: together).decide(request("one"))
+            let evaluator = PolicyEvaluator(policy: apart)
+            let combined = Decision.combine(try actions.map { try evaluator.decide(request($0)) }, policy: apart)
+            let rules = bodies.joined(separator: "\n")
+            #expect(combined.outcome == one.outcome, "round \(round):\n\(rules)")
+            #expect(combined.reason == one.reason, "round \(round):\n\(rules)")
+            switch one.outcome {
+            case .deny: break
+            case .stepUp: #expect(combined.requirements.stepUp == one.requirements.stepUp, "round \(round):\n\(rules)")
+            case .allow, .approve:
+                // A satisfied step-up stays on its own decision; what is asked and issued is the same.
+                #expect(combined.requirements.approvals == one.requirements.approvals, "round \(round):\n\(rules)")
+                #expect(combined.requirements.grant == one.requirements.grant, "round \(round):\n\(rules)")
+            }
+        }
+    }
+
+    /// A rule's effect and terms (no condition: it always matches).
+    static func randomRuleBody(_ g: inout PolicyPropertyTests.Generator) -> String {
+        let ttl = ["", "ttl: 60s, ", "ttl: 10m, "].randomElement(using: &g)!
+        let oneTime = Bool.random(using: &g)
+        let reuse = oneTime ? "" : ["", "reuse: 30s"].randomElement(using: &g)!
+        let grant = "grant: { \(ttl)one_time: \(oneTime)\(reuse.isEmpty ? "" : ", " + reuse) }"
+        let approval =
+            "approval: { group: \(["g1", "z0"].randomElement(using: &g)!), quorum: \(Int.random(in: 1...3, using: &g)), "
+            + "deny_quorum: \(Int.random(in: 1...3, using: &g)), expires_in: \(["10m", "1h"].randomElement(using: &g)!), "
+            + "reason_required: \(Bool.random(using: &g)) }"
+        switch Int.random(in: 0..<5, using: &g) {
+        case 0: return "effect: deny, reason: \(["Not today.", "Ask again."].randomElement(using: &g)!)"
+        case 1: return "effect: allow, \(grant)"
+        case 2: return "effect: approve, \(approval), \(grant)"
+        case 3: return "effect: approve, approval: { subject: true }"
+        default:
+            return "effect: allow, step_up: { acr: \(["pwd", "phr"].randomElement(using: &g)!), max_age: \(["1m", "1h"].randomElement(using: &g)!) }, \(grant)"
+        }
+    }
 }
