@@ -19,7 +19,6 @@ public final class AuthorizationServer: Sendable {
     public let revocations: RevocationList
     public let issuers: IssuerDirectory
     public let issuerKeys: IssuerKeyCache
-    public let decider: ActionDecider
     public let approverAPI: ApproverAPI
     public let backchannel: BackchannelAuthenticationEndpoint
     /// Committed approval changes, for the server-sent events and webhooks of the server.
@@ -54,8 +53,9 @@ public final class AuthorizationServer: Sendable {
         issuers = IssuerDirectory(store: store, keys: issuerKeys)
         try await issuers.reload()
         events = ApprovalEvents()
-        decider = ActionDecider(policies: policies, audit: store, approvals: store, events: events, clock: clock)
-        let issuance = ActionIssuance(minter: minter, decider: decider, directory: directory)
+        let issuance = ActionIssuance(
+            policies: policies, directory: directory, decider: ActionDecider(audit: store, clock: clock),
+            opening: ApprovalOpening(requests: store, events: events, clock: clock), minter: minter)
         let subjects = SubjectTokenVerifier(issuers: issuers, keys: issuerKeys, ownIssuer: issuer, clock: clock)
         let ciba = CIBAGrant(approvals: store, minter: minter, revocations: revocations, events: events, clock: clock)
         let parts = ServedGrants.Parts(minter: minter, directory: directory, issuance: issuance, subjects: subjects, ciba: ciba)

@@ -18,7 +18,7 @@ struct OAuthFixture {
     static let issuer = "https://as.example.com"
     static let secret = "s3cret-s3cret-s3cret-s3cret-s3cret-0001"
 
-    static func with(_ body: (OAuthFixture) async throws -> Void) async throws {
+    static func with(policies: FixedPolicy = .example, _ body: (OAuthFixture) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cs-oauth-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -29,7 +29,7 @@ struct OAuthFixture {
         logger.logLevel = .critical
         let fetcher = HTTPIssuerDocumentFetcher()
         let server = try await AuthorizationServer(
-            issuer: issuer, store: store, serverKey: serverKey, clock: clock, policies: FixedPolicy.example,
+            issuer: issuer, store: store, serverKey: serverKey, clock: clock, policies: policies,
             fetcher: fetcher, logger: logger)
         let fixture = OAuthFixture(directory: directory, store: store, serverKey: serverKey, server: server, clock: clock)
         try await fixture.createClient("app", scopes: ["read", "write"])

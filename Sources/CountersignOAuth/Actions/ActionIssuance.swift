@@ -1,82 +1,73 @@
 import CountersignCore
 
-/// The steps an action token request shares across grants (client credentials, token exchange,
-/// backchannel authentication): read the requested actions, decide, mint a token bound to exactly them.
+/// Issuing for an action, one call per grant (client credentials, token exchange, backchannel
+/// authentication): read what the request names (`ActionRequest`), decide (`ActionDecider`),
+/// then mint a token bound to exactly those actions, or open the approval request the decision
+/// asks for (`ApprovalOpening`).
 public struct ActionIssuance: Sendable {
-    let minter: AccessTokenMinter
-    let decider: ActionDecider
+    let policies: any PolicySource
     let directory: ClientDirectory
+    let decider: ActionDecider
+    let opening: ApprovalOpening
+    let minter: AccessTokenMinter
 
-    public init(minter: AccessTokenMinter, decider: ActionDecider, directory: ClientDirectory) {
-        self.minter = minter
-        self.decider = decider
+    init(
+        policies: any PolicySource, directory: ClientDirectory, decider: ActionDecider, opening: ApprovalOpening,
+        minter: AccessTokenMinter
+    ) {
+        self.policies = policies
         self.directory = directory
+        self.decider = decider
+        self.opening = opening
+        self.minter = minter
     }
 
-    /// The actions a request names (`authorization_details`, and scope tokens equal to an action
-    /// name) and the rest of its scope, checked against the client's registered scopes.
-    static func requested(_ params: FormParameters, client: OAuthClient, policy: Policy) throws(OAuthError)
-        -> (actions: [RequestedAction], scopes: [String])
-    {
-        var actions: [RequestedAction] = []
-        if let details = params["authorization_details"] {
-            actions = try AuthorizationDetails.parse(details, policy: policy)
-        }
-        var scopes: [String] = []
-        if let scope = params["scope"] {
-            guard scope.utf8.count <= CheckScope.maxLength, let tokens = ClientRegistration.scopeTokens(scope) else {
-                throw OAuthError(.invalidScope, "scope must be scope tokens separated by single spaces")
-            }
-            var plain: [String] = []
-            for token in tokens.map(String.init) where !scopes.contains(token) {
-                scopes.append(token)
-                if let action = try AuthorizationDetails.fromScope(token, policy: policy) {
-                    actions.append(action)
-                } else {
-                    plain.append(token)
-                }
-            }
-            if !plain.isEmpty { _ = try CheckScope.granted(requested: plain.joined(separator: " "), client: client) }
-        }
-        guard actions.count <= AuthorizationDetails.maxEntries else {
-            throw OAuthError(.invalidAuthorizationDetails, "a request may name at most \(AuthorizationDetails.maxEntries) actions")
-        }
-        return (actions, scopes)
+    /// The actions a request names, read against the policy in force; nil when it names none
+    /// (`ActionRequest.read`, which says what happens while no policy is loaded).
+    func read(_ params: FormParameters, client: OAuthClient) async throws(OAuthError) -> ActionRequest? {
+        try await ActionRequest.read(params, client: client, policies: policies, directory: directory)
     }
 
-    /// The action token's audience (`CheckActionAudience`): RFC 8707 `resource`, or RFC 8693
-    /// `audience` naming the same resource server, else the resource server covering the
-    /// locations; never this authorization server.
-    func audience(_ params: FormParameters, for actions: [RequestedAction]) async throws(OAuthError) -> ActionAudience {
-        if let audience = params["audience"], let resource = params["resource"], audience != resource {
-            throw OAuthError(.invalidTarget, "resource and audience name different resource servers")
-        }
-        return try await CheckActionAudience.audience(
-            requested: params["resource"] ?? params["audience"], actions: actions, directory: directory)
-    }
-
-    /// Decides and, on allow, mints the action token; any other outcome is thrown as its answer.
+    /// Decides and, on allow, mints the action token; an approval is answered `approval_required`
+    /// with the request opened for it, and a deny or a step-up is thrown as its answer.
     func issue(
-        subject: ActionSubject, client: OAuthClient, actions: [RequestedAction], scopes: [String], audience: ActionAudience,
-        grantType: GrantType, context: TokenRequestContext, policy: Policy, issuedTokenType: String? = nil
+        _ request: ActionRequest, to subject: ActionSubject, client: OAuthClient, grantType: GrantType,
+        context: TokenRequestContext, issuedTokenType: String? = nil
     ) async throws(OAuthError) -> OAuthResponse {
         let allowed: ActionDecider.Allowed
         switch try await decider.decide(
-            subject: subject, client: client, actions: actions, audience: audience, scopes: scopes,
-            remoteAddress: context.remoteAddress, policy: policy)
+            request, subject: subject, client: client, remoteAddress: context.remoteAddress, backchannel: false)
         {
         case .allow(let terms): allowed = terms
-        case .pending(let pending): throw pending.approvalRequired
+        case .approval(let approval):
+            throw try await opening.open(approval, for: request, subject: subject, client: client, backchannel: nil)
+                .approvalRequired
         }
-        let lifetime = allowed.terms.tokenLifetime
         var issued = try await minter.mint(
-            subject: subject.sub, audience: audience.uri, clientID: client.id, scopes: scopes, lifetime: lifetime,
-            grantType: grantType, remoteAddress: context.remoteAddress,
+            subject: subject.sub, audience: request.audience.uri, clientID: client.id, scopes: request.scopes,
+            lifetime: allowed.terms.tokenLifetime, grantType: grantType, remoteAddress: context.remoteAddress,
             action: .init(
-                authorizationDetails: .array(actions.map(\.detail)), acr: subject.acr, authTime: subject.authTime,
+                authorizationDetails: .array(request.actions.map(\.detail)), acr: subject.acr, authTime: subject.authTime,
                 act: subject.act, oneTime: allowed.terms.oneTime, audit: allowed.audit))
-        decider.remember(allowed, policy: policy)
+        if let reuse = allowed.reuse {
+            decider.reuse.remember(
+                reuse.key, terms: allowed.terms, ruleNames: allowed.ruleNames, seconds: reuse.seconds, policy: request.policy)
+        }
         issued.issuedTokenType = issuedTokenType
         return issued.response
+    }
+
+    /// Decides a backchannel authentication request (CIBA §7.1) and opens the request the
+    /// client will redeem: it always waits for someone, at least its subject (`Backchannel`).
+    func openBackchannel(
+        _ request: ActionRequest, for subject: ActionSubject, client: OAuthClient, remoteAddress: String?,
+        backchannel: ApprovalOpening.Backchannel
+    ) async throws(OAuthError) -> ApprovalOpening.Pending {
+        switch try await decider.decide(request, subject: subject, client: client, remoteAddress: remoteAddress, backchannel: true) {
+        case .approval(let approval):
+            return try await opening.open(approval, for: request, subject: subject, client: client, backchannel: backchannel)
+        case .allow:
+            throw .serverError(detail: "a backchannel decision returned a token instead of a request")
+        }
     }
 }

@@ -71,17 +71,13 @@ public struct BackchannelAuthenticationEndpoint: Sendable {
         let delivery = try delivery(for: client, notificationToken: params["client_notification_token"], authReqID: authReqID)
         let subject = try await resolve(hint)
 
-        let policy = try issuance.decider.policy()
-        let (actions, scopes) = try ActionIssuance.requested(Self.withoutOpenID(params), client: client, policy: policy)
-        guard !actions.isEmpty else {
+        guard let actionRequest = try await issuance.read(Self.withoutOpenID(params), client: client) else {
             throw .invalidRequest("name the action: authorization_details, or a scope equal to an action name")
         }
-        let audience = try await issuance.audience(params, for: actions)
-        let outcome: ActionDecider.Outcome
+        let pending: ApprovalOpening.Pending
         do {
-            outcome = try await issuance.decider.decide(
-                subject: subject, client: client, actions: actions, audience: audience, scopes: scopes,
-                remoteAddress: request.remoteAddress, policy: policy,
+            pending = try await issuance.openBackchannel(
+                actionRequest, for: subject, client: client, remoteAddress: request.remoteAddress,
                 backchannel: .init(
                     authReqID: authReqID, bindingMessage: bindingMessage, requestedExpiry: requestedExpiry,
                     delivery: delivery, needsSubjectConfirmation: !client.assertsUsers))
@@ -90,9 +86,6 @@ public struct BackchannelAuthenticationEndpoint: Sendable {
             var denied = error
             denied.status = 403
             throw denied
-        }
-        guard case .pending(let pending) = outcome else {
-            throw .serverError(detail: "a backchannel decision returned a token instead of a request")
         }
         var members: [(String, JSONValue)] = [
             ("auth_req_id", .string(pending.authReqID)), ("expires_in", .number(JSONNumber(pending.expiresIn))),

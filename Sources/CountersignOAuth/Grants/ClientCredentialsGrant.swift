@@ -26,18 +26,8 @@ public struct ClientCredentialsGrant: GrantHandler {
         guard !client.isPublic else {
             throw OAuthError(.unauthorizedClient, "a public client cannot use client_credentials")
         }
-        if let issuance, let policy = issuance.decider.policies.currentPolicy {
-            let (actions, scopes) = try ActionIssuance.requested(params, client: client, policy: policy)
-            if !actions.isEmpty {
-                let audience = try await issuance.audience(params, for: actions)
-                let subject = ActionSubject(
-                    sub: client.id, issuer: nil, claims: ["client_id": .string(client.id)], acr: nil, authTime: nil, actor: nil)
-                return try await issuance.issue(
-                    subject: subject, client: client, actions: actions, scopes: scopes, audience: audience,
-                    grantType: grantType, context: context, policy: policy)
-            }
-        } else if params["authorization_details"] != nil {
-            throw OAuthError.unavailable(detail: "no policy is loaded")
+        if let issuance, let request = try await issuance.read(params, client: client) {
+            return try await issuance.issue(request, to: .client(client), client: client, grantType: grantType, context: context)
         }
         let scopes = try CheckScope.granted(requested: params["scope"], client: client)
         let audience = try await CheckResource.audience(

@@ -47,17 +47,14 @@ public struct TokenExchangeGrant: GrantHandler {
             actor = try await verifier.verify(token, parameter: "actor_token").identity
         }
         let subject = try await verifier.verify(subjectToken, parameter: "subject_token")
-        let policy = try issuance.decider.policy()
-        let (actions, scopes) = try ActionIssuance.requested(params, client: client, policy: policy)
-        guard !actions.isEmpty else {
+        guard let request = try await issuance.read(params, client: client) else {
             throw .invalidRequest("name the action: authorization_details, or a scope equal to an action name")
         }
-        let audience = try await issuance.audience(params, for: actions)
         return try await issuance.issue(
-            subject: ActionSubject(
+            request,
+            to: ActionSubject(
                 sub: subject.sub, issuer: subject.issuer.issuer, claims: subject.policyClaims, acr: subject.acr,
                 authTime: subject.authTime, actor: actor),
-            client: client, actions: actions, scopes: scopes, audience: audience, grantType: grantType, context: context,
-            policy: policy, issuedTokenType: Self.accessTokenType)
+            client: client, grantType: grantType, context: context, issuedTokenType: Self.accessTokenType)
     }
 }

@@ -32,7 +32,7 @@ import Testing
     @Test func aPolicyThatIsNotUTF8OrNotAMappingIsRefused() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("cs-policy-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        FileManager.default.createFile(atPath: path, contents: Data([0xFF, 0xFE, 0x00]))
+        _ = FileManager.default.createFile(atPath: path, contents: Data([0xFF, 0xFE, 0x00]))
         #expect { _ = try PolicyFile.load(path: path) } throws: { "\($0)" == "\(path):1:1: the policy file is not valid UTF-8" }
         let list = try write("- 1\n")
         defer { try? FileManager.default.removeItem(atPath: list) }
