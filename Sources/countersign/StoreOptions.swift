@@ -42,11 +42,6 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
-/// Prints to standard error.
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
-}
-
 /// Prints a JSON value as one line.
 func printJSON(_ value: JSONValue) {
     print(CanonicalJSON.exactString(value))

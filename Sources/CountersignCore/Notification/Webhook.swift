@@ -34,11 +34,6 @@ public struct Webhook: Sendable, Equatable {
         return "whsec_" + Base64URL.encode((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) })
     }
 
-    /// Whether a request needing `approvals` goes to this webhook.
-    public func covers(_ approvals: [ApprovalRequirement]) -> Bool {
-        group == "*" || approvals.contains { $0.approver == .group(group) }
-    }
-
     /// `Countersign-Signature: t=SECONDS,v1=HEX`: HMAC-SHA-256 under the secret over
     /// `SECONDS.BODY`, so a receiver checks both who sent it and that it is fresh (it should
     /// refuse a timestamp more than five minutes old: a replay).

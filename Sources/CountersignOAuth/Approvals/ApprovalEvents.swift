@@ -125,13 +125,4 @@ public final class ApprovalEvents: Sendable {
         let current = observers.withLock { Array($0.listeners.values) }
         for observer in current { observer(name) }
     }
-
-    /// The changes from now on as a stream (one server-sent event connection); a listener that
-    /// falls `buffer` changes behind loses the oldest. Ends when the stream is dropped.
-    public func stream(buffer: Int = 256) -> AsyncStream<ApprovalChange> {
-        let (stream, continuation) = AsyncStream.makeStream(of: ApprovalChange.self, bufferingPolicy: .bufferingNewest(buffer))
-        let id = observe { continuation.yield($0) }
-        continuation.onTermination = { [weak self] _ in self?.remove(id) }
-        return stream
-    }
 }
