@@ -23,6 +23,10 @@ public final class AuthorizationServer: Sendable {
     public let backchannel: BackchannelAuthenticationEndpoint
     /// Committed approval changes, for the server-sent events and webhooks of the server.
     public let events: ApprovalEvents
+    /// Every step of an approval request goes through it: commit, then tell `events`.
+    public let approvals: ApprovalService
+    /// Whether this process delivers the outbox rows its changes write (the server's worker).
+    public let outboxClaims: OutboxClaims
     /// Makes the attempts at CIBA ping and push outbox rows (when the server can send them).
     public let backchannelNotifier: BackchannelNotifier?
     let store: any Store
@@ -53,11 +57,13 @@ public final class AuthorizationServer: Sendable {
         issuers = IssuerDirectory(store: store, keys: issuerKeys)
         try await issuers.reload()
         events = ApprovalEvents()
+        outboxClaims = OutboxClaims()
+        approvals = ApprovalService(store: store, events: events, claims: outboxClaims, clock: clock)
         let issuance = ActionIssuance(
             policies: policies, directory: directory, decider: ActionDecider(audit: store, clock: clock),
-            opening: ApprovalOpening(requests: store, events: events, clock: clock), minter: minter)
+            opening: ApprovalOpening(service: approvals, clock: clock), minter: minter)
         let subjects = SubjectTokenVerifier(issuers: issuers, keys: issuerKeys, ownIssuer: issuer, clock: clock)
-        let ciba = CIBAGrant(approvals: store, minter: minter, revocations: revocations, events: events, clock: clock)
+        let ciba = CIBAGrant(approvals: store, service: approvals, minter: minter, revocations: revocations, clock: clock)
         let parts = ServedGrants.Parts(minter: minter, directory: directory, issuance: issuance, subjects: subjects, ciba: ciba)
         token = TokenEndpoint(authenticator: authenticator, logger: logger, grants: ServedGrants.handlers.map { $0.make(parts) })
         backchannel = BackchannelAuthenticationEndpoint(
@@ -70,7 +76,8 @@ public final class AuthorizationServer: Sendable {
             authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations, oneTimeTokens: store)
         revocation = RevocationEndpoint(authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations)
         approverAPI = ApproverAPI(
-            users: store, approvals: store, audit: store, policies: policies, serverKey: serverKey, events: events,
+            users: store, approvals: store, service: approvals, audit: store, policies: policies, serverKey: serverKey,
+            events: events,
             ownIssuer: issuer, clock: clock, throttle: throttle, logger: logger)
         discovery = DiscoveryEndpoint(issuer: issuer, grantTypes: token.grantTypes, policies: policies)
     }
@@ -107,15 +114,7 @@ public final class AuthorizationServer: Sendable {
         do {
             for id in try await store.expiredApprovalRequestIDs(now: now, limit: 500) {
                 // Only the process whose transaction wrote the expiry tells the listeners.
-                let wrote = Mutex(false)
-                let (updated, deliveries) = try await store.update(id: id, claim: events.claim(now: now)) { request in
-                    guard let transition = request.expire(now: now) else { return ApprovalUpdate(audit: []) }
-                    wrote.withLock { $0 = true }
-                    return .announcing(.decided, of: request, audit: transition.audit)
-                }
-                if wrote.withLock({ $0 }) {
-                    events.publish(ApprovalChange(kind: .decided, request: updated, deliveries: deliveries))
-                }
+                try await approvals.apply(id) { request in request.expire(now: now) }
             }
         } catch {
             logger.warning("sweeping expired approval requests failed", metadata: ["error": "\(error)"])

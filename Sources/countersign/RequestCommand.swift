@@ -81,14 +81,15 @@ struct RequestCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await store.withStore { sqlite, _ in
-                let now = SystemClock().now()
+                let clock = SystemClock()
+                let now = clock.now()
+                // Nobody listens in this process and it delivers nothing: the notifications go to
+                // the outbox unclaimed with the cancellation, and a running server delivers them
+                // (and tells its live-event listeners) within about a second.
+                let approvals = ApprovalService(store: sqlite, events: ApprovalEvents(), clock: clock)
                 let cancelled: ApprovalRequest
                 do {
-                    // The notifications go to the outbox with the cancellation; a running server
-                    // delivers them (and tells its live-event listeners) within about a second.
-                    cancelled = try await sqlite.update(id: id, claim: nil) { request in
-                        .announcing(.decided, of: request, audit: try request.cancel(by: "cli", now: now).audit)
-                    }.request
+                    cancelled = try await approvals.apply(id) { request in try request.cancel(by: "cli", now: now) }
                 } catch let refusal as ApprovalRefusal {
                     throw CommandFailure(refusal.message)
                 } catch StoreError.notFound {

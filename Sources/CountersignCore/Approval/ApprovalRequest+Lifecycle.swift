@@ -1,9 +1,11 @@
 import Crypto
 
 /// The life of an approval request, as a pure state machine: each event checks the request
-/// as it is, changes it, and returns the audit records for the owner to commit with the
-/// change in one transaction (the store re-reads the request inside that transaction, so
-/// concurrent votes are applied one after another, never lost or doubled).
+/// as it is, changes it, and returns a `Transition` with every effect for the owner to carry
+/// out (`ApprovalService`): store the changed request with its audit records and the outbox
+/// rows of the notifications it calls for in one transaction (the store re-reads the request
+/// inside that transaction, so concurrent votes are applied one after another, never lost or
+/// doubled), then tell the listeners of the change.
 ///
 /// ```mermaid
 /// stateDiagram-v2
@@ -22,11 +24,45 @@ import Crypto
 ///     redeemed --> [*]
 /// ```
 extension ApprovalRequest {
-    /// A change of the request and what to record about it.
+    /// A change of the request and every effect it has besides storing the changed request.
     public struct Transition: Sendable, Equatable {
         public var from: State
         public var to: State
-        public var audit: [AuditRecord]
+        /// In order: the audit records and the notifications (outbox rows) committed with it.
+        public var effects: [Effect]
+        /// What the listeners are told once it is committed.
+        public var change: ApprovalChange.Kind
+
+        /// A transition of `request` (as it is after the change) recording `audit`, with the
+        /// notifications that change calls for (`NotificationPlan`).
+        init(from: State, to: State, audit: [AuditRecord], change: ApprovalChange.Kind, of request: ApprovalRequest) {
+            self.from = from
+            self.to = to
+            self.change = change
+            effects = audit.map(Effect.audit)
+                + NotificationPlan.intents(for: ApprovalChange(kind: change, request: request)).map(Effect.notify)
+        }
+
+        /// The audit records to append in the transaction.
+        public var audit: [AuditRecord] {
+            effects.compactMap { if case .audit(let record) = $0 { record } else { nil } }
+        }
+
+        /// The notifications to write to the outbox in the transaction.
+        public var notifications: [NotificationIntent] {
+            effects.compactMap { if case .notify(let intent) = $0 { intent } else { nil } }
+        }
+    }
+
+    /// One effect of a transition, carried out in the transaction that stores it.
+    public enum Effect: Sendable, Equatable {
+        case audit(AuditRecord)
+        case notify(NotificationIntent)
+    }
+
+    /// A new request's own transition: recording its decision (`audit`) and announcing it.
+    public func opening(audit: [AuditRecord]) -> Transition {
+        Transition(from: state, to: state, audit: audit, change: .requested, of: self)
     }
 
     /// The state as of `now`: a pending or approved (unredeemed) request past its expiry has
@@ -72,7 +108,7 @@ extension ApprovalRequest {
             case .approve: isQuorumReached ? .approved : nil
             case .deny: isDenyQuorumReached ? .denied : nil
             }
-        guard let settled else { return Transition(from: .pending, to: .pending, audit: audit) }
+        guard let settled else { return Transition(from: .pending, to: .pending, audit: audit, change: .voted, of: self) }
         state = settled
         decidedAt = now
         var data: [String: JSONValue] = [
@@ -81,7 +117,7 @@ extension ApprovalRequest {
         ]
         if settled == .denied { data["deniers"] = .array(votes.filter { $0.verdict == .deny }.map { .string($0.approver) }) }
         audit.append(AuditRecord(type: "approval.\(settled.rawValue)", actor: "user:\(approver.name)", data: data))
-        return Transition(from: .pending, to: settled, audit: audit)
+        return Transition(from: .pending, to: settled, audit: audit, change: .decided, of: self)
     }
 
     /// Every requirement counts enough distinct approvals.
@@ -114,7 +150,7 @@ extension ApprovalRequest {
                 AuditRecord(
                     type: "approval.expired", actor: "server",
                     data: ["request_id": .string(id), "client_id": .string(clientID), "was": .string(from.rawValue)])
-            ])
+            ], change: .decided, of: self)
     }
 
     /// The client redeems an approved request for its token (`tokenID` is the token's `jti`).
@@ -130,7 +166,7 @@ extension ApprovalRequest {
                 AuditRecord(
                     type: "approval.redeemed", actor: "client:\(clientID)",
                     data: ["request_id": .string(id), "jti": .string(tokenID)])
-            ])
+            ], change: .redeemed, of: self)
     }
 
     /// Withdraws a pending request.
@@ -141,7 +177,8 @@ extension ApprovalRequest {
         decidedAt = now
         return Transition(
             from: .pending, to: .cancelled,
-            audit: [AuditRecord(type: "approval.cancelled", actor: actor, data: ["request_id": .string(id)])])
+            audit: [AuditRecord(type: "approval.cancelled", actor: actor, data: ["request_id": .string(id)])],
+            change: .decided, of: self)
     }
 
     /// Whether `approver` could be someone who asked: the subject or the actor, under any name

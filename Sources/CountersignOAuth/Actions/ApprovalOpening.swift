@@ -6,8 +6,7 @@ import Crypto
 /// about) by its `auth_req_id`: pending until people approve it, or already approved when a
 /// backchannel request was allowed at once.
 struct ApprovalOpening: Sendable {
-    let requests: any ApprovalRequestStore
-    let events: ApprovalEvents
+    let service: ApprovalService
     let clock: any WallClock
 
     /// Seconds between two polls of an approval request (CIBA §7.3 `interval`).
@@ -96,15 +95,11 @@ struct ApprovalOpening: Sendable {
                         "iss": .optional(subject.issuer),
                     ]))
         }
-        let change = ApprovalChange(kind: .requested, request: stored)
-        let deliveries: [OutboxDelivery]
         do {
-            deliveries = try await requests.create(
-                stored, audit: records, notifications: NotificationPlan.intents(for: change), claim: events.claim(now: now))
+            try await service.open(stored, audit: records)
         } catch {
             throw OAuthError.unavailable(detail: "storing the approval request failed: \(error)")
         }
-        events.publish(ApprovalChange(kind: .requested, request: stored, deliveries: deliveries))
         return Pending(request: stored, authReqID: authReqID, expiresIn: expiresIn, interval: Self.pollInterval)
     }
 

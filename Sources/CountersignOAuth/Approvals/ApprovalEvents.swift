@@ -1,57 +1,6 @@
 import CountersignCore
 import Synchronization
 
-/// A committed change of an approval request, as the notifiers see it.
-public struct ApprovalChange: Sendable {
-    public enum Kind: String, Sendable {
-        /// A new request (pending, or approved at once for a backchannel request).
-        case requested
-        /// A vote that did not decide it.
-        case voted
-        /// Approved, denied, expired or cancelled.
-        case decided
-        /// Its token was issued.
-        case redeemed
-    }
-
-    public var kind: Kind
-    public var request: ApprovalRequest
-    /// The outbox rows the change wrote and this process claimed: its deliverer makes their
-    /// first attempt at once (none for a change another process made).
-    public var deliveries: [OutboxDelivery]
-
-    public init(kind: Kind, request: ApprovalRequest, deliveries: [OutboxDelivery] = []) {
-        self.kind = kind
-        self.request = request
-        self.deliveries = deliveries
-    }
-
-    /// The change an `approval.*` audit event records, or nil for one that changes nothing
-    /// (`approval.refused`).
-    public init?(auditType: String, request: ApprovalRequest) {
-        let kind: Kind
-        switch auditType {
-        case "approval.requested": kind = .requested
-        case "approval.voted": kind = .voted
-        case "approval.approved", "approval.denied", "approval.expired", "approval.cancelled": kind = .decided
-        case "approval.redeemed": kind = .redeemed
-        default: return nil
-        }
-        self.init(kind: kind, request: request)
-    }
-
-    /// The name of the server-sent event and webhook event.
-    public var eventName: String { "approval.\(kind.rawValue)" }
-}
-
-extension ApprovalChange.Kind {
-    /// The kind an event name (`ApprovalChange.eventName`) stands for.
-    public init?(eventName: String) {
-        guard eventName.hasPrefix("approval.") else { return nil }
-        self.init(rawValue: String(eventName.dropFirst("approval.".count)))
-    }
-}
-
 /// Fans committed approval changes out to whoever listens in this process: the outbox
 /// deliverer (CIBA ping and push, webhooks), server-sent event streams. `publish` never waits:
 /// each observer takes the change and does its slow work in its own task, so a slow client
@@ -69,23 +18,10 @@ public final class ApprovalEvents: Sendable {
     }
 
     let observers = Mutex(Observers())
-    /// Who delivers this process's outbox rows at once, and for how long a claim holds.
-    let deliverer = Mutex<(claimant: String, lease: Duration)?>(nil)
 
     public init() {}
 
-    /// Declares that this process delivers the outbox rows its changes write (`claimant`
-    /// names the process; `lease` is how long its claim keeps other processes off a row).
-    public func deliverClaimedRows(claimant: String, lease: Duration) {
-        deliverer.withLock { $0 = (claimant, lease) }
-    }
-
-    /// The claim a change made at `now` puts on its outbox rows: this process's when it
-    /// delivers them, else none (any server process takes them).
-    public func claim(now: Instant) -> OutboxClaim? {
-        deliverer.withLock { $0.map { OutboxClaim(claimant: OutboxClaim.fresh($0.claimant), until: now + $0.lease) } }
-    }
-
+    /// Tells every observer of `change`, which is committed.
     public func publish(_ change: ApprovalChange) {
         let current = observers.withLock { Array($0.all.values) }
         for observer in current { observer(change) }

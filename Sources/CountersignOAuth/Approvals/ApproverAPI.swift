@@ -9,6 +9,7 @@ import Logging
 public struct ApproverAPI: Sendable {
     let users: any UserStore
     let approvals: any ApprovalRequestStore
+    let service: ApprovalService
     let audit: any AuditLog
     let policies: any PolicySource
     let serverKey: ServerKey
@@ -21,8 +22,8 @@ public struct ApproverAPI: Sendable {
     let logger: Logger
 
     public init(
-        users: any UserStore, approvals: any ApprovalRequestStore, audit: any AuditLog, policies: any PolicySource,
-        serverKey: ServerKey, events: ApprovalEvents, ownIssuer: String, clock: any WallClock,
+        users: any UserStore, approvals: any ApprovalRequestStore, service: ApprovalService, audit: any AuditLog,
+        policies: any PolicySource, serverKey: ServerKey, events: ApprovalEvents, ownIssuer: String, clock: any WallClock,
         throttle: FailedAuthenticationThrottle = .init(), logger: Logger = Logger(label: "countersign.approver-api")
     ) {
         self.throttle = throttle
@@ -31,6 +32,7 @@ public struct ApproverAPI: Sendable {
         self.events = events
         self.users = users
         self.approvals = approvals
+        self.service = service
         self.audit = audit
         self.policies = policies
         self.serverKey = serverKey
@@ -177,12 +179,9 @@ public struct ApproverAPI: Sendable {
         let now = clock.now()
         let updated: ApprovalRequest
         do {
-            let (request, deliveries) = try await approvals.update(id: id, claim: events.claim(now: now)) { request in
-                let audit = try request.cast(verdict, reason: reason, by: approver, groups: groups, now: now).audit
-                return .announcing(.afterVote(on: request), of: request, audit: audit)
+            updated = try await service.apply(id) { request in
+                try request.cast(verdict, reason: reason, by: approver, groups: groups, now: now)
             }
-            updated = request
-            events.publish(ApprovalChange(kind: .afterVote(on: updated), request: updated, deliveries: deliveries))
         } catch let refusal as ApprovalRefusal {
             if refusal.kind == .forbidden {
                 // A refused vote is itself worth an audit line (the requester trying to approve).

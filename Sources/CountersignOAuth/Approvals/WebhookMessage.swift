@@ -4,15 +4,6 @@ import CountersignCore
 /// (`type`, `id`, `created_at`, `data` = the request as the approver API shows it), or a
 /// Slack-compatible message (`text`) for an incoming-webhook URL.
 public enum WebhookMessage {
-    /// Which changes webhooks hear of: new requests waiting for people, and outcomes.
-    public static func isSent(_ change: ApprovalChange) -> Bool {
-        switch change.kind {
-        case .requested: change.request.state == .pending
-        case .decided: true
-        case .voted, .redeemed: false
-        }
-    }
-
     public static func body(_ change: ApprovalChange, format: Webhook.Format, eventID: String, now: Instant) -> [UInt8] {
         switch format {
         case .json:

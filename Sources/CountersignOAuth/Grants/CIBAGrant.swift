@@ -20,20 +20,20 @@ public struct CIBAGrant: GrantHandler {
     public let grantType = GrantType.ciba
 
     let approvals: any ApprovalRequestStore
+    let service: ApprovalService
     let minter: AccessTokenMinter
     let revocations: RevocationList
-    let events: ApprovalEvents
     let clock: any WallClock
     let pacer = PollPacer()
 
     public init(
-        approvals: any ApprovalRequestStore, minter: AccessTokenMinter, revocations: RevocationList,
-        events: ApprovalEvents, clock: any WallClock
+        approvals: any ApprovalRequestStore, service: ApprovalService, minter: AccessTokenMinter, revocations: RevocationList,
+        clock: any WallClock
     ) {
         self.approvals = approvals
+        self.service = service
         self.minter = minter
         self.revocations = revocations
-        self.events = events
         self.clock = clock
     }
 
@@ -102,10 +102,9 @@ public struct CIBAGrant: GrantHandler {
         let jti = issued.claims.jti
         let kept = payload.map { [$0(issued)] } ?? []
         do {
-            let (redeemed, _) = try await approvals.update(id: request.id, claim: nil) { current in
-                ApprovalUpdate(audit: try current.redeem(tokenID: jti, now: now).audit + [record], payloads: kept)
+            try await service.apply(request.id, alsoRecorded: [record], payloads: kept) { current in
+                try current.redeem(tokenID: jti, now: now)
             }
-            events.publish(ApprovalChange(kind: .redeemed, request: redeemed))
         } catch is ApprovalRefusal {
             // Redeemed (or expired) by a concurrent poll first: this token was never recorded
             // and is not handed out.

@@ -97,7 +97,7 @@ public enum CountersignServerApp {
                 outbox: store, approvals: store, backchannel: server.backchannelNotifier, webhooks: webhooks,
                 claimant: "serve-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt64.random(in: .min ... .max), radix: 16))",
                 clock: clock, logger: logger)
-            server.events.deliverClaimedRows(claimant: worker.claimant, lease: NotificationOutboxWorker.lease)
+            server.outboxClaims.deliverHere(claimant: worker.claimant, lease: NotificationOutboxWorker.lease)
             server.events.observe { worker.observe($0) }
             let follower = ApprovalChangeFollower(feed: store, approvals: store, events: server.events, logger: logger)
             try await follower.start()

@@ -17,3 +17,12 @@ public struct ApprovalUpdate: Sendable {
         self.payloads = payloads
     }
 }
+
+extension ApprovalUpdate {
+    /// What a state-machine step (`ApprovalRequest.Transition`) asks to commit: its audit records
+    /// followed by `alsoRecorded` (the `token.issued` of a redemption), its notifications, and
+    /// the `payloads` to keep.
+    public init(_ transition: ApprovalRequest.Transition, alsoRecorded: [AuditRecord] = [], payloads: [OutboxPayload] = []) {
+        self.init(audit: transition.audit + alsoRecorded, notifications: transition.notifications, payloads: payloads)
+    }
+}

@@ -1,6 +1,3 @@
-import CountersignCore
-import CountersignStore
-
 /// Which notifications an approval change calls for, decided where the change is made and
 /// written to the outbox with it:
 ///
@@ -17,7 +14,7 @@ public enum NotificationPlan {
         if let delivery = request.delivery, delivery.mode != .poll, isSettled(change) {
             intents.append(NotificationIntent(kind: delivery.mode == .push ? .push : .ping, event: change.eventName))
         }
-        if WebhookMessage.isSent(change) {
+        if isSentToWebhooks(change) {
             let groups = request.approvals.compactMap { requirement -> String? in
                 if case .group(let name) = requirement.approver { return name }
                 return nil
@@ -38,19 +35,20 @@ public enum NotificationPlan {
     }
 }
 
-extension ApprovalUpdate {
-    /// A state-machine step's audit records with the outbox rows its change of `request` calls
-    /// for (`NotificationPlan`), for the store to commit together.
-    public static func announcing(
-        _ kind: ApprovalChange.Kind, of request: ApprovalRequest, audit: [AuditRecord]
-    ) -> ApprovalUpdate {
-        ApprovalUpdate(audit: audit, notifications: NotificationPlan.intents(for: ApprovalChange(kind: kind, request: request)))
-    }
-}
-
 extension ApprovalChange.Kind {
     /// What a vote made of `request`: a vote while it is still pending, else its decision.
     public static func afterVote(on request: ApprovalRequest) -> Self {
         request.state == .pending ? .voted : .decided
+    }
+}
+
+extension NotificationPlan {
+    /// Which changes webhooks hear of: new requests waiting for people, and outcomes.
+    public static func isSentToWebhooks(_ change: ApprovalChange) -> Bool {
+        switch change.kind {
+        case .requested: change.request.state == .pending
+        case .decided: true
+        case .voted, .redeemed: false
+        }
     }
 }

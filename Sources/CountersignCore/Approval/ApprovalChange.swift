@@ -1,0 +1,50 @@
+/// A committed change of an approval request, as the notifiers see it.
+public struct ApprovalChange: Sendable {
+    public enum Kind: String, Sendable {
+        /// A new request (pending, or approved at once for a backchannel request).
+        case requested
+        /// A vote that did not decide it.
+        case voted
+        /// Approved, denied, expired or cancelled.
+        case decided
+        /// Its token was issued.
+        case redeemed
+    }
+
+    public var kind: Kind
+    public var request: ApprovalRequest
+    /// The outbox rows the change wrote and this process claimed: its deliverer makes their
+    /// first attempt at once (none for a change another process made).
+    public var deliveries: [OutboxDelivery]
+
+    public init(kind: Kind, request: ApprovalRequest, deliveries: [OutboxDelivery] = []) {
+        self.kind = kind
+        self.request = request
+        self.deliveries = deliveries
+    }
+
+    /// The change an `approval.*` audit event records, or nil for one that changes nothing
+    /// (`approval.refused`).
+    public init?(auditType: String, request: ApprovalRequest) {
+        let kind: Kind
+        switch auditType {
+        case "approval.requested": kind = .requested
+        case "approval.voted": kind = .voted
+        case "approval.approved", "approval.denied", "approval.expired", "approval.cancelled": kind = .decided
+        case "approval.redeemed": kind = .redeemed
+        default: return nil
+        }
+        self.init(kind: kind, request: request)
+    }
+
+    /// The name of the server-sent event and webhook event.
+    public var eventName: String { "approval.\(kind.rawValue)" }
+}
+
+extension ApprovalChange.Kind {
+    /// The kind an event name (`ApprovalChange.eventName`) stands for.
+    public init?(eventName: String) {
+        guard eventName.hasPrefix("approval.") else { return nil }
+        self.init(rawValue: String(eventName.dropFirst("approval.".count)))
+    }
+}
