@@ -30,17 +30,3 @@ public protocol ApprovalRequestStore: Sendable {
         id: String, claim: OutboxClaim?, _ change: @escaping @Sendable (inout ApprovalRequest) throws -> ApprovalUpdate
     ) async throws -> (request: ApprovalRequest, deliveries: [OutboxDelivery])
 }
-
-extension ApprovalRequestStore {
-    /// Stores a new request with the decision's audit events, notifying nobody.
-    public func create(_ request: ApprovalRequest, audit: [AuditRecord]) async throws {
-        _ = try await create(request, audit: audit, notifications: [], claim: nil)
-    }
-
-    /// A state-machine step that notifies nobody (see `update(id:claim:_:)`).
-    public func update(
-        id: String, _ change: @escaping @Sendable (inout ApprovalRequest) throws -> [AuditRecord]
-    ) async throws -> ApprovalRequest {
-        try await update(id: id, claim: nil) { request in ApprovalUpdate(audit: try change(&request)) }.request
-    }
-}

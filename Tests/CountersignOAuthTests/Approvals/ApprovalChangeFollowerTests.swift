@@ -34,16 +34,16 @@ import Testing
                 [AuditRecord(type: "approval.requested", actor: "test", data: ["request_id": .string(id)])]
             }
             // Made in this process: its maker publishes it, the follower does not repeat it.
-            try await f.store.create(Self.request("here", now: now), audit: requested("here"))
+            _ = try await f.store.create(Self.request("here", now: now), audit: requested("here"), notifications: [], claim: nil)
             let cli = try await SQLiteStore.open(path: f.directory + "/db.sqlite")
-            try await cli.create(Self.request("there", now: now), audit: requested("there"))
-            _ = try await cli.update(id: "there") { r in
-                try r.cast(.approve, reason: "ok", by: Self.lead("fiona"), groups: Self.groups, now: now).audit
-            }
-            _ = try await cli.update(id: "there") { r in
-                try r.cast(.approve, reason: "ok", by: Self.lead("gita"), groups: Self.groups, now: now).audit
-            }
-            _ = try await cli.update(id: "here") { r in try r.cancel(by: "cli", now: now).audit }
+            _ = try await cli.create(Self.request("there", now: now), audit: requested("there"), notifications: [], claim: nil)
+            _ = try await cli.update(id: "there", claim: nil) { r in
+                ApprovalUpdate(try r.cast(.approve, reason: "ok", by: Self.lead("fiona"), groups: Self.groups, now: now))
+            }.request
+            _ = try await cli.update(id: "there", claim: nil) { r in
+                ApprovalUpdate(try r.cast(.approve, reason: "ok", by: Self.lead("gita"), groups: Self.groups, now: now))
+            }.request
+            _ = try await cli.update(id: "here", claim: nil) { r in ApprovalUpdate(try r.cancel(by: "cli", now: now)) }.request
             await follower.poll()
             let changes = heard.withLock { $0 }.map { "\($0.request.id) \($0.eventName)" }
             // The deciding vote is one change, as in the process that made it.
@@ -124,9 +124,10 @@ import Testing
             let heard = Mutex<[String]>([])
             f.server.events.observe { change in heard.withLock { $0.append("\(change.request.id) \(change.eventName)") } }
             let cli = try await SQLiteStore.open(path: f.directory + "/db.sqlite")
-            try await cli.create(
+            _ = try await cli.create(
                 Self.request("there", now: now),
-                audit: [AuditRecord(type: "approval.requested", actor: "test", data: ["request_id": "there"])])
+                audit: [AuditRecord(type: "approval.requested", actor: "test", data: ["request_id": "there"])],
+                notifications: [], claim: nil)
             await follower.poll()
             #expect(heard.withLock { $0 }.isEmpty)
             await follower.poll()

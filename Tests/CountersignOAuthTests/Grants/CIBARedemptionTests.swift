@@ -23,7 +23,7 @@ import Testing
 
     @Test func aTokenRevokedByAReplayStaysInactivePastThePurge() async throws {
         try await OAuthFixture.with { f in
-            try await f.store.create(Self.approved(at: f.clock.now()), audit: [])
+            _ = try await f.store.create(Self.approved(at: f.clock.now()), audit: [], notifications: [], claim: nil)
             let first = await f.token(Self.redeem)
             try #require(first.status == 200, "redemption failed: \(String(decoding: first.body, as: UTF8.self))")
             let token = try #require(first.json["access_token"]?.stringValue)

@@ -27,7 +27,7 @@ import Testing
         try await withTemporaryDirectory { dir in
             let path = dir + "/db.sqlite"
             let store = try await SQLiteStore.open(path: path)
-            try await store.create(Self.request(), audit: [])
+            _ = try await store.create(Self.request(), audit: [], notifications: [], claim: nil)
             await store.close()
 
             let again = try await SQLiteStore.open(path: path)
@@ -35,15 +35,15 @@ import Testing
             #expect(read == Self.request())
             #expect(read.approvals.map(\.denyQuorum) == [2, 1])
 
-            let first = try await again.update(id: "r-deny-quorum") { r in
-                try r.cast(.deny, reason: "odd", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(1)).audit
-            }
+            let first = try await again.update(id: "r-deny-quorum", claim: nil) { r in
+                ApprovalUpdate(try r.cast(.deny, reason: "odd", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(1)))
+            }.request
             #expect(first.state == .pending)
             let stored = try #require(try await again.approvalRequest(id: "r-deny-quorum"))
             #expect(stored.state == .pending && stored.votes.map(\.verdict) == [.deny] && stored.votes.first?.requirements == [0])
-            let second = try await again.update(id: "r-deny-quorum") { r in
-                try r.cast(.deny, reason: "agreed", by: Self.lead("gita"), groups: Self.groups, now: Self.t0 + .milliseconds(2)).audit
-            }
+            let second = try await again.update(id: "r-deny-quorum", claim: nil) { r in
+                ApprovalUpdate(try r.cast(.deny, reason: "agreed", by: Self.lead("gita"), groups: Self.groups, now: Self.t0 + .milliseconds(2)))
+            }.request
             #expect(second.state == .denied)
             #expect(try await again.approvalRequest(id: "r-deny-quorum")?.state == .denied)
             await again.close()

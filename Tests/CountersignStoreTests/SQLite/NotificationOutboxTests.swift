@@ -194,11 +194,11 @@ import Testing
             let requested = { (id: String) in
                 [AuditRecord(type: "approval.requested", actor: "test", data: ["request_id": .string(id)])]
             }
-            try await server.create(Self.request("before"), audit: requested("before"))
+            _ = try await server.create(Self.request("before"), audit: requested("before"), notifications: [], claim: nil)
             let start = try await server.followApprovalChanges()
-            try await server.create(Self.request("mine"), audit: requested("mine"))
+            _ = try await server.create(Self.request("mine"), audit: requested("mine"), notifications: [], claim: nil)
             try await server.append([AuditRecord(type: "token.issued", actor: "test", data: [:])])
-            _ = try await cli.update(id: "mine") { request in try request.cancel(by: "cli", now: Self.t0).audit }
+            _ = try await cli.update(id: "mine", claim: nil) { request in ApprovalUpdate(try request.cancel(by: "cli", now: Self.t0)) }.request
             let (changes, next) = try await server.approvalChanges(after: start, limit: 100)
             #expect(changes.map(\.type) == ["approval.requested", "approval.cancelled"])
             #expect(changes.map(\.requestID) == ["mine", "mine"])
