@@ -69,6 +69,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Approvals and their notifications: the service every step goes through, the approver
+        // API, CIBA ping/push and webhook delivery from the outbox, other processes' changes.
+        .target(
+            name: "CountersignApprovals",
+            dependencies: [
+                "CountersignCore",
+                "CountersignStore",
+                "CountersignOAuth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: routes, configuration, lifecycle.
         .target(
             name: "CountersignServer",
@@ -76,6 +93,7 @@ let package = Package(
                 "CountersignCore",
                 "CountersignStore",
                 "CountersignOAuth",
+                "CountersignApprovals",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -100,6 +118,7 @@ let package = Package(
                 "CountersignCore",
                 "CountersignStore",
                 "CountersignOAuth",
+                "CountersignApprovals",
                 "CountersignServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -129,10 +148,29 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A real authorization server and its approvals over SQLite, for the tests that drive them.
+        .target(
+            name: "CountersignTestSupport",
+            dependencies: [
+                "CountersignCore", "CountersignStore", "CountersignOAuth", "CountersignApprovals",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/CountersignTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CountersignApprovalsTests",
+            dependencies: [
+                "CountersignCore", "CountersignStore", "CountersignOAuth", "CountersignApprovals", "CountersignTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CountersignOAuthTests",
             dependencies: [
-                "CountersignCore", "CountersignStore", "CountersignOAuth",
+                "CountersignCore", "CountersignStore", "CountersignOAuth", "CountersignApprovals", "CountersignTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

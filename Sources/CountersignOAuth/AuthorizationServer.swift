@@ -19,16 +19,11 @@ public final class AuthorizationServer: Sendable {
     public let revocations: RevocationList
     public let issuers: IssuerDirectory
     public let issuerKeys: IssuerKeyCache
-    public let approverAPI: ApproverAPI
     public let backchannel: BackchannelAuthenticationEndpoint
-    /// Committed approval changes, for the server-sent events and webhooks of the server.
-    public let events: ApprovalEvents
-    /// Every step of an approval request goes through it: commit, then tell `events`.
-    public let approvals: ApprovalService
-    /// Whether this process delivers the outbox rows its changes write (the server's worker).
-    public let outboxClaims: OutboxClaims
-    /// Makes the attempts at CIBA ping and push outbox rows (when the server can send them).
-    public let backchannelNotifier: BackchannelNotifier?
+    /// The CIBA grant: polls and redemptions, also a push delivery's redemption.
+    public let ciba: CIBAGrant
+    /// Failed authentications per address, for clients and approvers alike (RFC 6749 §10.10).
+    public let throttle: FailedAuthenticationThrottle
     let store: any Store
     let clock: any WallClock
     let logger: Logger
@@ -36,8 +31,8 @@ public final class AuthorizationServer: Sendable {
     /// Loads keys (creating the first), clients and revocations from the store.
     public init(
         issuer: String, store: any Store, serverKey: ServerKey, clock: any WallClock,
-        policies: any PolicySource, fetcher: any IssuerDocumentFetching, jwksCooldownSeconds: Int = 30,
-        notificationSender: (any ClientNotificationSending)? = nil, logger: Logger
+        policies: any PolicySource, approvals: any ApprovalSteps, fetcher: any IssuerDocumentFetching,
+        jwksCooldownSeconds: Int = 30, logger: Logger
     ) async throws {
         self.issuer = issuer
         self.logger = logger
@@ -49,36 +44,26 @@ public final class AuthorizationServer: Sendable {
         revocations = RevocationList(store: store, clock: clock)
         try await revocations.reload()
         // One count of failed authentications per address, for clients and approvers alike.
-        let throttle = FailedAuthenticationThrottle(audit: store)
+        throttle = FailedAuthenticationThrottle(audit: store)
         let authenticator = ClientAuthenticator(directory: directory, serverKey: serverKey, throttle: throttle, clock: clock)
         let minter = AccessTokenMinter(issuer: issuer, keys: keys, audit: store, clock: clock)
         let verifier = AccessTokenVerifier(keys: keys, issuer: issuer, clock: clock)
         issuerKeys = IssuerKeyCache(fetcher: fetcher, cooldownSeconds: jwksCooldownSeconds, clock: clock, logger: logger)
         issuers = IssuerDirectory(store: store, keys: issuerKeys)
         try await issuers.reload()
-        events = ApprovalEvents()
-        outboxClaims = OutboxClaims()
-        approvals = ApprovalService(store: store, events: events, claims: outboxClaims, clock: clock)
         let issuance = ActionIssuance(
             policies: policies, directory: directory, decider: ActionDecider(audit: store, clock: clock),
-            opening: ApprovalOpening(service: approvals, clock: clock), minter: minter)
+            opening: ApprovalOpening(steps: approvals, clock: clock), minter: minter)
         let subjects = SubjectTokenVerifier(issuers: issuers, keys: issuerKeys, ownIssuer: issuer, clock: clock)
-        let ciba = CIBAGrant(approvals: store, service: approvals, minter: minter, revocations: revocations, clock: clock)
+        ciba = CIBAGrant(approvals: store, steps: approvals, minter: minter, revocations: revocations, clock: clock)
         let parts = ServedGrants.Parts(minter: minter, directory: directory, issuance: issuance, subjects: subjects, ciba: ciba)
         token = TokenEndpoint(authenticator: authenticator, logger: logger, grants: ServedGrants.handlers.map { $0.make(parts) })
         backchannel = BackchannelAuthenticationEndpoint(
             authenticator: authenticator, issuance: issuance, subjects: subjects, users: store, serverKey: serverKey,
             ownIssuer: issuer, logger: logger)
-        backchannelNotifier = notificationSender.map {
-            BackchannelNotifier(grant: ciba, sender: $0, serverKey: serverKey, logger: logger)
-        }
         introspection = IntrospectionEndpoint(
             authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations, oneTimeTokens: store)
         revocation = RevocationEndpoint(authenticator: authenticator, logger: logger, verifier: verifier, revocations: revocations)
-        approverAPI = ApproverAPI(
-            users: store, approvals: store, service: approvals, audit: store, policies: policies, serverKey: serverKey,
-            events: events,
-            ownIssuer: issuer, clock: clock, throttle: throttle, logger: logger)
         discovery = DiscoveryEndpoint(issuer: issuer, grantTypes: token.grantTypes, policies: policies)
     }
 
@@ -103,21 +88,6 @@ public final class AuthorizationServer: Sendable {
             try await issuers.reload()
         } catch {
             logger.warning("reloading trusted issuers failed", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Writes down the expiry of approval requests whose time has passed (reads already treat
-    /// them as expired) and tells the listeners: a ping client hears of it, a push client gets
-    /// `expired_token`.
-    public func sweepExpiredApprovals() async {
-        let now = clock.now()
-        do {
-            for id in try await store.expiredApprovalRequestIDs(now: now, limit: 500) {
-                // Only the process whose transaction wrote the expiry tells the listeners.
-                try await approvals.apply(id) { request in request.expire(now: now) }
-            }
-        } catch {
-            logger.warning("sweeping expired approval requests failed", metadata: ["error": "\(error)"])
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CountersignApprovals
 import CountersignCore
 import CountersignOAuth
 import CountersignStore

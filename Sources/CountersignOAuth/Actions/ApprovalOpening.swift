@@ -6,7 +6,7 @@ import Crypto
 /// about) by its `auth_req_id`: pending until people approve it, or already approved when a
 /// backchannel request was allowed at once.
 struct ApprovalOpening: Sendable {
-    let service: ApprovalService
+    let steps: any ApprovalSteps
     let clock: any WallClock
 
     /// Seconds between two polls of an approval request (CIBA §7.3 `interval`).
@@ -96,7 +96,7 @@ struct ApprovalOpening: Sendable {
                     ]))
         }
         do {
-            try await service.open(stored, audit: records)
+            try await steps.open(stored, audit: records)
         } catch {
             throw OAuthError.unavailable(detail: "storing the approval request failed: \(error)")
         }

@@ -33,7 +33,7 @@ public final class FailedAuthenticationThrottle: Sendable {
     /// Records a failed authentication of `kind` (`client` or `approver`) from `address`; the
     /// failure that reaches the limit is audited once, as `authentication.throttled`, whichever
     /// kind of failure it was (the count is shared).
-    func recordFailure(_ address: String?, kind: String) async {
+    public func recordFailure(_ address: String?, kind: String) async {
         guard recordFailure(address), let audit else { return }
         let record = AuditRecord(
             type: "authentication.throttled", actor: "server",
@@ -46,7 +46,7 @@ public final class FailedAuthenticationThrottle: Sendable {
     }
 
     /// Seconds until this address may try again, or nil when it may try now.
-    func retryAfter(_ address: String?, now: ContinuousClock.Instant = .now) -> Int? {
+    public func retryAfter(_ address: String?, now: ContinuousClock.Instant = .now) -> Int? {
         guard let address else { return nil }
         return entries.withLock { entries -> Int? in
             guard let entry = entries[address], entry.failures >= limit else { return nil }

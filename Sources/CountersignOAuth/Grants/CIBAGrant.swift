@@ -20,18 +20,18 @@ public struct CIBAGrant: GrantHandler {
     public let grantType = GrantType.ciba
 
     let approvals: any ApprovalRequestStore
-    let service: ApprovalService
+    let steps: any ApprovalSteps
     let minter: AccessTokenMinter
     let revocations: RevocationList
     let clock: any WallClock
     let pacer = PollPacer()
 
     public init(
-        approvals: any ApprovalRequestStore, service: ApprovalService, minter: AccessTokenMinter, revocations: RevocationList,
+        approvals: any ApprovalRequestStore, steps: any ApprovalSteps, minter: AccessTokenMinter, revocations: RevocationList,
         clock: any WallClock
     ) {
         self.approvals = approvals
-        self.service = service
+        self.steps = steps
         self.minter = minter
         self.revocations = revocations
         self.clock = clock
@@ -89,7 +89,7 @@ public struct CIBAGrant: GrantHandler {
     /// `redeemed` in the transaction that records `token.issued`. Also how a push delivers: then
     /// `keeping` seals the token response for its outbox row, written in that same transaction,
     /// so a retry sends this very token and no second one is ever minted.
-    func redeem(
+    public func redeem(
         _ request: ApprovalRequest, remoteAddress: String?, now: Instant,
         keeping payload: ((AccessTokenMinter.Issued) -> OutboxPayload)? = nil
     ) async throws(OAuthError) -> AccessTokenMinter.Issued {
@@ -102,7 +102,7 @@ public struct CIBAGrant: GrantHandler {
         let jti = issued.claims.jti
         let kept = payload.map { [$0(issued)] } ?? []
         do {
-            try await service.apply(request.id, alsoRecorded: [record], payloads: kept) { current in
+            try await steps.apply(request.id, alsoRecorded: [record], payloads: kept) { current in
                 try current.redeem(tokenID: jti, now: now)
             }
         } catch is ApprovalRefusal {

@@ -97,7 +97,7 @@ public struct FormParameters: Sendable {
 
     /// A parameter name (or another short identifier) safe to echo in an error description:
     /// printable ASCII without quotes or backslashes, else `placeholder`.
-    static func printable(_ name: String, maxLength: Int = 40, placeholder: String = "(unprintable name)") -> String {
+    public static func printable(_ name: String, maxLength: Int = 40, placeholder: String = "(unprintable name)") -> String {
         let safe = name.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0 != "\"" && $0 != "\\" }
         return safe && name.count <= maxLength ? name : placeholder
     }

@@ -1,4 +1,5 @@
 import UnixSignals
+import CountersignApprovals
 import CountersignOAuth
 import CountersignStore
 import Logging
@@ -9,7 +10,9 @@ import ServiceLifecycle
 /// whose time has passed; every minute it purges expired revocations; it checkpoints the SQLite WAL outside any request.
 struct BackgroundRefresh: Service {
     let server: AuthorizationServer
+    let approvals: ApprovalService
     let store: SQLiteStore
+    let logger: Logger
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -21,7 +24,7 @@ struct BackgroundRefresh: Service {
                     return  // cancelled: the server is shutting down
                 }
                 await server.refresh()
-                await server.sweepExpiredApprovals()
+                await approvals.sweepExpired(logger: logger)
                 await store.checkpoint()
                 tick += 1
                 if tick % 60 == 0 { await server.purge() }

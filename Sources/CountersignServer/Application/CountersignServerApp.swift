@@ -1,3 +1,4 @@
+import CountersignApprovals
 import CountersignCore
 import CountersignOAuth
 import CountersignStore
@@ -19,16 +20,14 @@ public enum CountersignServerApp {
         public let issuer: String
         public let port: Int
         public let authorizationServer: AuthorizationServer
+        /// Approval requests, the approver API and their notifications.
+        public let approvals: Approvals
         public let store: SQLiteStore
         public let policy: PolicyHolder
         /// Fetches trusted issuers' keys; shut down with the server.
         public let fetcher: HTTPIssuerDocumentFetcher
         /// Delivers CIBA pings and pushes; shut down with the server.
         let notificationSender: HTTPNotificationSender
-        /// Works off the notification outbox (run as a service).
-        let outboxWorker: NotificationOutboxWorker
-        /// Tells this process's listeners of other processes' approval changes (run as a service).
-        let follower: ApprovalChangeFollower
         public let isNewDataDirectory: Bool
         /// What `GET /metrics` shows.
         public let metrics: ServerMetrics
@@ -52,7 +51,7 @@ public enum CountersignServerApp {
             router.add(middleware: RequestMetrics(metrics: metrics))
             router.add(middleware: UnreadBodyGuard())
             OAuthRoutes.add(to: router, server: authorizationServer, metrics: metrics)
-            ApproverRoutes.add(to: router, api: authorizationServer.approverAPI, events: authorizationServer.events)
+            ApproverRoutes.add(to: router, api: approvals.api, events: approvals.events)
             HealthRoutes.add(to: router, store: store, policy: policy)
             MetricsRoutes.add(to: router, metrics: metrics)
             return router
@@ -86,25 +85,19 @@ public enum CountersignServerApp {
         do {
             let policy = PolicyHolder(path: policyPath, audit: store)
             try await policy.install(policyFile, actor: "server")
+            let service = Approvals.service(store: store, clock: clock)
             let server = try await AuthorizationServer(
-                issuer: issuer, store: store, serverKey: serverKey, clock: clock, policies: policy,
-                fetcher: fetcher, jwksCooldownSeconds: configuration.jwksRefreshCooldown,
-                notificationSender: notificationSender, logger: logger)
-            let webhooks = WebhookNotifier(
-                store: store, sender: notificationSender, serverKey: serverKey, clock: clock, logger: logger)
-            // This process delivers the outbox rows its own changes write, at once.
-            let worker = NotificationOutboxWorker(
-                outbox: store, approvals: store, backchannel: server.backchannelNotifier, webhooks: webhooks,
-                claimant: "serve-\(ProcessInfo.processInfo.processIdentifier)-\(String(UInt64.random(in: .min ... .max), radix: 16))",
-                clock: clock, logger: logger)
-            server.outboxClaims.deliverHere(claimant: worker.claimant, lease: NotificationOutboxWorker.lease)
-            server.events.observe { worker.observe($0) }
-            let follower = ApprovalChangeFollower(feed: store, approvals: store, events: server.events, logger: logger)
-            try await follower.start()
+                issuer: issuer, store: store, serverKey: serverKey, clock: clock, policies: policy, approvals: service,
+                fetcher: fetcher, jwksCooldownSeconds: configuration.jwksRefreshCooldown, logger: logger)
+            let approvals = Approvals(
+                service: service, server: server, store: store, policies: policy, serverKey: serverKey,
+                sender: notificationSender, clock: clock, logger: logger)
+            try await approvals.start()
             return Assembly(
-                configuration: configuration, issuer: issuer, port: port, authorizationServer: server, store: store,
-                policy: policy, fetcher: fetcher, notificationSender: notificationSender, outboxWorker: worker,
-                follower: follower, isNewDataDirectory: isNew, metrics: ServerMetrics())
+                configuration: configuration, issuer: issuer, port: port, authorizationServer: server, approvals: approvals,
+                store: store,
+                policy: policy, fetcher: fetcher, notificationSender: notificationSender, isNewDataDirectory: isNew,
+                metrics: ServerMetrics())
         } catch {
             await notificationSender.shutdown()
             await fetcher.shutdown()
@@ -155,11 +148,12 @@ public enum CountersignServerApp {
             configuration: .init(
                 services: [
                     .init(service: app),
-                    .init(service: BackgroundRefresh(server: assembly.authorizationServer, store: assembly.store)),
-                    .init(service: assembly.outboxWorker),
-                    .init(service: ApprovalFollowing(follower: assembly.follower)),
+                    .init(
+                        service: BackgroundRefresh(
+                            server: assembly.authorizationServer, approvals: assembly.approvals.service, store: assembly.store,
+                            logger: logger)),
                     .init(service: PolicyReloader(policy: assembly.policy, signals: signals, logger: logger)),
-                ],
+                ] + assembly.approvals.services.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import CountersignApprovals
 import CountersignCore
 import CountersignOAuth
 import Hummingbird

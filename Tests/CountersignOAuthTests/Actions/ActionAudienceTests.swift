@@ -1,5 +1,6 @@
 import CountersignCore
 import CountersignOAuth
+import CountersignTestSupport
 import Testing
 
 /// An action token's audience is the resource server that will act on it, never the

@@ -1,4 +1,5 @@
 import CountersignCore
+import CountersignTestSupport
 import Testing
 
 @testable import CountersignOAuth

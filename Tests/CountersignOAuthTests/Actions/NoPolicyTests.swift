@@ -1,6 +1,7 @@
 import CountersignCore
 import CountersignOAuth
 import CountersignStore
+import CountersignTestSupport
 import Testing
 
 /// While no policy is in force (docs/POLICY.md, "No policy"), every grant answers the same: a

@@ -2,6 +2,7 @@
 import CountersignCore
 import CountersignStore
 import Synchronization
+import CountersignTestSupport
 import Testing
 
 @Suite struct FailedAuthenticationThrottleTests {

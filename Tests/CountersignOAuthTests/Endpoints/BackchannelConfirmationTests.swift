@@ -1,7 +1,9 @@
+import CountersignApprovals
 import CountersignCore
 import CountersignOAuth
 import CountersignStore
 import Crypto
+import CountersignTestSupport
 import Testing
 
 /// OpenID CIBA Core §7.1: a hint names the user, it does not authenticate them. A backchannel
@@ -56,14 +58,14 @@ import Testing
             // Someone else cannot confirm for alice.
             let bob = try #require(try await f.store.user(named: "bob"))
             do throws(ApproverAPI.Failure) {
-                _ = try await f.server.approverAPI.vote(id: request.id, verdict: .approve, body: [], by: bob)
+                _ = try await f.approvals.api.vote(id: request.id, verdict: .approve, body: [], by: bob)
                 Issue.record("bob confirmed alice's request")
             } catch {
                 #expect(error.status == 403)
                 #expect(error.description == "only alice, who asked for this action, can confirm it")
             }
             let alice = try #require(try await f.store.user(named: "alice"))
-            _ = try await f.server.approverAPI.vote(id: request.id, verdict: .approve, body: [], by: alice)
+            _ = try await f.approvals.api.vote(id: request.id, verdict: .approve, body: [], by: alice)
             f.clock.advance(by: .seconds(6))
             let redeemed = await Self.poll(f, authReqID, client: "agent")
             #expect(redeemed.status == 200)

@@ -1,6 +1,7 @@
 import CountersignCore
 import CountersignOAuth
 import CountersignStore
+import CountersignTestSupport
 import Testing
 
 /// Defects found in review, each pinned by a test that fails without its fix.

@@ -1,6 +1,7 @@
 import CountersignStore
 import CountersignCore
 import CountersignOAuth
+import CountersignTestSupport
 import Testing
 
 @Suite struct TokenEndpointTests {

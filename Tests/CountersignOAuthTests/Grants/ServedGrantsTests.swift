@@ -1,5 +1,6 @@
 import CountersignCore
 import CountersignOAuth
+import CountersignTestSupport
 import Testing
 
 /// One list says which grants the token endpoint serves; registration and discovery follow it.

@@ -3,6 +3,7 @@ import CountersignOAuth
 import CountersignStore
 import Crypto
 import Foundation
+import CountersignTestSupport
 import Testing
 
 /// Hostile tokens at introspection: each is only `active: false`.

@@ -1,5 +1,5 @@
 import CountersignCore
-import CountersignOAuth
+
 import Testing
 
 /// Which outbox rows an approval change writes: the client hears of a settled request once

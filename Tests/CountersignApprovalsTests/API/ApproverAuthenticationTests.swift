@@ -1,6 +1,8 @@
+import CountersignApprovals
 import CountersignCore
 @testable import CountersignOAuth
 import CountersignStore
+import CountersignTestSupport
 import Testing
 
 /// Approver authentication (`Authorization: Bearer <personal token>`): failures are counted per
@@ -20,7 +22,7 @@ import Testing
 
     @Test func aFloodOfWrongPersonalTokensIsThrottledAndAuditedOnce() async throws {
         try await F.with { f in
-            let api = f.server.approverAPI
+            let api = f.approvals.api
             let user = User(name: "fiona", groups: ["finance-leads"], createdAt: f.clock.now())
             try await f.store.create(user, audit: AuditRecord(type: "user.created", actor: "test", data: user.auditData))
             let token = PersonalToken.generate()
@@ -63,7 +65,7 @@ import Testing
             var statuses: [Int] = []
             for _ in 0..<45 {
                 let wrong = await Self.failure { () async throws(ApproverAPI.Failure) in
-                    try await f.server.approverAPI.authenticate(["Bearer csu_nobody"], from: "127.0.0.1")
+                    try await f.approvals.api.authenticate(["Bearer csu_nobody"], from: "127.0.0.1")
                 }
                 statuses.append(wrong?.status ?? 200)
             }
@@ -88,10 +90,10 @@ import Testing
                 tokens.append(token)
             }
             let old = await Self.failure { () async throws(ApproverAPI.Failure) in
-                try await f.server.approverAPI.currentUser(["Bearer \(tokens[0])"])
+                try await f.approvals.api.currentUser(["Bearer \(tokens[0])"])
             }
             #expect(old?.status == 401)
-            #expect(try await f.server.approverAPI.currentUser(["Bearer \(tokens[1])"]).name == "gita")
+            #expect(try await f.approvals.api.currentUser(["Bearer \(tokens[1])"]).name == "gita")
         }
     }
 }

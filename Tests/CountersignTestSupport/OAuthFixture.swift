@@ -1,24 +1,29 @@
+import CountersignApprovals
 import CountersignCore
 import CountersignOAuth
 import CountersignStore
 import Foundation
 import Logging
-import Synchronization
-import Testing
 
-/// A real authorization server over a real SQLite store in a temporary directory, driven
-/// without a socket, with a clock the test moves.
-struct OAuthFixture {
-    let directory: String
-    let store: SQLiteStore
-    let serverKey: ServerKey
-    let server: AuthorizationServer
-    let clock: ManualClock
+/// A real authorization server and its approvals over a real SQLite store in a temporary
+/// directory, driven without a socket, with a clock the test moves.
+public struct OAuthFixture: Sendable {
+    public let directory: String
+    public let store: SQLiteStore
+    public let serverKey: ServerKey
+    public let server: AuthorizationServer
+    public let approvals: Approvals
+    public let clock: ManualClock
 
-    static let issuer = "https://as.example.com"
-    static let secret = "s3cret-s3cret-s3cret-s3cret-s3cret-0001"
+    public static let issuer = "https://as.example.com"
+    public static let secret = "s3cret-s3cret-s3cret-s3cret-s3cret-0001"
 
-    static func with(policies: FixedPolicy = .example, _ body: (OAuthFixture) async throws -> Void) async throws {
+    /// A fixture failed to set something up.
+    public struct SetupFailure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func with(policies: FixedPolicy = .example, _ body: (OAuthFixture) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cs-oauth-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -28,23 +33,31 @@ struct OAuthFixture {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let fetcher = HTTPIssuerDocumentFetcher()
+        let sender = HTTPNotificationSender(allowPrivate: true)
+        let service = Approvals.service(store: store, clock: clock)
         let server = try await AuthorizationServer(
-            issuer: issuer, store: store, serverKey: serverKey, clock: clock, policies: policies,
+            issuer: issuer, store: store, serverKey: serverKey, clock: clock, policies: policies, approvals: service,
             fetcher: fetcher, logger: logger)
-        let fixture = OAuthFixture(directory: directory, store: store, serverKey: serverKey, server: server, clock: clock)
+        let approvals = Approvals(
+            service: service, server: server, store: store, policies: policies, serverKey: serverKey, sender: sender,
+            clock: clock, logger: logger)
+        let fixture = OAuthFixture(
+            directory: directory, store: store, serverKey: serverKey, server: server, approvals: approvals, clock: clock)
         try await fixture.createClient("app", scopes: ["read", "write"])
         do {
             try await body(fixture)
         } catch {
+            await sender.shutdown()
             await fetcher.shutdown()
             await store.close()
             throw error
         }
+        await sender.shutdown()
         await fetcher.shutdown()
         await store.close()
     }
 
-    func createClient(
+    public func createClient(
         _ id: String, secret: String? = OAuthFixture.secret, grants: [GrantType] = [.clientCredentials],
         scopes: [String] = ["read"], resources: [String] = []
     ) async throws {
@@ -54,21 +67,25 @@ struct OAuthFixture {
         try await store.create(client, audit: AuditRecord(type: "client.created", actor: "test", data: client.auditData))
     }
 
-    struct Reply {
-        let status: Int
-        let headers: [(String, String)]
-        let json: [String: JSONValue]
-        let body: [UInt8]
+    public struct Reply: Sendable {
+        public let status: Int
+        public let headers: [(String, String)]
+        public let json: [String: JSONValue]
+        public let body: [UInt8]
 
-        var error: String? { json["error"]?.stringValue }
-        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+        public var error: String? { json["error"]?.stringValue }
+        public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
     }
 
     /// The bundled example policy, as the server would load it.
-    struct FixedPolicy: PolicySource {
-        let currentPolicy: Policy?
+    public struct FixedPolicy: PolicySource {
+        public let currentPolicy: Policy?
 
-        static let example: FixedPolicy = {
+        public init(currentPolicy: Policy?) {
+            self.currentPolicy = currentPolicy
+        }
+
+        public static let example: FixedPolicy = {
             let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent().appendingPathComponent("Examples/policy.yaml").path
             let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
@@ -76,11 +93,11 @@ struct OAuthFixture {
         }()
     }
 
-    static func basic(_ id: String, _ secret: String) -> String {
+    public static func basic(_ id: String, _ secret: String) -> String {
         "Basic " + Data("\(id):\(secret)".utf8).base64EncodedString()
     }
 
-    static func request(
+    public static func request(
         _ form: String, auth: String? = OAuthFixture.basic("app", OAuthFixture.secret),
         method: String = "POST", contentType: String? = "application/x-www-form-urlencoded"
     ) -> OAuthRequest {
@@ -89,35 +106,37 @@ struct OAuthFixture {
             remoteAddress: "127.0.0.1")
     }
 
-    static func reply(_ response: OAuthResponse) -> Reply {
+    public static func reply(_ response: OAuthResponse) -> Reply {
         let json = (try? JSONParser().parse(response.body))?.objectValue ?? [:]
         return Reply(status: response.status, headers: response.headers, json: json, body: response.body)
     }
 
-    func token(_ form: String, auth: String? = OAuthFixture.basic("app", OAuthFixture.secret)) async -> Reply {
+    public func token(_ form: String, auth: String? = OAuthFixture.basic("app", OAuthFixture.secret)) async -> Reply {
         Self.reply(await server.token.handle(Self.request(form, auth: auth)))
     }
 
-    func introspect(_ token: String, as auth: String? = OAuthFixture.basic("app", OAuthFixture.secret)) async -> Reply {
+    public func introspect(_ token: String, as auth: String? = OAuthFixture.basic("app", OAuthFixture.secret)) async -> Reply {
         Self.reply(await server.introspection.handle(Self.request("token=\(Self.encode(token))", auth: auth)))
     }
 
-    func revoke(_ form: String, as auth: String? = OAuthFixture.basic("app", OAuthFixture.secret)) async -> Reply {
+    public func revoke(_ form: String, as auth: String? = OAuthFixture.basic("app", OAuthFixture.secret)) async -> Reply {
         Self.reply(await server.revocation.handle(Self.request(form, auth: auth)))
     }
 
     /// A token for `app` with the given form.
-    func accessToken(_ form: String = "grant_type=client_credentials") async throws -> String {
+    public func accessToken(_ form: String = "grant_type=client_credentials") async throws -> String {
         let reply = await token(form)
-        try #require(reply.status == 200, "token request failed: \(String(decoding: reply.body, as: UTF8.self))")
-        return try #require(reply.json["access_token"]?.stringValue)
+        guard reply.status == 200, let token = reply.json["access_token"]?.stringValue else {
+            throw SetupFailure(description: "token request failed: \(String(decoding: reply.body, as: UTF8.self))")
+        }
+        return token
     }
 
-    static func encode(_ s: String) -> String {
+    public static func encode(_ s: String) -> String {
         s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
     }
 
-    func auditTypes() async throws -> [String] {
+    public func auditTypes() async throws -> [String] {
         try await store.events(after: 0, limit: 10_000).map(\.type)
     }
 }

@@ -1,8 +1,10 @@
+import CountersignApprovals
 import CountersignCore
 import CountersignOAuth
 import CountersignStore
 import Logging
 import Synchronization
+import CountersignTestSupport
 import Testing
 
 /// Another process's approval changes on the same SQLite file (here a second store, as the CLI
@@ -26,10 +28,10 @@ import Testing
         try await OAuthFixture.with { f in
             let now = f.clock.now()
             let follower = ApprovalChangeFollower(
-                feed: f.store, approvals: f.store, events: f.server.events, logger: Logger(label: "test"))
+                feed: f.store, approvals: f.store, events: f.approvals.events, logger: Logger(label: "test"))
             try await follower.start()
             let heard = Mutex<[ApprovalChange]>([])
-            f.server.events.observe { change in heard.withLock { $0.append(change) } }
+            f.approvals.events.observe { change in heard.withLock { $0.append(change) } }
             let requested = { (id: String) in
                 [AuditRecord(type: "approval.requested", actor: "test", data: ["request_id": .string(id)])]
             }
@@ -61,10 +63,10 @@ import Testing
     @Test func aUserDisabledOrGivenANewTokenElsewhereIsAnnouncedToListeners() async throws {
         try await OAuthFixture.with { f in
             let follower = ApprovalChangeFollower(
-                feed: f.store, approvals: f.store, events: f.server.events, logger: Logger(label: "test"))
+                feed: f.store, approvals: f.store, events: f.approvals.events, logger: Logger(label: "test"))
             try await follower.start()
             let heard = Mutex<[String]>([])
-            _ = f.server.events.observeListenerChanges { name in heard.withLock { $0.append(name) } }
+            _ = f.approvals.events.observeListenerChanges { name in heard.withLock { $0.append(name) } }
             let cli = try await SQLiteStore.open(path: f.directory + "/db.sqlite")
             let user = User(name: "fiona", createdAt: f.clock.now())
             try await cli.create(user, audit: AuditRecord(type: "user.created", actor: "cli", data: user.auditData))
@@ -119,10 +121,10 @@ import Testing
         try await OAuthFixture.with { f in
             let now = f.clock.now()
             let follower = ApprovalChangeFollower(
-                feed: f.store, approvals: OneFailedRead(f.store), events: f.server.events, logger: Logger(label: "test"))
+                feed: f.store, approvals: OneFailedRead(f.store), events: f.approvals.events, logger: Logger(label: "test"))
             try await follower.start()
             let heard = Mutex<[String]>([])
-            f.server.events.observe { change in heard.withLock { $0.append("\(change.request.id) \(change.eventName)") } }
+            f.approvals.events.observe { change in heard.withLock { $0.append("\(change.request.id) \(change.eventName)") } }
             let cli = try await SQLiteStore.open(path: f.directory + "/db.sqlite")
             _ = try await cli.create(
                 Self.request("there", now: now),

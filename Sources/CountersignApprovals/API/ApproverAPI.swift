@@ -1,4 +1,5 @@
 import CountersignCore
+import CountersignOAuth
 import CountersignStore
 import Logging
 

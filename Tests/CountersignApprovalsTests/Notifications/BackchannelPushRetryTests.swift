@@ -1,9 +1,11 @@
+import CountersignApprovals
 import CountersignCore
 import CountersignOAuth
 import CountersignStore
 import Foundation
 import Logging
 import Synchronization
+import CountersignTestSupport
 import Testing
 
 /// A CIBA push (§10.3) whose delivery fails after the token was issued: every later attempt
@@ -43,8 +45,9 @@ import Testing
         let fetcher = HTTPIssuerDocumentFetcher()
         let server = try await AuthorizationServer(
             issuer: OAuthFixture.issuer, store: store, serverKey: serverKey, clock: clock,
-            policies: OAuthFixture.FixedPolicy.example, fetcher: fetcher, notificationSender: sender, logger: logger)
-        let notifier = try #require(server.backchannelNotifier)
+            policies: OAuthFixture.FixedPolicy.example, approvals: Approvals.service(store: store, clock: clock),
+            fetcher: fetcher, logger: logger)
+        let notifier = BackchannelNotifier(grant: server.ciba, sender: sender, serverKey: serverKey, clock: clock, logger: logger)
         let t0 = clock.now()
         let request = ApprovalRequest(
             id: "r-push", authReqIDHash: [1], clientID: "bot", subject: "bob", subjectIssuer: nil, actor: nil,

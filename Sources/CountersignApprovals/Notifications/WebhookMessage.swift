@@ -1,4 +1,5 @@
 import CountersignCore
+import CountersignOAuth
 
 /// The body of a webhook POST for one approval change: Countersign's JSON event
 /// (`type`, `id`, `created_at`, `data` = the request as the approver API shows it), or a

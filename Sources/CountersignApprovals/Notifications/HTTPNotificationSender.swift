@@ -6,12 +6,12 @@ import NIOHTTP1
 /// POSTs notifications (CIBA pings and pushes, webhooks) with async-http-client: one POST per
 /// attempt, a 5-second deadline, redirects never followed (a 3xx is the endpoint's answer),
 /// non-public addresses refused unless the operator allows private callbacks.
-final class HTTPNotificationSender: ClientNotificationSending {
+public final class HTTPNotificationSender: ClientNotificationSending {
     let client: HTTPClient
     let check: OutboundAddressCheck
     let deadline: TimeAmount
 
-    init(allowPrivate: Bool, timeout: TimeAmount = .seconds(5)) {
+    public init(allowPrivate: Bool, timeout: TimeAmount = .seconds(5)) {
         let configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow, timeout: .init(connect: timeout, read: timeout))
         self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
@@ -19,16 +19,16 @@ final class HTTPNotificationSender: ClientNotificationSending {
         self.deadline = timeout
     }
 
-    func shutdown() async {
+    public func shutdown() async {
         try? await client.shutdown()
     }
 
-    func send(_ notification: ClientNotification) async -> DeliveryResult {
+    public func send(_ notification: ClientNotification) async -> DeliveryResult {
         await post(
             notification.endpoint, headers: [("Authorization", "Bearer \(notification.bearerToken)")], body: notification.body)
     }
 
-    func problem(reaching endpoint: String) async -> String? {
+    public func problem(reaching endpoint: String) async -> String? {
         await check.problem(with: endpoint)
     }
 

@@ -1,6 +1,8 @@
+import CountersignApprovals
 import CountersignCore
 import CountersignOAuth
 import CountersignStore
+import CountersignTestSupport
 import Testing
 
 /// `GET /api/v1/approval-requests` over the real SQLite store: an approver sees their requests
@@ -27,12 +29,12 @@ import Testing
             }
             let carol = User(name: "carol", createdAt: t0)
             for state in [nil, "all"] {
-                let reply = OAuthFixture.reply(try await f.server.approverAPI.list(state: state, for: carol))
+                let reply = OAuthFixture.reply(try await f.approvals.api.list(state: state, for: carol))
                 #expect(reply.status == 200)
                 #expect(Self.ids(reply) == ["mine"])
             }
             let lead = User(name: "fiona", groups: ["finance-leads"], createdAt: t0)
-            let leads = Self.ids(OAuthFixture.reply(try await f.server.approverAPI.list(state: nil, for: lead)))
+            let leads = Self.ids(OAuthFixture.reply(try await f.approvals.api.list(state: nil, for: lead)))
             #expect(leads.count == 200 && leads.first == "other-249" && !leads.contains("mine"))
         }
     }

@@ -1,4 +1,5 @@
 import CountersignCore
+import CountersignOAuth
 import CountersignStore
 import Synchronization
 
@@ -7,7 +8,7 @@ import Synchronization
 /// `ApprovalRequest` lifecycle event; its `Transition` is committed with every effect in one
 /// store transaction (the changed request, audit records, outbox rows), and only then are the
 /// listeners of this process told (`ApprovalEvents`). Nothing else writes an approval request.
-public struct ApprovalService: Sendable {
+public struct ApprovalService: ApprovalSteps {
     let store: any ApprovalRequestStore
     let events: ApprovalEvents
     /// This process's claim on the outbox rows its changes write, when it delivers them itself.
@@ -49,24 +50,5 @@ public struct ApprovalService: Sendable {
             events.publish(ApprovalChange(kind: transition.change, request: updated, deliveries: deliveries))
         }
         return updated
-    }
-}
-
-/// Who delivers the outbox rows this process's changes write (the notification outbox worker,
-/// when the server runs one), and for how long its claim keeps other processes off a row.
-/// Without one, rows are written unclaimed and any server process takes them.
-public final class OutboxClaims: Sendable {
-    let deliverer = Mutex<(claimant: String, lease: Duration)?>(nil)
-
-    public init() {}
-
-    /// Declares that this process delivers the rows its changes write at once.
-    public func deliverHere(claimant: String, lease: Duration) {
-        deliverer.withLock { $0 = (claimant, lease) }
-    }
-
-    /// The claim a change made at `now` puts on its rows, or nil.
-    public func claim(now: Instant) -> OutboxClaim? {
-        deliverer.withLock { $0.map { OutboxClaim(claimant: OutboxClaim.fresh($0.claimant), until: now + $0.lease) } }
     }
 }

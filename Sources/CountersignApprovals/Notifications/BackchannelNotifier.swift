@@ -1,4 +1,5 @@
 import CountersignCore
+import CountersignOAuth
 import Logging
 
 /// One HTTP POST to a client's notification endpoint (CIBA §10.2 ping, §10.3 push): JSON
@@ -44,17 +45,19 @@ public struct BackchannelNotifier: Sendable {
     let grant: CIBAGrant
     let sender: any ClientNotificationSending
     let serverKey: ServerKey
+    let clock: any WallClock
     let logger: Logger
     /// Waits before each further attempt after a failure (no answer or 5xx).
     public let retryDelays: [Duration]
 
     public init(
-        grant: CIBAGrant, sender: any ClientNotificationSending, serverKey: ServerKey, logger: Logger,
+        grant: CIBAGrant, sender: any ClientNotificationSending, serverKey: ServerKey, clock: any WallClock, logger: Logger,
         retryDelays: [Duration] = [.milliseconds(500), .seconds(2), .seconds(8)]
     ) {
         self.grant = grant
         self.sender = sender
         self.serverKey = serverKey
+        self.clock = clock
         self.logger = logger
         self.retryDelays = retryDelays
     }
@@ -113,7 +116,7 @@ public struct BackchannelNotifier: Sendable {
     /// CIBA §10.3.1 (the token) or §12 (the error) for a push: the kept token response on a
     /// retry; else, for an approved request, the token issued now and kept sealed with the row.
     func pushBody(_ delivery: OutboxDelivery, request: ApprovalRequest, authReqID: String) async -> PushBody {
-        let now = grant.clock.now()
+        let now = clock.now()
         if let sealed = delivery.sealedPayload {
             guard delivery.payloadExpiresAt.map({ $0 > now }) ?? false else {
                 return .skip("the pushed token expired before it could be delivered")
@@ -155,7 +158,7 @@ public struct BackchannelNotifier: Sendable {
                     }
                     return .later("the token could not be issued: \(error.code.rawValue)")
                 }
-                if request.state(at: grant.clock.now()) == .expired {
+                if request.state(at: clock.now()) == .expired {
                     return failure(.expiredToken, "the approval request expired before its token was delivered")
                 }
                 return Self.redeemedElsewhere
