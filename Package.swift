@@ -179,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "CountersignServerTests",
             dependencies: [
-                "CountersignCore", "CountersignStore", "CountersignOAuth", "CountersignServer",
+                "CountersignCore", "CountersignStore", "CountersignOAuth", "CountersignApprovals", "CountersignServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

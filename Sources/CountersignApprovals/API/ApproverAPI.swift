@@ -47,47 +47,6 @@ public struct ApproverAPI: Sendable {
     /// The most requests one listing returns.
     static let listLimit = 200
 
-    /// An API error: its status, a code and a sentence for the person reading it.
-    public struct Failure: Error, Sendable, Equatable {
-        public let status: Int
-        public let code: String
-        public let description: String
-        /// `Retry-After` seconds of a throttled request (RFC 9110 §10.2.3).
-        public let retryAfter: Int?
-
-        public init(status: Int, code: String, description: String, retryAfter: Int? = nil) {
-            self.status = status
-            self.code = code
-            self.description = description
-            self.retryAfter = retryAfter
-        }
-
-        public var response: OAuthResponse {
-            var headers: [(String, String)] = [("Cache-Control", "no-store")]
-            if status == 401 { headers.append(("WWW-Authenticate", #"Bearer error="invalid_token""#)) }
-            if let retryAfter { headers.append(("Retry-After", String(retryAfter))) }
-            return .json(
-                status: status,
-                JSONWriter.object([("error", .string(code)), ("error_description", .string(description))]), headers: headers)
-        }
-
-        static let unauthenticated = Failure(
-            status: 401, code: "invalid_token", description: "send a personal API token as Authorization: Bearer TOKEN")
-        static func throttled(_ seconds: Int) -> Failure {
-            Failure(
-                status: 429, code: "too_many_requests",
-                description: "too many failed authentications from this address; retry in \(seconds) seconds",
-                retryAfter: seconds)
-        }
-        static let unavailable = Failure(
-            status: 503, code: "temporarily_unavailable", description: "the store is unavailable, try again")
-        /// A request id safe to echo.
-        static func shown(_ id: String) -> String { FormParameters.printable(id, maxLength: 64, placeholder: "(that id)") }
-        static func notFound(_ id: String) -> Failure {
-            Failure(status: 404, code: "not_found", description: "there is no approval request \(shown(id))")
-        }
-    }
-
     /// `user` as an approver: besides their own aliases, they are `ISSUER#NAME` with this
     /// server as the issuer, the name a `login_hint` subject is recorded under.
     func approver(for user: User) -> Approver {
@@ -100,8 +59,8 @@ public struct ApproverAPI: Sendable {
     /// failure is logged with the address and counted against it: past the limit every attempt
     /// from there is 429 with `Retry-After` until the window passes, and the burst that reached
     /// the limit is audited (`authentication.throttled`).
-    public func authenticate(_ authorization: [String], from address: String?) async throws(Failure) -> User {
-        if let seconds = throttle.retryAfter(address) { throw .throttled(seconds) }
+    public func authenticate(_ authorization: [String], from address: String?) async throws(OAuthError) -> User {
+        if let seconds = throttle.retryAfter(address) { throw .approverThrottled(seconds) }
         do {
             return try await currentUser(authorization)
         } catch where error.status == 401 {
@@ -113,32 +72,30 @@ public struct ApproverAPI: Sendable {
 
     /// The user a personal token names now (nil → 401): enabled, and the token still theirs.
     /// Not counted against the address: a live stream re-checks its listener with it.
-    public func currentUser(_ authorization: [String]) async throws(Failure) -> User {
+    public func currentUser(_ authorization: [String]) async throws(OAuthError) -> User {
         guard authorization.count == 1, let header = authorization.first, header.utf8.count <= 512,
             header.lowercased().hasPrefix("bearer ")
-        else { throw .unauthenticated }
+        else { throw .unauthenticatedApprover }
         let token = String(header.dropFirst("bearer ".count))
-        guard token.hasPrefix(PersonalToken.prefix) else { throw .unauthenticated }
+        guard token.hasPrefix(PersonalToken.prefix) else { throw .unauthenticatedApprover }
         let user: User?
         do { user = try await users.user(tokenHash: PersonalToken.hash(token, serverKey: serverKey)) } catch {
-            throw .unavailable
+            throw .approvalStoreUnavailable
         }
-        guard let user, !user.disabled else { throw .unauthenticated }
+        guard let user, !user.disabled else { throw .unauthenticatedApprover }
         return user
     }
 
     /// `GET /api/v1/approval-requests?state=…`: the requests this approver may decide (with
     /// `state=pending`, the default) or has decided.
-    public func list(state: String?, for user: User) async throws(Failure) -> OAuthResponse {
+    public func list(state: String?, for user: User) async throws(OAuthError) -> OAuthResponse {
         let wanted: ApprovalRequest.State?
         switch state {
         case nil: wanted = .pending
         case "all": wanted = nil
         case let name?:
             guard let parsed = ApprovalRequest.State(rawValue: name) else {
-                throw Failure(
-                    status: 400, code: "invalid_request",
-                    description: "state must be one of pending, approved, denied, expired, cancelled, redeemed or all")
+                throw OAuthError.api(.invalidRequest, status: 400, "state must be one of pending, approved, denied, expired, cancelled, redeemed or all")
             }
             wanted = parsed
         }
@@ -152,7 +109,7 @@ public struct ApproverAPI: Sendable {
                 request in (wanted == nil || request.state(at: now) == wanted) && Self.mayView(request, approver, groups: groups)
             }
         } catch {
-            throw .unavailable
+            throw .approvalStoreUnavailable
         }
         return .json(
             JSONWriter.object([("approval_requests", .array(visible.map { $0.apiJSON(now: now) }))]),
@@ -160,21 +117,21 @@ public struct ApproverAPI: Sendable {
     }
 
     /// `GET /api/v1/approval-requests/{id}`: one request, for an approver who may decide it or did.
-    public func show(id: String, for user: User) async throws(Failure) -> OAuthResponse {
+    public func show(id: String, for user: User) async throws(OAuthError) -> OAuthResponse {
         let request = try await load(id)
         let now = clock.now()
         let groups = policies.currentPolicy?.groups ?? [:]
         guard Self.mayView(request, approver(for: user), groups: groups) else {
-            throw Failure(status: 404, code: "not_found", description: "there is no approval request \(Failure.shown(id)) you may see")
+            throw OAuthError.api(.notFound, status: 404, "there is no approval request \(OAuthError.shown(id)) you may see")
         }
         return .json(JSONWriter.object(request.apiMembers(now: now)), headers: [("Cache-Control", "no-store")])
     }
 
     /// `POST /api/v1/approval-requests/{id}/approve|deny` with `{"reason": "…"}`.
-    public func vote(id: String, verdict: Vote.Verdict, body: [UInt8], by user: User) async throws(Failure) -> OAuthResponse {
+    public func vote(id: String, verdict: Vote.Verdict, body: [UInt8], by user: User) async throws(OAuthError) -> OAuthResponse {
         let reason = try Self.reason(from: body)
         // The store reads the request inside its write transaction; no read before it.
-        guard id.utf8.count <= Self.maxIDLength else { throw .notFound(id) }
+        guard id.utf8.count <= Self.maxIDLength else { throw .approvalRequestNotFound(id) }
         let groups = policies.currentPolicy?.groups ?? [:]
         let approver = self.approver(for: user)
         let now = clock.now()
@@ -197,18 +154,18 @@ public struct ApproverAPI: Sendable {
             case .conflict: 409
             case .invalid: 400
             }
-            let code = switch refusal.kind {
-            case .forbidden: "forbidden"
-            case .conflict: "conflict"
-            case .invalid: "invalid_request"
+            let code: OAuthError.Code = switch refusal.kind {
+            case .forbidden: .forbidden
+            case .conflict: .conflict
+            case .invalid: .invalidRequest
             }
-            throw Failure(status: status, code: code, description: refusal.message)
+            throw OAuthError.api(code, status: status, refusal.message)
         } catch StoreError.notFound {
-            throw .notFound(id)
+            throw .approvalRequestNotFound(id)
         } catch StoreError.conflict {
-            throw Failure(status: 409, code: "conflict", description: "you already voted on this request")
+            throw OAuthError.api(.conflict, status: 409, "you already voted on this request")
         } catch {
-            throw .unavailable
+            throw .approvalStoreUnavailable
         }
         return .json(JSONWriter.object(updated.apiMembers(now: now)), headers: [("Cache-Control", "no-store")])
     }
@@ -229,33 +186,33 @@ public struct ApproverAPI: Sendable {
             || request.votes.contains { $0.approver == approver.name }
     }
 
-    func load(_ id: String) async throws(Failure) -> ApprovalRequest {
-        guard id.utf8.count <= Self.maxIDLength else { throw .notFound(id) }
+    func load(_ id: String) async throws(OAuthError) -> ApprovalRequest {
+        guard id.utf8.count <= Self.maxIDLength else { throw .approvalRequestNotFound(id) }
         let found: ApprovalRequest?
         do { found = try await approvals.approvalRequest(id: id) } catch {
-            throw .unavailable
+            throw .approvalStoreUnavailable
         }
-        guard let found else { throw .notFound(id) }
+        guard let found else { throw .approvalRequestNotFound(id) }
         return found
     }
 
     /// The body `{"reason": "…"}` (or empty): a reason of at most 1,000 characters.
-    static func reason(from body: [UInt8]) throws(Failure) -> String? {
+    static func reason(from body: [UInt8]) throws(OAuthError) -> String? {
         if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
-        let bad = Failure(status: 400, code: "invalid_request", description: #"the body must be a JSON object like {"reason": "…"}"#)
+        let bad = OAuthError.api(.invalidRequest, status: 400, #"the body must be a JSON object like {"reason": "…"}"#)
         guard body.count <= maxBodyBytes, let json = try? JSONParser().parse(body), let object = json.objectValue else {
             throw bad
         }
         guard let value = object["reason"] else { return nil }
         if value == .null { return nil }
         guard let reason = value.stringValue else {
-            throw Failure(status: 400, code: "invalid_request", description: "reason must be a string")
+            throw OAuthError.api(.invalidRequest, status: 400, "reason must be a string")
         }
         guard reason.count <= 1000 else {
-            throw Failure(status: 400, code: "invalid_request", description: "reason must be at most 1000 characters")
+            throw OAuthError.api(.invalidRequest, status: 400, "reason must be at most 1000 characters")
         }
         guard !reason.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" || $0.value == 0x7F }) else {
-            throw Failure(status: 400, code: "invalid_request", description: "reason must not contain control characters")
+            throw OAuthError.api(.invalidRequest, status: 400, "reason must not contain control characters")
         }
         return reason
     }

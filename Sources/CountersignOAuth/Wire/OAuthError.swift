@@ -31,6 +31,14 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let expiredLoginHintToken = Code(rawValue: "expired_login_hint_token")
         public static let invalidBindingMessage = Code(rawValue: "invalid_binding_message")
         public static let transactionFailed = Code(rawValue: "transaction_failed")
+        /// RFC 6750 §3.1: a bearer token that is missing, unknown, disabled or replaced.
+        public static let invalidToken = Code(rawValue: "invalid_token")
+        /// The approver API (docs/APPROVALS.md): its refusals in words.
+        public static let forbidden = Code(rawValue: "forbidden")
+        public static let notFound = Code(rawValue: "not_found")
+        public static let conflict = Code(rawValue: "conflict")
+        /// RFC 6585 §4, with `Retry-After`.
+        public static let tooManyRequests = Code(rawValue: "too_many_requests")
     }
 
     public var code: Code
@@ -63,6 +71,24 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         self.detail = detail
         self.status = status
         self.wwwAuthenticate = wwwAuthenticate
+    }
+
+    /// An error of the approver API (docs/APPROVALS.md), which is not bound by RFC 6749 §5.2's
+    /// character set: its description may quote JSON and name people as they are named, so only
+    /// control and bidirectional-formatting characters become `?`.
+    public static func api(
+        _ code: Code, status: Int, _ description: String, wwwAuthenticate: String? = nil, retryAfter: Int? = nil
+    ) -> OAuthError {
+        var error = OAuthError(code, "", status: status, wwwAuthenticate: wwwAuthenticate, retryAfter: retryAfter)
+        error.description = String(
+            String.UnicodeScalarView(
+                description.unicodeScalars.prefix(1000).map { scalar in
+                    let v = scalar.value
+                    let control = v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v)
+                        || (0x2066...0x2069).contains(v) || v == 0x200E || v == 0x200F
+                    return control ? "?" : scalar
+                }))
+        return error
     }
 
     public static func invalidRequest(_ description: String, detail: String? = nil) -> OAuthError {

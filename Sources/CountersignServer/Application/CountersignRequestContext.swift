@@ -1,3 +1,4 @@
+import CountersignCore
 import Hummingbird
 import NIOCore
 import Synchronization
@@ -11,6 +12,8 @@ public struct CountersignRequestContext: RequestContext, RemoteAddressRequestCon
     let channel: any Channel
     /// Set once a route has read the request body whole (`UnreadBodyGuard` closes otherwise).
     let bodyRead = BodyReadMark()
+    /// The approver `ApproverAuthentication` authenticated, on the approver API's routes.
+    var approver: User?
 
     /// The peer's IP address as text, as the OAuth endpoints and the audit log record it.
     var address: String? { remoteAddress?.ipAddress }

@@ -7,9 +7,10 @@ import HTTPTypes
 import NIOCore
 import ServiceLifecycle
 
-/// The approver API under `/api/v1/approval-requests` (README): each route reads the
-/// bearer token and the path, calls `ApproverAPI`, and writes its answer. Votes are POSTs
-/// only; a GET on a vote path is 405, never a vote.
+/// The approver API under `/api/v1` (README, docs/APPROVALS.md): `ApproverAuthentication`
+/// authenticates the approver once, and each route reads the path, calls `ApproverAPI` with the
+/// approver from its `ApproverRequestContext`, and writes the answer. Votes are POSTs only; a
+/// GET on a vote path is 405, never a vote, and needs no token to be told so.
 enum ApproverRoutes {
     static func add(to router: Router<CountersignRequestContext>, api: ApproverAPI, events: ApprovalEvents) {
         // The API's description (openapi.yaml at the repository root, built into the binary).
@@ -19,52 +20,44 @@ enum ApproverRoutes {
                     status: 200, headers: [("Content-Type", "application/yaml"), ("Cache-Control", "public, max-age=300")],
                     body: PackageResources.openapi_yaml))
         }
-        router.get("/api/v1/events") { request, context in
-            do {
-                let user = try await api.authenticate(request.headers[values: .authorization], from: context.address)
-                return serverSentEvents(
-                    api: api, events: events, user: user, authorization: request.headers[values: .authorization])
-            } catch let failure as ApproverAPI.Failure {
-                return OAuthRoutes.response(failure.response)
-            } catch {
-                return OAuthRoutes.response(OAuthError.serverError(detail: "\(error)").response)
-            }
-        }
         let base = "/api/v1/approval-requests"
-        router.get(RouterPath(base)) { request, context in
-            await respond {
-                let user = try await api.authenticate(request.headers[values: .authorization], from: context.address)
-                return try await api.list(state: request.uri.queryParameters["state"].map(String.init), for: user)
-            }
-        }
-        router.get(RouterPath("\(base)/:id")) { request, context in
-            await respond {
-                let user = try await api.authenticate(request.headers[values: .authorization], from: context.address)
-                return try await api.show(id: context.parameters.get("id") ?? "", for: user)
-            }
-        }
-        for (verb, verdict) in [("approve", Vote.Verdict.approve), ("deny", .deny)] {
-            router.post(RouterPath("\(base)/:id/\(verb)")) { request, context in
-                await respond {
-                    let user = try await api.authenticate(request.headers[values: .authorization], from: context.address)
-                    let body: ByteBuffer
-                    do {
-                        body = try await RequestBodyDeadline.collect(request, context: context, upTo: ApproverAPI.maxBodyBytes)
-                    } catch is RequestBodyDeadline.Exceeded {
-                        throw ApproverAPI.Failure(
-                            status: 408, code: "invalid_request", description: RequestBodyDeadline.description)
-                    } catch {
-                        throw ApproverAPI.Failure(
-                            status: 413, code: "invalid_request",
-                            description: "the request body is larger than \(ApproverAPI.maxBodyBytes) bytes")
-                    }
-                    return try await api.vote(
-                        id: context.parameters.get("id") ?? "", verdict: verdict, body: Array(buffer: body), by: user)
-                }
-            }
+        for verb in ["approve", "deny"] {
             for method: HTTPRequest.Method in [.get, .put, .delete, .patch] {
                 router.on(RouterPath("\(base)/:id/\(verb)"), method: method) { _, _ in
                     OAuthRoutes.methodNotAllowed(allow: "POST")
+                }
+            }
+        }
+        let approvers = router.group("/api/v1").add(middleware: ApproverAuthentication(api: api))
+            .group(context: ApproverRequestContext.self)
+        approvers.get("events") { request, context in
+            serverSentEvents(
+                api: api, events: events, user: context.approver, authorization: request.headers[values: .authorization])
+        }
+        approvers.get("approval-requests") { request, context in
+            await respond {
+                try await api.list(state: request.uri.queryParameters["state"].map(String.init), for: context.approver)
+            }
+        }
+        approvers.get("approval-requests/:id") { _, context in
+            await respond { try await api.show(id: context.parameters.get("id") ?? "", for: context.approver) }
+        }
+        for (verb, verdict) in [("approve", Vote.Verdict.approve), ("deny", .deny)] {
+            approvers.post(RouterPath("approval-requests/:id/\(verb)")) { request, context in
+                await respond {
+                    let body: ByteBuffer
+                    do {
+                        body = try await RequestBodyDeadline.collect(
+                            request, context: context.connection, upTo: ApproverAPI.maxBodyBytes)
+                    } catch is RequestBodyDeadline.Exceeded {
+                        throw OAuthError.api(.invalidRequest, status: 408, RequestBodyDeadline.description)
+                    } catch {
+                        throw OAuthError.api(
+                            .invalidRequest, status: 413, "the request body is larger than \(ApproverAPI.maxBodyBytes) bytes")
+                    }
+                    return try await api.vote(
+                        id: context.parameters.get("id") ?? "", verdict: verdict, body: Array(buffer: body),
+                        by: context.approver)
                 }
             }
         }
@@ -117,8 +110,11 @@ enum ApproverRoutes {
                     // A change this listener could not see costs nothing; anything written is
                     // written only to a listener who may still listen now (read again first).
                     if let change, api.serverSentEvent(change, for: listener, sequence: sequence + 1) == nil { continue }
-                    guard let current = try? await api.currentUser(authorization) else {
-                        try await writer.write(ByteBuffer(string: Self.ended))
+                    let state = await Self.recheck(api, authorization)
+                    guard case .current(let current) = state else {
+                        // A store that could not say writes nothing and ends the stream plainly,
+                        // so the client reconnects after `retry` and is authenticated afresh.
+                        if case .gone = state { try await writer.write(ByteBuffer(string: Self.ended)) }
                         break
                     }
                     listener = current
@@ -141,17 +137,35 @@ enum ApproverRoutes {
             body: body)
     }
 
+    /// What re-reading a stream's listener found.
+    enum Recheck {
+        case current(User)
+        /// The token is no longer good (401): the user was disabled or given a new token.
+        case gone
+        /// The store could not answer.
+        case unknown
+    }
+
+    static func recheck(_ api: ApproverAPI, _ authorization: [String]) async -> Recheck {
+        do {
+            return .current(try await api.currentUser(authorization))
+        } catch {
+            return error.status == 401 ? .gone : .unknown
+        }
+    }
+
     /// The last words of a stream whose token no longer holds: an event that says so (no request
     /// details) and a reconnection delay of a day, so that a client which reconnects after any
     /// end does not spend its address's failed-authentication allowance on a token that is gone.
     static let ended =
         "event: listener.ended\ndata: {\"reason\":\"this personal token is no longer valid; the user was disabled or given a new token\"}\nretry: 86400000\n\n"
 
+    /// The API's answer, or its refusal in the one wire error type.
     static func respond(_ body: () async throws -> OAuthResponse) async -> Response {
         do {
             return OAuthRoutes.response(try await body())
-        } catch let failure as ApproverAPI.Failure {
-            return OAuthRoutes.response(failure.response)
+        } catch let refusal as OAuthError {
+            return OAuthRoutes.response(refusal.response)
         } catch {
             return OAuthRoutes.response(OAuthError.serverError(detail: "\(error)").response)
         }

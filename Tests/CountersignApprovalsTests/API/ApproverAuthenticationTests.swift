@@ -11,7 +11,7 @@ import Testing
 @Suite struct ApproverAuthenticationTests {
     typealias F = OAuthFixture
 
-    static func failure(_ body: () async throws(ApproverAPI.Failure) -> User) async -> ApproverAPI.Failure? {
+    static func failure(_ body: () async throws(OAuthError) -> User) async -> OAuthError? {
         do {
             _ = try await body()
             return nil
@@ -32,7 +32,7 @@ import Testing
 
             var statuses: [Int] = []
             for i in 0..<150 {
-                let wrong = await Self.failure { () async throws(ApproverAPI.Failure) in
+                let wrong = await Self.failure { () async throws(OAuthError) in
                     try await api.authenticate(["Bearer csu_wrong\(i)"], from: "10.0.0.9")
                 }
                 statuses.append(wrong?.status ?? 200)
@@ -40,10 +40,10 @@ import Testing
             #expect(statuses.prefix(100).allSatisfy { $0 == 401 })
             #expect(statuses.suffix(50).allSatisfy { $0 == 429 })
             // The right token waits too: the address is throttled, not the guess.
-            let throttled = await Self.failure { () async throws(ApproverAPI.Failure) in
+            let throttled = await Self.failure { () async throws(OAuthError) in
                 try await api.authenticate(["Bearer \(token)"], from: "10.0.0.9")
             }
-            #expect(throttled?.status == 429 && throttled?.code == "too_many_requests")
+            #expect(throttled?.status == 429 && throttled?.code == .tooManyRequests)
             #expect(throttled?.description.hasPrefix("too many failed authentications from this address; retry in ") == true)
             let retryAfter = throttled?.response.headers.first { $0.0 == "Retry-After" }?.1
             #expect((Int(retryAfter ?? "") ?? 0) > 0)
@@ -64,7 +64,7 @@ import Testing
             for _ in 0..<60 { _ = await f.token("grant_type=client_credentials", auth: F.basic("app", "wrong")) }
             var statuses: [Int] = []
             for _ in 0..<45 {
-                let wrong = await Self.failure { () async throws(ApproverAPI.Failure) in
+                let wrong = await Self.failure { () async throws(OAuthError) in
                     try await f.approvals.api.authenticate(["Bearer csu_nobody"], from: "127.0.0.1")
                 }
                 statuses.append(wrong?.status ?? 200)
@@ -89,7 +89,7 @@ import Testing
                     audit: AuditRecord(type: "user.token_created", actor: "test", data: ["name": "gita"]))
                 tokens.append(token)
             }
-            let old = await Self.failure { () async throws(ApproverAPI.Failure) in
+            let old = await Self.failure { () async throws(OAuthError) in
                 try await f.approvals.api.currentUser(["Bearer \(tokens[0])"])
             }
             #expect(old?.status == 401)

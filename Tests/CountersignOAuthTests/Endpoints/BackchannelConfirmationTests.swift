@@ -57,7 +57,7 @@ import Testing
             #expect(try await f.auditTypes().contains("ciba.user_asserted") == false)
             // Someone else cannot confirm for alice.
             let bob = try #require(try await f.store.user(named: "bob"))
-            do throws(ApproverAPI.Failure) {
+            do throws(OAuthError) {
                 _ = try await f.approvals.api.vote(id: request.id, verdict: .approve, body: [], by: bob)
                 Issue.record("bob confirmed alice's request")
             } catch {

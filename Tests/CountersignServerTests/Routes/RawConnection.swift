@@ -4,8 +4,8 @@ import Foundation
     import Glibc
 #endif
 
-/// A loopback TCP connection driven by hand with blocking calls.
-final class RawConnection {
+/// A loopback TCP connection driven by hand with blocking calls, by one thread at a time.
+final class RawConnection: @unchecked Sendable {
     struct Failure: Error { let what: String }
     let fd: Int32
 
