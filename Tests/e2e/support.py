@@ -326,7 +326,7 @@ UNSAFE_IN_DESCRIPTION = set('"\\\r\n\t')
 
 def assert_oauth_error(resp: requests.Response, status: int, error: str, *, basic_challenge: bool | None = None) -> dict:
     """RFC 6749 §5.2: exact status, JSON {error, error_description}, Cache-Control: no-store, and an
-    error_description of printable ASCII without quote or backslash (RFC 6749 §5.2, HOSTILE 11)."""
+    error_description of printable ASCII without quote or backslash, the characters §5.2 allows."""
     assert resp.status_code == status, f"expected {status} {error}, got {resp.status_code} {resp.text!r}"
     assert resp.headers.get("Content-Type", "").startswith("application/json"), resp.headers
     body = resp.json()

@@ -1,4 +1,4 @@
-"""Countersigning (issue 6): an action that needs approval is decided by people through the
+"""Countersigning (docs/APPROVALS.md): an action that needs approval is decided by people through the
 approver API, and the client redeems the approval by polling /token with its auth_req_id
 (OpenID CIBA poll mode). The approvers are users of the store
 with personal API tokens; the requester is a user of a real IdP stand-in on loopback."""

@@ -144,7 +144,8 @@ def test_export_since_filters_by_time(server):
 
 
 # ---------------------------------------------------------------------------------------------
-# Nothing secret in the audit log, the server's output or the database (HOSTILE 63, CWE-532/117)
+# Nothing secret in the audit log, the server's output or the database (CWE-532/117;
+# docs/threat_model.md, "Secrets in the audit log")
 
 
 def test_no_token_or_secret_leaks_into_export_logs_or_database(server, client, resource_server):
@@ -281,7 +282,8 @@ def test_database_refuses_to_change_audit_rows(server, statement):
 
 
 # ---------------------------------------------------------------------------------------------
-# Tampering with a stopped server's database (HOSTILE 59, 60, 62)
+# Tampering with a stopped server's database: edited, deleted, reordered, inserted and
+# truncated events are named (docs/threat_model.md, "Audit tampering")
 
 
 @pytest.fixture(scope="module")
@@ -444,7 +446,7 @@ def test_rewrite_and_rehash_is_caught_only_with_a_head(chain):
 
 
 def test_reserialised_event_data_still_verifies(chain):
-    """HOSTILE 62: the hash covers canonical JSON, so other key order, whitespace and \\u escapes
+    """The hash covers canonical JSON (RFC 8785), so other key order, whitespace and \\u escapes
     in the stored text are the same event."""
     data, _, count, db = chain
     stored = json.loads(row(db, 3)[4])

@@ -1,4 +1,4 @@
-"""Backchannel authentication (OpenID CIBA Core 1.0, issue 6): POST /bc-authorize with a hint
+"""Backchannel authentication (OpenID CIBA Core 1.0, docs/APPROVALS.md): POST /bc-authorize with a hint
 naming the user, the decision at once, then poll, ping or push. The notification endpoint is a
 real HTTP server on loopback that records what reaches it."""
 

@@ -127,7 +127,8 @@ def test_create_refuses_bad_client_ids(server, bad_id):
 
 
 def test_sql_metacharacters_in_a_registered_id_are_just_data(server):
-    """HOSTILE 74: an id with a quote and a comment marker is stored and matched exactly."""
+    """An id with a quote and a comment marker is stored and matched exactly: values are bound,
+    never spliced into SQL."""
     c = server.create_client(scope="read", client_id="o'brien--" + uid("q"))
     assert server.token_request(c).status_code == 200
     for near in (c.id[:-1], c.id.upper(), c.id.split("--")[0], c.id + "'"):

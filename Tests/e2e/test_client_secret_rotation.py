@@ -1,5 +1,5 @@
 """`countersign client rotate-secret`: a new secret at once, the previous one accepted for a
-grace period and refused after it (HOSTILE 6: a rotated-out secret is 401 invalid_client)."""
+grace period and refused after it (a rotated-out secret is 401 invalid_client, RFC 6749 §5.2)."""
 from __future__ import annotations
 
 import json

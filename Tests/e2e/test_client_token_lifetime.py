@@ -1,6 +1,6 @@
 """A client's maximum token lifetime (`client create --max-token-lifetime SECONDS`): no token
 issued to the client lives longer, whatever the server's default or a policy rule's TTL says
-(issue 5: "exp from the rule's TTL ... never above the client's maximum")."""
+(`exp` comes from the rule's TTL, never above the client's maximum: docs/ACTION-TOKENS.md)."""
 from __future__ import annotations
 
 import json

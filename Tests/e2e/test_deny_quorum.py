@@ -1,7 +1,8 @@
-"""A rule's `deny_quorum` (issue 6: "one deny ends it, unless the rule says otherwise"): under
-`deny_quorum: 2` one finance lead's denial is recorded and the request stays pending; two other
-leads approve it and the client redeems it; two denials end another request. The server runs a
-policy of its own, the requester is a user of a real IdP stand-in, approvers use the API."""
+"""A rule's `deny_quorum` (docs/POLICY.md §5: one deny ends a request, unless the rule says
+otherwise): under `deny_quorum: 2` one finance lead's denial is recorded and the request stays
+pending; two other leads approve it and the client redeems it; two denials end another request.
+The server runs a policy of its own, the requester is a user of a real IdP stand-in, approvers
+use the API."""
 
 from __future__ import annotations
 

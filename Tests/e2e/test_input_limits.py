@@ -99,7 +99,8 @@ def test_malformed_content_length_is_400(server, client, lengths):
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_8000_small_parameters_under_the_byte_cap_are_invalid_request(server, client, endpoint):
-    """HOSTILE 71 (10^5 form params): at most 64 parameters are parsed, whatever the body size."""
+    """At most 64 form parameters are parsed, whatever the body size: thousands of tiny ones are
+    refused, not parsed."""
     body = body_for(endpoint, client) + b"&" + b"&".join(b"p%d=" % i for i in range(8000))
     assert len(body) < CAP
     body_json = assert_oauth_error(post_raw(server, endpoint, body, client), 400, "invalid_request")
@@ -129,7 +130,7 @@ def _assert_431(resp):
 
 @pytest.mark.parametrize("size", [HEAD_CAP + 1, CAP, 1_000_000], ids=["16-kib-plus-one", "64-kib", "1-mb"])
 def test_oversized_header_is_431(server, client, size):
-    """HOSTILE 71: a request head over 16 KiB is answered 431 (RFC 6585 §5) before routing."""
+    """A request head over 16 KiB is answered 431 (RFC 6585 §5) before routing."""
     resp = requests.post(server.url + "/token", data={"grant_type": "client_credentials"}, auth=client.auth,
                          headers={"X-Big": "a" * size}, timeout=15)
     _assert_431(resp)
@@ -179,7 +180,7 @@ def test_heads_refused_before_routing_are_counted_in_metrics(server):
 
 
 # ---------------------------------------------------------------------------------------------
-# Slow bodies (HOSTILE 75)
+# Slow bodies cannot hold a connection (docs/threat_model.md, "Brute force and slow clients")
 
 BODY_TIMEOUT = 3  # seconds; the default is 10, shortened here through COUNTERSIGN_BODY_TIMEOUT
 
@@ -302,7 +303,7 @@ def test_methods_other_than_post_are_405(server, endpoint, method):
 
 
 # ---------------------------------------------------------------------------------------------
-# Parameter syntax (RFC 6749 §3.1, HOSTILE 8-9)
+# Parameter syntax: no repeated parameter, no bracket names (RFC 6749 §3.1)
 
 
 DUPLICATES = [
@@ -353,7 +354,7 @@ def test_plus_is_a_space(server, client):
 
 
 # ---------------------------------------------------------------------------------------------
-# Encoding (HOSTILE 73)
+# Encoding: bad percent-escapes, invalid UTF-8 and control characters are refused
 
 
 BAD_VALUES = {
@@ -416,7 +417,7 @@ def _drip_to(server, method: str, path: str, body: bytes, pause: float) -> tuple
     ("POST", "/api/v1/approval-requests/some-id/approve", 401),
 ])
 def test_a_body_no_route_reads_ends_the_connection_after_the_answer(server, method, path, status):
-    """HOSTILE 75: a body dripped at a route that never reads it cannot hold the connection: the
+    """A body dripped at a route that never reads it cannot hold the connection: the
     answer comes at once and the connection closes, long before the body is complete."""
     body = b"x" * 40
     raw, sent, seconds = _drip_to(server, method, path, body, pause=1.0)

@@ -123,7 +123,7 @@ def test_revoke_own_token_makes_it_inactive_at_once(server, client, resource_ser
 
 
 def test_revocation_on_one_process_is_inactive_on_another_at_once(server, client, resource_server):
-    """HOSTILE 58: two server processes on one store. A revocation made on A is seen by B's very
+    """Two server processes on one store. A revocation made on A is seen by B's very
     next introspection, not after B's once-a-second reload of its in-memory list."""
     replica = start_server(server.data_dir, "--issuer", server.issuer)  # replicas share one issuer
     try:
@@ -218,8 +218,9 @@ SCAN_LIMIT = 1_000  # unverifiable tokens one client may present per minute (Int
 
 
 def test_token_scanning_is_slowed_per_client(server):
-    """HOSTILE 55: past the limit, a client presenting tokens we never issued gets 429 for each
-    further one; a token that verifies is still answered, and other clients are untouched."""
+    """Token scanning is slowed per client: past the limit, a client presenting tokens we never
+    issued gets 429 for each further one; a token that verifies is still answered, and other
+    clients are untouched."""
     import requests
 
     scanner, bystander = server.create_client(), server.create_client()

@@ -1,10 +1,11 @@
-"""Durable, cross-process approval notifications (issue 6: "a server restart while requests are
-pending (nothing lost)", "a notification endpoint that is down or slow"). Pings, pushes and
-webhook events are written to the store's outbox with the approval change, so a delivery that
-was waiting for its retry when the server died is made after the restart, a pushed token is
-resent rather than minted again, and changes made by another process on the same store (the
-CLI's `request cancel`, a second `serve`) reach clients, webhooks and live-event listeners.
-Every endpoint is a real HTTP server on loopback."""
+"""Durable, cross-process approval notifications (docs/APPROVALS.md, "Deliveries that outlive
+the process"): nothing is lost when the server restarts while requests are pending or when a
+notification endpoint is down or slow. Pings, pushes and webhook events are written to the
+store's outbox with the approval change, so a delivery that was waiting for its retry when the
+server died is made after the restart, a pushed token is resent rather than minted again, and
+changes made by another process on the same store (the CLI's `request cancel`, a second
+`serve`) reach clients, webhooks and live-event listeners. Every endpoint is a real HTTP server
+on loopback."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`countersign policy check|test|explain` and the server's policy loading (issue 4).
+"""`countersign policy check|test|explain` and the server's policy loading (docs/POLICY.md).
 
 Every error a policy author sees is checked exactly: FILE:LINE:COL: message, one per line, on
 stderr, exit 1; hostile files (alias bombs, deep nesting, huge files) are refused cleanly.

@@ -87,7 +87,7 @@ def test_resource_parameter_sets_the_audience(server, client, resource_server):
 
 
 # ---------------------------------------------------------------------------------------------
-# Client authentication failures (RFC 6749 §5.2, HOSTILE 1-4)
+# Client authentication failures (RFC 6749 §5.2)
 
 
 def test_wrong_secret_basic_is_401_invalid_client_with_basic_challenge(server, client):
@@ -101,7 +101,7 @@ def test_wrong_secret_post_is_401_invalid_client(server, client):
 
 
 def test_repeated_wrong_secrets_are_throttled(tmp_path):
-    """RFC 6749 §10.10, HOSTILE 6: secret guessing is slowed down. A dedicated server, so the
+    """RFC 6749 §10.10: secret guessing is slowed down. A dedicated server, so the
     other tests' deliberate failures never count against this budget."""
     srv = start_server(tmp_path / "data")
     try:
@@ -130,7 +130,7 @@ def test_wrong_secret_post_carries_www_authenticate(server, client):
 
 @pytest.mark.parametrize("method", ["basic", "post"])
 def test_unknown_client_and_wrong_secret_look_identical(server, client, method):
-    """HOSTILE 1: no oracle for which client ids exist."""
+    """No oracle for which client ids exist: an unknown id and a wrong secret get the same answer."""
     unknown = server.token_request(Client("no-such-client-" + method, client.secret), method=method)
     wrong = server.token_request(Client(client.id, "x" * 43), method=method)
     assert_oauth_error(unknown, 401, "invalid_client", basic_challenge=method == "basic")
@@ -154,7 +154,7 @@ def test_empty_secret_in_basic_is_401(server, client):
 
 
 def test_two_authentication_methods_at_once_is_invalid_request(server, client):
-    """RFC 6749 §2.3: a client MUST NOT use more than one method per request (HOSTILE 3)."""
+    """RFC 6749 §2.3: a client MUST NOT use more than one method per request."""
     resp = server.post("/token", {"grant_type": "client_credentials", "client_id": client.id,
                                   "client_secret": client.secret}, auth=client.auth)
     assert_oauth_error(resp, 400, "invalid_request")
@@ -178,7 +178,7 @@ def test_bearer_authorization_at_token_endpoint_is_401(server):
 
 @pytest.mark.parametrize("method", ["basic", "post"])
 def test_sql_metacharacters_in_client_id_are_just_an_unknown_client(server, client, method):
-    """HOSTILE 74: same answer as any unknown id, byte for byte."""
+    """An id with SQL metacharacters gets the same answer as any unknown id, byte for byte."""
     sql = server.token_request(Client(SQL, "x"), method=method)
     unknown = server.token_request(Client("plain-unknown", "x"), method=method)
     assert_oauth_error(sql, 401, "invalid_client", basic_challenge=method == "basic")
@@ -215,7 +215,7 @@ def test_public_client_cannot_use_client_credentials(server):
 
 
 # ---------------------------------------------------------------------------------------------
-# Grant, scope and resource errors (RFC 6749 §5.2, RFC 8707 §2, HOSTILE 10)
+# Grant, scope and resource errors (RFC 6749 §5.2, RFC 8707 §2)
 
 
 def test_unknown_grant_type_is_unsupported_grant_type(server, client):
@@ -275,7 +275,7 @@ def test_error_responses_carry_no_store(server, client):
 
 
 # ---------------------------------------------------------------------------------------------
-# The peers' protocol probe (../shared/peers/check.py beside the repository): no FAIL line, exit 0
+# The optional peers' protocol probe (support.PEER_CHECK): no FAIL line, exit 0
 
 
 def test_peer_probe_passes(server):
@@ -285,7 +285,7 @@ def test_peer_probe_passes(server):
     if os.environ.get("COUNTERSIGN_SKIP_PEER_CHECK") == "1":
         pytest.skip("COUNTERSIGN_SKIP_PEER_CHECK=1")
     if not PEER_CHECK.is_file():
-        pytest.skip(f"the peers' protocol probe is not beside the repository ({PEER_CHECK}); skipped")
+        pytest.skip(f"the optional peers' protocol probe is absent ({PEER_CHECK}); skipped")
     probe = server.create_client(scope="read write")
     proc = subprocess.run([sys.executable, str(PEER_CHECK), server.url + "/.well-known/oauth-authorization-server",
                            probe.id, probe.secret, "read"], capture_output=True, text=True, timeout=60)

@@ -1,9 +1,9 @@
 import CountersignCore
 import Foundation
 
-// Per-decision timing measured the way ../shared/peers/policy/RESULTS.md measured the other
-// engines: one thread, warm-up, then each call timed with clock_gettime (≈20 ns of overhead
-// included), median and p99 of those, and decisions/s from a separate untimed loop.
+// Per-decision timing measured the way the peers' policy engines were measured
+// (docs/BENCHMARKS.md): one thread, warm-up, then each call timed with clock_gettime (≈20 ns
+// of overhead included), median and p99 of those, and decisions/s from a separate untimed loop.
 // Run: cd Benchmarks && swift run -c release PolicyTiming
 
 let policies = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -2,8 +2,8 @@ import CountersignCore
 
 /// The parameters of an `application/x-www-form-urlencoded` body, parsed strictly:
 /// a repeated name is an error, never first- or last-wins (RFC 6749 §3.1);
-/// bracket names (`scope[]`) are refused (item 9); bad percent-encoding, invalid UTF-8 and
-/// control characters are refused (item 73). Empty values count as absent (RFC 6749 §3.1).
+/// bracket names (`scope[]`) are refused; bad percent-encoding, invalid UTF-8 and control
+/// characters are refused. Empty values count as absent (RFC 6749 §3.1).
 public struct FormParameters: Sendable {
     /// More parameters than this are refused.
     public static let maxCount = 64

@@ -12,7 +12,7 @@ import Testing
         return path
     }
 
-    @Test func defaultsMatchTheInterface() throws {
+    @Test func defaultsAreThoseInTheREADME() throws {
         let config = try ServerConfiguration.resolve([])
         #expect(config.dataDirectory == "./countersign-data")
         #expect(config.host == "127.0.0.1")
