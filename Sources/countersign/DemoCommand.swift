@@ -64,7 +64,7 @@ struct DemoCommand: AsyncParsableCommand {
 
             let (lines, line) = AsyncStream.makeStream(of: String.self)
             let configuration = try ServerConfiguration.resolve([
-                ServerConfiguration.Layer(dataDirectory: directory, host: "127.0.0.1", port: "0", logLevel: "warning")
+                ServerConfiguration.Layer([.dataDirectory: directory, .host: "127.0.0.1", .port: "0", .logLevel: "warning"])
             ])
             let serverGroup = ServiceGroup(
                 services: [ServerService(configuration: configuration, announce: { line.yield($0) })],

@@ -10,34 +10,51 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Optional YAML config file; flags beat COUNTERSIGN_* variables beat the file.")
     var config: String?
-    @Option(name: .customLong("data-dir"), help: "Data directory (COUNTERSIGN_DATA_DIR, default ./countersign-data).")
+
+    // One flag per setting; its name and help are the settings table's (`ServerSetting`).
+    @Option(name: ServerSetting.dataDirectory.argumentName, help: ServerSetting.dataDirectory.argumentHelp)
     var dataDirectory: String?
-    @Option(help: "Address to listen on (COUNTERSIGN_HOST, default 127.0.0.1).")
+    @Option(name: ServerSetting.host.argumentName, help: ServerSetting.host.argumentHelp)
     var host: String?
-    @Option(help: "Port, 0 for any free port (COUNTERSIGN_PORT, default 8080).")
+    @Option(name: ServerSetting.port.argumentName, help: ServerSetting.port.argumentHelp)
     var port: String?
-    @Option(help: "Issuer URL (COUNTERSIGN_ISSUER, default http://HOST:PORT).")
+    @Option(name: ServerSetting.issuer.argumentName, help: ServerSetting.issuer.argumentHelp)
     var issuer: String?
-    @Option(help: "Policy file (COUNTERSIGN_POLICY, default DATA_DIR/policy.yaml).")
+    @Option(name: ServerSetting.policy.argumentName, help: ServerSetting.policy.argumentHelp)
     var policy: String?
-    @Option(name: .customLong("database-url"), help: "postgres:// URL (COUNTERSIGN_DATABASE_URL).")
+    @Option(name: ServerSetting.databaseURL.argumentName, help: ServerSetting.databaseURL.argumentHelp)
     var databaseURL: String?
-    @Option(name: .customLong("log-level"), help: "trace|debug|info|notice|warning|error|critical (COUNTERSIGN_LOG_LEVEL).")
+    @Option(name: ServerSetting.logLevel.argumentName, help: ServerSetting.logLevel.argumentHelp)
     var logLevel: String?
-    @Option(
-        name: .customLong("jwks-refresh-cooldown"),
-        help: "Seconds between refetches of a trusted issuer's JWKS on unknown keys (COUNTERSIGN_JWKS_REFRESH_COOLDOWN, default 30).")
+    @Option(name: ServerSetting.jwksRefreshCooldown.argumentName, help: ServerSetting.jwksRefreshCooldown.argumentHelp)
     var jwksRefreshCooldown: String?
-    @Flag(
-        name: .customLong("allow-private-callbacks"),
-        help: "Let CIBA notifications reach loopback and private-network addresses (COUNTERSIGN_ALLOW_PRIVATE_CALLBACKS; off by default).")
+    @Flag(name: ServerSetting.allowPrivateCallbacks.argumentName, help: ServerSetting.allowPrivateCallbacks.argumentHelp)
     var allowPrivateCallbacks = false
+    @Option(name: ServerSetting.bodyTimeout.argumentName, help: ServerSetting.bodyTimeout.argumentHelp)
+    var bodyTimeout: String?
+    @Option(name: ServerSetting.sseHeartbeat.argumentName, help: ServerSetting.sseHeartbeat.argumentHelp)
+    var sseHeartbeat: String?
+
+    /// What the flags say of `setting`. Exhaustive, so a setting added to the table does not
+    /// build until it has its flag here.
+    func flag(_ setting: ServerSetting) -> String? {
+        switch setting {
+        case .dataDirectory: dataDirectory
+        case .host: host
+        case .port: port
+        case .issuer: issuer
+        case .policy: policy
+        case .databaseURL: databaseURL
+        case .logLevel: logLevel
+        case .jwksRefreshCooldown: jwksRefreshCooldown
+        case .allowPrivateCallbacks: allowPrivateCallbacks ? "true" : nil
+        case .bodyTimeout: bodyTimeout
+        case .sseHeartbeat: sseHeartbeat
+        }
+    }
 
     func run() async throws {
-        let flags = ServerConfiguration.Layer(
-            dataDirectory: dataDirectory, host: host, port: port, issuer: issuer, policyPath: policy,
-            databaseURL: databaseURL, logLevel: logLevel, jwksRefreshCooldown: jwksRefreshCooldown,
-            allowPrivateCallbacks: allowPrivateCallbacks ? "true" : nil)
+        let flags = ServerConfiguration.Layer(Dictionary(uniqueKeysWithValues: ServerSetting.allCases.map { ($0, flag($0)) }))
         let environment = ServerConfiguration.Layer.environment()
         let configPath = config ?? ProcessInfo.processInfo.environment["COUNTERSIGN_CONFIG"]
         let file = try configPath.map(ServerConfiguration.Layer.file) ?? ServerConfiguration.Layer()

@@ -7,22 +7,23 @@ import Logging
 
 /// The options every admin command shares with `serve`: which store to open, and output format.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("data-dir"), help: "Data directory (COUNTERSIGN_DATA_DIR, default ./countersign-data).")
+    // Two rows of the settings table (`ServerSetting`); the config file is `serve`'s alone.
+    @Option(name: ServerSetting.dataDirectory.argumentName, help: ServerSetting.dataDirectory.argumentHelp)
     var dataDirectory: String?
 
-    @Option(name: .customLong("database-url"), help: "postgres:// URL (COUNTERSIGN_DATABASE_URL); unset: SQLite in the data directory.")
+    @Option(name: ServerSetting.databaseURL.argumentName, help: ServerSetting.databaseURL.argumentHelp)
     var databaseURL: String?
 
     @Flag(help: "Print JSON.")
     var json = false
 
     var resolvedDataDirectory: String {
-        dataDirectory ?? ProcessInfo.processInfo.environment["COUNTERSIGN_DATA_DIR"] ?? "./countersign-data"
+        dataDirectory ?? ServerConfiguration.Layer.environment()[.dataDirectory] ?? ServerConfiguration().dataDirectory
     }
 
     /// Opens the data directory and its store, creating both when new, and runs `body` with them.
     func withStore<T>(_ body: (SQLiteStore, ServerKey) async throws -> T) async throws -> T {
-        if databaseURL ?? ProcessInfo.processInfo.environment["COUNTERSIGN_DATABASE_URL"] != nil {
+        if databaseURL ?? ServerConfiguration.Layer.environment()[.databaseURL] != nil {
             throw ValidationError("PostgreSQL (--database-url) is not available in this version yet")
         }
         let directory = DataDirectory(path: resolvedDataDirectory)

@@ -117,6 +117,30 @@ def test_bad_settings_are_refused_with_a_message(tmp_path, args, needle):
     assert LISTENING not in proc.stdout
 
 
+@pytest.mark.parametrize("env,message", [
+    ({"COUNTERSIGN_BODY_TIMEOUT": "0"}, "body timeout must be seconds from 1 to 300 (got \"0\")"),
+    ({"COUNTERSIGN_SSE_HEARTBEAT": "301"}, "SSE heartbeat must be seconds from 1 to 300 (got \"301\")"),
+])
+def test_bad_variables_are_refused_with_a_message(tmp_path, env, message):
+    proc = subprocess.run([str(support.BIN), "serve", "--data-dir", str(tmp_path / "d"), "--port", "0"],
+                          capture_output=True, text=True, timeout=30, env={**os.environ, **env})
+    assert proc.returncode != 0 and message in proc.stderr, proc.stderr
+    assert LISTENING not in proc.stdout
+
+
+def test_help_names_every_setting_of_the_readme_table():
+    """The README's table is the settings table (a Swift test holds them together); `serve --help`
+    names each row's flag and variable."""
+    readme = (support.REPO / "README.md").read_text()
+    rows = [line.split(" | ") for line in readme.splitlines() if line.startswith("| `--")]
+    assert len(rows) >= 11
+    help_text = subprocess.run([str(support.BIN), "serve", "--help"], capture_output=True, text=True,
+                               timeout=30, check=True).stdout
+    for cells in rows:
+        flag, variable = cells[0].strip("| `").split(" ")[0], cells[1].strip("`")
+        assert flag in help_text and variable in help_text, (flag, variable)
+
+
 def test_broken_policy_at_startup_is_refused_with_position(tmp_path):
     data = tmp_path / "d"
     data.mkdir(mode=0o700)

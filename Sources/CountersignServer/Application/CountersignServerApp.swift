@@ -51,7 +51,8 @@ public enum CountersignServerApp {
             router.add(middleware: RequestMetrics(metrics: metrics))
             router.add(middleware: UnreadBodyGuard())
             OAuthRoutes.add(to: router, server: authorizationServer, metrics: metrics)
-            ApproverRoutes.add(to: router, api: approvals.api, events: approvals.events)
+            ApproverRoutes.add(
+                to: router, api: approvals.api, events: approvals.events, heartbeat: .seconds(configuration.sseHeartbeat))
             HealthRoutes.add(to: router, store: store, policy: policy)
             MetricsRoutes.add(to: router, metrics: metrics)
             return router
@@ -108,12 +109,11 @@ public enum CountersignServerApp {
 
     /// The HTTP/1.1 server: a connection idle for 30 s is closed, a request head over 16 KiB is
     /// answered 431 (`RequestHeadLimit`), and a request body that has not arrived whole within
-    /// `bodyDeadline` of its head (default: `COUNTERSIGN_BODY_TIMEOUT`, 10 s) is answered 408
-    /// (`RequestBodyDeadline`).
-    public static func httpServer(metrics: ServerMetrics?, bodyDeadline: Duration? = nil) -> HTTPServerBuilder {
-        let bodyDeadline = bodyDeadline ?? RequestBodyDeadline.limit
+    /// `bodyDeadline` of its head (`ServerConfiguration.bodyTimeout`; README, "Configuration") is
+    /// answered 408 (`RequestBodyDeadline`).
+    public static func httpServer(metrics: ServerMetrics?, bodyDeadline: Duration) -> HTTPServerBuilder {
         // The handlers are made anew for each connection.
-        return .http1(
+        .http1(
             configuration: .init(
                 additionalChannelHandlers: [RequestHeadLimit(metrics: metrics), RequestBodyDeadline(limit: bodyDeadline)],
                 idleTimeout: .seconds(30), httpDecoderConfiguration: RequestHeadLimit.decoder))
@@ -128,7 +128,7 @@ public enum CountersignServerApp {
         let host = configuration.host
         let app = Application(
             router: assembly.router(),
-            server: httpServer(metrics: assembly.metrics),
+            server: httpServer(metrics: assembly.metrics, bodyDeadline: .seconds(configuration.bodyTimeout)),
             configuration: .init(address: .hostname(host, port: assembly.port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? assembly.port

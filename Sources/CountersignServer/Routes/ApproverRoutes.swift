@@ -12,7 +12,12 @@ import ServiceLifecycle
 /// approver from its `ApproverRequestContext`, and writes the answer. Votes are POSTs only; a
 /// GET on a vote path is 405, never a vote, and needs no token to be told so.
 enum ApproverRoutes {
-    static func add(to router: Router<CountersignRequestContext>, api: ApproverAPI, events: ApprovalEvents) {
+    /// `heartbeat`: the time between comment lines that keep an idle event stream (and its
+    /// proxies) open, and between checks that its listener may still listen
+    /// (`ServerConfiguration.sseHeartbeat`; README, "Configuration": `sse_heartbeat`).
+    static func add(
+        to router: Router<CountersignRequestContext>, api: ApproverAPI, events: ApprovalEvents, heartbeat: Duration
+    ) {
         // The API's description (openapi.yaml at the repository root, built into the binary).
         router.get("/api/v1/openapi.yaml") { _, _ in
             OAuthRoutes.response(
@@ -32,7 +37,8 @@ enum ApproverRoutes {
             .group(context: ApproverRequestContext.self)
         approvers.get("events") { request, context in
             serverSentEvents(
-                api: api, events: events, user: context.approver, authorization: request.headers[values: .authorization])
+                api: api, events: events, user: context.approver, authorization: request.headers[values: .authorization],
+                heartbeat: heartbeat)
         }
         approvers.get("approval-requests") { request, context in
             await respond {
@@ -63,21 +69,13 @@ enum ApproverRoutes {
         }
     }
 
-    /// Time between comment lines that keep an idle stream (and its proxies) open, and
-    /// between checks that the listener may still listen.
-    /// 15 seconds, or `COUNTERSIGN_SSE_HEARTBEAT` seconds (1-300) where a proxy needs it sooner.
-    static let heartbeat: Duration = {
-        let configured = ProcessInfo.processInfo.environment["COUNTERSIGN_SSE_HEARTBEAT"].flatMap { Int($0) }
-        return .seconds(configured.map { min(max($0, 1), 300) } ?? 15)
-    }()
-
     /// `text/event-stream` of the approval changes this approver may see, from now on, with a
-    /// comment line every 15 seconds. It ends when the listener goes away, when the server
+    /// comment line every `heartbeat`. It ends when the listener goes away, when the server
     /// shuts down, or as soon as the user is disabled or their token replaced: the listener is
     /// read again before every event it is sent, at every heartbeat, and at once when the
     /// store announces a change to that user (so group changes apply too).
     static func serverSentEvents(
-        api: ApproverAPI, events: ApprovalEvents, user: User, authorization: [String]
+        api: ApproverAPI, events: ApprovalEvents, user: User, authorization: [String], heartbeat: Duration
     ) -> Response {
         let body = ResponseBody { writer in
             // One stream for changes and heartbeats (nil), so one loop writes both in order;

@@ -1,10 +1,9 @@
-import Foundation
 import Hummingbird
 import NIOCore
 import NIOHTTPTypes
 
 /// A request body must arrive whole within `limit` of its head, whether it drips or stops
-/// (README: `COUNTERSIGN_BODY_TIMEOUT`). Past the deadline the body's reader gets `Exceeded`,
+/// (README, "Configuration": `body_timeout`). Past the deadline the body's reader gets `Exceeded`,
 /// its route answers 408 (RFC 9110 §15.5.9) and the connection is closed (`UnreadBodyGuard`).
 /// Neither the connection's idle timeout, which a drip keeps resetting and which would close a
 /// stalled body without an answer, nor a clock read per arriving part, which a stalled body
@@ -17,12 +16,6 @@ final class RequestBodyDeadline: ChannelInboundHandler, RemovableChannelHandler 
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
 
-    /// 10 seconds, or `COUNTERSIGN_BODY_TIMEOUT` seconds (1-300) where slow links need longer.
-    static let limit: Duration = {
-        let configured = ProcessInfo.processInfo.environment["COUNTERSIGN_BODY_TIMEOUT"].flatMap { Int($0) }
-        return .seconds(configured.map { min(max($0, 1), 300) } ?? 10)
-    }()
-
     /// The body was not complete within the limit.
     struct Exceeded: Error {}
 
@@ -34,7 +27,8 @@ final class RequestBodyDeadline: ChannelInboundHandler, RemovableChannelHandler 
     private var receivingSince: NIODeadline?
     private var timer: Scheduled<Void>?
 
-    init(limit: Duration = RequestBodyDeadline.limit) {
+    /// `limit`: `ServerConfiguration.bodyTimeout`, 10 seconds unless configured.
+    init(limit: Duration) {
         self.limit = TimeAmount(limit)
     }
 
