@@ -44,7 +44,8 @@ public struct Approvals: Sendable {
         service.claims.deliverHere(claimant: worker.claimant, lease: NotificationOutboxWorker.lease)
         service.events.observe { worker.observe($0) }
         self.worker = worker
-        follower = ApprovalChangeFollower(feed: store, approvals: store, events: service.events, logger: logger)
+        follower = ApprovalChangeFollower(
+            feed: store, approvals: store, events: service.events, logger: logger, clock: clock)
     }
 
     /// Committed approval changes of this process, for its live listeners and its outbox worker.

@@ -6,28 +6,43 @@ import Synchronization
 
 /// Tells this process's listeners (server-sent events) about approval changes other processes
 /// made on the same store: a `countersign request cancel`, another server's vote, redemption or
-/// expiry sweep. It reads the audit chain's `approval.*` events past the last one it saw, skips
-/// those this process committed (they were published at once), and publishes the others with
-/// the request as it is when read. Their deliveries (ping, push, webhooks) are not its business:
-/// they are in the outbox, which every server's worker works off. A user disabled or given a new
-/// token (by the CLI, another process) is announced too, so their open streams re-check at once.
+/// expiry sweep. It reads the approval change feed (a table written in each change's own
+/// transaction) past the last row it saw, skips the rows this process wrote (they were
+/// published at once), and publishes the others with the request as it is when read. Their
+/// deliveries (ping, push, webhooks) are not its business: they are in the outbox, which every
+/// server's worker works off. A user disabled or given a new token (by the CLI, another process)
+/// is announced too, so their open streams re-check at once.
 public final class ApprovalChangeFollower: Sendable {
     let feed: any ApprovalChangeFeed
     let approvals: any ApprovalRequestStore
     let events: ApprovalEvents
     let logger: Logger
+    let clock: any WallClock
     let position = Mutex<Int64?>(nil)
+    /// How long feed rows are kept: far longer than any process takes between two polls.
+    static let keep: Duration = .seconds(3600)
 
-    public init(feed: any ApprovalChangeFeed, approvals: any ApprovalRequestStore, events: ApprovalEvents, logger: Logger) {
+    public init(
+        feed: any ApprovalChangeFeed, approvals: any ApprovalRequestStore, events: ApprovalEvents, logger: Logger,
+        clock: any WallClock = SystemClock()
+    ) {
         self.feed = feed
         self.approvals = approvals
         self.events = events
         self.logger = logger
+        self.clock = clock
     }
 
-    /// Follows from the chain's current end: listeners hear of changes from now on.
+    /// Deletes feed rows older than `keep`.
+    public func purge() async {
+        do { _ = try await feed.purgeApprovalChanges(before: clock.now() - Self.keep) } catch {
+            logger.warning("purging the approval change feed failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Follows from the feed's current end: listeners hear of changes from now on.
     public func start() async throws {
-        let head = try await feed.followApprovalChanges()
+        let head = try await feed.approvalChangesHead()
         position.withLock { $0 = head }
     }
 
@@ -40,20 +55,13 @@ public final class ApprovalChangeFollower: Sendable {
         defer { position.withLock { $0 = published } }
         do {
             let (entries, next) = try await feed.approvalChanges(after: after, limit: 500)
-            for (index, entry) in entries.enumerated() {
-                // A deciding vote is `approval.voted` then the decision, in one transaction:
-                // one change, as in the process that made it.
-                let firstHalfOfADecision =
-                    entry.type == "approval.voted" && index + 1 < entries.count
-                    && entries[index + 1].requestID == entry.requestID && entries[index + 1].seq == entry.seq + 1
-                    && entries[index + 1].type != "approval.voted"
-                if let name = entry.userName, entry.requestID == nil {
+            for entry in entries {
+                if let name = entry.userName {
                     events.publishListenerChange(name)
-                } else if !entry.madeHere && !firstHalfOfADecision, let id = entry.requestID,
-                    let request = try await approvals.approvalRequest(id: id),
-                    let change = ApprovalChange(auditType: entry.type, request: request)
+                } else if !entry.madeHere, let id = entry.requestID, let kind = entry.kind,
+                    let request = try await approvals.approvalRequest(id: id)
                 {
-                    events.publish(change)
+                    events.publish(ApprovalChange(kind: kind, request: request))
                 }
                 published = entry.seq
             }

@@ -10,9 +10,12 @@ struct ApprovalFollowing: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
+            var tick = 0
             while !Task.isCancelled {
                 do { try await Task.sleep(for: Self.interval) } catch { return }
                 await follower.poll()
+                tick += 1
+                if tick % 240 == 0 { await follower.purge() }  // once a minute
             }
         }
     }

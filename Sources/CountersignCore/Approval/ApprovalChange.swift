@@ -23,20 +23,6 @@ public struct ApprovalChange: Sendable {
         self.deliveries = deliveries
     }
 
-    /// The change an `approval.*` audit event records, or nil for one that changes nothing
-    /// (`approval.refused`).
-    public init?(auditType: String, request: ApprovalRequest) {
-        let kind: Kind
-        switch auditType {
-        case "approval.requested": kind = .requested
-        case "approval.voted": kind = .voted
-        case "approval.approved", "approval.denied", "approval.expired", "approval.cancelled": kind = .decided
-        case "approval.redeemed": kind = .redeemed
-        default: return nil
-        }
-        self.init(kind: kind, request: request)
-    }
-
     /// The name of the server-sent event and webhook event.
     public var eventName: String { "approval.\(kind.rawValue)" }
 }

@@ -236,5 +236,23 @@ enum SQLiteMigrations {
             // seconds; the purge would delete such a row and bring the token back. No expiry in
             // milliseconds is this small (1e11 ms is March 1973).
             statements: ["UPDATE revoked_tokens SET expires_at = expires_at * 1000 WHERE expires_at < 100000000000"]),
+        Migration(
+            version: 12, name: "the approval change feed",
+            // Written in the transaction of each approval change (and of each change to a user
+            // that may end their right to listen), so every server process learns of the others'
+            // changes from a table made for it, not from the audit chain. `origin` names the
+            // store instance (process) that wrote the row; rows are purged after an hour.
+            statements: [
+                """
+                CREATE TABLE approval_changes (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at INTEGER NOT NULL,
+                    origin TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    request_id TEXT,
+                    user_name TEXT
+                ) STRICT
+                """
+            ]),
     ]
 }

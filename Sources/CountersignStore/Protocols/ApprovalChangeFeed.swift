@@ -1,38 +1,37 @@
 import CountersignCore
 
-/// Approval changes read back from the audit chain, so that a server process learns of changes
-/// other processes made on the same store (a CLI `request cancel`, another server's vote or
-/// expiry sweep) and tells its own listeners; and the changes to a user that may end their right
-/// to listen (`user.disabled`, `user.token_created`), so their open streams are checked at once.
+/// The approval change feed: a row for every committed approval change and every change to a
+/// user that may end their right to listen (disabled, or given a new personal token), written in
+/// the change's own transaction. A server process reads it to tell its listeners of changes
+/// other processes made on the same store (a CLI `request cancel`, another server's vote,
+/// redemption or expiry sweep).
 public protocol ApprovalChangeFeed: Sendable {
-    /// Starts remembering which approval events this store commits itself, and returns the
-    /// sequence number of the chain's last event (0 for an empty chain): follow from there.
-    func followApprovalChanges() async throws -> Int64
-    /// The `approval.*` and listener-ending `user.*` events after `seq` (at most `limit`), and
-    /// the sequence number to follow from next. Each entry says whether this store committed it (see `followApprovalChanges`).
+    /// The position of the newest row (0 when there is none): follow from there.
+    func approvalChangesHead() async throws -> Int64
+    /// The rows after `seq` (at most `limit`), and the position to follow from next. Each says
+    /// whether this store (this process) wrote it.
     func approvalChanges(after seq: Int64, limit: Int) async throws -> (changes: [ApprovalFeedEntry], next: Int64)
+    /// Deletes the rows written before `time`; returns how many.
+    func purgeApprovalChanges(before time: Instant) async throws -> Int
 }
 
-/// One `approval.*` or `user.*` audit event as the feed reports it.
+/// One row of the approval change feed.
 public struct ApprovalFeedEntry: Sendable, Equatable {
     public var seq: Int64
-    /// `approval.requested`, `approval.voted`, `approval.approved`, …, `user.disabled`, `user.token_created`
-    public var type: String
-    /// The event's `request_id` (an approval event).
+    /// What happened to the request; nil for a user change.
+    public var kind: ApprovalChange.Kind?
+    /// The request that changed.
     public var requestID: String?
-    /// The event's user `name` (a user event).
+    /// The user who was disabled or given a new token.
     public var userName: String?
-    /// Whether this store (this process) committed the event.
+    /// Whether this store (this process) wrote the row.
     public var madeHere: Bool
 
-    public init(seq: Int64, type: String, requestID: String?, userName: String? = nil, madeHere: Bool) {
+    public init(seq: Int64, kind: ApprovalChange.Kind?, requestID: String?, userName: String? = nil, madeHere: Bool) {
         self.seq = seq
-        self.type = type
+        self.kind = kind
         self.requestID = requestID
         self.userName = userName
         self.madeHere = madeHere
     }
-
-    /// The `user.*` events after which a listener's token or account may no longer be good.
-    public static let listenerEndingTypes = ["user.disabled", "user.token_created"]
 }

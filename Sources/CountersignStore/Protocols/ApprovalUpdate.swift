@@ -10,11 +10,17 @@ public struct ApprovalUpdate: Sendable {
     public var notifications: [NotificationIntent]
     /// Token responses to keep with their (push) outbox rows.
     public var payloads: [OutboxPayload]
+    /// The change other processes' listeners hear of (a row of the change feed), if any.
+    public var change: ApprovalChange.Kind?
 
-    public init(audit: [AuditRecord], notifications: [NotificationIntent] = [], payloads: [OutboxPayload] = []) {
+    public init(
+        audit: [AuditRecord], notifications: [NotificationIntent] = [], payloads: [OutboxPayload] = [],
+        change: ApprovalChange.Kind? = nil
+    ) {
         self.audit = audit
         self.notifications = notifications
         self.payloads = payloads
+        self.change = change
     }
 }
 
@@ -23,6 +29,8 @@ extension ApprovalUpdate {
     /// followed by `alsoRecorded` (the `token.issued` of a redemption), its notifications, and
     /// the `payloads` to keep.
     public init(_ transition: ApprovalRequest.Transition, alsoRecorded: [AuditRecord] = [], payloads: [OutboxPayload] = []) {
-        self.init(audit: transition.audit + alsoRecorded, notifications: transition.notifications, payloads: payloads)
+        self.init(
+            audit: transition.audit + alsoRecorded, notifications: transition.notifications, payloads: payloads,
+            change: transition.change)
     }
 }

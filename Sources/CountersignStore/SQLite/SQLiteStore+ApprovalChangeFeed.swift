@@ -1,40 +1,46 @@
 import CountersignCore
+import NIOConcurrencyHelpers
 
 extension SQLiteStore: ApprovalChangeFeed {
-    public func followApprovalChanges() async throws -> Int64 {
-        writer.own.follow()
-        return try await head()?.seq ?? 0
+    /// The `kind` of a user change's row.
+    static let userChangeKind = "user"
+
+    public func approvalChangesHead() async throws -> Int64 {
+        try read { connection in
+            Int64(try connection.query("SELECT MAX(seq) AS head FROM approval_changes").first?.column("head")?.integer ?? 0)
+        }
     }
 
     public func approvalChanges(after seq: Int64, limit: Int) async throws -> (changes: [ApprovalFeedEntry], next: Int64) {
-        let userTypes = ApprovalFeedEntry.listenerEndingTypes
-        let placeholders = userTypes.map { _ in "?" }.joined(separator: ", ")
-        let (rows, head) = try await scan { connection in
-            // Up to the head as it is now, so the next read starts past every event already scanned.
-            let head = Int64(
-                try connection.query("SELECT MAX(seq) AS head FROM audit_events").first?.column("head")?.integer
-                    ?? Int(seq))
-            let rows = try connection.query(
-                """
-                SELECT seq, type, json_extract(data, '$.request_id') AS request_id, json_extract(data, '$.name') AS user_name
-                FROM audit_events
-                WHERE seq > ? AND seq <= ? AND (type LIKE 'approval.%' OR type IN (\(placeholders))) ORDER BY seq LIMIT ?
-                """,
-                [.integer(Int(seq)), .integer(Int(head))] + userTypes.map { .text($0) }
-                    + [.integer(limit)])
-            return (rows, head)
+        let rows = try read { connection in
+            try connection.query(
+                "SELECT seq, origin, kind, request_id, user_name FROM approval_changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                [.integer(Int(seq)), .integer(limit)])
         }
-        let next = rows.count == limit ? Int64(rows.last?.column("seq")?.integer ?? Int(seq)) : max(head, seq)
-        let seqs = rows.compactMap { $0.column("seq")?.integer.map(Int64.init) }
-        let mine = writer.own.take(seqs, upTo: next)
         let changes = rows.compactMap { row -> ApprovalFeedEntry? in
-            guard let seq = row.column("seq")?.integer.map(Int64.init), let type = row.column("type")?.string else { return nil }
-            let requestID = row.column("request_id")?.string
-            let userName = row.column("user_name")?.string
-            guard requestID != nil || userName != nil else { return nil }
+            guard let seq = row.column("seq")?.integer.map(Int64.init), let kind = row.column("kind")?.string else { return nil }
             return ApprovalFeedEntry(
-                seq: seq, type: type, requestID: requestID, userName: userName, madeHere: mine.contains(seq))
+                seq: seq, kind: ApprovalChange.Kind(rawValue: kind), requestID: row.column("request_id")?.string,
+                userName: row.column("user_name")?.string, madeHere: row.column("origin")?.string == origin)
         }
-        return (changes, next)
+        return (changes, changes.last?.seq ?? seq)
+    }
+
+    public func purgeApprovalChanges(before time: Instant) async throws -> Int {
+        let purged = NIOLockedValueBox(0)
+        try await writer.write(audit: []) { connection in
+            let rows = try connection.query("DELETE FROM approval_changes WHERE at < ? RETURNING seq", [.instant(time)])
+            purged.withLockedValue { $0 = rows.count }
+        }
+        return purged.withLockedValue { $0 }
+    }
+
+    /// Writes the feed row of a change, inside its transaction.
+    static func recordChange(
+        _ kind: String, requestID: String?, userName: String?, origin: String, now: Instant, _ connection: SQLiteDatabase
+    ) throws {
+        _ = try connection.query(
+            "INSERT INTO approval_changes (at, origin, kind, request_id, user_name) VALUES (?, ?, ?, ?, ?)",
+            [.instant(now), .text(origin), .text(kind), optional(requestID), optional(userName)])
     }
 }

@@ -20,6 +20,9 @@ extension SQLiteStore: ApprovalRequestStore {
                 """, binds)
             let rows = try Self.insertOutbox(
                 notifications, requestID: request.id, claim: claim, now: now, connection)
+            try Self.recordChange(
+                ApprovalChange.Kind.requested.rawValue, requestID: request.id, userName: nil, origin: self.origin, now: now,
+                connection)
             created.withLockedValue { $0 = rows }
         }
         return created.withLockedValue { $0 }
@@ -104,6 +107,9 @@ extension SQLiteStore: ApprovalRequestStore {
                     ])
             }
             let deliveries = try Self.insertOutbox(step.notifications, requestID: id, claim: claim, now: now, connection)
+            if let kind = step.change {
+                try Self.recordChange(kind.rawValue, requestID: id, userName: nil, origin: self.origin, now: now, connection)
+            }
             for payload in step.payloads {
                 try Self.storePayload(payload, connection)
             }

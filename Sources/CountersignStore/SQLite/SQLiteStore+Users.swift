@@ -19,10 +19,12 @@ extension SQLiteStore: UserStore {
     }
 
     public func setDisabled(_ disabled: Bool, name: String, audit: AuditRecord) async throws {
+        let (origin, now) = (origin, clock.now())
         try await writer.write(audit: [audit]) { connection in
             let changed = try connection.query(
                 "UPDATE users SET disabled = ? WHERE name = ? RETURNING name", [.integer(disabled ? 1 : 0), .text(name)])
             guard !changed.isEmpty else { throw StoreError.notFound("there is no user named \(name)") }
+            try Self.recordChange(Self.userChangeKind, requestID: nil, userName: name, origin: origin, now: now, connection)
         }
     }
 
@@ -37,6 +39,7 @@ extension SQLiteStore: UserStore {
     }
 
     public func replaceToken(hash: [UInt8], for user: String, createdAt: Instant, audit: AuditRecord) async throws {
+        let (origin, now) = (origin, clock.now())
         try await writer.write(audit: [audit]) { connection in
             guard try !connection.query("SELECT name FROM users WHERE name = ?", [.text(user)]).isEmpty else {
                 throw StoreError.notFound("no user named \(user)")
@@ -45,6 +48,7 @@ extension SQLiteStore: UserStore {
             _ = try connection.query(
                 "INSERT INTO user_tokens (token_hash, user_name, created_at) VALUES (?, ?, ?)",
                 [.text(hash.hexString), .text(user), .instant(createdAt)])
+            try Self.recordChange(Self.userChangeKind, requestID: nil, userName: user, origin: origin, now: now, connection)
         }
     }
 

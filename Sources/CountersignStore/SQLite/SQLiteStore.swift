@@ -1,4 +1,5 @@
 import CountersignCore
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOPosix
@@ -15,6 +16,8 @@ public final class SQLiteStore: Sendable {
     let checkpointing = NIOLock()
     let clock: any WallClock
     let logger: Logger
+    /// This store instance (this process) as the origin of the change-feed rows it writes.
+    let origin = "store-" + UUID().uuidString
 
     /// Opens (creating when missing) the database at `path`, checks it and runs pending migrations.
     public static func open(

@@ -42,22 +42,19 @@ final class SQLiteWriter: Sendable {
     let clock: any WallClock
     let logger: Logger
     /// The approval events this writer committed, while someone follows the approval feed.
-    let own: OwnApprovalEvents
     let thread: NIOThreadPool
 
     /// Starts the writer's thread; from now on only that thread uses `database`.
     init(database: SQLiteDatabase, clock: any WallClock, logger: Logger) {
         self.clock = clock
         self.logger = logger
-        let own = OwnApprovalEvents()
-        self.own = own
         self.thread = NIOThreadPool(numberOfThreads: 1)
         thread.start()
         let queue = self.queue
         thread.submit { _ in
             while let batch = queue.next(upTo: SQLiteWriter.maxBatch) {
                 let start = ContinuousClock.now
-                SQLiteWriter.commit(batch, database: database, clock: clock, own: own, logger: logger)
+                SQLiteWriter.commit(batch, database: database, clock: clock, logger: logger)
                 logger.trace(
                     "committed", metadata: ["changes": "\(batch.count)", "duration": "\(ContinuousClock.now - start)"])
             }
@@ -129,9 +126,9 @@ final class SQLiteWriter: Sendable {
 
     /// Commits a batch and answers each of its callers.
     static func commit(
-        _ batch: [Job], database: SQLiteDatabase, clock: any WallClock, own: OwnApprovalEvents, logger: Logger
+        _ batch: [Job], database: SQLiteDatabase, clock: any WallClock, logger: Logger
     ) {
-        switch transaction(batch, database: database, clock: clock, own: own) {
+        switch transaction(batch, database: database, clock: clock) {
         case .failure(let error):
             let failure = mapped(error)
             logger.error("write batch failed", metadata: ["error": "\(failure)", "changes": "\(batch.count)"])
@@ -146,7 +143,7 @@ final class SQLiteWriter: Sendable {
     /// The batch in one transaction, each change in its own savepoint. The chain head is read
     /// under the write lock, so another process appending meanwhile cannot fork the chain.
     static func transaction(
-        _ batch: [Job], database: SQLiteDatabase, clock: any WallClock, own: OwnApprovalEvents
+        _ batch: [Job], database: SQLiteDatabase, clock: any WallClock
     ) -> Result<[(any Error)?], any Error> {
         var outcomes: [(any Error)?] = Array(repeating: nil, count: batch.count)
         do {
@@ -171,12 +168,7 @@ final class SQLiteWriter: Sendable {
                     events += seal(job.audit + decided, after: &head, now: clock.now())
                 }
                 try insert(events, database: database)
-                // Remembered before the commit makes them visible, so a follower never takes them for another's.
-                own.remember(events)
-                do { try database.query("COMMIT") } catch {
-                    own.forget(events)
-                    throw error
-                }
+                try database.query("COMMIT")
             } catch {
                 _ = try? database.query("ROLLBACK")
                 throw error
