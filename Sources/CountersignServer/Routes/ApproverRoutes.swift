@@ -61,11 +61,10 @@ enum ApproverRoutes {
                         id: context.parameters.get("id") ?? "", verdict: verdict, body: Array(buffer: body), by: user)
                 }
             }
-            for method: HTTPRequest.Method in [.get, .put, .delete, .patch] {
-                router.on(RouterPath("\(base)/:id/\(verb)"), method: method) { _, _ in
-                    OAuthRoutes.methodNotAllowed(allow: "POST")
-                }
-            }
+            OAuthRoutes.refuseOtherMethods(on: RouterPath("\(base)/:id/\(verb)"), allowing: [.post], in: router)
+        }
+        for path in ["/api/v1/openapi.yaml", "/api/v1/events", base, "\(base)/:id"] {
+            OAuthRoutes.refuseOtherMethods(on: RouterPath(path), allowing: [.get], in: router)
         }
     }
 
