@@ -26,12 +26,12 @@ enum ApproverRoutes {
                     body: PackageResources.openapi_yaml))
         }
         let base = "/api/v1/approval-requests"
+        // RFC 9110 §15.5.6: other methods on these paths are 405 with Allow, and need no token.
         for verb in ["approve", "deny"] {
-            for method: HTTPRequest.Method in [.get, .put, .delete, .patch] {
-                router.on(RouterPath("\(base)/:id/\(verb)"), method: method) { _, _ in
-                    OAuthRoutes.methodNotAllowed(allow: "POST")
-                }
-            }
+            OAuthRoutes.refuseOtherMethods(on: RouterPath("\(base)/:id/\(verb)"), allowing: [.post], in: router)
+        }
+        for path in ["/api/v1/openapi.yaml", "/api/v1/events", base, "\(base)/:id"] {
+            OAuthRoutes.refuseOtherMethods(on: RouterPath(path), allowing: [.get], in: router)
         }
         let approvers = router.group("/api/v1").add(middleware: ApproverAuthentication(api: api))
             .group(context: ApproverRequestContext.self)

@@ -26,5 +26,7 @@ enum HealthRoutes {
                     status: ready ? 200 : 503,
                     JSONWriter.object([("status", .string(ready ? "ready" : "not ready")), ("problems", .array(problems))])))
         }
+        OAuthRoutes.refuseOtherMethods(on: "/healthz", allowing: [.get, .head], in: router)
+        OAuthRoutes.refuseOtherMethods(on: "/readyz", allowing: [.get], in: router)
     }
 }

@@ -13,5 +13,6 @@ enum MetricsRoutes {
         }
         router.get("/metrics") { _, _ in OAuthRoutes.response(document()) }
         router.head("/metrics") { _, _ in OAuthRoutes.headResponse(document()) }
+        OAuthRoutes.refuseOtherMethods(on: "/metrics", allowing: [.get, .head], in: router)
     }
 }

@@ -24,11 +24,7 @@ enum OAuthRoutes {
                 metrics.recordOutcome(endpoint: name, error: answer.error)
                 return response(answer)
             }
-            for method: HTTPRequest.Method in [.get, .put, .delete, .patch, .head, .options] {
-                router.on(path, method: method) { _, _ in
-                    methodNotAllowed(allow: "POST")
-                }
-            }
+            refuseOtherMethods(on: path, allowing: [.post], in: router)
         }
         let documents: [(String, @Sendable () -> OAuthResponse)] = [
             ("/.well-known/oauth-authorization-server", { server.discovery.response }),
@@ -38,6 +34,24 @@ enum OAuthRoutes {
         for (path, document) in documents {
             router.get(RouterPath(path)) { _, _ in response(document()) }
             router.head(RouterPath(path)) { _, _ in headResponse(document()) }
+            refuseOtherMethods(on: RouterPath(path), allowing: [.get, .head], in: router)
+        }
+    }
+
+    /// The methods a resource is answered 405 for when it does not support them: RFC 9110's, PATCH
+    /// (RFC 5789) and QUERY (the safe method with a body), all of which the HTTP parser lets through.
+    static let knownMethods: [HTTPRequest.Method] = [.get, .head, .post, .put, .delete, .patch, .options, .trace, .query]
+
+    /// RFC 9110 §15.5.6: a method the server knows but the resource does not support is 405 with
+    /// `Allow` listing the ones it does, never a 404 that says the resource is not there. Call it
+    /// after the route's own methods. A resource that has GET but no HEAD keeps HEAD unanswered
+    /// (404) rather than claim HEAD is not allowed.
+    static func refuseOtherMethods(
+        on path: RouterPath, allowing allowed: [HTTPRequest.Method], in router: Router<CountersignRequestContext>
+    ) {
+        let allow = allowed.map(\.rawValue).joined(separator: ", ")
+        for method in knownMethods where !allowed.contains(method) && !(method == .head && allowed.contains(.get)) {
+            router.on(path, method: method) { _, _ in methodNotAllowed(allow: allow) }
         }
     }
 

@@ -83,6 +83,50 @@ import Testing
         }
     }
 
+    /// RFC 9110 §15.5.6: a method that a known resource does not support is 405 with `Allow`
+    /// naming the methods it does support, never a 404 that says the resource is not there.
+    @Test func otherMethodsOnKnownPathsAre405WithAllow() async throws {
+        try await Self.withServer { client, _ in
+            let port = try #require(client.port)
+            let cases: [(path: String, method: HTTPRequest.Method, allow: String)] = [
+                ("/token", .trace, "POST"), ("/bc-authorize", .trace, "POST"), ("/revoke", .options, "POST"),
+                ("/healthz", .post, "GET, HEAD"), ("/readyz", .delete, "GET"), ("/jwks.json", .put, "GET, HEAD"),
+                ("/.well-known/openid-configuration", .trace, "GET, HEAD"),
+                ("/.well-known/oauth-authorization-server", .post, "GET, HEAD"), ("/metrics", .patch, "GET, HEAD"),
+                ("/api/v1/openapi.yaml", .query, "GET"), ("/api/v1/events", .post, "GET"),
+                ("/api/v1/approval-requests", .post, "GET"), ("/api/v1/approval-requests/some-id", .delete, "GET"),
+                ("/api/v1/approval-requests/some-id/approve", .options, "POST"),
+                ("/api/v1/approval-requests/some-id/deny", .head, "POST"),
+            ]
+            for (path, method, allow) in cases {
+                let response = try await Self.alone(port, path, method)
+                #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                #expect(response.headers[.allow] == allow, "\(method) \(path)")
+                if method != .head {
+                    let body = (try? JSONParser().parse(Array(buffer: response.body ?? ByteBuffer())))?.objectValue
+                    #expect(body?["error"] == "invalid_request", "\(method) \(path)")
+                }
+            }
+            // Unknown paths stay 404 whatever the method.
+            #expect(try await Self.alone(port, "/nope", .trace).status == .notFound)
+        }
+    }
+
+    /// One request on a connection of its own: the answer to a request that declares a body its
+    /// route does not read closes the connection (`UnreadBodyGuard`).
+    static func alone(_ port: Int, _ uri: String, _ method: HTTPRequest.Method) async throws -> TestClient.Response {
+        let connection = TestClient(host: "localhost", port: port)
+        connection.connect()
+        do {
+            let response = try await connection.execute(.init(uri, method: method, authority: "localhost"))
+            try await connection.shutdown()
+            return response
+        } catch {
+            try? await connection.shutdown()
+            throw error
+        }
+    }
+
     @Test func bothDiscoveryDocumentsDescribeTheSameServer() async throws {
         try await Self.withServer { client, _ in
             let a = try await client.execute(uri: "/.well-known/oauth-authorization-server", method: .get)

@@ -28,8 +28,8 @@ import Testing
             // Unmatched paths share one label, so a scan cannot grow the metrics.
             _ = try await client.execute(uri: "/nope-\(UUID().uuidString)", method: .get)
             _ = try await client.execute(uri: "/nope-\(UUID().uuidString)", method: .get)
-            let unregisteredMethod = try await client.execute(uri: "/healthz", method: .delete)
-            #expect(unregisteredMethod.status == .notFound)
+            let unmatchedDelete = try await client.execute(uri: "/nope-\(UUID().uuidString)", method: .delete)
+            #expect(unmatchedDelete.status == .notFound)
             let wrongMethod = try await client.execute(uri: "/token", method: .get)
             #expect(wrongMethod.status == .methodNotAllowed)
 
