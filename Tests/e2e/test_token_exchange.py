@@ -547,16 +547,41 @@ def test_bad_signature_is_refused(server, idp, fed):
     refused(server, agent, forged, "has an invalid signature")
 
 
+class _FromNow:
+    """A time relative to when the test runs: `FROM_NOW + 600` is ten minutes after that."""
+
+    def __init__(self, offset: int = 0):
+        self.offset = offset
+
+    def __add__(self, seconds: int) -> "_FromNow":
+        return _FromNow(self.offset + seconds)
+
+    def __sub__(self, seconds: int) -> "_FromNow":
+        return _FromNow(self.offset - seconds)
+
+    def __repr__(self) -> str:
+        return f"now{self.offset:+d}s"
+
+
+FROM_NOW = _FromNow()
+
+
+def at_run_time(value):
+    return int(time.time()) + value.offset if isinstance(value, _FromNow) else value
+
+
 @pytest.mark.parametrize("claims, why", [
     ({"exp": -1}, "has no exp, or exp is not an integer time"),
     ({"exp": None}, "has no exp, or exp is not an integer time"),
     ({"exp": "9999999999"}, "has no exp, or exp is not an integer time"),
     ({"exp": 1.5e9 + 0.5}, "has no exp, or exp is not an integer time"),
     ({"exp": 253402300800}, "has no exp, or exp is not an integer time"),
-    ({"exp": int(time.time()) - 600}, "has expired"),
-    ({"nbf": int(time.time()) + 600}, "is not valid yet (nbf is in the future)"),
-    ({"iat": int(time.time()) + 600}, "was issued in the future (iat)"),
-    ({"auth_time": int(time.time()) + 600}, "has an auth_time in the future"),
+    # Relative times (FROM_NOW seconds) are made when the test runs, not when it is collected:
+    # a slow suite must not turn "ten minutes from now" into the past.
+    ({"exp": FROM_NOW - 600}, "has expired"),
+    ({"nbf": FROM_NOW + 600}, "is not valid yet (nbf is in the future)"),
+    ({"iat": FROM_NOW + 600}, "was issued in the future (iat)"),
+    ({"auth_time": FROM_NOW + 600}, "has an auth_time in the future"),
     ({"auth_time": "1767614400"}, "has an auth_time that is not an integer time"),
     ({"aud": "someone-else"}, "is not meant for this server (aud does not contain countersign)"),
     ({"aud": None}, "has no aud"),
@@ -565,6 +590,7 @@ def test_bad_signature_is_refused(server, idp, fed):
 ])
 def test_bad_claims_are_refused(server, idp, fed, claims, why):
     agent, _ = fed
+    claims = {name: at_run_time(value) for name, value in claims.items()}
     sub = claims.pop("sub", "alice")
     refused(server, agent, idp.token(sub, **claims), why)
 
