@@ -49,7 +49,8 @@ struct IssuerCommand: AsyncParsableCommand {
         }
 
         /// The issuer and its JWKS decide whose tokens are believed: https, plain http only to a
-        /// loopback host, never a link-local address (`OutboundURLPolicy`, `.issuerDocument`).
+        /// loopback host, never a link-local address, no user information (`OutboundURLPolicy`,
+        /// `.issuerDocument`).
         static func problem(url: String, what: String) -> String? {
             guard ClientRegistration.problem(uri: url) == nil, URL(string: url)?.host != nil else {
                 return "\(what) must be an absolute http(s) URL without a fragment"

@@ -17,6 +17,9 @@ import NIOPosix
 ///
 /// **Every purpose.**
 /// - An absolute `http` or `https` URL with a host.
+/// - No user information (`name:password@` before the host). The server never sends
+///   credentials taken from a URL, and URLs are stored, shown (`webhook list`) and audited
+///   (`issuer.added`, a webhook's `url_origin`): a password there would leak.
 ///
 /// **`.issuerDocument`**: an issuer's URL (its discovery document lies under it) or the JWKS URL
 /// an operator configured for it. The keys decide whose tokens are believed, so:
@@ -71,6 +74,7 @@ public struct OutboundURLPolicy: Sendable, Equatable {
     /// stands alone ("127.0.0.1 is not a public address").
     public enum Refusal: Error, Sendable, Equatable, CustomStringConvertible {
         case notHTTP
+        case userInformation
         case linkLocal(IPAddress)
         case nonStandardAddress(String)
         case plainHTTPToRemoteIssuer
@@ -83,6 +87,8 @@ public struct OutboundURLPolicy: Sendable, Equatable {
         public var description: String {
             switch self {
             case .notHTTP: "must be an absolute http(s) URL"
+            case .userInformation:
+                "must not contain user information (name:password@ before the host): URLs are stored, shown and audited, and no credential is ever sent from one"
             case .linkLocal(let address): "must not point to the link-local address \(address) (cloud metadata lives there)"
             case .nonStandardAddress(let host): "must not name an IP address in a non-standard form (\(host.prefix(60)))"
             case .plainHTTPToRemoteIssuer:
@@ -161,6 +167,10 @@ public struct OutboundURLPolicy: Sendable, Equatable {
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), scheme == "https" || scheme == "http",
             var host = parsed.host, !host.isEmpty
         else { return .failure(.notHTTP) }
+        // Read from the text as well as by the parser: an `@` anywhere in the authority counts.
+        guard URLAuthority(of: url)?.userInfo == nil, parsed.user == nil, parsed.password == nil else {
+            return .failure(.userInformation)
+        }
         let bracketed = host.hasPrefix("[") && host.hasSuffix("]")
         if bracketed { host = String(host.dropFirst().dropLast()) }
         return .success(Target(scheme: scheme, host: host, bracketed: bracketed, address: IPAddress(host)))

@@ -43,13 +43,21 @@ import Testing
         var testDescription: String { "\(mode.rawValue) \(url)" }
     }
 
+    static let userInformation = "must not contain user information"
     static let notPublic = "is not a public address"
 
     static let cases: [Case] = [
-        // Every purpose: an absolute http(s) URL.
+        // Every purpose: an absolute http(s) URL without user information.
         Case(.issuer, "ftp://idp.example.com", "must be an absolute http(s) URL"),
         Case(.callback, "ftp://hooks.example.com", "must be an absolute http(s) URL"),
         Case(.privateCallback, "mailto:ops@example.com", "must be an absolute http(s) URL"),
+        Case(.issuer, "https://alice:s3cret@idp.example.com", userInformation),
+        Case(.issuer, "http://alice@127.0.0.1:9000", userInformation),
+        Case(.jwksOfRemote, "https://k:v@keys.example.com/jwks", userInformation),
+        Case(.callback, "https://alice:s3cret@hooks.example.com/hook", userInformation),
+        Case(.callback, "https://:s3cret@hooks.example.com/hook", userInformation),
+        Case(.callback, "https://a%40b:c@hooks.example.com/hook", userInformation),
+        Case(.privateCallback, "http://alice:s3cret@127.0.0.1:8080/hook", userInformation),
 
         // Issuer documents: https, http only to loopback; never link-local or a numeric oddity.
         Case(.issuer, "https://idp.example.com", nil), Case(.issuer, "https://10.0.0.5/realms/x", nil),
@@ -122,12 +130,21 @@ import Testing
                 #expect(found == nil, "\(example.url): \(found ?? "")")
             }
         case .callback, .privateCallback:
-            let everyPurpose = ["must be an absolute http(s) URL"].contains(example.refusal ?? "")
+            let everyPurpose = [Self.userInformation, "must be an absolute http(s) URL"].contains(example.refusal ?? "")
             if everyPurpose {
                 #expect(found?.contains(example.refusal ?? "") == true, "\(example.url): \(found ?? "allowed")")
             } else {
                 #expect(found == nil, "\(example.url): \(found ?? "")")
             }
+        }
+    }
+
+    @Test func aRefusalNeverRepeatsTheUserInformation() async {
+        let url = "https://alice:s3cret@hooks.example.com/hook"
+        for mode in [Mode.issuer, .callback, .privateCallback] {
+            let found = await mode.policy.problem(with: url, for: mode.purpose)
+            #expect(found == .userInformation)
+            #expect(found?.description.contains("s3cret") == false)
         }
     }
 
