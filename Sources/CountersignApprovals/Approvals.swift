@@ -26,11 +26,13 @@ public struct Approvals: Sendable {
     }
 
     /// Everything around `service`; this process delivers the outbox rows its own changes
-    /// write, at once, and hears of other processes' changes from `start()` on.
+    /// write, at once, over `outbound` (the server's one client for its own requests), and
+    /// hears of other processes' changes from `start()` on.
     public init(
         service: ApprovalService, server: AuthorizationServer, store: any Store, policies: any PolicySource,
-        serverKey: ServerKey, sender: HTTPNotificationSender, clock: any WallClock, logger: Logger
+        serverKey: ServerKey, outbound: OutboundHTTPClient, clock: any WallClock, logger: Logger
     ) {
+        let sender = HTTPNotificationSender(client: outbound)
         self.service = service
         api = ApproverAPI(
             users: store, approvals: store, service: service, audit: store, policies: policies, serverKey: serverKey,

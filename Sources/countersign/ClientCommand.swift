@@ -79,6 +79,11 @@ struct ClientCommand: AsyncParsableCommand {
             for uri in redirectURIs + resources + [notificationEndpoint, jwksURI].compactMap({ $0 }) {
                 if let problem = ClientRegistration.problem(uri: uri) { throw ValidationError(problem) }
             }
+            // The server calls it (`OutboundURLPolicy`, `.callback`); the rest of the rules, which
+            // depend on serve's --allow-private-callbacks, are checked at each call.
+            if let notificationEndpoint, let refusal = OutboundURLPolicy.textProblem(notificationEndpoint, for: .callback) {
+                throw ValidationError("--notification-endpoint \(refusal)")
+            }
         }
 
         func run() async throws {

@@ -49,12 +49,13 @@ struct IssuerCommand: AsyncParsableCommand {
         }
 
         /// The issuer and its JWKS decide whose tokens are believed: https, plain http only to a
-        /// loopback host, never a link-local address (`IssuerURLRule`).
+        /// loopback host, never a link-local address, no user information (`OutboundURLPolicy`,
+        /// `.issuerDocument`).
         static func problem(url: String, what: String) -> String? {
             guard ClientRegistration.problem(uri: url) == nil, URL(string: url)?.host != nil else {
                 return "\(what) must be an absolute http(s) URL without a fragment"
             }
-            return IssuerURLRule.problem(with: url).map { "\(what) \($0)" }
+            return OutboundURLPolicy.textProblem(url, for: .issuerDocument).map { "\(what) \($0)" }
         }
 
         func run() async throws {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CountersignCore
+import CountersignOAuth
 import CountersignStore
 
 /// `countersign webhook add|list|delete|deliveries`: where approval requests are announced
@@ -27,6 +28,9 @@ struct WebhookCommand: AsyncParsableCommand {
             guard group == "*" || (1...64).contains(group.utf8.count) && group.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
             else { throw ValidationError("--group is a group name of the policy (1-64 printable characters) or *") }
             if let problem = ClientRegistration.problem(uri: url) { throw ValidationError(problem) }
+            // The server calls it (`OutboundURLPolicy`, `.callback`); the rest of the rules, which
+            // depend on serve's --allow-private-callbacks, are checked at each delivery.
+            if let refusal = OutboundURLPolicy.textProblem(url, for: .callback) { throw ValidationError("--url \(refusal)") }
             guard Webhook.Format(rawValue: format) != nil else { throw ValidationError("--format must be json or slack") }
         }
 

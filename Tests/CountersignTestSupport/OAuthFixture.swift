@@ -32,14 +32,13 @@ public struct OAuthFixture: Sendable {
         let serverKey = ServerKey(rawBytes: ServerKey.generateRawBytes())
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let fetcher = HTTPIssuerDocumentFetcher()
-        let sender = HTTPNotificationSender(allowPrivate: true)
+        let outbound = OutboundHTTPClient(policy: OutboundURLPolicy(allowPrivateCallbacks: true))
         let service = Approvals.service(store: store, clock: clock)
         let server = try await AuthorizationServer(
             issuer: issuer, store: store, serverKey: serverKey, clock: clock, policies: policies, approvals: service,
-            fetcher: fetcher, logger: logger)
+            fetcher: HTTPIssuerDocumentFetcher(client: outbound), logger: logger)
         let approvals = Approvals(
-            service: service, server: server, store: store, policies: policies, serverKey: serverKey, sender: sender,
+            service: service, server: server, store: store, policies: policies, serverKey: serverKey, outbound: outbound,
             clock: clock, logger: logger)
         let fixture = OAuthFixture(
             directory: directory, store: store, serverKey: serverKey, server: server, approvals: approvals, clock: clock)
@@ -47,13 +46,11 @@ public struct OAuthFixture: Sendable {
         do {
             try await body(fixture)
         } catch {
-            await sender.shutdown()
-            await fetcher.shutdown()
+            await outbound.shutdown()
             await store.close()
             throw error
         }
-        await sender.shutdown()
-        await fetcher.shutdown()
+        await outbound.shutdown()
         await store.close()
     }
 

@@ -221,3 +221,26 @@ def test_cli_on_an_unwritable_data_dir_fails_cleanly(tmp_path):
     f = tmp_path / "file"
     f.write_text("x")
     assert_cli_error(run_cli("client", "list", data_dir=f))
+
+
+# ---------------------------------------------------------------------------------------------
+# outbound URLs
+
+
+@pytest.mark.parametrize("args, option", [
+    (["webhook", "add", "--group", "finance-leads", "--url", "https://alice:s3cret@hooks.example.com/hook"], "--url"),
+    (["webhook", "add", "--group", "*", "--url", "http://alice:s3cret@127.0.0.1:9/hook"], "--url"),
+    (["client", "create", "--id", "notify-creds", "--grant-type", "ciba", "--ciba-mode", "ping",
+      "--notification-endpoint", "https://alice:s3cret@client.example.com/cb"], "--notification-endpoint"),
+    (["issuer", "add", "--issuer", "https://alice:s3cret@idp.example.com", "--audience", "a"], "--issuer"),
+    (["issuer", "add", "--issuer", "https://idp.example.com", "--audience", "a",
+      "--jwks-uri", "https://alice:s3cret@idp.example.com/jwks.json"], "--jwks-uri"),
+])
+def test_an_outbound_url_with_user_information_is_refused_and_never_audited(server, args, option):
+    """A URL the server will call may not carry a name and password: it would be stored, listed
+    and (as a webhook's url_origin, an issuer's URL) written into the append-only audit chain."""
+    proc = server.cli(*args)
+    assert_cli_error(proc, f"{option} must not contain user information")
+    assert "s3cret" not in proc.stderr
+    assert not [e for e in server.audit_events() if "s3cret" in json.dumps(e)]
+    assert "s3cret" not in server.cli("webhook", "list", "--json", check=True).stdout

@@ -25,7 +25,7 @@ public enum DeliveryResult: Sendable, Equatable {
     case refused(String)
 }
 
-/// Sends one notification; the server's is async-http-client on loopback and beyond.
+/// Sends one notification; the server's is `HTTPNotificationSender`, on its `OutboundHTTPClient`.
 public protocol ClientNotificationSending: Sendable {
     func send(_ notification: ClientNotification) async -> DeliveryResult
     /// Why `endpoint` may not be called (a non-public address, plain http), or nil.

@@ -45,12 +45,12 @@ public struct Webhook: Sendable, Equatable {
     }
 
     /// The data a `webhook.*` audit event records: never the secret, and of the URL only its
-    /// origin and SHA-256 (a Slack incoming-webhook URL is itself a credential).
+    /// origin and SHA-256 (a Slack incoming-webhook URL is itself a credential). The origin is
+    /// the scheme, host and port (`URLAuthority.origin`): never user information, which
+    /// registration refuses anyway, nor a path or query, which can carry a token.
     public var auditData: [String: JSONValue] {
-        let afterScheme = url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
-        let origin = afterScheme.count >= 3 ? afterScheme[0...2].joined(separator: "/") : "?"
-        return [
-            "id": .string(id), "group": .string(group), "url_origin": .string(origin),
+        [
+            "id": .string(id), "group": .string(group), "url_origin": .string(URLAuthority(of: url)?.origin ?? "?"),
             "url_sha256": .string(SHA256.hash(data: Array(url.utf8)).hexString), "format": .string(format.rawValue),
         ]
     }

@@ -7,7 +7,7 @@ import Synchronization
 /// `kid` the cache does not know triggers one refetch, at most once per `cooldown` per issuer,
 /// so a flood of random `kid`s costs the IdP nothing. Concurrent misses share
 /// one fetch, and none of them waits longer than `refreshDeadline` for it, however the fetcher
-/// behaves. Every URL fetched must pass `IssuerURLRule` (https, or http to loopback; never a
+/// behaves. Every URL fetched must pass `OutboundURLPolicy` (https, or http to loopback; never a
 /// link-local address), a `jwks_uri` read from discovery included. When the keys cannot be had
 /// (IdP down, slow, answering garbage, a refused URL) and the cached ones are past their
 /// lifetime, lookups fail closed: no token is accepted unverified.
@@ -145,7 +145,7 @@ public final class IssuerKeyCache: Sendable {
         do throws(FetchFailure) {
             let uri = try await jwksURI(issuer, known: entry.jwksURI)
             entry.jwksURI = uri
-            let (body, maxAge) = try await fetcher.fetch(uri)
+            let (body, maxAge) = try await fetcher.fetch(uri, as: Self.jwksPurpose(issuer))
             let keys: [IssuerKey]
             do { keys = try IssuerKeySet.parse(body) } catch { throw FetchFailure("\(uri): \(error.description)") }
             guard !keys.isEmpty else { throw FetchFailure("\(uri) has no usable signing keys") }
@@ -169,27 +169,36 @@ public final class IssuerKeyCache: Sendable {
     }
 
     /// The issuer's `jwks_uri`: configured, or read from its OpenID discovery document; each
-    /// URL checked by `IssuerURLRule` before it is fetched (an issuer stored before the rule is
-    /// held to it too).
+    /// URL checked by `OutboundURLPolicy` before it is fetched (an issuer stored before a rule
+    /// existed is held to it too).
     func jwksURI(_ issuer: TrustedIssuer, known: String?) async throws(FetchFailure) -> String {
         if let configured = issuer.jwksURI {
-            if let problem = IssuerURLRule.problem(with: configured) { throw FetchFailure("jwks_uri \(configured) \(problem)") }
+            if let problem = OutboundURLPolicy.textProblem(configured, for: .issuerDocument) {
+                throw FetchFailure("jwks_uri \(configured) \(problem)")
+            }
             return configured
         }
         if let known { return known }
-        if let problem = IssuerURLRule.problem(with: issuer.issuer) { throw FetchFailure("issuer \(issuer.issuer) \(problem)") }
+        if let problem = OutboundURLPolicy.textProblem(issuer.issuer, for: .issuerDocument) {
+            throw FetchFailure("issuer \(issuer.issuer) \(problem)")
+        }
         let discovery = issuer.issuer.hasSuffix("/") ? issuer.issuer + ".well-known/openid-configuration"
             : issuer.issuer + "/.well-known/openid-configuration"
-        let (body, _) = try await fetcher.fetch(discovery)
+        let (body, _) = try await fetcher.fetch(discovery, as: .issuerDocument)
         guard case .object(let document)? = try? JSONParser(maxDepth: 8).parse(body),
             let uri = document["jwks_uri"]?.stringValue
         else { throw FetchFailure("\(discovery) has no jwks_uri") }
         guard document["issuer"]?.stringValue == issuer.issuer else {
             throw FetchFailure("\(discovery) names another issuer (OpenID Discovery §4.3)")
         }
-        if let problem = IssuerURLRule.problem(with: uri, namedBy: issuer.issuer) {
+        if let problem = OutboundURLPolicy.textProblem(uri, for: Self.jwksPurpose(issuer)) {
             throw FetchFailure("the jwks_uri \(uri.prefix(200)) of \(discovery) \(problem)")
         }
         return uri
+    }
+
+    /// A configured `jwks_uri` is the operator's; a discovered one is the issuer's choice.
+    static func jwksPurpose(_ issuer: TrustedIssuer) -> OutboundURLPolicy.Purpose {
+        issuer.jwksURI == nil ? .jwksNamedBy(issuer: issuer.issuer) : .issuerDocument
     }
 }

@@ -24,10 +24,9 @@ public enum CountersignServerApp {
         public let approvals: Approvals
         public let store: SQLiteStore
         public let policy: PolicyHolder
-        /// Fetches trusted issuers' keys; shut down with the server.
-        public let fetcher: HTTPIssuerDocumentFetcher
-        /// Delivers CIBA pings and pushes; shut down with the server.
-        let notificationSender: HTTPNotificationSender
+        /// The one client of the server's own requests (trusted issuers' documents, CIBA pings
+        /// and pushes, webhooks) and the policy it holds them to; shut down with the server.
+        public let outbound: OutboundHTTPClient
         public let isNewDataDirectory: Bool
         /// What `GET /metrics` shows.
         public let metrics: ServerMetrics
@@ -35,12 +34,10 @@ public enum CountersignServerApp {
         /// Releases the store and the HTTP client. Runs in a task of its own, so a cancelled
         /// caller (the server task of `countersign demo`, a test) still closes every connection.
         public func close() async {
-            let fetcher = fetcher
+            let outbound = outbound
             let store = store
-            let notificationSender = notificationSender
             await Task {
-                await notificationSender.shutdown()
-                await fetcher.shutdown()
+                await outbound.shutdown()
                 await store.close()
             }.value
         }
@@ -81,27 +78,26 @@ public enum CountersignServerApp {
         let port = configuration.port == 0 ? try await freePort(host: configuration.host) : configuration.port
         let issuer = configuration.effectiveIssuer(boundPort: port)
         let store = try await SQLiteStore.open(path: dataDirectory.databasePath, logger: logger, clock: clock)
-        let fetcher = HTTPIssuerDocumentFetcher()
-        let notificationSender = HTTPNotificationSender(allowPrivate: configuration.allowPrivateCallbacks)
+        let outbound = OutboundHTTPClient(policy: OutboundURLPolicy(allowPrivateCallbacks: configuration.allowPrivateCallbacks))
         do {
             let policy = PolicyHolder(path: policyPath, audit: store)
             try await policy.install(policyFile, actor: "server")
             let service = Approvals.service(store: store, clock: clock)
             let server = try await AuthorizationServer(
                 issuer: issuer, store: store, serverKey: serverKey, clock: clock, policies: policy, approvals: service,
-                fetcher: fetcher, jwksCooldownSeconds: configuration.jwksRefreshCooldown, logger: logger)
+                fetcher: HTTPIssuerDocumentFetcher(client: outbound), jwksCooldownSeconds: configuration.jwksRefreshCooldown,
+                logger: logger)
             let approvals = Approvals(
                 service: service, server: server, store: store, policies: policy, serverKey: serverKey,
-                sender: notificationSender, clock: clock, logger: logger)
+                outbound: outbound, clock: clock, logger: logger)
             try await approvals.start()
             return Assembly(
                 configuration: configuration, issuer: issuer, port: port, authorizationServer: server, approvals: approvals,
                 store: store,
-                policy: policy, fetcher: fetcher, notificationSender: notificationSender, isNewDataDirectory: isNew,
+                policy: policy, outbound: outbound, isNewDataDirectory: isNew,
                 metrics: ServerMetrics())
         } catch {
-            await notificationSender.shutdown()
-            await fetcher.shutdown()
+            await outbound.shutdown()
             await store.close()
             throw error
         }

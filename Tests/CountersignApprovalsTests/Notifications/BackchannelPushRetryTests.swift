@@ -34,7 +34,7 @@ import Testing
     static func approvedPush(
         in directory: String, clock: any WallClock, answering script: [DeliveryResult], claimed: Bool
     ) async throws -> (
-        store: SQLiteStore, fetcher: HTTPIssuerDocumentFetcher, notifier: BackchannelNotifier, sender: ScriptedSender,
+        store: SQLiteStore, outbound: OutboundHTTPClient, notifier: BackchannelNotifier, sender: ScriptedSender,
         request: ApprovalRequest, row: OutboxDelivery
     ) {
         let store = try await SQLiteStore.open(path: directory + "/db.sqlite", clock: clock)
@@ -42,11 +42,11 @@ import Testing
         let sender = ScriptedSender(script)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let fetcher = HTTPIssuerDocumentFetcher()
+        let outbound = OutboundHTTPClient(policy: OutboundURLPolicy(allowPrivateCallbacks: false))
         let server = try await AuthorizationServer(
             issuer: OAuthFixture.issuer, store: store, serverKey: serverKey, clock: clock,
             policies: OAuthFixture.FixedPolicy.example, approvals: Approvals.service(store: store, clock: clock),
-            fetcher: fetcher, logger: logger)
+            fetcher: HTTPIssuerDocumentFetcher(client: outbound), logger: logger)
         let notifier = BackchannelNotifier(grant: server.ciba, sender: sender, serverKey: serverKey, clock: clock, logger: logger)
         let t0 = clock.now()
         let request = ApprovalRequest(
@@ -64,7 +64,7 @@ import Testing
                 request, audit: [], notifications: [NotificationIntent(kind: .push, event: "approval.requested")],
                 claim: claimed ? OutboxClaim(claimant: "here", until: t0 + .milliseconds(15_000)) : nil
             ).first)
-        return (store, fetcher, notifier, sender, request, row)
+        return (store, outbound, notifier, sender, request, row)
     }
 
     @Test func aFailedPushIsResentWithTheOneTokenAndAnExpiredOneIsNotSent() async throws {
@@ -72,7 +72,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let clock = ManualClock(SystemClock().now())
-        let (store, fetcher, notifier, sender, request, first) = try await Self.approvedPush(
+        let (store, outbound, notifier, sender, request, first) = try await Self.approvedPush(
             in: directory, clock: clock, answering: [.failed("answered 503", status: 503), .delivered(status: 200)],
             claimed: true)
 
@@ -105,7 +105,7 @@ import Testing
         #expect(sender.sent.withLock { $0.count } == 2)
         let issued = try await store.events(after: 0, limit: 100).filter { $0.type == "token.issued" }
         #expect(issued.count == 1)
-        await fetcher.shutdown()
+        await outbound.shutdown()
         await store.close()
     }
 
@@ -113,7 +113,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cs-push-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (store, fetcher, notifier, sender, request, row) = try await Self.approvedPush(
+        let (store, outbound, notifier, sender, request, row) = try await Self.approvedPush(
             in: directory, clock: SystemClock(), answering: [.delivered(status: 200)], claimed: false)
         // The store stops answering writes: the token cannot be issued.
         await store.close()
@@ -129,6 +129,6 @@ import Testing
         let body = try #require(sender.sent.withLock { $0.first?.body })
         let answer = try #require(try JSONParser().parse(String(decoding: body, as: UTF8.self)).objectValue)
         #expect(answer["error"]?.stringValue == "transaction_failed" && answer["access_token"] == nil)
-        await fetcher.shutdown()
+        await outbound.shutdown()
     }
 }

@@ -24,7 +24,7 @@ import Testing
         func set(_ url: String, _ answer: Answer) { answers.withLock { $0[url] = answer } }
         func count(_ url: String) -> Int { calls.withLock { $0[url, default: 0] } }
 
-        func fetch(_ url: String) async throws(FetchFailure) -> (body: [UInt8], maxAge: Int?) {
+        func fetch(_ url: String, as purpose: OutboundURLPolicy.Purpose) async throws(FetchFailure) -> (body: [UInt8], maxAge: Int?) {
             calls.withLock { $0[url, default: 0] += 1 }
             while !gateOpen.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
             switch answers.withLock({ $0[url] }) {
@@ -186,12 +186,13 @@ import Testing
     }
 
     @Test func aLoopbackJWKSURIIsFineForALoopbackIssuer() {
-        #expect(IssuerURLRule.problem(with: "http://127.0.0.1:9000/jwks", namedBy: "http://127.0.0.1:9000") == nil)
-        #expect(IssuerURLRule.problem(with: "http://localhost:9000/jwks", namedBy: "http://127.0.0.1:9000") == nil)
-        #expect(IssuerURLRule.problem(with: "https://keys.example.com/jwks", namedBy: "https://idp.example.com") == nil)
-        #expect(
-            IssuerURLRule.problem(with: "http://127.0.0.1:9000/jwks", namedBy: "https://idp.example.com")?
-                .contains("must not point to this machine") == true)
+        func problem(_ url: String, namedBy issuer: String) -> String? {
+            OutboundURLPolicy.textProblem(url, for: .jwksNamedBy(issuer: issuer))?.description
+        }
+        #expect(problem("http://127.0.0.1:9000/jwks", namedBy: "http://127.0.0.1:9000") == nil)
+        #expect(problem("http://localhost:9000/jwks", namedBy: "http://127.0.0.1:9000") == nil)
+        #expect(problem("https://keys.example.com/jwks", namedBy: "https://idp.example.com") == nil)
+        #expect(problem("http://127.0.0.1:9000/jwks", namedBy: "https://idp.example.com")?.contains("must not point to this machine") == true)
     }
 
     @Test(arguments: [
@@ -204,7 +205,7 @@ import Testing
         ("ftp://idp.example.com", "absolute http(s) URL"),
     ] as [(String, String?)])
     func issuerURLRule(url: String, problem: String?) {
-        let found = IssuerURLRule.problem(with: url)
+        let found = OutboundURLPolicy.textProblem(url, for: .issuerDocument)?.description
         if let problem {
             #expect(found?.contains(problem) == true, "\(url): \(found ?? "allowed")")
         } else {
