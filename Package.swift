@@ -92,7 +92,6 @@ let package = Package(
                 "CountersignStore",
                 "CountersignOAuth",
                 "CountersignApprovals",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
