@@ -33,6 +33,21 @@ import Testing
         }
     }
 
+    @Test func aDeletedClientsTokensAreInactiveForResourceServers() async throws {
+        try await F.with { f in
+            try await f.createClient("api", resources: ["https://api.example.com"])
+            try await f.createClient("worker")
+            let reply = await f.token(
+                "grant_type=client_credentials&resource=https://api.example.com", auth: F.basic("worker", F.secret))
+            let token = try #require(reply.json["access_token"]?.stringValue)
+            #expect(await f.introspect(token, as: F.basic("api", F.secret)).json["active"] == true)
+            _ = try await f.store.delete(
+                id: "worker", audit: AuditRecord(type: "client.deleted", actor: "test", data: [:]))
+            try await f.server.directory.reload()
+            #expect(await f.introspect(token, as: F.basic("api", F.secret)).json == ["active": false])
+        }
+    }
+
     @Test func introspectionRequiresClientAuthentication() async throws {
         try await F.with { f in
             let token = try await f.accessToken()
