@@ -137,4 +137,18 @@ import Testing
         #expect(try decide("payee", context: ["payee": "DE"]) == .deny)
         #expect(try decide("payee", context: ["country": "DE"]) == .deny)
     }
+
+    @Test func stringsCompareByTheirExactBytes() throws {
+        let yaml = """
+            version: 1
+            actions: { a: {} }
+            rules:
+              - { name: r, action: a, effect: allow, when: { subject.sub: { eq: "jos\\u00e9" } } }
+            """
+        #expect(try PolicyEvaluator(policy: try PolicyParser.parse(yaml)).decide(
+            DecisionRequest(subject: .init(sub: "jos\u{e9}"), client: .init(id: "c"), action: "a", time: 0)).outcome == .allow)
+        #expect(try PolicyEvaluator(policy: try PolicyParser.parse(yaml)).decide(
+            DecisionRequest(subject: .init(sub: "jose\u{301}"), client: .init(id: "c"), action: "a", time: 0)).outcome == .deny)
+        #expect(PolicyValue.string("jos\u{e9}") != PolicyValue.string("jose\u{301}"))
+    }
 }

@@ -206,3 +206,29 @@ import Testing
         #expect(decided > 0)
     }
 }
+
+/// A policy stated per test, decided for one request.
+extension PolicyPropertyTests {
+    func decide(_ yaml: String, _ request: DecisionRequest) throws -> Decision {
+        try PolicyEvaluator(policy: try PolicyParser.parse(yaml)).decide(request)
+    }
+
+    func request(_ action: String, claims: [String: PolicyValue] = [:], time: Int64 = 1_767_614_400) -> DecisionRequest {
+        DecisionRequest(subject: .init(sub: "alice", claims: claims), client: .init(id: "app"), action: action, time: time)
+    }
+
+    @Test func extremeAuthTimesAndClockValuesNeverTrap() throws {
+        let yaml = """
+            version: 1
+            actions: { a: {} }
+            rules:
+              - { name: r, action: a, effect: step_up, step_up: { acr: mfa, max_age: 5m } }
+            """
+        for (authTime, now) in [(Int64.min, Int64(1_767_614_400)), (Int64(0), Int64.max), (Int64.min, Int64.max)] {
+            let d = try decide(yaml, request("a", claims: ["acr": "mfa", "auth_time": .number(ExactDecimal(authTime))], time: now))
+            #expect(d.outcome == .stepUp)
+        }
+        #expect(RFC3339.format(Int64.min).hasSuffix("Z"))
+        #expect(RFC3339.format(-1) == "1969-12-31T23:59:59Z")
+    }
+}

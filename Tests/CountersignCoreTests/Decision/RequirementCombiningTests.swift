@@ -130,3 +130,26 @@ import Testing
         }
     }
 }
+
+/// A policy stated per test, decided for one request.
+extension RequirementCombiningTests {
+    func decide(_ yaml: String, _ request: DecisionRequest) throws -> Decision {
+        try PolicyEvaluator(policy: try PolicyParser.parse(yaml)).decide(request)
+    }
+
+    func request(_ action: String, claims: [String: PolicyValue] = [:], time: Int64 = 1_767_614_400) -> DecisionRequest {
+        DecisionRequest(subject: .init(sub: "alice", claims: claims), client: .init(id: "app"), action: action, time: time)
+    }
+
+    @Test func aRuleWithoutTTLTakesPartAsTheDefault() throws {
+        let d = try decide(
+            """
+            version: 1
+            actions: { a: {} }
+            rules:
+              - { name: everyone, action: a, effect: allow }
+              - { name: long, action: a, effect: allow, grant: { ttl: 1h } }
+            """, request("a"))
+        #expect(d.requirements.grant.ttl == GrantTerms.defaultTTL)
+    }
+}

@@ -213,4 +213,21 @@ extension PolicyParserTests {
         let reversed = PolicyLoadError(file: "p.yaml", errors: found.reversed())
         #expect(reversed.errors == found)
     }
+
+    @Test func namesInMessagesCannotForgeAnotherLine() {
+        #expect {
+            try PolicyParser.parse("version: 1\nactions: { \"zz\\nforged.yaml:1:1: fine\": {} }\nrules: []\n", file: "p.yaml")
+        } throws: { error in
+            let text = "\(error)"
+            return !text.contains("\n") && text.contains("zz\\nforged")
+        }
+    }
+
+    @Test func explicitTagsAreRefused() {
+        #expect {
+            try PolicyParser.parse("version: 1\nactions: { a: {} }\nrules:\n  - { name: r, action: a, effect: allow, when: { context.x: { lte: !!str 100 } } }\n")
+        } throws: { error in
+            "\(error)".contains("explicit YAML tags (such as !!str) are not allowed")
+        }
+    }
 }
