@@ -48,9 +48,7 @@ import Testing
         let b = try JSONParser().parse(#"{ "a" : "é", "b" : 1 }"#)
         #expect(CanonicalJSON.bytes(a) == CanonicalJSON.bytes(b))
     }
-}
 
-@Suite struct CanonicalJSONEdgeTests {
     @Test func extremeIntegersDoNotTrap() {
         #expect(CanonicalJSON.string(.number(JSONNumber(literal: "-9223372036854775808")!)) == "-9223372036854776000")
     }
