@@ -201,9 +201,8 @@ def test_deleted_client_is_refused_within_a_second_or_two(server):
 
 def test_public_client_cannot_use_client_credentials(server):
     """RFC 6749 §4.4: the client credentials grant MUST only be used by confidential clients.
-    Either the CLI refuses the registration, or /token refuses the unauthenticated request.
-    (Observed on the first binary, 465f508: registration succeeded and /token issued a token
-    with only client_id in the body; fixed in b605c6f.)"""
+    Either the CLI refuses the registration, or /token refuses the unauthenticated request: a
+    body with only client_id never gets a token."""
     cid = f"public-{id(server)}"
     created = server.cli("client", "create", "--id", cid, "--public", "--grant-type", "client_credentials")
     if created.returncode != 0:
