@@ -10,10 +10,13 @@ import ServiceLifecycle
 /// redeems requests through it), the approver API, the CIBA ping/push and webhook deliverers,
 /// the outbox worker that makes their attempts, and the follower of other processes' changes.
 public struct Approvals: Sendable {
+    /// What the approvals need of the store: requests, outbox, webhooks, users, audit and the change feed.
     public typealias Store = ApprovalRequestStore & NotificationOutbox & WebhookStore & UserStore & AuditLog
         & ApprovalChangeFeed
 
+    /// The only writer of approval requests.
     public let service: ApprovalService
+    /// The approver API (docs/APPROVALS.md).
     public let api: ApproverAPI
     /// Makes the attempts at CIBA ping and push rows.
     public let backchannel: BackchannelNotifier

@@ -6,19 +6,31 @@ import Synchronization
 /// The protocol side of Countersign assembled from its parts: the endpoints, the caches they
 /// share and the stores behind them. The HTTP server only routes to these.
 public final class AuthorizationServer: Sendable {
+    /// What the protocol needs of the store.
     public typealias Store = ClientStore & SigningKeyStore & RevokedTokenStore & AuditLog & TrustedIssuerStore
         & OneTimeTokenStore & ApprovalRequestStore & UserStore
 
+    /// The issuer identifier (RFC 8414 §2) every token and document names.
     public let issuer: String
+    /// `POST /token` (RFC 6749 §3.2).
     public let token: TokenEndpoint
+    /// `POST /introspect` (RFC 7662).
     public let introspection: IntrospectionEndpoint
+    /// `POST /revoke` (RFC 7009).
     public let revocation: RevocationEndpoint
+    /// The discovery documents (RFC 8414, OpenID Connect Discovery).
     public let discovery: DiscoveryEndpoint
+    /// The signing keys and the published JWKS (docs/ARCHITECTURE.md, "Signing keys and rotation").
     public let keys: SigningKeyRing
+    /// Registered clients, cached (docs/ARCHITECTURE.md, "Caches and their staleness").
     public let directory: ClientDirectory
+    /// Revoked token ids, cached and written through.
     public let revocations: RevocationList
+    /// Trusted issuers, cached.
     public let issuers: IssuerDirectory
+    /// Trusted issuers' keys, fetched and cached.
     public let issuerKeys: IssuerKeyCache
+    /// `POST /bc-authorize` (OpenID CIBA Core §7).
     public let backchannel: BackchannelAuthenticationEndpoint
     /// The CIBA grant: polls and redemptions, also a push delivery's redemption.
     public let ciba: CIBAGrant

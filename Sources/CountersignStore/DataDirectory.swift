@@ -4,14 +4,19 @@ import Foundation
 /// The data directory: the SQLite database, the server key and the active policy.
 /// Created with owner-only permissions on first use.
 public struct DataDirectory: Sendable {
+    /// The directory itself.
     public let url: URL
 
+    /// The data directory at `path`; nothing is touched until `prepare()`.
     public init(path: String) {
         self.url = URL(fileURLWithPath: path, isDirectory: true)
     }
 
+    /// The SQLite database (docs/ARCHITECTURE.md, "The data directory").
     public var databasePath: String { url.appendingPathComponent("countersign.sqlite").path }
+    /// The 32-byte root secret every purpose key derives from (`ServerKey`).
     public var serverKeyPath: String { url.appendingPathComponent("server.key").path }
+    /// The policy in force unless `--policy` points elsewhere.
     public var policyPath: String { url.appendingPathComponent("policy.yaml").path }
 
     /// Creates the directory (mode 0700) when missing; returns true when it is new: created now,
@@ -77,6 +82,8 @@ public struct DataDirectory: Sendable {
 
 /// A data directory that cannot be used, with the reason for the operator.
 public struct DataDirectoryError: Error, CustomStringConvertible, Sendable {
+    /// What is wrong with the directory, for the operator.
     public let description: String
+    /// An error saying `description`.
     public init(_ description: String) { self.description = description }
 }

@@ -22,6 +22,7 @@ public struct ApproverAPI: Sendable {
     let throttle: FailedAuthenticationThrottle
     let logger: Logger
 
+    /// The API over the stores and the service; `ownIssuer` names this server as the issuer of `login_hint` users.
     public init(
         users: any UserStore, approvals: any ApprovalRequestStore, service: ApprovalService, audit: any AuditLog,
         policies: any PolicySource, serverKey: ServerKey, events: ApprovalEvents, ownIssuer: String, clock: any WallClock,
@@ -248,6 +249,7 @@ extension ApprovalRequest {
         return members
     }
 
+    /// `apiMembers` as one JSON object.
     public func apiJSON(now: Instant) -> JSONValue {
         .object(Dictionary(apiMembers(now: now), uniquingKeysWith: { first, _ in first }))
     }

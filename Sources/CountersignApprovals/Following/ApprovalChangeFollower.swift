@@ -22,6 +22,7 @@ public final class ApprovalChangeFollower: Sendable {
     /// How long feed rows are kept: far longer than any process takes between two polls.
     static let keep: Duration = .seconds(3600)
 
+    /// A follower of `feed` that publishes to `events`; `start()` begins it at the feed's end.
     public init(
         feed: any ApprovalChangeFeed, approvals: any ApprovalRequestStore, events: ApprovalEvents, logger: Logger,
         clock: any WallClock = SystemClock()

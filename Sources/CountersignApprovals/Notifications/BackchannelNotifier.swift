@@ -5,11 +5,15 @@ import Logging
 /// One HTTP POST to a client's notification endpoint (CIBA §10.2 ping, §10.3 push): JSON
 /// `body`, `Authorization: Bearer <client_notification_token>`.
 public struct ClientNotification: Sendable {
+    /// The client's `client_notification_endpoint`.
     public var endpoint: String
+    /// The `client_notification_token` the client gave (CIBA §7.1), opened from its seal.
     public var bearerToken: String
+    /// The JSON body: `auth_req_id`, or for push the token response or error (CIBA §10.2, §10.3).
     public var body: [UInt8]
     /// For logs: the approval request's public id and the mode.
     public var requestID: String
+    /// Ping or push.
     public var mode: BackchannelDelivery.Mode
 }
 
@@ -27,6 +31,7 @@ public enum DeliveryResult: Sendable, Equatable {
 
 /// Sends one notification; the server's is `HTTPNotificationSender`, on its `OutboundHTTPClient`.
 public protocol ClientNotificationSending: Sendable {
+    /// POSTs the notification once: what the endpoint answered, or why nothing was sent.
     func send(_ notification: ClientNotification) async -> DeliveryResult
     /// Why `endpoint` may not be called (a non-public address, plain http), or nil.
     func problem(reaching endpoint: String) async -> String?
@@ -50,6 +55,7 @@ public struct BackchannelNotifier: Sendable {
     /// Waits before each further attempt after a failure (no answer or 5xx).
     public let retryDelays: [Duration]
 
+    /// A notifier redeeming push requests through `grant`, retrying after each of `retryDelays`.
     public init(
         grant: CIBAGrant, sender: any ClientNotificationSending, serverKey: ServerKey, clock: any WallClock, logger: Logger,
         retryDelays: [Duration] = [.milliseconds(500), .seconds(2), .seconds(8)]

@@ -7,15 +7,18 @@ import CountersignOAuth
 public struct HTTPNotificationSender: ClientNotificationSending {
     let client: OutboundHTTPClient
 
+    /// A sender on the server's one outbound client.
     public init(client: OutboundHTTPClient) {
         self.client = client
     }
 
+    /// POSTs the notification with its bearer token, one attempt.
     public func send(_ notification: ClientNotification) async -> DeliveryResult {
         await post(
             notification.endpoint, headers: [("Authorization", "Bearer \(notification.bearerToken)")], body: notification.body)
     }
 
+    /// Why the endpoint may not be called as a callback (`OutboundURLPolicy`), or nil.
     public func problem(reaching endpoint: String) async -> String? {
         await client.policy.problem(with: endpoint, for: .callback)?.description
     }

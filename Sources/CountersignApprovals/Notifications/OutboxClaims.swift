@@ -7,6 +7,7 @@ import Synchronization
 public final class OutboxClaims: Sendable {
     let deliverer = Mutex<(claimant: String, lease: Duration)?>(nil)
 
+    /// No deliverer yet: rows are written unclaimed until one declares itself.
     public init() {}
 
     /// Declares that this process delivers the rows its changes write at once.

@@ -5,6 +5,7 @@ import CountersignOAuth
 /// (`type`, `id`, `created_at`, `data` = the request as the approver API shows it), or a
 /// Slack-compatible message (`text`) for an incoming-webhook URL.
 public enum WebhookMessage {
+    /// The body of the `eventID` message about `change`, in the webhook's `format`.
     public static func body(_ change: ApprovalChange, format: Webhook.Format, eventID: String, now: Instant) -> [UInt8] {
         switch format {
         case .json:

@@ -6,6 +6,7 @@ import Synchronization
 /// each observer takes the change and does its slow work in its own task, so a slow client
 /// endpoint never holds up a vote.
 public final class ApprovalEvents: Sendable {
+    /// Told each committed change; does its slow work in a task of its own.
     public typealias Observer = @Sendable (ApprovalChange) -> Void
 
     /// Told the name of a user whose account or token changed.
@@ -19,6 +20,7 @@ public final class ApprovalEvents: Sendable {
 
     let observers = Mutex(Observers())
 
+    /// A hub without observers.
     public init() {}
 
     /// Tells every observer of `change`, which is committed.
@@ -42,6 +44,7 @@ public final class ApprovalEvents: Sendable {
         }
     }
 
+    /// Removes the observer or listener `id` names.
     public func remove(_ id: UInt64) {
         observers.withLock {
             _ = $0.all.removeValue(forKey: id)

@@ -15,6 +15,7 @@ public struct ApprovalService: ApprovalSteps {
     let claims: OutboxClaims
     let clock: any WallClock
 
+    /// The service over `store`, publishing to `events`; `claims` says who delivers this process's outbox rows.
     public init(store: any ApprovalRequestStore, events: ApprovalEvents, claims: OutboxClaims = OutboxClaims(), clock: any WallClock) {
         self.store = store
         self.events = events

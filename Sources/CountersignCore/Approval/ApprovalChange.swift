@@ -1,5 +1,6 @@
 /// A committed change of an approval request, as the notifiers see it.
 public struct ApprovalChange: Sendable {
+    /// What happened to the request (docs/APPROVALS.md).
     public enum Kind: String, Sendable {
         /// A new request (pending, or approved at once for a backchannel request).
         case requested
@@ -11,12 +12,15 @@ public struct ApprovalChange: Sendable {
         case redeemed
     }
 
+    /// What kind of change this is.
     public var kind: Kind
+    /// The request as the change left it.
     public var request: ApprovalRequest
     /// The outbox rows the change wrote and this process claimed: its deliverer makes their
     /// first attempt at once (none for a change another process made).
     public var deliveries: [OutboxDelivery]
 
+    /// A change as the service publishes it after its commit.
     public init(kind: Kind, request: ApprovalRequest, deliveries: [OutboxDelivery] = []) {
         self.kind = kind
         self.request = request

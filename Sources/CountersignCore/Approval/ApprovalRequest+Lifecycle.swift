@@ -26,7 +26,9 @@ import Crypto
 extension ApprovalRequest {
     /// A change of the request and every effect it has besides storing the changed request.
     public struct Transition: Sendable, Equatable {
+        /// The state before the transition.
         public var from: State
+        /// The state after it; the same as `from` for a vote that decides nothing.
         public var to: State
         /// In order: the audit records and the notifications (outbox rows) committed with it.
         public var effects: [Effect]

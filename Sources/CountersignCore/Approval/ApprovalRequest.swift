@@ -2,6 +2,7 @@
 /// `pending` by a decision, then moved by votes, expiry and redemption
 /// (`ApprovalRequest+Lifecycle.swift`, where its state diagram is).
 public struct ApprovalRequest: Sendable, Equatable {
+    /// Where the request is in its lifecycle (the state diagram in `ApprovalRequest+Lifecycle.swift`).
     public enum State: String, Sendable, Hashable, CaseIterable {
         case pending, approved, denied, expired, cancelled, redeemed
     }
@@ -10,10 +11,12 @@ public struct ApprovalRequest: Sendable, Equatable {
     public var id: String
     /// SHA-256 of the `auth_req_id` the client polls with; the id itself is never stored.
     public var authReqIDHash: [UInt8]
+    /// The client that asked and alone may redeem it.
     public var clientID: String
     /// The subject as the decision saw it: `sub`, the issuer that vouched for it (nil for a
     /// client acting as itself) and its claims.
     public var subject: String
+    /// The issuer that vouched for `subject`; nil for a client acting as itself.
     public var subjectIssuer: String?
     /// The actor (RFC 8693 `act`: `sub` and `iss`) when a client acted on the subject's behalf,
     /// exactly as the token will carry it.
@@ -28,13 +31,19 @@ public struct ApprovalRequest: Sendable, Equatable {
     public var authorizationDetails: JSONValue
     /// The token's audience (RFC 8707 `resource`).
     public var audience: String
+    /// The scopes the token will carry once approved (RFC 6749 §3.3).
     public var scopes: [String]
     /// Who must approve, combined from every matching rule.
     public var approvals: [ApprovalRequirement]
+    /// The terms of the token once approved: lifetime, one-time use, reuse.
     public var grant: GrantTerms
+    /// The policy rules that asked for approval, for the audit trail and the approvers.
     public var ruleNames: [String]
+    /// The state as last stored; `state(at:)` also counts a lapsed expiry.
     public var state: State
+    /// When the decision opened the request.
     public var createdAt: Instant
+    /// When it expires unless decided first.
     public var expiresAt: Instant
     /// Seconds a client waits between polls (CIBA §7.3).
     public var interval: Int
@@ -44,6 +53,7 @@ public struct ApprovalRequest: Sendable, Equatable {
     public var decidedAt: Instant?
     /// When its token was issued, and that token's `jti`.
     public var redeemedAt: Instant?
+    /// The `jti` of the token it was redeemed for, so that a second redemption revokes it.
     public var tokenID: String?
     /// CIBA §7.1 `binding_message`: shown to the approvers, so they can tell this request
     /// from another one like it.
@@ -51,6 +61,7 @@ public struct ApprovalRequest: Sendable, Equatable {
     /// How the client hears of the outcome when it is not by polling (CIBA ping or push).
     public var delivery: BackchannelDelivery?
 
+    /// A request as a decision opens it or the store reads it back.
     public init(
         id: String, authReqIDHash: [UInt8], clientID: String, subject: String, subjectIssuer: String?, actor: JSONValue?,
         authorizationDetails: JSONValue, audience: String, scopes: [String], approvals: [ApprovalRequirement],
@@ -147,6 +158,7 @@ extension ApprovalRequest {
 }
 
 extension ApprovalRequirement {
+    /// The stored and API form of the requirement (docs/APPROVALS.md).
     public var json: JSONValue {
         var members: [String: JSONValue] = [
             "quorum": .number(JSONNumber(quorum)), "deny_quorum": .number(JSONNumber(denyQuorum)),
@@ -185,6 +197,7 @@ extension ApprovalRequirement {
 }
 
 extension GrantTerms {
+    /// The stored and API form of the terms.
     public var json: JSONValue {
         var members: [String: JSONValue] = ["one_time": .bool(oneTime)]
         if let ttl { members["ttl"] = .number(JSONNumber(ttl)) }

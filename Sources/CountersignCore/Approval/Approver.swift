@@ -9,6 +9,7 @@ public struct Approver: Sendable, Equatable {
     /// `ISSUER#SUB`. The requester is recognised through any of them (`PersonIdentity`).
     public var aliases: [String]
 
+    /// An approver as the store knows them when they vote.
     public init(name: String, claims: [String: PolicyValue] = [:], aliases: [String] = []) {
         self.name = name
         self.claims = claims

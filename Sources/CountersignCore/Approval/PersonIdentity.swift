@@ -23,6 +23,7 @@ public struct PersonIdentity: Sendable, Equatable {
     /// requester's side and the approver's alike.
     public static let nameClaims = ["email", "preferred_username", "upn"]
 
+    /// A person named by issuer and `sub`, and the other names they go by.
     public init(issuer: String?, sub: String, names: [String] = []) {
         self.issuer = issuer
         self.sub = sub

@@ -7,15 +7,22 @@
 public struct AuditChainVerifier: Sendable {
     /// Why the chain is broken, and at which event.
     public struct Break: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The `seq` of the first event that does not fit the chain.
         public let seq: Int64
+        /// What is wrong with it, for `audit verify` to print.
         public let reason: String
+        /// The break as `audit verify` prints it.
         public var description: String { "event \(seq): \(reason)" }
     }
 
+    /// How many events have been checked so far.
     public private(set) var count: Int64 = 0
+    /// The hash of the last event checked: the next one's `prev_hash` must equal it.
     public private(set) var lastHash = AuditEvent.genesisHash
+    /// The `seq` of the last event checked: the next one's must follow it.
     public private(set) var lastSeq: Int64 = 0
 
+    /// A verifier at the start of the chain.
     public init() {}
 
     /// Checks the next event in sequence order.

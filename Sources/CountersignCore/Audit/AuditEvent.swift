@@ -20,6 +20,7 @@ public struct AuditEvent: Sendable, Equatable {
     /// Hex SHA-256 of `canonicalBytes`.
     public var hash: String
 
+    /// An event as the store reads it back, its hash still to be checked (`AuditChainVerifier`).
     public init(
         seq: Int64, time: Instant, type: String, actor: String, data: [String: JSONValue],
         previousHash: String, hash: String
@@ -122,7 +123,9 @@ public struct AuditEvent: Sendable, Equatable {
 /// forms the log needs: the RFC 8785 bytes the hash covers and the stored text. The chain's
 /// single writer then only concatenates and hashes.
 public struct AuditRecord: Sendable, Equatable {
+    /// What happened (docs/events.md).
     public var type: String
+    /// Who caused it: `client:ID`, `cli`, `server`, `signal:SIGHUP`.
     public var actor: String
     /// The event's facts. A record made with rendered members reads them back from its stored
     /// text when asked (the hot path never asks).
@@ -143,6 +146,7 @@ public struct AuditRecord: Sendable, Equatable {
     /// `data` as the store keeps it: canonical member order, every number as it was written.
     public private(set) var storedData: String
 
+    /// A record of these facts, encoded once here so that the writer only hashes.
     public init(type: String, actor: String, data: [String: JSONValue]) {
         self.type = type
         self.actor = actor
@@ -161,6 +165,7 @@ public struct AuditRecord: Sendable, Equatable {
         (canonicalData, storedData) = Self.encode(data, rendered: rendered)
     }
 
+    /// Equal when type, actor and stored data are: what the chain would record.
     public static func == (a: AuditRecord, b: AuditRecord) -> Bool {
         a.type == b.type && a.actor == b.actor && a.storedData == b.storedData
     }
@@ -174,15 +179,22 @@ public struct AuditRecord: Sendable, Equatable {
 /// A record given its place in the chain: what the chain's writer stores, with the hash of the
 /// event it makes (the same as `AuditEvent.sealed`'s), without reading the record's data back.
 public struct SealedRecord: Sendable {
+    /// Its position in the chain.
     public let seq: Int64
+    /// When it was appended.
     public let time: Instant
+    /// What happened.
     public let type: String
+    /// Who caused it.
     public let actor: String
     /// The record's data as the store keeps it.
     public let storedData: String
+    /// The hash of the event before.
     public let previousHash: String
+    /// Hex SHA-256 of the event's RFC 8785 canonical bytes.
     public let hash: String
 
+    /// The record placed at `seq` after the event hashed `previousHash`, and hashed.
     public init(seq: Int64, time: Instant, record: AuditRecord, previousHash: String) {
         self.seq = seq
         self.time = time

@@ -4,12 +4,16 @@ import Crypto
 /// kept outside the database. `audit verify --head FILE` proves that the chain still contains
 /// this exact event, so tail truncation and a rewrite-and-rehash are caught.
 public struct AuditHead: Sendable, Equatable, Codable {
+    /// The `seq` of the checkpointed event.
     public var seq: Int64
+    /// That event's hash, which the chain must still contain at `seq`.
     public var hash: String
     /// When the checkpoint was taken.
     public var time: Instant
+    /// Base64url HMAC-SHA-256 under `ServerKey.auditHeadKey` (docs/ARCHITECTURE.md, "The audit chain").
     public var signature: String
 
+    /// A checkpoint as `audit head` prints it or `audit verify --head` reads it.
     public init(seq: Int64, hash: String, time: Instant, signature: String) {
         self.seq = seq
         self.hash = hash

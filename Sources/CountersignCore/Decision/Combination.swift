@@ -186,8 +186,11 @@ extension Decision {
     /// Several decisions taken together (the actions of one token request, or one action at
     /// several locations), by the one combining rule (`Combination`).
     public struct Combined: Sendable {
+        /// The outcome of the decisions together (docs/POLICY.md §7).
         public var outcome: Outcome
+        /// Their requirements, combined to the strictest.
         public var requirements: Requirements
+        /// For a denial: the reasons of every denying decision.
         public var reason: String?
     }
 

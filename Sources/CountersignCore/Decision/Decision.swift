@@ -1,6 +1,7 @@
 /// The answer to a `DecisionRequest`: an outcome, the combined requirements of every matching
 /// rule, the reason for a denial, and a trace from which `Explanation` says why.
 public struct Decision: Sendable {
+    /// What the token endpoint does with the request (docs/POLICY.md §7).
     public enum Outcome: String, Sendable, Hashable, CustomStringConvertible {
         /// Issue the token on the grant's terms.
         case allow
@@ -9,10 +10,13 @@ public struct Decision: Sendable {
         case approve
         /// The subject must authenticate more strongly first (`requirements.stepUp`).
         case stepUp = "step_up"
+        /// The outcome as the policy file and the explanation name it.
         public var description: String { rawValue }
     }
 
+    /// What the token endpoint does with the request.
     public let outcome: Outcome
+    /// The combined requirements of every matching rule.
     public let requirements: Requirements
     /// For a denial: each matching deny rule's reason, or the default's.
     public let reason: String?
@@ -62,6 +66,7 @@ public struct Requirements: Sendable, Hashable {
     /// The shortest TTL, one-time if any rule says so, reuse only when every rule allows it.
     public var grant: GrantTerms
 
+    /// Requirements to combine; the default asks for nothing.
     public init(approvals: [ApprovalRequirement] = [], stepUp: StepUpRequirement? = nil, grant: GrantTerms = GrantTerms()) {
         self.approvals = approvals
         self.stepUp = stepUp
@@ -71,17 +76,22 @@ public struct Requirements: Sendable, Hashable {
 
 /// How one rule fared: matched, or the id of the first condition node that failed.
 public struct RuleTrace: Sendable, Hashable {
+    /// The rule's index in `Policy.rules`.
     public let rule: Int
     /// -1 when the rule matched; -2 when a value had the wrong type.
     public let failedCondition: Int
 
+    /// Whether the rule matched.
     public var matched: Bool { failedCondition == -1 }
 }
 
 /// A request the policy cannot decide because a value has the wrong type: an error, never a
 /// silent non-match (a string `"100"` compared with `lte: 100` must not fall through to `allow`).
 public struct DecisionError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The attribute whose value had the wrong type (`context.amount`).
     public let attribute: String
+    /// What was wrong with the value.
     public let message: String
+    /// The error as the explanation and the 400 answer show it.
     public var description: String { "\(attribute): \(message)" }
 }

@@ -1,10 +1,11 @@
 /// The explanation written straight into its RFC 8785 form, the bytes
 /// `CanonicalJSON.bytes(explanation.json)` gives, without building the JSON value first: a
-/// decision's audit event carries one per action, and building and sorting those dictionaries
-/// was the largest cost of a decision. Members are written in their canonical (sorted) order;
+/// decision's audit event carries one per action, so no dictionary is built or sorted for it.
+/// Members are written in their canonical (sorted) order;
 /// every number is an integer, so the canonical form is also the exact one.
 /// `ExplanationJSONTests` holds the two forms equal.
 extension Explanation {
+    /// Appends the explanation's RFC 8785 bytes to `out`.
     public func writeCanonicalJSON(into out: inout [UInt8]) {
         // action, outcome, reason, requirements, rules
         out.append(contentsOf: #"{"action":"#.utf8)

@@ -1,24 +1,36 @@
 /// Why a decision came out as it did: each rule of the action, whether it matched, and for a
 /// rule that did not, the first condition that failed and the value the request had there.
 public struct Explanation: Sendable {
+    /// One rule of the action and how it fared.
     public struct RuleLine: Sendable {
+        /// The rule's name.
         public let rule: String
+        /// What the rule does when it matches.
         public let effect: Effect
+        /// Whether it matched.
         public let matched: Bool
+        /// Where the rule is in the policy file.
         public let location: SourceLocation
         /// The condition that failed (`context.amount lte 100`), for a rule that did not match.
         public let failedCondition: String?
+        /// Where the failed condition is in the policy file.
         public let conditionLocation: SourceLocation?
         /// What the request had at that attribute (`250`, `missing`).
         public let seen: String?
     }
 
+    /// The action decided.
     public let action: String
+    /// The decision's outcome.
     public let outcome: Decision.Outcome
+    /// For a denial, the reason given.
     public let reason: String?
+    /// What the decision requires.
     public let requirements: Requirements
+    /// Every rule of the action, in file order.
     public let rules: [RuleLine]
 
+    /// The explanation of `decision`, rendered from its trace with the request's values.
     public init(decision: Decision, request: DecisionRequest, policy: Policy) {
         action = request.action
         outcome = decision.outcome

@@ -4,8 +4,10 @@
 ///
 /// Matching rules are combined by `Combination`, the one combining rule (docs/POLICY.md §7).
 public struct PolicyEvaluator: Sendable {
+    /// The policy this evaluator decides by.
     public let policy: Policy
 
+    /// An evaluator of `policy`, whose conditions were compiled when it loaded.
     public init(policy: Policy) {
         self.policy = policy
     }

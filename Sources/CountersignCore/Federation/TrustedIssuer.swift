@@ -13,6 +13,7 @@ public struct TrustedIssuer: Sendable, Equatable {
     public var claimMappings: [ClaimMapping]
     /// The signature algorithms its tokens may use; never `none`, never HMAC (RFC 8725 §3.1).
     public var algorithms: [String]
+    /// When the issuer was added.
     public var createdAt: Instant
 
     /// Asymmetric JWS algorithms Countersign verifies (RFC 7518 §3, RFC 8037).
@@ -20,6 +21,7 @@ public struct TrustedIssuer: Sendable, Equatable {
     /// What an issuer added without `--alg` may use: the algorithms IdPs sign with by default.
     public static let defaultAlgorithms = ["RS256", "PS256", "ES256", "ES384", "EdDSA"]
 
+    /// An issuer as `issuer add` registers it or the store reads it back.
     public init(
         issuer: String, audience: String, jwksURI: String? = nil, claimMappings: [ClaimMapping] = [],
         algorithms: [String] = TrustedIssuer.defaultAlgorithms, createdAt: Instant
@@ -46,9 +48,12 @@ public struct TrustedIssuer: Sendable, Equatable {
 /// (`roles=realm_access.roles`, `groups=https://example.com/groups`). A path segment that
 /// itself contains dots (a URI-named claim) is matched whole first.
 public struct ClaimMapping: Sendable, Equatable, CustomStringConvertible {
+    /// The claim name the policy sees (`subject.NAME`).
     public var name: String
+    /// The dotted path to its value in the issuer's token.
     public var path: String
 
+    /// A mapping of `name` to the value at `path`.
     public init(name: String, path: String) {
         self.name = name
         self.path = path
@@ -66,6 +71,7 @@ public struct ClaimMapping: Sendable, Equatable, CustomStringConvertible {
         self.init(name: name, path: path)
     }
 
+    /// The mapping as `issuer add --claim` takes it: `NAME=PATH`.
     public var description: String { "\(name)=\(path)" }
 
     /// The value at this mapping's path in the token's claims, if any.

@@ -70,6 +70,7 @@ public enum CanonicalJSON {
         }
     }
 
+    /// Appends the value's text to `out`: RFC 8785 numbers, or the literals as written when `exactNumbers`.
     public static func write(_ value: JSONValue, into out: inout [UInt8], exactNumbers: Bool = false) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)

@@ -4,14 +4,18 @@
 public struct JSONParser: Sendable {
     /// Why a document was refused; `offset` is the byte where parsing stopped.
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        /// What is wrong with the document.
         public let message: String
+        /// The byte offset where parsing stopped.
         public let offset: Int
+        /// The failure as error messages show it.
         public var description: String { "\(message) at byte \(offset)" }
     }
 
     /// The deepest nesting of arrays and objects accepted.
     public var maxDepth: Int
 
+    /// A parser refusing nesting deeper than `maxDepth`.
     public init(maxDepth: Int = 32) {
         self.maxDepth = maxDepth
     }

@@ -12,13 +12,19 @@ public enum JSONValue: Sendable, Hashable {
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
 {
+    /// A string literal as a JSON string.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An integer literal as a JSON number.
     public init(integerLiteral value: Int64) { self = .number(JSONNumber(value)) }
+    /// A Boolean literal as a JSON `true` or `false`.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An array literal as a JSON array.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// A dictionary literal as a JSON object; a repeated name keeps its last value.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
+    /// `nil` as JSON `null`.
     public init(nilLiteral: ()) { self = .null }
 }
 
@@ -58,7 +64,9 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// The literal exactly as written in the document.
     public let literal: String
 
+    /// The number written as the decimal integer.
     public init(_ value: Int64) { self.literal = String(value) }
+    /// The number written as the decimal integer.
     public init(_ value: Int) { self.literal = String(value) }
 
     /// Accepts only RFC 8259 number literals.
@@ -69,6 +77,7 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 
     init(validatedLiteral: String) { self.literal = validatedLiteral }
 
+    /// The literal exactly as written.
     public var description: String { literal }
 
     /// The exact integer, when the literal has no fraction or exponent and fits in 64 bits.

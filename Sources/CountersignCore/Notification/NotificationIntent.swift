@@ -9,6 +9,7 @@ public struct NotificationIntent: Sendable, Equatable {
     /// Webhooks only: the approver groups the request needs.
     public var groups: [String]
 
+    /// An intent to notify; `groups` only for a webhook event.
     public init(kind: OutboxDelivery.Kind, event: String, groups: [String] = []) {
         self.kind = kind
         self.event = event

@@ -35,6 +35,7 @@ public struct OutboxDelivery: Sendable, Equatable {
     /// claim lapsed and was taken again (even in the same process) changes nothing.
     public var claimant: String?
 
+    /// A row as the store writes it or reads it back.
     public init(
         id: String, requestID: String, kind: Kind, webhookID: String? = nil, event: String, attempts: Int = 0,
         nextAttemptAt: Instant, sealedPayload: [UInt8]? = nil, payloadExpiresAt: Instant? = nil, claimant: String? = nil
@@ -63,8 +64,10 @@ public struct OutboxClaim: Sendable, Equatable {
     /// Who claims: random per claim (the process's name and a random suffix), so two claims of
     /// one row, even by one process, are told apart.
     public var claimant: String
+    /// When the claim lapses and any process may take the row again.
     public var until: Instant
 
+    /// A claim by `claimant` until `until`.
     public init(claimant: String, until: Instant) {
         self.claimant = claimant
         self.until = until
@@ -86,6 +89,7 @@ public struct OutboxPayload: Sendable, Equatable {
     /// When the token expires.
     public var expiresAt: Instant
 
+    /// A sealed token response for the row `deliveryID`, dropped once the token expires.
     public init(deliveryID: String, sealed: [UInt8], expiresAt: Instant) {
         self.deliveryID = deliveryID
         self.sealed = sealed

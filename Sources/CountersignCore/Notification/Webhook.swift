@@ -4,18 +4,25 @@ import Crypto
 /// secret only the receiver and this server know (the store keeps it sealed, see
 /// `SealedSecret`). `format` is Countersign's JSON event or a Slack-compatible message.
 public struct Webhook: Sendable, Equatable {
+    /// The body the webhook receives: Countersign's JSON event or a Slack message (docs/APPROVALS.md).
     public enum Format: String, Sendable, CaseIterable {
         case json, slack
     }
 
+    /// The id `webhook add` printed, which `webhook delete` names.
     public var id: String
     /// The approver group whose requests are sent; `*` for every request.
     public var group: String
+    /// Where events are POSTed; a credential itself for a Slack incoming webhook.
     public var url: String
+    /// The body the receiver expects.
     public var format: Format
+    /// The signing secret, sealed under `secretPurpose`.
     public var sealedSecret: [UInt8]
+    /// When the webhook was added.
     public var createdAt: Instant
 
+    /// A webhook as `webhook add` registers it or the store reads it back.
     public init(id: String, group: String, url: String, format: Format, sealedSecret: [UInt8], createdAt: Instant) {
         self.id = id
         self.group = group
@@ -58,9 +65,11 @@ public struct Webhook: Sendable, Equatable {
 
 /// One attempt to deliver one event to one webhook, as the delivery log keeps it.
 public struct WebhookDelivery: Sendable, Equatable {
+    /// The webhook the event was sent to.
     public var webhookID: String
     /// `approval.requested`, `approval.decided`, …
     public var event: String
+    /// The approval request the event is about.
     public var requestID: String
     /// 1 for the first attempt.
     public var attempt: Int
@@ -68,8 +77,10 @@ public struct WebhookDelivery: Sendable, Equatable {
     public var status: Int?
     /// Why it failed, when it did.
     public var error: String?
+    /// When the attempt ended.
     public var at: Instant
 
+    /// A logged attempt as the notifier records it or the store reads it back.
     public init(webhookID: String, event: String, requestID: String, attempt: Int, status: Int?, error: String?, at: Instant) {
         self.webhookID = webhookID
         self.event = event

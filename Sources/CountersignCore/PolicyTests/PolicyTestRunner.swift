@@ -1,25 +1,32 @@
 /// Runs a policy's own tests (`countersign policy test`): each request is decided and the
 /// decision compared with what the test expects; a failure carries the explanation.
 public struct PolicyTestRunner: Sendable {
+    /// The policy whose tests are run.
     public let policy: Policy
 
+    /// A runner of `policy`'s own tests.
     public init(policy: Policy) {
         self.policy = policy
     }
 
     /// The result of one test.
     public struct Result: Sendable {
+        /// The test that ran.
         public let test: PolicyTestCase
         /// Empty when the test passed; else one line per mismatch.
         public let failures: [String]
+        /// Why the decision came out as it did, for a failed test.
         public let explanation: Explanation?
+        /// Whether the decision met every expectation.
         public var passed: Bool { failures.isEmpty }
     }
 
+    /// Runs every test of the policy, in file order.
     public func run() -> [Result] {
         policy.tests.map(run)
     }
 
+    /// Decides `test`'s request and compares the decision with its expectation.
     public func run(_ test: PolicyTestCase) -> Result {
         let evaluator = PolicyEvaluator(policy: policy)
         let expect = test.expectation

@@ -7,6 +7,7 @@ public enum Base64URL {
         return table
     }()
 
+    /// The bytes in base64url without padding.
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
         if let text = bytes.withContiguousStorageIfAvailable({ encode(buffer: $0) }) { return text }
         return Array(bytes).withUnsafeBufferPointer { encode(buffer: $0) }

@@ -1,6 +1,7 @@
 /// Comparison whose running time depends only on the lengths, never on where bytes differ
 /// (RFC 6819 §5.1.4.1.3).
 public enum ConstantTime {
+    /// Whether `a` and `b` hold the same bytes, in time that depends only on their lengths.
     public static func equal(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
         var diff: UInt8 = 0

@@ -5,6 +5,7 @@ import Crypto
 /// with AES-GCM under a key derived from the server key. `purpose` is bound as associated data,
 /// so a sealed value cannot be moved to another field.
 public enum SealedSecret {
+    /// `secret` sealed for `purpose`: nonce, ciphertext and tag, for the store to keep.
     public static func seal(_ secret: String, purpose: String, serverKey: ServerKey) -> [UInt8] {
         // AES-GCM with a fresh random nonce cannot fail for inputs this small.
         guard let box = try? AES.GCM.seal(Array(secret.utf8), using: serverKey.secretSealingKey, authenticating: Array(purpose.utf8)),

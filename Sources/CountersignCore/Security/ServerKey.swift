@@ -5,11 +5,16 @@ import Crypto
 /// head signing key, the key that encrypts signing keys at rest and the key that seals the
 /// few secrets the server must hand back later (CIBA notification tokens, webhook secrets).
 public struct ServerKey: Sendable {
+    /// HMAC key of the stored client secret hashes (HKDF info `client-secret-hash`).
     public let clientSecretKey: SymmetricKey
+    /// HMAC key of audit checkpoints (HKDF info `audit-head`).
     public let auditHeadKey: SymmetricKey
+    /// AES-GCM key sealing the signing keys at rest (HKDF info `signing-key-encryption`).
     public let keyEncryptionKey: SymmetricKey
+    /// AES-GCM key of `SealedSecret` (HKDF info `stored-secret-sealing`).
     public let secretSealingKey: SymmetricKey
 
+    /// The purpose keys derived from the 32 bytes of `server.key` (HKDF-SHA-256, salt `countersign`).
     public init(rawBytes: [UInt8]) {
         let root = SymmetricKey(data: rawBytes)
         func derive(_ purpose: String) -> SymmetricKey {

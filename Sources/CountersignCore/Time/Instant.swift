@@ -44,8 +44,10 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.init(seconds: seconds, nanoseconds: milliseconds * 1_000_000)
     }
 
+    /// The instant in RFC 3339 text, as messages show it.
     public var description: String { rfc3339 }
 
+    /// Earlier instants sort first.
     public static func < (lhs: Instant, rhs: Instant) -> Bool {
         lhs.millisecondsSince1970 < rhs.millisecondsSince1970
     }
@@ -99,6 +101,7 @@ extension Instant: Codable {
         self.init(millisecondsSince1970: try decoder.singleValueContainer().decode(Int64.self))
     }
 
+    /// Writes the milliseconds since 1970, as `init(from:)` reads them.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(millisecondsSince1970)

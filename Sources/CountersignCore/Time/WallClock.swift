@@ -17,8 +17,10 @@ public protocol WallClock: Sendable {
 
 /// The system's real-time clock (`CLOCK_REALTIME`).
 public struct SystemClock: WallClock {
+    /// The system clock.
     public init() {}
 
+    /// The time `CLOCK_REALTIME` says now.
     public func now() -> Instant {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
@@ -36,6 +38,7 @@ public final class ManualClock: WallClock {
         current = Mutex(start)
     }
 
+    /// The time the clock was last set or moved to.
     public func now() -> Instant { current.withLock { $0 } }
 
     /// Moves the clock by `duration` (backwards when negative, as a system clock can).

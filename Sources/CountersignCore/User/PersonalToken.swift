@@ -6,6 +6,7 @@ public enum PersonalToken {
     /// Every personal token starts so, which lets secret scanners find a leaked one.
     public static let prefix = "csu_"
 
+    /// A new token: `prefix` and 256 random bits in base64url.
     public static func generate() -> String { prefix + ClientSecret.generate() }
 
     /// The keyed hash stored for `token`, and the key to look it up by.

@@ -1,16 +1,22 @@
 /// A person known to Countersign itself: an approver of the inbox, the API and the CLI.
 /// Their groups and roles become the claims policy groups are derived from.
 public struct User: Sendable, Equatable {
+    /// The user name: unique, what static group members and the CLI name.
     public var name: String
+    /// Groups the user belongs to, read by the policy as the `groups` claim.
     public var groups: [String]
+    /// Roles the user holds, read by the policy as the `roles` claim.
     public var roles: [String]
     /// Other claims, `--claim k=v` (an `email` is also a name the person goes by).
     public var claims: [String: String]
     /// Other names the same person goes by, such as `ISSUER#SUB` at an identity provider.
     public var aliases: [String]
+    /// Whether the user is disabled: no vote, no API call, no event stream (docs/APPROVALS.md).
     public var disabled: Bool
+    /// When the user was created.
     public var createdAt: Instant
 
+    /// A user as `user create` makes it or the store reads it back.
     public init(
         name: String, groups: [String] = [], roles: [String] = [], claims: [String: String] = [:], aliases: [String] = [],
         disabled: Bool = false, createdAt: Instant

@@ -7,6 +7,7 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     /// Longer significands or larger exponents are refused as out of range, bounding the work
     /// and memory a hostile number can cost.
     public static let maxDigits = 64
+    /// The largest exponent magnitude accepted, for the same reason as `maxDigits`.
     public static let maxExponent = 1000
 
     /// True for values below zero (never for zero).
@@ -97,11 +98,13 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         self.isNegative = last == first ? false : negative
     }
 
+    /// Whether the value is zero, whatever its sign or exponent was written as.
     public var isZero: Bool { digitCount == 0 }
 
     /// The position of the most significant digit: `digits.count + exponent`.
     var magnitudeOrder: Int { digitCount + exponent }
 
+    /// Numeric order, exact at any number of digits.
     public static func < (a: ExactDecimal, b: ExactDecimal) -> Bool {
         if a.isNegative != b.isNegative { return a.isNegative }
         let order = compareMagnitude(a, b)
@@ -120,11 +123,13 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         return 0
     }
 
+    /// Numeric equality: `1.0` equals `1`.
     public static func == (a: ExactDecimal, b: ExactDecimal) -> Bool {
         a.isNegative == b.isNegative && a.exponent == b.exponent && a.digitCount == b.digitCount
             && a.packed == b.packed
     }
 
+    /// Hashes the normalised value, so equal numbers hash alike.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(isNegative)
         hasher.combine(exponent)

@@ -2,11 +2,15 @@ import CountersignCore
 
 /// Who a token request is for: a user vouched for by a trusted issuer, or the client itself.
 public struct ActionSubject: Sendable {
+    /// The subject identifier: the user's `sub` at its issuer, or the client id.
     public var sub: String
     /// The issuer that vouched for the subject; nil when the client acts as itself.
     public var issuer: String?
+    /// The claims policies read (`subject.*`).
     public var claims: [String: PolicyValue]
+    /// How the subject authenticated (`acr`, OpenID Connect Core §2), when the issuer said.
     public var acr: String?
+    /// When the subject authenticated (`auth_time`, OpenID Connect Core §2), when the issuer said.
     public var authTime: Int64?
     /// RFC 8693 §4.1: who acts on the subject's behalf, vouched for by a trusted issuer.
     public var actor: PersonIdentity?

@@ -2,6 +2,7 @@ import CountersignCore
 
 /// Where the policy in force comes from (the server's `PolicyHolder`, reloaded on SIGHUP).
 public protocol PolicySource: Sendable {
+    /// The policy in force; nil until one has loaded.
     var currentPolicy: Policy? { get }
 }
 

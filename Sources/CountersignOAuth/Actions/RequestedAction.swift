@@ -4,9 +4,11 @@ import CountersignCore
 /// is the action, whose `locations` are the resources and whose other members are the
 /// decision's context, or a scope equal to an action's name.
 public struct RequestedAction: Sendable {
+    /// The action's name: the entry's `type` (RFC 9396 §2) or the action scope.
     public let action: String
     /// The entry's `locations` in normal form (POLICY.md §3): what policy decides on.
     public let locations: [ResourceLocation]
+    /// The entry's other members, checked against the action's fields: the decision's `context.*`.
     public let context: [String: PolicyValue]
     /// The entry as sent, but for its `locations` in normal form; the token carries exactly this.
     public let detail: JSONValue

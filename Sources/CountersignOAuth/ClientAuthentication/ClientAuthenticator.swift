@@ -13,6 +13,7 @@ public struct ClientAuthenticator: Sendable {
         case none
     }
 
+    /// The methods discovery announces (RFC 8414 §2 `token_endpoint_auth_methods_supported`).
     public static let supportedMethods: [Method] = [.clientSecretBasic, .clientSecretPost]
 
     let directory: ClientDirectory
@@ -21,6 +22,7 @@ public struct ClientAuthenticator: Sendable {
     /// Tells whether a secret rotation's grace period has ended.
     let clock: any WallClock
 
+    /// An authenticator over `directory`; `throttle` slows guessing, `clock` ends rotation grace periods.
     public init(
         directory: ClientDirectory, serverKey: ServerKey, throttle: FailedAuthenticationThrottle = .init(),
         clock: any WallClock

@@ -9,6 +9,7 @@ public final class ClientDirectory: Sendable {
     let store: any ClientStore
     let snapshot: Mutex<[String: OAuthClient]>
 
+    /// An empty directory over `store`; the first reload fills it.
     public init(store: any ClientStore) {
         self.store = store
         self.snapshot = Mutex([:])

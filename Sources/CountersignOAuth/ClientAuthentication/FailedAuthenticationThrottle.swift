@@ -23,6 +23,7 @@ public final class FailedAuthenticationThrottle: Sendable {
     /// Where a burst (the failure that reaches the limit) is recorded, if anywhere.
     let audit: (any AuditLog)?
 
+    /// A throttle of `limit` failures per `window` per key, tracking at most `maxTracked` keys; bursts go to `audit`.
     public init(limit: Int = 100, window: Duration = .seconds(60), maxTracked: Int = 100_000, audit: (any AuditLog)? = nil) {
         self.limit = limit
         self.window = window

@@ -37,6 +37,7 @@ public struct BackchannelAuthenticationEndpoint: Sendable {
     let ownIssuer: String
     let logger: Logger
 
+    /// The endpoint; `users` are the people `login_hint` names, `ownIssuer` vouches for them.
     public init(
         authenticator: ClientAuthenticator, issuance: ActionIssuance, subjects: SubjectTokenVerifier,
         users: any UserStore, serverKey: ServerKey, ownIssuer: String, logger: Logger
@@ -50,6 +51,7 @@ public struct BackchannelAuthenticationEndpoint: Sendable {
         self.logger = logger
     }
 
+    /// Answers one backchannel authentication request: CIBA §7.3 on success, §13 on refusal.
     public func handle(_ request: OAuthRequest) async -> OAuthResponse {
         await OAuthError.rendering(endpoint: "bc-authorize", logger: logger) { () async throws(OAuthError) in
             try await respond(request)

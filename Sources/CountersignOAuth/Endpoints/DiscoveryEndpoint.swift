@@ -11,12 +11,14 @@ public final class DiscoveryEndpoint: Sendable {
     let policies: (any PolicySource)?
     let cache = Mutex<(policy: Policy?, document: [UInt8])?>(nil)
 
+    /// Discovery of `issuer`, announcing `grantTypes` and the action types of `policies`' policy.
     public init(issuer: String, grantTypes: [GrantType], policies: (any PolicySource)? = nil) {
         self.issuer = issuer
         self.grantTypes = grantTypes
         self.policies = policies
     }
 
+    /// The metadata document (RFC 8414 §2), rebuilt only when the policy in force changes.
     public var document: [UInt8] {
         let policy = policies?.currentPolicy
         if let cached = cache.withLock({ $0 }), cached.policy === policy { return cached.document }
@@ -54,6 +56,7 @@ public final class DiscoveryEndpoint: Sendable {
         ])
     }
 
+    /// The document with its HTTP cache lifetime (`max-age=300`).
     public var response: OAuthResponse {
         .json(document, headers: [("Cache-Control", "public, max-age=300")])
     }

@@ -28,6 +28,7 @@ public struct IntrospectionEndpoint: Sendable {
     /// Unverifiable tokens one client may present per minute.
     public static let scanLimit = 1_000
 
+    /// The endpoint; `oneTimeTokens` records the spending of one-time tokens.
     public init(
         authenticator: ClientAuthenticator, logger: Logger, verifier: AccessTokenVerifier, revocations: RevocationList,
         oneTimeTokens: any OneTimeTokenStore
@@ -41,6 +42,7 @@ public struct IntrospectionEndpoint: Sendable {
         self.scanning = FailedAuthenticationThrottle(limit: Self.scanLimit, window: .seconds(60))
     }
 
+    /// Answers one introspection request (RFC 7662 §2.2); every failure is its own OAuth error.
     public func handle(_ request: OAuthRequest) async -> OAuthResponse {
         await OAuthError.rendering(endpoint: "introspect", logger: logger) { () async throws(OAuthError) in
             try await respond(request)

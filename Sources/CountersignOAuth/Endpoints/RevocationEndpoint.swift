@@ -10,6 +10,7 @@ public struct RevocationEndpoint: Sendable {
     let verifier: AccessTokenVerifier
     let revocations: RevocationList
 
+    /// The endpoint, revoking into `revocations` (written through to the store).
     public init(authenticator: ClientAuthenticator, logger: Logger, verifier: AccessTokenVerifier, revocations: RevocationList) {
         self.authenticator = authenticator
         self.logger = logger
@@ -20,6 +21,7 @@ public struct RevocationEndpoint: Sendable {
     /// RFC 7009 §2.1 hints we understand; any other is `unsupported_token_type` (§2.2.1).
     static let knownHints: Set<String> = ["access_token", "refresh_token"]
 
+    /// Answers one revocation request (RFC 7009 §2.2): 200 also for a token it does not know.
     public func handle(_ request: OAuthRequest) async -> OAuthResponse {
         await OAuthError.rendering(endpoint: "revoke", logger: logger) { () async throws(OAuthError) in
             try await respond(request)

@@ -10,6 +10,7 @@ public struct TokenEndpoint: Sendable {
     let logger: Logger
     let grants: [GrantType: any GrantHandler]
 
+    /// The endpoint serving `grants`, one handler per grant type.
     public init(authenticator: ClientAuthenticator, logger: Logger, grants: [any GrantHandler]) {
         self.authenticator = authenticator
         self.logger = logger
@@ -19,6 +20,7 @@ public struct TokenEndpoint: Sendable {
     /// The grant types this endpoint serves, for discovery.
     public var grantTypes: [GrantType] { GrantType.known.filter { grants[$0] != nil } }
 
+    /// Answers one token request (RFC 6749 §5.1, §5.2).
     public func handle(_ request: OAuthRequest) async -> OAuthResponse {
         await OAuthError.rendering(endpoint: "token", logger: logger) { () async throws(OAuthError) in
             try await respond(request)

@@ -12,6 +12,7 @@ public final class IssuerDirectory: Sendable {
     let snapshot = Mutex<[String: TrustedIssuer]>([:])
     let missReloads = MissReloadLimiter()
 
+    /// An empty directory over `store`; a reload that sees an issuer change drops its keys from `keys`.
     public init(store: any TrustedIssuerStore, keys: IssuerKeyCache? = nil) {
         self.store = store
         self.keys = keys
@@ -30,6 +31,7 @@ public final class IssuerDirectory: Sendable {
         return changed
     }
 
+    /// The trusted issuer with this `iss`, re-reading the store on a miss at most ten times a second.
     public func issuer(_ iss: String) async -> TrustedIssuer? {
         if let found = snapshot.withLock({ $0[iss] }) { return found }
         guard missReloads.mayReload(), (try? await reload()) != nil else { return nil }

@@ -42,6 +42,7 @@ public final class IssuerKeyCache: Sendable {
     let generations = Mutex<[String: Int]>([:])
     let inFlight = Mutex<[String: Task<Entry, Never>]>([:])
 
+    /// A cache fetching through `fetcher`, with the refetch `cooldownSeconds` and `refreshDeadline` described above.
     public init(
         fetcher: any IssuerDocumentFetching, cooldownSeconds: Int = 30, refreshDeadline: Duration = .seconds(5),
         clock: any WallClock, logger: Logger

@@ -12,7 +12,9 @@ public protocol IssuerDocumentFetching: Sendable {
 
 /// Why an issuer document could not be had; logged, never sent to the client.
 public struct FetchFailure: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, for the log.
     public let description: String
+    /// A failure saying `description`.
     public init(_ description: String) { self.description = description }
 }
 
@@ -20,13 +22,16 @@ public struct FetchFailure: Error, Sendable, CustomStringConvertible {
 /// posing as one) can misbehave: the URL checked for its purpose, one deadline over the whole
 /// fetch, redirects never followed, at most 512 KiB of body. Status 200 only.
 public struct HTTPIssuerDocumentFetcher: IssuerDocumentFetching {
+    /// The largest document accepted: 512 KiB (`OutboundHTTPClient.maxBodyBytes`).
     public static var maxBodyBytes: Int { OutboundHTTPClient.maxBodyBytes }
     let client: OutboundHTTPClient
 
+    /// A fetcher on the server's one outbound client.
     public init(client: OutboundHTTPClient) {
         self.client = client
     }
 
+    /// GETs `url`, checked for `purpose`: the body and its `Cache-Control` `max-age`.
     public func fetch(_ url: String, as purpose: OutboundURLPolicy.Purpose) async throws(FetchFailure) -> (body: [UInt8], maxAge: Int?) {
         switch await client.get(url, as: purpose, accept: "application/json, application/jwk-set+json") {
         case .success(let document):

@@ -3,13 +3,17 @@ import Logging
 
 /// A subject (or actor) vouched for by a trusted issuer's token.
 public struct VerifiedSubject: Sendable {
+    /// The trusted issuer that signed the token.
     public let issuer: TrustedIssuer
+    /// The token's `sub`.
     public let sub: String
     /// The token's claims as sent.
     public let claims: [String: JSONValue]
     /// The claims policies read (`TrustedIssuer.subjectClaims`).
     public let policyClaims: [String: PolicyValue]
+    /// The token's `acr` (OpenID Connect Core §2), when it has one.
     public let acr: String?
+    /// The token's `auth_time`, when it has one.
     public let authTime: Int64?
 
     /// The person the token names, as approvers are compared with them: its issuer, `sub` and
@@ -32,6 +36,7 @@ public struct VerifiedSubject: Sendable {
 /// A token accepted once is kept in a `VerifiedTokenCache`; presented again, only what can
 /// change for the same bytes is checked again (`stillValid`).
 public struct SubjectTokenVerifier: Sendable {
+    /// The longest token accepted, in bytes, before any parsing.
     public static let maxLength = 16 * 1024
     static let clockSkew: Int64 = 60
     /// 9999-12-31T23:59:59Z: a time claim beyond it is malformed.
@@ -45,6 +50,7 @@ public struct SubjectTokenVerifier: Sendable {
     let clock: any WallClock
     let verified: VerifiedTokenCache
 
+    /// A verifier over the trusted issuers and their keys; tokens of `ownIssuer` are refused.
     public init(issuers: IssuerDirectory, keys: IssuerKeyCache, ownIssuer: String, clock: any WallClock) {
         self.init(issuers: issuers, keys: keys, ownIssuer: ownIssuer, clock: clock, verified: VerifiedTokenCache())
     }
@@ -60,6 +66,7 @@ public struct SubjectTokenVerifier: Sendable {
         self.verified = verified
     }
 
+    /// The subject of `token`, or 400 `invalid_request` naming `parameter` and the problem.
     public func verify(_ token: String, parameter: String) async throws(OAuthError) -> VerifiedSubject {
         let digest = VerifiedTokenCache.digest(token)
         if let digest, let entry = verified.entry(digest), let subject = await stillValid(entry) { return subject }

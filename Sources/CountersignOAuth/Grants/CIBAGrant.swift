@@ -17,6 +17,7 @@ import Synchronization
 /// 5. redeemed → `invalid_grant`, and the token issued at redemption is revoked (a replayed
 ///    `auth_req_id` means it leaked).
 public struct CIBAGrant: GrantHandler {
+    /// The CIBA grant type (OpenID CIBA Core §10.1).
     public let grantType = GrantType.ciba
 
     let approvals: any ApprovalRequestStore
@@ -26,6 +27,7 @@ public struct CIBAGrant: GrantHandler {
     let clock: any WallClock
     let pacer = PollPacer()
 
+    /// The grant over the stored requests; `steps` redeems them, `minter` issues their tokens.
     public init(
         approvals: any ApprovalRequestStore, steps: any ApprovalSteps, minter: AccessTokenMinter, revocations: RevocationList,
         clock: any WallClock
@@ -45,6 +47,7 @@ public struct CIBAGrant: GrantHandler {
 
     static let unknown = "auth_req_id is unknown, or was issued to another client"
 
+    /// Answers one poll (CIBA §10.1, §11).
     public func handle(_ params: FormParameters, client: OAuthClient, context: TokenRequestContext)
         async throws(OAuthError) -> OAuthResponse
     {

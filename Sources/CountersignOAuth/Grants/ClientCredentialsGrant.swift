@@ -7,18 +7,21 @@ import CountersignStore
 /// decision (machine clients and agents), and the token is bound to that action. Either way it
 /// answers only once the token's events are durable in the audit chain.
 public struct ClientCredentialsGrant: GrantHandler {
+    /// `client_credentials` (RFC 6749 §4.4).
     public let grantType = GrantType.clientCredentials
 
     let minter: AccessTokenMinter
     let directory: ClientDirectory
     let issuance: ActionIssuance?
 
+    /// The grant; without `issuance` it issues only tokens without an action.
     public init(minter: AccessTokenMinter, directory: ClientDirectory, issuance: ActionIssuance? = nil) {
         self.minter = minter
         self.directory = directory
         self.issuance = issuance
     }
 
+    /// Issues a token to the client itself (RFC 6749 §4.4.3), or answers the policy's decision.
     public func handle(_ params: FormParameters, client: OAuthClient, context: TokenRequestContext)
         async throws(OAuthError) -> OAuthResponse
     {

@@ -5,6 +5,7 @@ import CountersignCore
 /// and on allow the answer is an action token for that user, bound to exactly that action.
 /// A missing `subject_token` never falls back to the client's identity.
 public struct TokenExchangeGrant: GrantHandler {
+    /// Token exchange (RFC 8693 §2.1).
     public let grantType = GrantType.tokenExchange
 
     static let tokenTypePrefix = "urn:ietf:params:oauth:token-type:"
@@ -17,11 +18,13 @@ public struct TokenExchangeGrant: GrantHandler {
     let verifier: SubjectTokenVerifier
     let issuance: ActionIssuance
 
+    /// The grant, verifying subject and actor tokens with `verifier`.
     public init(verifier: SubjectTokenVerifier, issuance: ActionIssuance) {
         self.verifier = verifier
         self.issuance = issuance
     }
 
+    /// Answers one token exchange (RFC 8693 §2.2): an action token, or the policy's refusal.
     public func handle(_ params: FormParameters, client: OAuthClient, context: TokenRequestContext)
         async throws(OAuthError) -> OAuthResponse
     {

@@ -51,6 +51,8 @@ public enum SigningKeyMaterial {
 
 /// A signing key that cannot be created or opened.
 public struct SigningKeyError: Error, CustomStringConvertible, Sendable {
+    /// What is wrong with the key, for the operator.
     public let description: String
+    /// An error saying `description`.
     public init(_ description: String) { self.description = description }
 }

@@ -68,9 +68,8 @@ public final class SigningKeyRing: Sendable {
 
     /// Signs claims with the active key as a compact JWS (RFC 7515 §7.1): header
     /// `{"alg":"ES256","kid":…,"typ":"at+jwt"}`, the claims as JSON, and the 64-byte R‖S
-    /// signature (RFC 7518 §3.4). Signing and verification use swift-crypto directly rather than
-    /// jwt-kit, whose public API runs every signature through one actor and Foundation's JSON
-    /// coders (measured: the largest cost of a token request after HTTP itself). Tokens are
+    /// signature (RFC 7518 §3.4). Signing and verification use swift-crypto directly, with no
+    /// actor and no Foundation JSON coder on the path (docs/BENCHMARKS.md). Tokens are
     /// verified independently by joserfc in the end-to-end suite.
     func sign(_ claims: AccessTokenClaims) throws -> String {
         let (header, key) = state.withLock { ($0.headerSegment, $0.signingKey) }

@@ -18,6 +18,7 @@ import NIOHTTP1
 ///   POST's body is never read (only the status counts, and a receiver dripping its body
 ///   would hold the delivery past any deadline).
 public final class OutboundHTTPClient: Sendable {
+    /// The largest GET body read: 512 KiB.
     public static let maxBodyBytes = 512 * 1024
 
     /// Why a request came to nothing.
@@ -33,6 +34,7 @@ public final class OutboundHTTPClient: Sendable {
         /// No answer: the connection, TLS or the exchange failed.
         case failed(String)
 
+        /// The failure in words, for the log and the delivery record.
         public var description: String {
             switch self {
             case .refused(let refusal): "\(refusal)"
@@ -46,16 +48,21 @@ public final class OutboundHTTPClient: Sendable {
 
     /// A GET's 2xx answer.
     public struct Document: Sendable {
+        /// The 2xx status.
         public let status: Int
+        /// The answer's headers (`Cache-Control` sets how long keys are kept).
         public let headers: HTTPHeaders
+        /// The body, at most `maxBodyBytes`.
         public let body: [UInt8]
     }
 
+    /// What every URL is checked against before it is called.
     public let policy: OutboundURLPolicy
     let client: HTTPClient
     let issuerDocumentDeadline: Duration
     let callbackDeadline: Duration
 
+    /// A client holding URLs to `policy`, with the deadline of each purpose; shut it down once.
     public init(policy: OutboundURLPolicy, issuerDocumentDeadline: Duration = .seconds(3), callbackDeadline: Duration = .seconds(5)) {
         let longest = TimeAmount(max(issuerDocumentDeadline, callbackDeadline))
         var configuration = HTTPClient.Configuration(

@@ -84,6 +84,7 @@ public struct OutboundURLPolicy: Sendable, Equatable {
         case doesNotResolve(String)
         case resolvesToNonPublic(host: String, address: IPAddress)
 
+        /// The refusal in words, as the answer or the log continues or shows it.
         public var description: String {
             switch self {
             case .notHTTP: "must be an absolute http(s) URL"
@@ -107,6 +108,7 @@ public struct OutboundURLPolicy: Sendable, Equatable {
     /// The longest a callback's name lookup may take; past it the name counts as unresolved.
     public let lookupDeadline: Duration
 
+    /// A policy; `allowPrivateCallbacks` from `serve --allow-private-callbacks`.
     public init(allowPrivateCallbacks: Bool, lookupDeadline: Duration = .seconds(5)) {
         self.allowsPrivateCallbacks = allowPrivateCallbacks
         self.lookupDeadline = lookupDeadline

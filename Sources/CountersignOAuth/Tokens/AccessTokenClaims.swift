@@ -5,21 +5,32 @@ import CountersignCore
 /// decision saw (RFC 9068 §2.2.1), the `act` actor of a token exchange (RFC 8693 §4.1), and
 /// `one_time` when the first introspection by a resource server of its audience spends it.
 public struct AccessTokenClaims: Sendable, Equatable {
+    /// The issuer (RFC 9068 §2.2).
     public var iss: String
     /// The client id for a client_credentials token (RFC 9068 §2.2: the client is the subject),
     /// the user's `sub` at their identity provider for a token exchange.
     public var sub: String
+    /// The audience: the resource server it is for (RFC 8707), or the issuer.
     public var aud: String
+    /// The client the token was issued to (RFC 9068 §2.2).
     public var client_id: String
+    /// The granted scopes, space-separated (RFC 6749 §3.3); nil when none.
     public var scope: String?
     /// Issued at and expiry: JWT NumericDates, seconds since 1970 (RFC 7519 §2, §4.1.4).
     public var iat: Int64
+    /// Expiry as a NumericDate (RFC 7519 §4.1.4).
     public var exp: Int64
+    /// 128 random bits, base64url: the id revocation and one-time use key on (RFC 7519 §4.1.7).
     public var jti: String
+    /// The one action the token is bound to (RFC 9396 §9.1).
     public var authorizationDetails: JSONValue?
+    /// The subject's `acr` as the decision saw it (RFC 9068 §2.2.1).
     public var acr: String?
+    /// The subject's `auth_time` as the decision saw it (RFC 9068 §2.2.1).
     public var authTime: Int64?
+    /// The actor of a token exchange (RFC 8693 §4.1).
     public var act: JSONValue?
+    /// Spent by the first introspection by a resource server of its audience (docs/ACTION-TOKENS.md).
     public var oneTime: Bool
     /// Who approved the action, digests of their reasons and when (an approved request).
     public var approval: JSONValue?
@@ -27,6 +38,7 @@ public struct AccessTokenClaims: Sendable, Equatable {
     /// When the token expires (`exp`).
     public var expiresAt: Instant { Instant(secondsSince1970: exp) }
 
+    /// Claims as the minter sets them or the verifier reads them back.
     public init(
         iss: String, sub: String, aud: String, clientID: String, scope: String?, iat: Int64, exp: Int64, jti: String,
         authorizationDetails: JSONValue? = nil, acr: String? = nil, authTime: Int64? = nil, act: JSONValue? = nil,

@@ -3,11 +3,13 @@ import CountersignStore
 
 /// Signs access tokens and records each issuance in the audit chain before it is handed out.
 public struct AccessTokenMinter: Sendable {
+    /// The issuer every token names.
     public let issuer: String
     let keys: SigningKeyRing
     let audit: any AuditLog
     let clock: any WallClock
 
+    /// A minter signing with `keys` and recording in `audit`.
     public init(issuer: String, keys: SigningKeyRing, audit: any AuditLog, clock: any WallClock) {
         self.issuer = issuer
         self.keys = keys
@@ -17,7 +19,9 @@ public struct AccessTokenMinter: Sendable {
 
     /// A freshly minted token and its RFC 6749 §5.1 response.
     public struct Issued: Sendable {
+        /// The compact JWS.
         public let token: String
+        /// What it says.
         public let claims: AccessTokenClaims
         /// RFC 8693 §2.2.1 `issued_token_type`, for a token exchange.
         public var issuedTokenType: String?
@@ -32,6 +36,7 @@ public struct AccessTokenMinter: Sendable {
             return members
         }
 
+        /// The token response with `Cache-Control: no-store` (RFC 6749 §5.1).
         public var response: OAuthResponse {
             .json(JSONWriter.object(members), headers: [("Cache-Control", "no-store"), ("Pragma", "no-cache")])
         }

@@ -11,6 +11,7 @@ import Crypto
 public struct AccessTokenVerifier: Sendable {
     /// Why a token is not acceptable (only logged; the caller answers `active: false`).
     public struct Rejection: Error, Sendable, CustomStringConvertible {
+        /// What is wrong with the token, for the log.
         public let description: String
         init(_ description: String) { self.description = description }
     }
@@ -22,12 +23,14 @@ public struct AccessTokenVerifier: Sendable {
     let issuer: String
     let clock: any WallClock
 
+    /// A verifier of tokens this `issuer` signed with `keys`.
     public init(keys: SigningKeyRing, issuer: String, clock: any WallClock) {
         self.keys = keys
         self.issuer = issuer
         self.clock = clock
     }
 
+    /// The token's claims, or why it is not acceptable.
     public func verify(_ token: String) throws(Rejection) -> AccessTokenClaims {
         let jws: CompactJWS
         do { jws = try CompactJWS(token, maxLength: Self.maxLength) } catch {

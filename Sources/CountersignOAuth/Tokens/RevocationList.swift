@@ -10,12 +10,14 @@ public final class RevocationList: Sendable {
     let revoked: Mutex<[String: Instant]>
     let clock: any WallClock
 
+    /// An empty list over `store`; the first reload fills it.
     public init(store: any RevokedTokenStore, clock: any WallClock) {
         self.store = store
         self.revoked = Mutex([:])
         self.clock = clock
     }
 
+    /// Whether memory holds the `jti`; `isRevoked` also asks the store.
     public func contains(_ jti: String) -> Bool {
         revoked.withLock { $0[jti] != nil }
     }

@@ -8,10 +8,13 @@ public struct FormParameters: Sendable {
     /// More parameters than this are refused.
     public static let maxCount = 64
 
+    /// Each parameter's value by name.
     public private(set) var values: [String: String]
 
+    /// Parameters already parsed.
     public init(_ values: [String: String]) { self.values = values }
 
+    /// The value of `name`; nil when absent or empty.
     public subscript(_ name: String) -> String? { values[name] }
 
     /// Parses a body; every failure is `invalid_request` with a description naming the problem.

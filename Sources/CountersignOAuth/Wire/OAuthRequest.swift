@@ -1,14 +1,17 @@
 /// An HTTP request as the protocol layer sees it: no socket, no framework types.
 public struct OAuthRequest: Sendable {
+    /// The HTTP method.
     public var method: String
     /// The `Content-Type` header without parameters, lower-cased; nil when absent.
     public var contentType: String?
     /// Every `Authorization` header value (more than one is an error).
     public var authorization: [String]
+    /// The body, at most 64 KiB (the route refuses more).
     public var body: [UInt8]
     /// The peer's IP address, for the audit log.
     public var remoteAddress: String?
 
+    /// A request as a route builds it from HTTP, or a test directly.
     public init(
         method: String, contentType: String?, authorization: [String] = [], body: [UInt8] = [],
         remoteAddress: String? = nil
@@ -34,13 +37,17 @@ public struct OAuthRequest: Sendable {
 
 /// An HTTP response value that the server writes out as is.
 public struct OAuthResponse: Sendable {
+    /// The HTTP status.
     public var status: Int
+    /// The headers, in order.
     public var headers: [(String, String)]
+    /// The body.
     public var body: [UInt8]
     /// The RFC 6749 §5.2 `error` code when this answers a refusal (for metrics; never sent
     /// other than in the body).
     public var error: String?
 
+    /// A response with these parts; `error` names the refusal for metrics.
     public init(status: Int, headers: [(String, String)], body: [UInt8], error: String? = nil) {
         self.status = status
         self.headers = headers

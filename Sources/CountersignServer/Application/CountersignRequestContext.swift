@@ -6,7 +6,9 @@ import Synchronization
 /// The request context of every route: Hummingbird's core storage plus the peer address,
 /// which the audit log records.
 public struct CountersignRequestContext: RequestContext, RemoteAddressRequestContext {
+    /// Hummingbird's per-request storage.
     public var coreContext: CoreRequestContextStorage
+    /// The peer's address.
     public let remoteAddress: SocketAddress?
     /// The connection, for a route that must stop reading it (a body past its deadline).
     let channel: any Channel
@@ -18,6 +20,7 @@ public struct CountersignRequestContext: RequestContext, RemoteAddressRequestCon
     /// The peer's IP address as text, as the OAuth endpoints and the audit log record it.
     var address: String? { remoteAddress?.ipAddress }
 
+    /// The context of a request on `source`'s connection.
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress

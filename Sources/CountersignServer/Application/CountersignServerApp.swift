@@ -16,17 +16,24 @@ import UnixSignals
 public enum CountersignServerApp {
     /// Everything a running server is made of, before it listens.
     public struct Assembly: Sendable {
+        /// The settings the server was assembled with.
         public let configuration: ServerConfiguration
+        /// The issuer identifier (RFC 8414 §2): `--issuer`, or the listening URL.
         public let issuer: String
+        /// The port it listens on, `--port 0` already resolved to a free one.
         public let port: Int
+        /// The OAuth endpoints, their caches and stores.
         public let authorizationServer: AuthorizationServer
         /// Approval requests, the approver API and their notifications.
         public let approvals: Approvals
+        /// The store, which `close()` closes.
         public let store: SQLiteStore
+        /// The policy in force, which SIGHUP reloads.
         public let policy: PolicyHolder
         /// The one client of the server's own requests (trusted issuers' documents, CIBA pings
         /// and pushes, webhooks) and the policy it holds them to; shut down with the server.
         public let outbound: OutboundHTTPClient
+        /// Whether the data directory was new: `serve` then prints its first-run hint.
         public let isNewDataDirectory: Bool
         /// What `GET /metrics` shows.
         public let metrics: ServerMetrics

@@ -29,6 +29,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// `sse_heartbeat`: seconds between keep-alive comments on an approver's event stream.
     public var sseHeartbeat: Int = 15
 
+    /// Every setting at its default.
     public init() {}
 
     /// Resolves the layers, highest precedence first (flags, environment, file): each setting
@@ -57,6 +58,8 @@ public struct ServerConfiguration: Sendable, Equatable {
 
 /// A configuration that cannot be used, with what to change.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    /// What is wrong and what to change, as `serve` prints it.
     public let description: String
+    /// An error saying `description`.
     public init(_ description: String) { self.description = description }
 }

@@ -63,6 +63,7 @@ public final class ServerMetrics: Sendable {
     let headTooLarge: Counter
     let malformedRequest: Counter
 
+    /// A registry with every series at zero and the process start time set.
     public init(startTime: Date = Date()) {
         registry.makeGauge(descriptor: Self.startTime).set(startTime.timeIntervalSince1970)
         headTooLarge = registry.makeCounter(descriptor: Self.httpRejected, labels: [("reason", "request_head_too_large")])

@@ -6,9 +6,13 @@ import Foundation
 /// `policy.loaded` audit event) and the checked policy. A file that does not load is refused
 /// with every error as FILE:LINE:COLUMN: message, and the policy already running stays.
 public struct PolicyFile: Sendable {
+    /// The path the file was read from.
     public let path: String
+    /// Lower-case hex SHA-256 of the bytes read, as `policy.loaded` records it.
     public let sha256: String
+    /// The file's text.
     public let text: String
+    /// The checked policy.
     public let policy: Policy
 
     /// The largest policy file accepted.
@@ -67,6 +71,7 @@ public struct PolicyFileError: Error, CustomStringConvertible, Sendable {
     /// larger than the limit (it is not read past it).
     public let sha256: String?
 
+    /// A refusal saying `description`.
     public init(_ description: String, errors: [PolicyError] = [], sha256: String? = nil) {
         self.description = description
         self.errors = errors

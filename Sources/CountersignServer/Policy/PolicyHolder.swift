@@ -12,13 +12,16 @@ public final class PolicyHolder: PolicySource {
     let audit: any AuditLog
     let state = Mutex<PolicyFile?>(nil)
 
+    /// A holder of the policy at `path`, recording loads in `audit`; nothing is loaded yet.
     public init(path: String, audit: any AuditLog) {
         self.path = path
         self.audit = audit
     }
 
+    /// The file in force; nil before the first load.
     public var current: PolicyFile? { state.withLock { $0 } }
 
+    /// The policy in force (`PolicySource`); nil before the first load.
     public var currentPolicy: Policy? { state.withLock { $0?.policy } }
 
     /// Loads the file and records the load; records the refusal and throws (keeping the old

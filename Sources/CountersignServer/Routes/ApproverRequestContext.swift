@@ -7,12 +7,14 @@ import Hummingbird
 /// `ApproverAuthentication` authenticated once, before any route runs, and the context of the
 /// connection it came on (its address, the body-read mark).
 public struct ApproverRequestContext: ChildRequestContext {
+    /// Hummingbird's per-request storage.
     public var coreContext: CoreRequestContextStorage
     /// The user behind the personal token, enabled and holding that token as of this request.
     public let approver: User
     /// The connection's own context.
     let connection: CountersignRequestContext
 
+    /// The context of an authenticated approver's request; throws 401 when the middleware set none.
     public init(context: CountersignRequestContext) throws {
         // Routes of this context sit behind the middleware, which sets it or answers 401 itself.
         guard let approver = context.approver else { throw HTTPError(.unauthorized) }

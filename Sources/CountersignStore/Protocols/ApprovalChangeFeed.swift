@@ -17,6 +17,7 @@ public protocol ApprovalChangeFeed: Sendable {
 
 /// One row of the approval change feed.
 public struct ApprovalFeedEntry: Sendable, Equatable {
+    /// The row's position in the feed, increasing.
     public var seq: Int64
     /// What happened to the request; nil for a user change.
     public var kind: ApprovalChange.Kind?
@@ -27,6 +28,7 @@ public struct ApprovalFeedEntry: Sendable, Equatable {
     /// Whether this store (this process) wrote the row.
     public var madeHere: Bool
 
+    /// A feed row as the store reads it.
     public init(seq: Int64, kind: ApprovalChange.Kind?, requestID: String?, userName: String? = nil, madeHere: Bool) {
         self.seq = seq
         self.kind = kind

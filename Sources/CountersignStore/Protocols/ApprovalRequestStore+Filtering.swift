@@ -3,9 +3,12 @@ import CountersignCore
 extension ApprovalRequest {
     /// Where a newest-first listing stands: the creation time and id of the last request read.
     public struct ListPosition: Sendable, Equatable {
+        /// The creation time of the last request read.
         public var createdAt: Instant
+        /// Its id, which orders requests created in the same millisecond.
         public var id: String
 
+        /// The position after the request created at `createdAt` with `id`.
         public init(createdAt: Instant, id: String) {
             self.createdAt = createdAt
             self.id = id

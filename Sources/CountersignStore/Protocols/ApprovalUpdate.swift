@@ -13,6 +13,7 @@ public struct ApprovalUpdate: Sendable {
     /// The change other processes' listeners hear of (a row of the change feed), if any.
     public var change: ApprovalChange.Kind?
 
+    /// What a step commits; by default no notification, payload or feed row.
     public init(
         audit: [AuditRecord], notifications: [NotificationIntent] = [], payloads: [OutboxPayload] = [],
         change: ApprovalChange.Kind? = nil

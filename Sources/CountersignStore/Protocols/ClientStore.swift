@@ -2,7 +2,9 @@ import CountersignCore
 
 /// Registered clients. Each change is recorded in the audit log in the same transaction.
 public protocol ClientStore: Sendable {
+    /// The client with this id, or nil.
     func client(id: String) async throws -> OAuthClient?
+    /// Every client, by id.
     func clients() async throws -> [OAuthClient]
     /// Throws `StoreError.conflict` when the id is taken.
     func create(_ client: OAuthClient, audit: AuditRecord) async throws

@@ -6,6 +6,7 @@ import CountersignCore
 public protocol OneTimeTokenStore: Sendable {
     /// Spends the token with its audit event; false (and nothing recorded) when it was already spent.
     func consume(jti: String, consumer: String, expiresAt: Instant, audit: AuditRecord) async throws -> Bool
+    /// Whether the token has been spent.
     func isConsumed(jti: String) async throws -> Bool
     /// Forgets spent tokens that have expired anyway; returns how many.
     func purgeExpiredConsumptions(now: Instant) async throws -> Int

@@ -4,6 +4,7 @@ import CountersignCore
 public protocol RevokedTokenStore: Sendable {
     /// Records a revocation with its event; revoking twice is not an error and records once.
     func revoke(jti: String, clientID: String, expiresAt: Instant, audit: AuditRecord) async throws
+    /// Whether the token was revoked (what a cache miss asks).
     func isRevoked(jti: String) async throws -> Bool
     /// Revocations still in force at `now`, jti → expiry (to warm a cache).
     func revocations(activeAt now: Instant) async throws -> [String: Instant]

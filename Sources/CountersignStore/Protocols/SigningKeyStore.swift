@@ -2,6 +2,7 @@ import CountersignCore
 
 /// A token-signing key as kept at rest: the private half encrypted under the server key.
 public struct StoredSigningKey: Sendable, Equatable {
+    /// The key id: base64url of the first 12 bytes of the SHA-256 of the public key.
     public var kid: String
     /// The one algorithm this key may be used with (RFC 8725 §3.1).
     public var algorithm: String
@@ -9,6 +10,7 @@ public struct StoredSigningKey: Sendable, Equatable {
     public var encryptedPrivateKey: [UInt8]
     /// The public JWK (RFC 7517) as JSON text.
     public var publicJWK: String
+    /// When the key was made.
     public var createdAt: Instant
     /// When it starts signing. A rotated-in key is published first and signs only from here,
     /// so resource servers that cache the JWKS already know it.
@@ -18,6 +20,7 @@ public struct StoredSigningKey: Sendable, Equatable {
     /// Until when its public half stays in the JWKS (every token it signed has expired by then).
     public var publishedUntil: Instant?
 
+    /// A key as `KeyRotation` makes it or the store reads it back.
     public init(
         kid: String, algorithm: String, encryptedPrivateKey: [UInt8], publicJWK: String, createdAt: Instant,
         activatesAt: Instant? = nil, retiredAt: Instant? = nil, publishedUntil: Instant? = nil

@@ -9,6 +9,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The row to change does not exist.
     case notFound(String)
 
+    /// The error as the CLI and the logs show it.
     public var description: String {
         switch self {
         case .conflict(let m): m

@@ -3,6 +3,7 @@ import CountersignCore
 /// External identity providers whose tokens are accepted as subjects. Each change is recorded
 /// in the audit log in the same transaction.
 public protocol TrustedIssuerStore: Sendable {
+    /// Every trusted issuer, by URL.
     func trustedIssuers() async throws -> [TrustedIssuer]
     /// Throws `StoreError.conflict` when the issuer is already trusted.
     func add(_ issuer: TrustedIssuer, audit: AuditRecord) async throws

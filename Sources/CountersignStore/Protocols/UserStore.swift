@@ -3,8 +3,11 @@ import CountersignCore
 /// The people Countersign knows itself (approvers), and their personal API tokens, kept only
 /// as keyed hashes.
 public protocol UserStore: Sendable {
+    /// Throws `StoreError.conflict` when the name is taken.
     func create(_ user: User, audit: AuditRecord) async throws
+    /// The user with this name, or nil.
     func user(named name: String) async throws -> User?
+    /// Every user, by name.
     func users() async throws -> [User]
     /// Makes a new personal token (by its hash) `user`'s one token: any earlier token of theirs
     /// stops working in the same transaction. `StoreError.notFound` when there is no such user.

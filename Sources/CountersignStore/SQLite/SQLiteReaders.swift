@@ -2,7 +2,7 @@ import Synchronization
 
 /// Read-only connections, used on the caller's thread: a read takes an idle connection (opening
 /// one when none is idle), runs its statements and gives it back. WAL readers never wait for the
-/// writer, and the hot reads are one indexed row, so a read costs microseconds and no thread hop.
+/// writer, and the hot reads are one indexed row, so a read needs no thread hop.
 final class SQLiteReaders: Sendable {
     struct Pool {
         var idle: [SQLiteDatabase] = []

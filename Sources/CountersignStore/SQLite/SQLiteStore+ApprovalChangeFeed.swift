@@ -5,12 +5,14 @@ extension SQLiteStore: ApprovalChangeFeed {
     /// The `kind` of a user change's row.
     static let userChangeKind = "user"
 
+    /// The largest `seq` in `approval_changes`. On a reader connection on the caller's thread.
     public func approvalChangesHead() async throws -> Int64 {
         try read { connection in
             Int64(try connection.query("SELECT MAX(seq) AS head FROM approval_changes").first?.column("head")?.integer ?? 0)
         }
     }
 
+    /// The next rows of `approval_changes`, each marked as this process's or not, read on the caller's thread.
     public func approvalChanges(after seq: Int64, limit: Int) async throws -> (changes: [ApprovalFeedEntry], next: Int64) {
         let rows = try read { connection in
             try connection.query(
@@ -26,6 +28,7 @@ extension SQLiteStore: ApprovalChangeFeed {
         return (changes, changes.last?.seq ?? seq)
     }
 
+    /// Deletes old rows of `approval_changes` in one writer transaction, without an audit event.
     public func purgeApprovalChanges(before time: Instant) async throws -> Int {
         let purged = NIOLockedValueBox(0)
         try await writer.write(audit: []) { connection in

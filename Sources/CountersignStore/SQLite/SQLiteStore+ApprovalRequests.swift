@@ -2,6 +2,7 @@ import CountersignCore
 import NIOConcurrencyHelpers
 
 extension SQLiteStore: ApprovalRequestStore {
+    /// Inserts the request, its events, its outbox rows and its feed row in one writer transaction.
     public func create(
         _ request: ApprovalRequest, audit: [AuditRecord], notifications: [NotificationIntent], claim: OutboxClaim?
     ) async throws -> [OutboxDelivery] {
@@ -28,16 +29,19 @@ extension SQLiteStore: ApprovalRequestStore {
         return created.withLockedValue { $0 }
     }
 
+    /// The request with this id and its votes. On a reader connection on the caller's thread.
     public func approvalRequest(id: String) async throws -> ApprovalRequest? {
         try read { connection in try Self.loadRequest(where: "id = ?", .text(id), connection) }
     }
 
+    /// The request polled with this `auth_req_id` hash. On a reader connection on the caller's thread.
     public func approvalRequest(authReqIDHash: [UInt8]) async throws -> ApprovalRequest? {
         try read { connection in
             try Self.loadRequest(where: "auth_req_hash = ?", .text(authReqIDHash.hexString), connection)
         }
     }
 
+    /// One page, newest first, by keyset on `(created_at, id)` (migration 5's index), read on the caller's thread.
     public func approvalRequests(
         state: ApprovalRequest.State?, after position: ApprovalRequest.ListPosition?, limit: Int
     ) async throws -> [ApprovalRequest] {
@@ -63,6 +67,7 @@ extension SQLiteStore: ApprovalRequestStore {
         }
     }
 
+    /// Ids of unsettled requests past their expiry. On a reader connection on the caller's thread.
     public func expiredApprovalRequestIDs(now: Instant, limit: Int) async throws -> [String] {
         try read { connection in
             try connection.query(
@@ -74,6 +79,7 @@ extension SQLiteStore: ApprovalRequestStore {
         }
     }
 
+    /// Reads, changes and writes the request inside one writer transaction (`ApprovalRequestStore.update`).
     public func update(
         id: String, claim: OutboxClaim?, _ change: @escaping @Sendable (inout ApprovalRequest) throws -> ApprovalUpdate
     ) async throws -> (request: ApprovalRequest, deliveries: [OutboxDelivery]) {

@@ -1,10 +1,12 @@
 import CountersignCore
 
 extension SQLiteStore: AuditLog {
+    /// Appends the records through the writer, which seals them onto the chain.
     public func append(_ records: [AuditRecord]) async throws {
         try await writer.write(audit: records, nil)
     }
 
+    /// A page of `audit_events` after `seq`, on a pool thread.
     public func events(after seq: Int64, limit: Int) async throws -> [AuditEvent] {
         try await scan { connection in
             return try connection.query(
@@ -14,6 +16,7 @@ extension SQLiteStore: AuditLog {
         }
     }
 
+    /// The last row of `audit_events`. On a reader connection on the caller's thread.
     public func head() async throws -> (seq: Int64, hash: String)? {
         try read { connection in
             guard let row = try connection.query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").first,

@@ -1,18 +1,21 @@
 import CountersignCore
 
 extension SQLiteStore: ClientStore {
+    /// The client with this id. On a reader connection on the caller's thread.
     public func client(id: String) async throws -> OAuthClient? {
         try read { connection in
             return try connection.query("SELECT * FROM clients WHERE id = ?", [.text(id)]).first.map(Self.decodeClient)
         }
     }
 
+    /// Every client by id, on a pool thread.
     public func clients() async throws -> [OAuthClient] {
         try await scan { connection in
             return try connection.query("SELECT * FROM clients ORDER BY id").map(Self.decodeClient)
         }
     }
 
+    /// Inserts the client. One writer transaction with its audit event.
     public func create(_ client: OAuthClient, audit: AuditRecord) async throws {
         let binds: [SQLiteValue] = [
             .text(client.id), client.secretHash.map { .text($0.hexString) } ?? .null,
@@ -35,6 +38,7 @@ extension SQLiteStore: ClientStore {
         }
     }
 
+    /// Deletes the client. One writer transaction with its audit event.
     public func delete(id: String, audit: AuditRecord) async throws -> Bool {
         do {
             try await writer.write(audit: [audit]) { connection in
@@ -47,6 +51,7 @@ extension SQLiteStore: ClientStore {
         }
     }
 
+    /// Replaces the secret hash, keeping the old one until `previousValidUntil`, with its event in one transaction.
     public func rotateSecret(id: String, hash: [UInt8], previousValidUntil: Instant?, audit: AuditRecord) async throws -> Bool {
         do {
             try await writer.write(audit: [audit]) { connection in

@@ -47,6 +47,7 @@ extension SQLiteStore: NotificationOutbox {
         guard !updated.isEmpty else { throw StoreError.notFound("no open outbox delivery \(payload.deliveryID)") }
     }
 
+    /// Claims due rows with one `UPDATE … RETURNING` in a writer transaction (`NotificationOutbox`).
     public func claimDueDeliveries(now: Instant, claim: OutboxClaim, limit: Int) async throws -> [OutboxDelivery] {
         let due = """
             done_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
@@ -73,6 +74,7 @@ extension SQLiteStore: NotificationOutbox {
         return claimed.withLockedValue { $0 }.sorted { $0.nextAttemptAt < $1.nextAttemptAt }
     }
 
+    /// Marks the row done if `claimant` still holds it, in a writer transaction.
     public func finishDelivery(id: String, claimant: String, outcome: String, now: Instant) async throws -> Bool {
         try await changeClaimed(
             """
@@ -82,6 +84,7 @@ extension SQLiteStore: NotificationOutbox {
             """, [.instant(now), .text(String(outcome.prefix(300))), .text(id), .text(claimant)])
     }
 
+    /// Puts the row back for its next attempt if `claimant` still holds it, in a writer transaction.
     public func rescheduleDelivery(id: String, claimant: String, attempts: Int, nextAttemptAt: Instant) async throws -> Bool {
         try await changeClaimed(
             """
@@ -99,6 +102,7 @@ extension SQLiteStore: NotificationOutbox {
         return changed.withLockedValue { $0 }
     }
 
+    /// The outbox rows of one request, on a pool thread.
     public func deliveries(requestID: String) async throws -> [OutboxDelivery] {
         try await scan { connection in
             try connection.query(
@@ -107,6 +111,7 @@ extension SQLiteStore: NotificationOutbox {
         }
     }
 
+    /// Deletes finished rows and drops expired payloads in one writer transaction.
     public func purgeDeliveries(finishedBefore: Instant, now: Instant) async throws -> Int {
         let purged = NIOLockedValueBox(0)
         try await writer.write(audit: []) { connection in

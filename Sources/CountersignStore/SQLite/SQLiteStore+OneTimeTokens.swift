@@ -2,6 +2,7 @@ import CountersignCore
 import Synchronization
 
 extension SQLiteStore: OneTimeTokenStore {
+    /// Spends the `jti` by one insert into `consumed_tokens`, with its event in one writer transaction.
     public func consume(jti: String, consumer: String, expiresAt: Instant, audit: AuditRecord) async throws -> Bool {
         let now = clock.now()
         do {
@@ -22,12 +23,14 @@ extension SQLiteStore: OneTimeTokenStore {
 
     struct AlreadyConsumed: Error {}
 
+    /// Whether `consumed_tokens` holds the `jti`. On a reader connection on the caller's thread.
     public func isConsumed(jti: String) async throws -> Bool {
         try read { connection in
             try !connection.query("SELECT 1 AS hit FROM consumed_tokens WHERE jti = ?", [.text(jti)]).isEmpty
         }
     }
 
+    /// Deletes expired rows of `consumed_tokens` in one writer transaction.
     public func purgeExpiredConsumptions(now: Instant) async throws -> Int {
         let count = Mutex(0)
         try await writer.write(audit: []) { connection in

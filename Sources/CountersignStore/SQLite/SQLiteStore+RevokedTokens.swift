@@ -2,6 +2,7 @@ import CountersignCore
 import Synchronization
 
 extension SQLiteStore: RevokedTokenStore {
+    /// Inserts the `jti` into `revoked_tokens`; a repeat records nothing. One writer transaction with its audit event.
     public func revoke(jti: String, clientID: String, expiresAt: Instant, audit: AuditRecord) async throws {
         let now = clock.now()
         do {
@@ -21,12 +22,14 @@ extension SQLiteStore: RevokedTokenStore {
 
     struct AlreadyRevoked: Error {}
 
+    /// Whether `revoked_tokens` holds the `jti`. On a reader connection on the caller's thread.
     public func isRevoked(jti: String) async throws -> Bool {
         try read { connection in
             try !connection.query("SELECT 1 AS hit FROM revoked_tokens WHERE jti = ?", [.text(jti)]).isEmpty
         }
     }
 
+    /// The unexpired rows of `revoked_tokens`. On a reader connection on the caller's thread.
     public func revocations(activeAt now: Instant) async throws -> [String: Instant] {
         try read { connection in
             let rows = try connection.query(
@@ -41,6 +44,7 @@ extension SQLiteStore: RevokedTokenStore {
         }
     }
 
+    /// Deletes expired rows of `revoked_tokens` in one writer transaction.
     public func purgeExpiredRevocations(now: Instant) async throws -> Int {
         let count = Mutex(0)
         try await writer.write(audit: []) { connection in

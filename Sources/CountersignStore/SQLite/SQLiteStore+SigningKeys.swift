@@ -1,6 +1,7 @@
 import CountersignCore
 
 extension SQLiteStore: SigningKeyStore {
+    /// Every row of `signing_keys`, latest activation first. On a reader connection on the caller's thread.
     public func signingKeys() async throws -> [StoredSigningKey] {
         try read { connection in
             return try connection.query("SELECT * FROM signing_keys ORDER BY activates_at DESC, created_at DESC, kid DESC").map { row in
@@ -17,6 +18,7 @@ extension SQLiteStore: SigningKeyStore {
         }
     }
 
+    /// Inserts the key and retires the others. One writer transaction with its audit event.
     public func activate(
         _ key: StoredSigningKey, retiringOthersAt: Instant, publishedUntil: Instant, audit: AuditRecord
     ) async throws {

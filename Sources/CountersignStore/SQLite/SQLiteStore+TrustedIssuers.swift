@@ -1,12 +1,14 @@
 import CountersignCore
 
 extension SQLiteStore: TrustedIssuerStore {
+    /// Every trusted issuer by URL. On a reader connection on the caller's thread.
     public func trustedIssuers() async throws -> [TrustedIssuer] {
         try read { connection in
             try connection.query("SELECT * FROM trusted_issuers ORDER BY issuer").map(Self.decodeIssuer)
         }
     }
 
+    /// Inserts the issuer. One writer transaction with its audit event.
     public func add(_ issuer: TrustedIssuer, audit: AuditRecord) async throws {
         let binds: [SQLiteValue] = [
             .text(issuer.issuer), .text(issuer.audience), Self.optional(issuer.jwksURI),
@@ -24,6 +26,7 @@ extension SQLiteStore: TrustedIssuerStore {
         }
     }
 
+    /// Deletes the issuer. One writer transaction with its audit event.
     public func deleteIssuer(_ issuer: String, audit: AuditRecord) async throws -> Bool {
         do {
             try await writer.write(audit: [audit]) { connection in

@@ -1,6 +1,7 @@
 import CountersignCore
 
 extension SQLiteStore: UserStore {
+    /// Inserts the user. One writer transaction with its audit event.
     public func create(_ user: User, audit: AuditRecord) async throws {
         let binds: [SQLiteValue] = [
             .text(user.name), .text(Self.encodeList(user.groups)), .text(Self.encodeList(user.roles)),
@@ -18,6 +19,7 @@ extension SQLiteStore: UserStore {
         }
     }
 
+    /// Sets `disabled` with its event and a feed row, so every process's open streams re-check the user.
     public func setDisabled(_ disabled: Bool, name: String, audit: AuditRecord) async throws {
         let (origin, now) = (origin, clock.now())
         try await writer.write(audit: [audit]) { connection in
@@ -28,16 +30,19 @@ extension SQLiteStore: UserStore {
         }
     }
 
+    /// The user with this name. On a reader connection on the caller's thread.
     public func user(named name: String) async throws -> User? {
         try read { connection in
             try connection.query("SELECT * FROM users WHERE name = ?", [.text(name)]).first.map(Self.decodeUser)
         }
     }
 
+    /// Every user by name, on a pool thread.
     public func users() async throws -> [User] {
         try await scan { connection in try connection.query("SELECT * FROM users ORDER BY name").map(Self.decodeUser) }
     }
 
+    /// Replaces the token hash with its event and a feed row, so every process's open streams re-check the user.
     public func replaceToken(hash: [UInt8], for user: String, createdAt: Instant, audit: AuditRecord) async throws {
         let (origin, now) = (origin, clock.now())
         try await writer.write(audit: [audit]) { connection in
@@ -52,6 +57,7 @@ extension SQLiteStore: UserStore {
         }
     }
 
+    /// The enabled or disabled user whose token has this hash. On a reader connection on the caller's thread.
     public func user(tokenHash: [UInt8]) async throws -> User? {
         try read { connection in
             try connection.query(

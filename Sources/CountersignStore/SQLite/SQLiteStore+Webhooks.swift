@@ -1,6 +1,7 @@
 import CountersignCore
 
 extension SQLiteStore: WebhookStore {
+    /// Inserts the webhook, its secret already sealed. One writer transaction with its audit event.
     public func create(_ webhook: Webhook, audit: AuditRecord) async throws {
         let binds: [SQLiteValue] = [
             .text(webhook.id), .text(webhook.group), .text(webhook.url), .text(webhook.format.rawValue),
@@ -13,12 +14,14 @@ extension SQLiteStore: WebhookStore {
         }
     }
 
+    /// Every webhook, oldest first, on a pool thread.
     public func webhooks() async throws -> [Webhook] {
         try await scan { connection in
             try connection.query("SELECT * FROM webhooks ORDER BY created_at, id").map(Self.decodeWebhook)
         }
     }
 
+    /// The webhook with this id. On a reader connection on the caller's thread.
     public func webhook(id: String) async throws -> Webhook? {
         try read { connection in
             try connection.query("SELECT * FROM webhooks WHERE id = ?", [.text(id)]).first.map(Self.decodeWebhook)
@@ -36,6 +39,7 @@ extension SQLiteStore: WebhookStore {
             createdAt: row.column("created_at")?.instant ?? .epoch)
     }
 
+    /// Deletes the webhook; `StoreError.notFound` when there is none. One writer transaction with its audit event.
     public func deleteWebhook(id: String, audit: AuditRecord) async throws {
         try await writer.write(audit: [audit]) { connection in
             let deleted = try connection.query("DELETE FROM webhooks WHERE id = ? RETURNING id", [.text(id)])
@@ -43,6 +47,7 @@ extension SQLiteStore: WebhookStore {
         }
     }
 
+    /// Appends an attempt to `webhook_deliveries`, which keeps the newest 10,000, in a writer transaction.
     public func recordDelivery(_ delivery: WebhookDelivery) async throws {
         let binds: [SQLiteValue] = [
             .text(delivery.webhookID), .text(delivery.event), .text(delivery.requestID), .integer(delivery.attempt),
@@ -60,6 +65,7 @@ extension SQLiteStore: WebhookStore {
         }
     }
 
+    /// The newest `limit` logged attempts, newest first, on a pool thread.
     public func deliveries(limit: Int) async throws -> [WebhookDelivery] {
         try await scan { connection in
             try connection.query("SELECT * FROM webhook_deliveries ORDER BY seq DESC LIMIT ?", [.integer(limit)]).map { row in

@@ -1,7 +1,9 @@
 /// A named action a client may ask for (`refund`, `delete_user`): the RFC 9396
 /// `authorization_details` type, the context fields it carries and the resources it applies to.
 public struct ActionDefinition: Sendable {
+    /// The action's name: the `authorization_details` type (RFC 9396 §2) and action scope.
     public let name: String
+    /// The file's `description` of the action, for people reading it.
     public let description: String?
     /// Resources (RFC 8707 `resource`, RAR `locations`) this action may name, matched against
     /// their normal form (`ResourceLocation`); nil: any.
@@ -11,8 +13,10 @@ public struct ActionDefinition: Sendable {
     public let resourceQuery: Bool
     /// Declared context fields; nil when the action declares none (then any context is accepted).
     public let fields: [String: FieldType]?
+    /// Where the action is declared in the policy file.
     public let location: SourceLocation
 
+    /// An action as the policy parser builds it.
     public init(
         name: String, description: String? = nil, resource: GlobPattern? = nil, resourceQuery: Bool = false,
         fields: [String: FieldType]? = nil, location: SourceLocation = .start
@@ -29,14 +33,19 @@ public struct ActionDefinition: Sendable {
 /// The declared type of a context field: `number`, `string`, `boolean`, `[string]`, `[number]`,
 /// optional when written with a trailing `?`.
 public struct FieldType: Sendable, Hashable, CustomStringConvertible {
+    /// The type of a value, or of each item of a list.
     public enum Base: String, Sendable, Hashable, CaseIterable {
         case string, number, boolean
     }
 
+    /// The type of the value or of its items.
     public let base: Base
+    /// Whether the field holds a list (`[string]`).
     public let isList: Bool
+    /// Whether the field may be missing or `null` (a trailing `?`).
     public let isOptional: Bool
 
+    /// A field type as the policy parser reads it.
     public init(base: Base, isList: Bool = false, isOptional: Bool = false) {
         self.base = base
         self.isList = isList
@@ -60,6 +69,7 @@ public struct FieldType: Sendable, Hashable, CustomStringConvertible {
         self.init(base: base, isList: list, isOptional: optional)
     }
 
+    /// The type as the policy file writes it: `[string]?`.
     public var description: String { (isList ? "[\(base.rawValue)]" : base.rawValue) + (isOptional ? "?" : "") }
 
     /// The kind of a value of this type (a list for `[string]`).
@@ -89,12 +99,16 @@ extension FieldType.Base {
 /// A request's context that does not fit its action's declared fields (RFC 9396 §5:
 /// `invalid_authorization_details`, naming the field).
 public struct ContextFieldError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The field that does not fit.
     public let field: String
+    /// What is wrong, in the words of the `invalid_authorization_details` answer.
     public let message: String
+    /// An error about `field`.
     public init(field: String, message: String) {
         self.field = field
         self.message = message
     }
+    /// The message, as the answer's `error_description` carries it.
     public var description: String { message }
 }
 

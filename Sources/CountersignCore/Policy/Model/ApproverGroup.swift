@@ -1,13 +1,18 @@
 /// People who may approve: static members, members derived from a claim of the approver
 /// (`{ claim: groups, value: finance-leads }`), or both.
 public struct ApproverGroup: Sendable, Hashable {
+    /// The group's name, as rules (`approval.group`) and webhooks name it.
     public let name: String
+    /// User names that are members whatever their claims.
     public let members: [String]
     /// The approver's claim (such as `groups`) that must contain `claimValue`.
     public let claim: String?
+    /// The value `claim` must contain (`finance-leads`).
     public let claimValue: String?
+    /// Where the group is declared in the policy file.
     public let location: SourceLocation
 
+    /// A group as the policy parser builds it.
     public init(name: String, members: [String] = [], claim: String? = nil, claimValue: String? = nil, location: SourceLocation = .start) {
         self.name = name
         self.members = members

@@ -1,13 +1,16 @@
 /// A dotted name a condition reads from the decision request: `subject.roles`, `client.id`,
 /// `action`, `resource`, `context.amount`, `context.payee.country`, `request.ip`, `request.time`.
 public struct Attribute: Sendable, Hashable, CustomStringConvertible {
+    /// Where an attribute's value comes from in a decision request (docs/POLICY.md §6).
     public enum Root: String, Sendable, Hashable, CaseIterable {
         case subject, client, action, resource, context, request
     }
 
+    /// The first name of the attribute (`subject`, `context`, ...).
     public let root: Root
     /// The names after the root (`["roles"]`, `["payee", "country"]`); empty for `action` and `resource`.
     public let path: [String]
+    /// The dotted name as the policy file writes it.
     public let description: String
     /// Where the value comes from, decided once at load so a decision compares no names.
     let source: Source
@@ -34,7 +37,9 @@ public struct Attribute: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Attributes are equal when their dotted names are.
     public static func == (a: Attribute, b: Attribute) -> Bool { a.description == b.description }
+    /// Hashes the dotted name.
     public func hash(into hasher: inout Hasher) { hasher.combine(description) }
 
     /// Parses a dotted attribute name; nil with the reason when it is not one.
@@ -88,6 +93,7 @@ public indirect enum AttributeType: Sendable, Hashable, CustomStringConvertible 
     case string, number, boolean, ip, time
     case list(AttributeType)
 
+    /// The attribute type of a declared context field.
     public init(_ field: FieldType) {
         let base: AttributeType =
             switch field.base {
@@ -98,6 +104,7 @@ public indirect enum AttributeType: Sendable, Hashable, CustomStringConvertible 
         self = field.isList ? .list(base) : base
     }
 
+    /// The type in words, as load errors name it (`a string`).
     public var description: String {
         switch self {
         case .string: "a string"
@@ -123,6 +130,8 @@ public indirect enum AttributeType: Sendable, Hashable, CustomStringConvertible 
 
 /// A name that is not an attribute.
 public struct AttributeError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Why the name is not an attribute, as the load error says it.
     public let description: String
+    /// An error saying `description`.
     public init(_ description: String) { self.description = description }
 }

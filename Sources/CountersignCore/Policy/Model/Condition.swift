@@ -15,8 +15,11 @@ public indirect enum Condition: Sendable {
 /// One comparison: an attribute, an operator and its operand. A class, so walking a condition
 /// tree during a decision copies one reference per test rather than its contents.
 public final class ConditionTest: Sendable {
+    /// The node's id in `Policy.conditionInfo`.
     public let id: Int
+    /// The attribute the test reads.
     public let attribute: Attribute
+    /// The comparison and its operand.
     public let op: Operator
     /// The attribute's parts, kept flat so a decision reads them without copying `attribute`.
     let slot: Int
@@ -38,7 +41,9 @@ public final class ConditionTest: Sendable {
 
 /// What a condition node says, for explanations: `context.amount lte 100` at 31:15.
 public struct ConditionInfo: Sendable {
+    /// The node as the policy file writes it (`context.amount lte 100`).
     public let text: String
+    /// Where the node is in the policy file.
     public let location: SourceLocation
     /// The attribute a test reads (nil for all/any; the inner test's for `not` of a test).
     public let attribute: Attribute?

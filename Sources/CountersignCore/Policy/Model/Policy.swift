@@ -3,16 +3,20 @@
 /// `PolicyEvaluator`. Immutable, so one instance serves every request at once; a class, so
 /// handing it around costs one reference count, not one per field.
 public final class Policy: Sendable {
+    /// The file's `version`; 1 is the only one.
     public let version: Int
     /// Actions in file order (their names are `authorization_details_types_supported`).
     public let actions: [ActionDefinition]
+    /// Approver groups by name (docs/POLICY.md §4).
     public let groups: [String: ApproverGroup]
+    /// The rules in file order (docs/POLICY.md §5).
     public let rules: [Rule]
     /// The effect when no rule matches: `deny` unless the file says `allow`.
     public let defaultEffect: Effect
     /// `acr` values from weakest to strongest; a subject's `acr` satisfies a step-up to any
     /// value at or below it.
     public let acrLevels: [String]
+    /// The file's own test cases, which `policy test` runs (docs/POLICY.md §8).
     public let tests: [PolicyTestCase]
     /// Every condition node by id, for explanations.
     public let conditionInfo: [ConditionInfo]
@@ -34,6 +38,7 @@ public final class Policy: Sendable {
     /// The acr ladder used when a policy does not state one (weakest first).
     public static let defaultAcrLevels = ["pwd", "mfa", "phr", "phrh"]
 
+    /// A checked policy; the parser builds it, tests may build one directly.
     public init(
         version: Int = 1, actions: [ActionDefinition], groups: [String: ApproverGroup] = [:], rules: [Rule],
         defaultEffect: Effect = .deny, acrLevels: [String] = Policy.defaultAcrLevels, tests: [PolicyTestCase] = [],

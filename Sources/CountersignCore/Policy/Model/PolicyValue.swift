@@ -17,6 +17,7 @@ public enum PolicyValue: Sendable, Hashable {
     /// The kind a value has, as named in policies and error messages.
     public enum Kind: String, Sendable, Hashable, CustomStringConvertible {
         case null, boolean, number, string, list, object
+        /// The kind's name, as error messages show it.
         public var description: String { rawValue }
     }
 
@@ -37,7 +38,9 @@ public enum PolicyValue: Sendable, Hashable {
 public struct PolicyValueError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The dotted path of the offending member, such as `amount` or `payee.iban`.
     public let path: String
+    /// What is wrong with the value.
     public let message: String
+    /// The error as the answer shows it: `path: message`.
     public var description: String { "\(path): \(message)" }
 }
 
@@ -89,13 +92,18 @@ extension PolicyValue {
 extension PolicyValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral
 {
+    /// A string literal as a policy string.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An integer literal as an exact number.
     public init(integerLiteral value: Int64) { self = .number(ExactDecimal(value)) }
+    /// A Boolean literal as a policy Boolean.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An array literal as a policy list.
     public init(arrayLiteral elements: PolicyValue...) { self = .list(elements) }
 }
 
 extension PolicyValue {
+    /// Exact equality: numbers by value, strings and member names byte for byte (never by Unicode equivalence).
     public static func == (a: PolicyValue, b: PolicyValue) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
@@ -115,6 +123,7 @@ extension PolicyValue {
         }
     }
 
+    /// Hashes what `==` compares: string bytes, not their Unicode equivalence class.
     public func hash(into hasher: inout Hasher) {
         switch self {
         case .null: hasher.combine(0)

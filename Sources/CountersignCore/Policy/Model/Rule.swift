@@ -2,20 +2,29 @@
 /// requirements. Rules combine order-independently (see `PolicyEvaluator`). A class: a decision
 /// reads a few fields of each matching rule, and a reference is cheaper to hand out than a copy.
 public final class Rule: Sendable {
+    /// The rule's name, unique in the file; explanations and audit events name it.
     public let name: String
+    /// The actions the rule applies to.
     public let actions: [String]
+    /// The rule's `when`; `.always` without one.
     public let condition: Condition
+    /// What the rule does when it matches.
     public let effect: Effect
+    /// The token's terms, for a rule that issues one.
     public let grant: GrantTerms?
+    /// Who must approve, for an `approve` rule.
     public let approval: ApprovalRequirement?
+    /// The authentication the subject must have, for a `step_up` rule.
     public let stepUp: StepUpRequirement?
     /// Shown to the requester when this rule denies.
     public let reason: String?
+    /// Where the rule is in the policy file.
     public let location: SourceLocation
     /// `[approval]`, built once: the common decision with one approver shares it instead of
     /// allocating its own list.
     let approvalList: [ApprovalRequirement]
 
+    /// A rule as the policy parser builds it.
     public init(
         name: String, actions: [String], condition: Condition = .always, effect: Effect, grant: GrantTerms? = nil,
         approval: ApprovalRequirement? = nil, stepUp: StepUpRequirement? = nil, reason: String? = nil,
@@ -38,6 +47,7 @@ public final class Rule: Sendable {
 public enum Effect: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case allow, deny, approve
     case stepUp = "step_up"
+    /// The effect as the policy file writes it.
     public var description: String { rawValue }
 }
 
@@ -59,6 +69,7 @@ public struct GrantTerms: Sendable, Hashable {
     /// The lifetime in seconds of a token issued on these terms.
     public var tokenLifetime: Int64 { Int64(min(ttl ?? Self.defaultTTL, Self.maxTTL)) }
 
+    /// Terms as a rule states them; each omitted term takes its default.
     public init(ttl: Int? = nil, oneTime: Bool = false, reuse: Int? = nil) {
         self.ttl = ttl
         self.oneTime = oneTime
@@ -68,11 +79,13 @@ public struct GrantTerms: Sendable, Hashable {
 
 /// Who must approve before a token is issued.
 public struct ApprovalRequirement: Sendable, Hashable {
+    /// Who is asked: a group's members, or the subject itself.
     public enum Approver: Sendable, Hashable, CustomStringConvertible {
         /// Members of a named group.
         case group(String)
         /// The subject's own confirmation (the owner of the account, on another device).
         case subject
+        /// The approver as messages name it.
         public var description: String {
             switch self {
             case .group(let g): "group \(g)"
@@ -81,6 +94,7 @@ public struct ApprovalRequirement: Sendable, Hashable {
         }
     }
 
+    /// Who must approve.
     public var approver: Approver
     /// Distinct approvals needed (never counting the requester).
     public var quorum: Int
@@ -89,12 +103,15 @@ public struct ApprovalRequirement: Sendable, Hashable {
     public var denyQuorum: Int
     /// Seconds the request stays open.
     public var expiresIn: Int
+    /// Whether each approval and denial must give a reason.
     public var reasonRequired: Bool
 
+    /// How long a request stays open when the rule does not say (`expires_in`), in seconds.
     public static let defaultExpiresIn = 15 * 60
     /// The largest `quorum` and `deny_quorum` a rule may ask for.
     public static let maxQuorum = 100
 
+    /// A requirement as a rule states it; omitted terms take their defaults.
     public init(
         approver: Approver, quorum: Int = 1, denyQuorum: Int = 1, expiresIn: Int = ApprovalRequirement.defaultExpiresIn,
         reasonRequired: Bool = false
@@ -110,9 +127,12 @@ public struct ApprovalRequirement: Sendable, Hashable {
 /// Stronger authentication the subject must have (RFC 9470): an `acr` at least this strong and,
 /// when set, an authentication no older than `maxAge` seconds.
 public struct StepUpRequirement: Sendable, Hashable {
+    /// The weakest `acr` accepted (RFC 9470 §3), on the policy's `acr_levels` ladder.
     public var acr: String?
+    /// The longest time in seconds since the subject authenticated (RFC 9470 §3 `max_age`).
     public var maxAge: Int?
 
+    /// A step-up requirement; nil parts ask for nothing.
     public init(acr: String? = nil, maxAge: Int? = nil) {
         self.acr = acr
         self.maxAge = maxAge
