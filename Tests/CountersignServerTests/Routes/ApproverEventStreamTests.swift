@@ -34,14 +34,17 @@ import Testing
                 let connection = try RawConnection(port: port)
                 try connection.send(
                     Array("GET /api/v1/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\n\r\n".utf8))
-                return (connection, connection.receive(waiting: 2))
+                // The opening comment is written once the listener is registered; the stream stays open.
+                return (connection, connection.receive(until: { $0.contains(": listening for approval requests\n\n") }, waiting: 30))
             }
             #expect(opening.hasPrefix("HTTP/1.1 200 "))
             #expect(opening.contains(": listening for approval requests"))
             // The store goes away; the stream is told to check its listener again.
             await assembly.store.close()
             assembly.approvals.events.publishListenerChange("fiona")
-            let rest = try await RawConnection.offThePool { connection.receive(waiting: 3) }
+            let rest = try await RawConnection.offThePool {
+                connection.receive(until: { $0.hasSuffix("0\r\n\r\n") }, waiting: 30)
+            }
             #expect(rest.hasSuffix("0\r\n\r\n"), "the stream did not end: \(rest)")
             #expect(!rest.contains("listener.ended"))
             #expect(!rest.contains("86400000"))

@@ -59,6 +59,22 @@ final class RawConnection: @unchecked Sendable {
         return String(decoding: received, as: UTF8.self)
     }
 
+    /// What arrives until `done` holds for it, the server closes the connection, or `seconds`
+    /// pass without a byte: for a stream that stays open, read up to a mark that must come. A
+    /// slow server makes this wait longer, never return before the mark.
+    func receive(until done: (String) -> Bool, waiting seconds: Int) -> String {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while !done(String(decoding: received, as: UTF8.self)) {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            received += buffer[0..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
     /// One whole HTTP answer (its head and the `Content-Length` bytes of its body), or what
     /// arrived before the server closed the connection or `seconds` passed without a byte. A
     /// slow server makes this wait longer, never return early with half an answer.
