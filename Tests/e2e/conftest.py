@@ -83,7 +83,7 @@ def resource_server(server):
     rs = server.create_client(scope=None, resources=(f"https://rs-{id(server)}.example.com/api",))
     wait_for_response(
         lambda: server.token_request(rs, {"grant_type": "client_credentials", "resource": rs.resources[0]}),
-        lambda r: r.status_code == 200, timeout=3, what="the new resource server to be known")
+        lambda r: r.status_code == 200, what="the new resource server to be known")
     return rs
 
 

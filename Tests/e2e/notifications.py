@@ -11,6 +11,8 @@ import threading
 import time
 import urllib.parse
 
+from support import EVENTUALLY
+
 
 class Receiver:
     """A notification endpoint on loopback (PORT, or any free port): records every request (path,
@@ -50,7 +52,7 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
-    def wait(self, count: int = 1, timeout: float = 15.0) -> list[dict]:
+    def wait(self, count: int = 1, timeout: float = EVENTUALLY) -> list[dict]:
         with self.arrived:
             assert self.arrived.wait_for(lambda: len(self.received) >= count, timeout), \
                 f"expected {count} notifications, got {self.received}"
@@ -94,7 +96,7 @@ class EventStream:
         finally:
             self.ended.set()
 
-    def wait(self, predicate, timeout=10.0):
+    def wait(self, predicate, timeout=EVENTUALLY):
         with self.arrived:
             assert self.arrived.wait_for(lambda: any(predicate(e) for e in self.events), timeout), self.events
             return next(e for e in self.events if predicate(e))

@@ -39,6 +39,10 @@ FORM = "application/x-www-form-urlencoded"
 LISTENING = "countersign listening on "
 START_TIMEOUT = 30.0
 HTTP_TIMEOUT = 15.0
+# How long a wait allows for an event that must come: far beyond any bound the server promises,
+# so that only an event that never comes fails the wait, never a slow machine. Tests assert on
+# what happens, not on how soon.
+EVENTUALLY = 30.0
 
 _ids = itertools.count(1)
 
@@ -344,7 +348,7 @@ def assert_oauth_error(resp: requests.Response, status: int, error: str, *, basi
     return body
 
 
-def wait_until(predicate, timeout: float = 5.0, interval: float = 0.05, what: str = "condition"):
+def wait_until(predicate, timeout: float = EVENTUALLY, interval: float = 0.05, what: str = "condition"):
     """Polls PREDICATE until it returns something truthy (returned) or TIMEOUT passes."""
     deadline = time.monotonic() + timeout
     while True:
@@ -356,7 +360,7 @@ def wait_until(predicate, timeout: float = 5.0, interval: float = 0.05, what: st
         time.sleep(interval)
 
 
-def wait_for_response(send, accept, timeout: float = 5.0, interval: float = 0.05, what: str = "response"):
+def wait_for_response(send, accept, timeout: float = EVENTUALLY, interval: float = 0.05, what: str = "response"):
     """Repeats SEND() until ACCEPT(response) holds; returns that response (requests.Response is
     falsy for 4xx, so wait_until cannot be used for error responses)."""
     deadline = time.monotonic() + timeout

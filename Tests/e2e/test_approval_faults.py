@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from support import Client, new_secret, start_server, uid, wait_for_response
+from support import EVENTUALLY, Client, new_secret, start_server, uid, wait_for_response
 
 CIBA = "urn:openid:params:grant-type:ciba"
 API = "https://api.example.com"
@@ -42,7 +42,7 @@ def ask(server, client, amount=250):
     resp = wait_for_response(
         lambda: server.post("/bc-authorize", {"login_hint": "bob", "resource": API, "authorization_details": details},
                             auth=(client.id, client.secret)),
-        lambda r: r.status_code == 200, timeout=5, what="the backchannel request to be accepted")
+        lambda r: r.status_code == 200, what="the backchannel request to be accepted")
     return resp.json()["auth_req_id"]
 
 
@@ -183,7 +183,7 @@ def test_kill_9_in_the_middle_of_votes_and_polls_leaves_at_most_one_token(tmp_pa
     for t in threads:
         t.start()
     # Killed while the other votes and the polls are in flight.
-    assert first_vote.wait(timeout=10)
+    assert first_vote.wait(timeout=EVENTUALLY)
     server.proc.send_signal(signal.SIGKILL)
     stop.set()
     for t in threads:

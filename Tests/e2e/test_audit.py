@@ -187,7 +187,7 @@ def test_no_token_or_secret_leaks_into_export_logs_or_database(server, client, r
     wait_for_response(lambda: server.post("/bc-authorize", {"login_hint": "leak-user", "authorization_details": refund,
                                                             "client_notification_token": notification_token},
                                           auth=(ciba.id, ciba.secret)),
-                      lambda r: r.status_code == 200, timeout=5, what="the CIBA request to be accepted")
+                      lambda r: r.status_code == 200, what="the CIBA request to be accepted")
     assert len(personal_token) > 20 and len(webhook_secret) > 20
 
     secrets = [gen_secret, json_secret, wrong_secret, client.secret, resource_server.secret, *server.secrets,

@@ -39,7 +39,7 @@ def world(server, idp):
     poller = server.create_client(scope="read", grant_types=("ciba",), extra=("--asserts-users",))
     api = server.create_client(scope=None, resources=(API,))
     wait_for_response(lambda: server.token_request(api, {"grant_type": "client_credentials", "resource": API}),
-                      lambda r: r.status_code == 200, timeout=3, what="the resource server to be known")
+                      lambda r: r.status_code == 200, what="the resource server to be known")
     return poller, api, tokens
 
 
@@ -51,7 +51,7 @@ def notifying_client(server, mode: str, endpoint: str) -> Client:
     # The running server picks up new clients within about a second; a denied request (no
     # notification) tells when.
     wait_for_response(lambda: authorize(server, client, currency="JPY", client_notification_token="warm-up"),
-                      lambda r: r.status_code == 403, timeout=3, what="the new client to be known")
+                      lambda r: r.status_code == 403, what="the new client to be known")
     return client
 
 
@@ -394,7 +394,7 @@ def test_without_permission_no_private_or_plain_http_endpoint_is_called_and_no_p
                        "--notification-endpoint", url, check=True)
             client = Client(cid, secret, "", ())
             answers[name] = (client, wait_for_response(lambda: authorize(strict, client, client_notification_token="t"),
-                                                       lambda r: r.status_code == 200, timeout=3, what="the client"))
+                                                       lambda r: r.status_code == 200, what="the client"))
         time.sleep(1.0)
         assert receiver.received == []
         logs = strict.stderr_text()
@@ -516,7 +516,7 @@ def test_webhooks_announce_a_groups_requests_signed_and_retried_with_a_delivery_
         text = slack.wait()[-1]["body"]["text"]
         assert text.startswith("Approval needed from group finance-leads: refund amount=250 currency=EUR")
         assert "countersign approve " in text and "(Hook 1)" in text
-        failing.wait(2, timeout=10)  # retried after a second
+        failing.wait(2)  # retried after a second
         time.sleep(0.3)
         assert other.received == []  # the security group's hook hears nothing of refunds
         log = [json.loads(line) for line in server.cli("webhook", "deliveries", "--json", check=True).stdout.splitlines()]
@@ -585,7 +585,7 @@ def test_ping_and_push_tell_the_client_when_a_request_expires(server, world):
                             client_notification_token="expiry-ping").json()["auth_req_id"]
         push_id = authorize(server, pushed, amount=250, requested_expiry="2",
                             client_notification_token="expiry-push").json()["auth_req_id"]
-        arrived = receiver.wait(count + 2, timeout=10)[count:]
+        arrived = receiver.wait(count + 2)[count:]
         ping = next(r for r in arrived if r["path"] == "/ping")
         push = next(r for r in arrived if r["path"] == "/push")
         assert ping["body"] == {"auth_req_id": ping_id}
@@ -618,7 +618,7 @@ def test_webhooks_send_the_decision_and_slack_text_cannot_ping_a_channel(server,
         # Only this request's messages: another test's request may expire meanwhile.
         def mine(receiver, count, mark):
             return wait_until(lambda: (got := [r for r in list(receiver.received) if mark(r["body"])])[count - 1:] and got,
-                              timeout=10, what=f"{count} webhook messages")
+                              what=f"{count} webhook messages")
 
         requested = mine(slack, 1, lambda b: "Tom &amp; Jerry" in b["text"])[0]["body"]["text"]
         assert "(&lt;!channel&gt; Tom &amp; Jerry &lt;https://evil.example|click&gt;)" in requested
@@ -651,7 +651,7 @@ def test_a_hint_names_the_user_and_the_user_confirms_before_any_token(server, wo
     users, even an action the policy allows waits for the user's own confirmation."""
     _, _, tokens = world
     plain = server.create_client(scope="read", grant_types=("ciba",))
-    resp = wait_for_response(lambda: authorize(server, plain), lambda r: r.status_code == 200, timeout=3,
+    resp = wait_for_response(lambda: authorize(server, plain), lambda r: r.status_code == 200,
                              what="the new client to be known")
     auth_req_id = resp.json()["auth_req_id"]
     assert_oauth_error(poll(server, plain, auth_req_id), 400, "authorization_pending")

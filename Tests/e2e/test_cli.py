@@ -153,7 +153,7 @@ def test_delete_removes_the_client_and_the_server_follows(server):
     proc = server.cli("client", "delete", c.id)
     assert proc.returncode == 0, proc.stderr
     assert c.id not in listed(server)
-    wait_for_response(lambda: server.token_request(c), lambda r: r.status_code == 401, timeout=3,
+    wait_for_response(lambda: server.token_request(c), lambda r: r.status_code == 401,
                       what="the deleted client to be refused")
 
 
@@ -164,10 +164,10 @@ def test_delete_unknown_client_fails(server):
 def test_deleted_id_can_be_registered_again_with_a_new_secret(server):
     c = server.create_client(scope="read")
     server.cli("client", "delete", c.id, check=True)
-    wait_for_response(lambda: server.token_request(c), lambda r: r.status_code == 401, timeout=3,
+    wait_for_response(lambda: server.token_request(c), lambda r: r.status_code == 401,
                       what="the deleted client to be refused")
     again = server.create_client(scope="read", client_id=c.id)
-    wait_for_response(lambda: server.token_request(again), lambda r: r.status_code == 200, timeout=3,
+    wait_for_response(lambda: server.token_request(again), lambda r: r.status_code == 200,
                       what="the re-created client to work")
     assert server.token_request(c).status_code == 401  # the old secret is gone
 

@@ -64,7 +64,7 @@ def world(server, idp):
         server.cli("user", "create", name, *args, check=True)
         tokens[name] = server.cli("user", "token", name, check=True).stdout.strip()
     wait_for_response(lambda: server.token_request(api, {"grant_type": "client_credentials", "resource": API}),
-                      lambda r: r.status_code == 200, timeout=3, what="the resource server to be known")
+                      lambda r: r.status_code == 200, what="the resource server to be known")
     return agent, tokens
 
 

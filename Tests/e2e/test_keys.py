@@ -57,10 +57,10 @@ def test_rotation_publishes_new_key_keeps_old_and_switches_signing(server, clien
     assert old_entry["state"] != "active" and old_entry["retired_at"] and old_entry["published_until"]
 
     # the running server notices within a second or two: both keys in JWKS, new tokens use the new kid
-    wait_until(lambda: {old_kid, new_kid} <= {k["kid"] for k in server.jwks()["keys"]}, timeout=5,
+    wait_until(lambda: {old_kid, new_kid} <= {k["kid"] for k in server.jwks()["keys"]},
                what="both keys in /jwks.json")
     new_token = wait_until(lambda: (t := server.access_token(client)) and jwt_parts(t)[0]["kid"] == new_kid and t,
-                           timeout=5, what="tokens signed with the new key")
+                           what="tokens signed with the new key")
 
     # tokens signed before rotation stay valid until they expire
     assert server.introspect(client, old_token).json()["active"] is True
@@ -84,7 +84,7 @@ def test_second_rotation_keeps_every_unexpired_key_published(server, client):
     token_before = server.access_token(client)
     assert server.cli("keys", "rotate", "--activate-in", "0").returncode == 0
     newest = active_kid(keys_list(server))
-    wait_until(lambda: jwt_parts(server.access_token(client))[0]["kid"] == newest, timeout=5,
+    wait_until(lambda: jwt_parts(server.access_token(client))[0]["kid"] == newest,
                what="tokens signed with the newest key")
     published = {k["kid"] for k in server.jwks()["keys"]}
     assert kids_before | {newest} <= published
@@ -101,7 +101,7 @@ def test_rotation_prepublishes_the_next_key_before_it_signs(server, client):
     listed = {k["kid"]: k for k in keys_list(server)}
     assert listed[next_kid]["state"] == "next"
     assert listed[current]["state"] == "active"
-    wait_until(lambda: next_kid in {k["kid"] for k in server.jwks()["keys"]}, timeout=5,
+    wait_until(lambda: next_kid in {k["kid"] for k in server.jwks()["keys"]},
                what="the next key in /jwks.json")
     # published, but not yet signing: tokens still carry the current kid
     assert jwt_parts(server.access_token(client))[0]["kid"] == current
@@ -114,11 +114,11 @@ def test_rotate_now_ends_a_compromised_key_and_its_tokens(server, client):
     compromised = active_kid(keys_list(server))
     # wait until the server signs with that key, so the token below is one of its
     token = wait_until(lambda: (t := server.access_token(client)) and jwt_parts(t)[0]["kid"] == compromised and t,
-                       timeout=5, what="a token signed with the key about to be compromised")
+                       what="a token signed with the key about to be compromised")
     rotated = server.cli("keys", "rotate", "--now", "--json")
     assert rotated.returncode == 0, rotated.stderr
     replacement = json.loads(rotated.stdout)["kid"]
-    wait_until(lambda: {k["kid"] for k in server.jwks()["keys"]} == {replacement}, timeout=5,
+    wait_until(lambda: {k["kid"] for k in server.jwks()["keys"]} == {replacement},
                what="only the replacement key in /jwks.json")
     assert server.introspect(client, token).json() == {"active": False}
     assert jwt_parts(server.access_token(client))[0]["kid"] == replacement

@@ -57,7 +57,7 @@ def ask(server, client, amount=250, token="notify-me") -> str:
     resp = wait_for_response(
         lambda: server.post("/bc-authorize", {"login_hint": "bob", "resource": API, "authorization_details": details,
                                               "client_notification_token": token}, auth=(client.id, client.secret)),
-        lambda r: r.status_code == 200, timeout=5, what="the backchannel request to be accepted")
+        lambda r: r.status_code == 200, what="the backchannel request to be accepted")
     return resp.json()["auth_req_id"]
 
 
@@ -99,20 +99,20 @@ def test_a_ping_waiting_for_its_retry_when_the_server_is_killed_arrives_after_th
         approve(server, tokens["gita"], rid)
         # The first attempt failed (the connection is refused; the HTTP client keeps trying
         # until its 5-second deadline); the ping waits for its retry.
-        wait_until(lambda: "client notification failed" in server.stderr_text(), timeout=15,
+        wait_until(lambda: "client notification failed" in server.stderr_text(),
                    what="a failed first attempt")
         time.sleep(0.2)  # in the backoff: the retry is due 0.5 s after the failure
         kill_9(server)
         placeholder.close()
         receiver = Receiver(port=port)
         restarted = start_server(tmp_path / "data", *ARGS)
-        ping = receiver.wait(1, timeout=20)[0]
+        ping = receiver.wait(1)[0]
         assert ping["body"] == {"auth_req_id": auth_req_id}
         assert ping["headers"]["Authorization"] == "Bearer notify-me"
         poll = restarted.token_request(client, {"grant_type": CIBA, "auth_req_id": auth_req_id})
         assert poll.status_code == 200, poll.text
         wait_until(lambda: [(attempts >= 1, done is not None) for attempts, done, _ in outbox(tmp_path / "data", "ping")]
-                   == [(True, True)], timeout=5, what="the delivery to be finished")
+                   == [(True, True)], what="the delivery to be finished")
         time.sleep(1.5)
         assert len(receiver.received) == 1  # delivered once
     finally:
@@ -146,7 +146,7 @@ def test_a_push_that_failed_is_resent_after_a_restart_with_the_one_token_minted(
         before = len(receiver.received)
         receiver.statuses = [200]  # the endpoint is back
         restarted = start_server(tmp_path / "data", *ARGS)
-        pushes = receiver.wait(before + 1, timeout=20)
+        pushes = receiver.wait(before + 1)
         assert pushes[-1]["status"] == 200 and len(pushes) == before + 1
         # Every attempt, before the kill and after the restart, carried the one token.
         assert {p["body"]["access_token"] for p in pushes} == {token}
@@ -158,7 +158,7 @@ def test_a_push_that_failed_is_resent_after_a_restart_with_the_one_token_minted(
         assert len(redeemed) == 1 and len(issued) == 1
         # Once delivered, the sealed token response is gone from the store.
         wait_until(lambda: [(done is not None, payload) for _, done, payload in outbox(tmp_path / "data", "push")]
-                   == [(True, None)], timeout=5, what="the delivered push to drop its payload")
+                   == [(True, None)], what="the delivered push to drop its payload")
         time.sleep(1.5)
         assert len(receiver.received) == before + 1
         assert restarted.cli("audit", "verify").returncode == 0
@@ -183,10 +183,10 @@ def test_a_cancel_from_the_command_line_pings_the_client_and_reaches_live_event_
         rid = json.loads(rid["data"])["id"]
         cancelled = server.cli("request", "cancel", rid, check=True)
         assert f"{rid} cancelled" in cancelled.stdout
-        ping = receiver.wait(1, timeout=10)[0]
+        ping = receiver.wait(1)[0]
         assert ping["body"] == {"auth_req_id": auth_req_id}
         assert ping["headers"]["Authorization"] == "Bearer cancel-me"
-        decided = stream.wait(lambda e: e["event"] == "approval.decided", timeout=10)
+        decided = stream.wait(lambda e: e["event"] == "approval.decided")
         assert json.loads(decided["data"])["id"] == rid and json.loads(decided["data"])["state"] == "cancelled"
         poll = server.token_request(client, {"grant_type": CIBA, "auth_req_id": auth_req_id})
         assert poll.status_code == 400 and poll.json()["error"] == "access_denied"
@@ -215,7 +215,7 @@ def test_two_server_processes_on_one_store_deliver_each_webhook_event_once(tmp_p
         rid = newest_request_id(first, tokens["fiona"])
         # The cancel is made by neither server: both workers see its rows, one delivers each.
         first.cli("request", "cancel", rid, check=True)
-        received = receiver.wait(3, timeout=10)
+        received = receiver.wait(3)
         time.sleep(3)  # both workers have swept several times since
         hooks = [r for r in receiver.received if r["headers"].get("Countersign-Event")]
         events = sorted(r["headers"]["Countersign-Event"] for r in hooks)

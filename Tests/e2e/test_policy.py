@@ -333,10 +333,10 @@ def test_sighup_with_a_semantically_broken_policy_keeps_the_running_one(tmp_path
         assert broken != EXAMPLE.read_text()
         path.write_text(broken)
         srv.signal(signal.SIGHUP)
-        wait_until(lambda: f"{path}:" in srv.stderr_text()[log_before:], timeout=5, what="the refusal")
+        wait_until(lambda: f"{path}:" in srv.stderr_text()[log_before:], what="the refusal")
         assert "names the action refnd" in srv.stderr_text()[log_before:]
         assert len(events("policy.loaded")) == before
-        refused = wait_until(lambda: events("policy.refused"), timeout=5, what="a policy.refused event")
+        refused = wait_until(lambda: events("policy.refused"), what="a policy.refused event")
         assert len(refused) == 1
         assert refused[0]["actor"] == "signal:SIGHUP"
         errors = run_cli("policy", "check", str(path)).stderr.splitlines()
@@ -352,7 +352,7 @@ def test_sighup_with_a_semantically_broken_policy_keeps_the_running_one(tmp_path
                                "currency": "EUR"}])
         resp = wait_for_response(
             lambda: srv.token_request(client, {"grant_type": "client_credentials", "authorization_details": details}),
-            lambda r: r.status_code != 401 and r.json().get("error") != "invalid_target", timeout=5,
+            lambda r: r.status_code != 401 and r.json().get("error") != "invalid_target",
             what="the new clients to be known")
         assert resp.status_code == 200, resp.text
         claims = jwt_parts(resp.json()["access_token"])[1]

@@ -53,7 +53,7 @@ def world(tmp_path_factory):
         api = srv.create_client(scope=None, resources=(API,))
         payments = srv.create_client(scope=None, resources=(PAYMENTS,))
         wait_for_response(lambda: srv.token_request(agent, {"grant_type": "client_credentials", "resource": PAYMENTS}),
-                          lambda r: r.status_code == 200, timeout=3, what="the clients to be known")
+                          lambda r: r.status_code == 200, what="the clients to be known")
         yield srv, agent, api, payments
     finally:
         srv.stop()

@@ -31,7 +31,7 @@ def test_first_run_creates_store_key_and_policy(tmp_path):
         assert stat.S_IMODE(os.stat(data).st_mode) == 0o700
         assert stat.S_IMODE(os.stat(data / "server.key").st_mode) == 0o600
         # after the listening line: the issuer and how to create a first client
-        wait_until(lambda: "client create" in "".join(srv.stdout_lines), timeout=5, what="first-run hint on stdout")
+        wait_until(lambda: "client create" in "".join(srv.stdout_lines), what="first-run hint on stdout")
         assert f"issuer: {srv.url}" in "".join(srv.stdout_lines)
         assert srv.get("/healthz").status_code == 200
         ready = srv.get("/readyz")
@@ -196,7 +196,7 @@ def test_signal_exit_status_is_zero_and_quiet(tmp_path, sig):
     srv.cli("keys", "rotate", check=True)
     keys = json.loads(srv.cli("keys", "list", "--json", check=True).stdout)
     active = next(k["kid"] for k in keys if k["state"] == "active")
-    wait_until(lambda: jwt_parts(srv.access_token(c))[0]["kid"] == active, timeout=5, what="background refresh")
+    wait_until(lambda: jwt_parts(srv.access_token(c))[0]["kid"] == active, what="background refresh")
     rc = srv.stop(sig, timeout=10)
     err = srv.stderr_text()
     assert rc == 0, f"exit status {rc}; stderr tail: {err[-300:]}"
@@ -225,7 +225,7 @@ def test_sighup_reloads_a_changed_policy_and_audits_its_hash(reloadable):
     before = len(policy_loads(srv))
     path.write_bytes(path.read_bytes() + b"\n# reloaded by test\n")
     srv.signal(signal.SIGHUP)
-    loads = wait_until(lambda: len(l := policy_loads(srv)) > before and l, timeout=5,
+    loads = wait_until(lambda: len(l := policy_loads(srv)) > before and l,
                        what="a policy.loaded event")
     assert len(loads) == before + 1
     assert loads[-1]["data"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
@@ -242,7 +242,7 @@ def test_sighup_with_broken_yaml_keeps_the_old_policy(reloadable):
         path.write_text("version: 1\nactions: [unclosed\n")
         srv.signal(signal.SIGHUP)
         # the refusal is logged with file:line:column
-        wait_until(lambda: f"{path}:" in srv.stderr_text()[len(log_before):], timeout=5,
+        wait_until(lambda: f"{path}:" in srv.stderr_text()[len(log_before):],
                    what="the refusal to be logged")
         assert len(policy_loads(srv)) == before, "a broken policy was recorded as loaded"
         assert srv.get("/readyz").status_code == 200
@@ -253,6 +253,6 @@ def test_sighup_with_broken_yaml_keeps_the_old_policy(reloadable):
     # a good file is picked up again afterwards
     path.write_bytes(good + b"\n# fixed\n")
     srv.signal(signal.SIGHUP)
-    loads = wait_until(lambda: len(l := policy_loads(srv)) > before and l, timeout=5,
+    loads = wait_until(lambda: len(l := policy_loads(srv)) > before and l,
                        what="a policy.loaded event after the fix")
     assert loads[-1]["data"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()

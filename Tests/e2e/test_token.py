@@ -194,7 +194,7 @@ def test_deleted_client_is_refused_within_a_second_or_two(server):
     c = server.create_client(scope="read")
     assert server.token_request(c).status_code == 200
     server.cli("client", "delete", c.id, check=True)
-    resp = wait_for_response(lambda: server.token_request(c), lambda r: r.status_code != 200, timeout=3,
+    resp = wait_for_response(lambda: server.token_request(c), lambda r: r.status_code != 200,
                              what="the deleted client to be refused")
     assert_oauth_error(resp, 401, "invalid_client")
 

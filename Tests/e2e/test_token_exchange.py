@@ -42,7 +42,7 @@ def fed(server, idp):
     agent = server.create_client(scope="read", grant_types=("token-exchange", "client_credentials"))
     api = server.create_client(scope=None, resources=(API,))
     wait_for_response(lambda: server.token_request(api, {"grant_type": "client_credentials", "resource": API}),
-                      lambda r: r.status_code == 200, timeout=3, what="the resource server to be known")
+                      lambda r: r.status_code == 200, what="the resource server to be known")
     return agent, api
 
 
@@ -183,7 +183,7 @@ def test_locations_must_lie_under_the_audience(server, idp, fed):
     agent, _ = fed
     other_api = server.create_client(scope=None, resources=("https://api.example.com/admin",))
     wait_for_response(lambda: server.token_request(other_api, {"grant_type": "client_credentials", "resource": other_api.resources[0]}),
-                      lambda r: r.status_code == 200, timeout=3, what="the resource server to be known")
+                      lambda r: r.status_code == 200, what="the resource server to be known")
     resp = exchange(server, agent, user(idp), refund(5), resource="https://api.example.com/admin")
     body = assert_oauth_error(resp, 400, "invalid_authorization_details")
     assert body["error_description"] == ("authorization_details[0].locations: https://api.example.com/payments/p-17 "
@@ -409,7 +409,7 @@ def own(tmp_path_factory, idp):
                 "--claim", "roles=realm_access.roles", check=True)
         agent = srv.create_client(scope="read", grant_types=("token-exchange",))
         srv.create_client(scope=None, resources=(API,))
-        wait_for_response(lambda: exchange(srv, agent, user(idp), EXPORT), lambda r: r.status_code == 200, timeout=3,
+        wait_for_response(lambda: exchange(srv, agent, user(idp), EXPORT), lambda r: r.status_code == 200,
                           what="the issuer to reach the server")
         yield srv, agent
     finally:
@@ -787,7 +787,7 @@ def test_unavailable_jwks_fails_closed_with_503(server, fed, mode):
         body = assert_oauth_error(resp, 503, "temporarily_unavailable")
         assert body["error_description"] == "the keys of the subject_token issuer cannot be fetched right now; try again later"
         if mode == "drip":
-            wait_until(lambda: provider.drips_cut == 1, timeout=5, what="Countersign to hang up on the drip")
+            wait_until(lambda: provider.drips_cut == 1, what="Countersign to hang up on the drip")
 
 
 @pytest.mark.parametrize("jwks_uri, problem", [
@@ -806,7 +806,7 @@ def test_a_discovered_jwks_uri_must_be_https_and_not_link_local(server, fed, jwk
         resp = exchange(server, agent, provider.token("alice"), refund(5))
         assert_oauth_error(resp, 503, "temporarily_unavailable")
         assert provider.discovery_fetches == 1 and provider.jwks_fetches == 0
-        wait_until(lambda: problem in server.stderr_text()[log_before:], timeout=3, what="the refusal in the log")
+        wait_until(lambda: problem in server.stderr_text()[log_before:], what="the refusal in the log")
         line = next(l for l in server.stderr_text()[log_before:].splitlines() if problem in l)
         assert "fetching issuer keys failed" in line and jwks_uri in line and provider.issuer in line, line
 
@@ -817,7 +817,7 @@ def test_a_deleted_issuer_is_no_longer_trusted(server, fed):
         assert exchange(server, agent, provider.token("alice"), refund(5)).status_code == 200
         server.cli("issuer", "delete", provider.issuer, check=True)
         wait_for_response(lambda: exchange(server, agent, provider.token("alice"), refund(5)),
-                          lambda r: r.status_code == 400, timeout=3, what="the deletion to reach the server")
+                          lambda r: r.status_code == 400, what="the deletion to reach the server")
         refused(server, agent, provider.token("alice"), "was issued by an issuer this server does not trust")
 
 
