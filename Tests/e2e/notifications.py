@@ -65,12 +65,15 @@ class Receiver:
 
 class EventStream:
     """A `GET /api/v1/events` listener on its own thread, collecting parsed events (each with its
-    arrival time as `at`); `close` shuts its socket, which ends the read at once."""
+    arrival time as `at`); `close` shuts its socket, which ends the read at once. `listening` is
+    set by the stream's opening comment, which the server writes once the listener is registered:
+    an approval change after that reaches it."""
 
     def __init__(self, server, token):
         self.events: list[dict] = []
         self.arrived = threading.Condition()
         self.ended = threading.Event()  # set when the server ends the stream (or close() does)
+        self.listening = threading.Event()  # set by the first comment line (": listening ...")
         host, port = urllib.parse.urlsplit(server.url).netloc.rsplit(":", 1)
         self.conn = http.client.HTTPConnection(host, int(port), timeout=30)
         self.conn.request("GET", "/api/v1/events", headers={"Authorization": f"Bearer {token}"})
@@ -88,7 +91,9 @@ class EventStream:
                             self.events.append({**event, "at": time.monotonic()})
                             self.arrived.notify_all()
                     event = {}
-                elif not line.startswith(":") and ":" in line:
+                elif line.startswith(":"):
+                    self.listening.set()
+                elif ":" in line:
                     field, value = line.split(":", 1)
                     event[field] = value[1:] if value.startswith(" ") else value
         except Exception:  # noqa: BLE001 - closed by close(): any read error ends the listener

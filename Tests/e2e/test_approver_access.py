@@ -25,6 +25,7 @@ def lead(server) -> tuple[str, str]:
 def listening(server, token) -> EventStream:
     stream = EventStream(server, token)
     assert stream.resp.status == 200
+    assert stream.listening.wait(EVENTUALLY), "the stream never opened"
     assert not stream.ended.wait(0.5), "the stream ended before any change"
     return stream
 

@@ -7,7 +7,6 @@ import base64
 import json
 import socket
 import threading
-import time
 import urllib.parse
 
 import pytest
@@ -199,16 +198,14 @@ def _drip(server, client, body: bytes, chunks: list[bytes], pause: float, extra:
     auth = base64.b64encode(f"{client.id}:{client.secret}".encode())
     head = (f"POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n"
             f"Content-Length: {len(body)}\r\n").encode() + b"Authorization: Basic " + auth + b"\r\n" + extra + b"\r\n"
-    out, sent, _ = _send_dripping(server, head, chunks, pause)
-    return out, sent
+    return _send_dripping(server, head, chunks, pause)
 
 
-def _send_dripping(server, head: bytes, chunks: list[bytes], pause: float) -> tuple[bytes, int, float]:
+def _send_dripping(server, head: bytes, chunks: list[bytes], pause: float) -> tuple[bytes, int]:
     """Sends HEAD, then CHUNKS PAUSE seconds apart, while reading the answer on this thread.
-    Returns what was read until the server closed, the body bytes sent by then, and the seconds."""
+    Returns what was read until the server closed, and the body bytes sent by then."""
     sent = [0]
     done = threading.Event()
-    started = time.monotonic()
     with socket.create_connection(server.host_port, timeout=30) as s:
         s.sendall(head)
 
@@ -231,7 +228,7 @@ def _send_dripping(server, head: bytes, chunks: list[bytes], pause: float) -> tu
         finally:
             done.set()
             thread.join(timeout=5)
-    return out, sent[0], time.monotonic() - started
+    return out, sent[0]
 
 
 def test_body_dripped_one_byte_a_second_is_408_and_closed(slow_world):
@@ -403,7 +400,7 @@ def test_non_ascii_but_valid_utf8_is_not_a_parse_error(server, client):
     assert resp.status_code == 400 and resp.json()["error"] == "invalid_scope", resp.text
 
 
-def _drip_to(server, method: str, path: str, body: bytes, pause: float) -> tuple[bytes, int, float]:
+def _drip_to(server, method: str, path: str, body: bytes, pause: float) -> tuple[bytes, int]:
     """Sends METHOD PATH with a declared body, then drips it a byte per PAUSE seconds while reading."""
     head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n"
             f"Content-Length: {len(body)}\r\n\r\n").encode()
@@ -418,9 +415,10 @@ def _drip_to(server, method: str, path: str, body: bytes, pause: float) -> tuple
 ])
 def test_a_body_no_route_reads_ends_the_connection_after_the_answer(server, method, path, status):
     """A body dripped at a route that never reads it cannot hold the connection: the
-    answer comes at once and the connection closes, long before the body is complete."""
+    answer comes at once and the connection closes, long before the body is complete: the
+    close ends the read while bytes of the body are still to be sent."""
     body = b"x" * 40
-    raw, sent, seconds = _drip_to(server, method, path, body, pause=1.0)
+    raw, sent = _drip_to(server, method, path, body, pause=1.0)
     assert raw.startswith(f"HTTP/1.1 {status} ".encode()), raw[:200]
     assert b"\r\nconnection: close\r\n" in raw.split(b"\r\n\r\n")[0].lower() + b"\r\n"
-    assert sent < len(body) and seconds < 15, (sent, seconds)
+    assert sent < len(body), sent

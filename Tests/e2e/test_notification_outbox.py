@@ -16,7 +16,7 @@ import sqlite3
 import time
 
 from notifications import EventStream, Receiver
-from support import Client, new_secret, start_server, uid, wait_for_response, wait_until
+from support import EVENTUALLY, Client, new_secret, start_server, uid, wait_for_response, wait_until
 
 CIBA = "urn:openid:params:grant-type:ciba"
 API = "https://api.example.com"
@@ -178,6 +178,7 @@ def test_a_cancel_from_the_command_line_pings_the_client_and_reaches_live_event_
         client = notifying_client(server, "ping", receiver.url + "/cb")
         stream = EventStream(server, tokens["fiona"])
         assert stream.resp.status == 200
+        assert stream.listening.wait(EVENTUALLY)
         auth_req_id = ask(server, client, token="cancel-me")
         rid = stream.wait(lambda e: e["event"] == "approval.requested")
         rid = json.loads(rid["data"])["id"]

@@ -190,7 +190,7 @@ def test_sql_metacharacters_in_secret_are_just_a_wrong_secret(server, client):
     assert_oauth_error(server.token_request(Client(client.id, "x' OR '1'='1")), 401, "invalid_client")
 
 
-def test_deleted_client_is_refused_within_a_second_or_two(server):
+def test_a_deleted_client_is_refused(server):
     c = server.create_client(scope="read")
     assert server.token_request(c).status_code == 200
     server.cli("client", "delete", c.id, check=True)

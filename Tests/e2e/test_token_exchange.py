@@ -771,19 +771,20 @@ def test_a_rotated_in_key_is_picked_up(server, fed):
     with trusted_idp(server) as provider:
         assert exchange(server, agent, provider.token("alice"), refund(5)).status_code == 200
         new = provider.rotate("RSA", "rsa-2")
-        time.sleep(2.1)  # the module server's refetch cooldown
-        assert exchange(server, agent, provider.token("alice", key=new), refund(5)).status_code == 200
+        # Picked up at the first refetch the module server's cooldown (2 s) allows.
+        wait_for_response(lambda: exchange(server, agent, provider.token("alice", key=new), refund(5)),
+                          lambda r: r.status_code == 200, interval=0.25, what="the rotated-in key to be accepted")
 
 
 @pytest.mark.parametrize("mode", ["down", "slow", "drip", "redirect", "huge", "garbage"])
 def test_unavailable_jwks_fails_closed_with_503(server, fed, mode):
     """drip: the head at once, then a byte a second, so that no single read ever times out;
-    the deadline over the whole fetch still ends it, and the connection is dropped."""
+    the deadline over the whole fetch still ends it, and the connection is dropped. The 503
+    itself shows the deadline fired: the slow IdP's keys are good once they come (after 8 s),
+    and a drip would outlast the test client's own wait."""
     agent, _ = fed
     with trusted_idp(server, mode=mode) as provider:
-        started = time.monotonic()
         resp = exchange(server, agent, provider.token("alice"), refund(5))
-        assert time.monotonic() - started < 7, "bounded by the fetch timeout"
         body = assert_oauth_error(resp, 503, "temporarily_unavailable")
         assert body["error_description"] == "the keys of the subject_token issuer cannot be fetched right now; try again later"
         if mode == "drip":
