@@ -54,9 +54,10 @@ public struct DataDirectory: Sendable {
         let bytes = ServerKey.generateRawBytes()
         // Unique per attempt, not per process: two threads of one process may race here too.
         let temporary = path + ".\(getpid()).\(UInt64.random(in: 0 ... .max)).tmp"
-        guard FileManager.default.createFile(
-            atPath: temporary, contents: Data((Base64URL.encode(bytes) + "\n").utf8),
-            attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: temporary, contents: Data((Base64URL.encode(bytes) + "\n").utf8),
+                attributes: [.posixPermissions: 0o600])
         else { throw DataDirectoryError("cannot write the server key to \(path)") }
         defer { unlink(temporary) }
         if link(temporary, path) != 0 {

@@ -13,7 +13,9 @@ struct AuditCommand: AsyncParsableCommand {
 
     /// Reads the whole chain a page at a time and checks every link; `each` sees every event
     /// after its check. A break is thrown as `audit chain broken at …`.
-    static func verifyChain(_ sqlite: SQLiteStore, each: (AuditEvent) throws -> Void = { _ in }) async throws
+    static func verifyChain(
+        _ sqlite: SQLiteStore, each: (AuditEvent) throws -> Void = { _ in }
+    ) async throws
         -> AuditChainVerifier
     {
         var verifier = AuditChainVerifier()

@@ -61,7 +61,8 @@ struct ClientCommand: AsyncParsableCommand {
             }
             if cibaMode == "ping" || cibaMode == "push", notificationEndpoint == nil {
                 throw ValidationError(
-                    "--ciba-mode \(cibaMode ?? "") needs --notification-endpoint URL: the server calls it when a request is decided (CIBA section 10)")
+                    "--ciba-mode \(cibaMode ?? "") needs --notification-endpoint URL: the server calls it when a request is decided (CIBA section 10)"
+                )
             }
             if notificationEndpoint != nil, cibaMode != "ping" && cibaMode != "push" {
                 throw ValidationError("--notification-endpoint is only used with --ciba-mode ping or push")
@@ -74,7 +75,8 @@ struct ClientCommand: AsyncParsableCommand {
             }
             if let maxTokenLifetime, !OAuthClient.maxTokenLifetimeRange.contains(maxTokenLifetime) {
                 throw ValidationError(
-                    "--max-token-lifetime must be between \(OAuthClient.maxTokenLifetimeRange.lowerBound) and \(OAuthClient.maxTokenLifetimeRange.upperBound) seconds")
+                    "--max-token-lifetime must be between \(OAuthClient.maxTokenLifetimeRange.lowerBound) and \(OAuthClient.maxTokenLifetimeRange.upperBound) seconds"
+                )
             }
             for uri in redirectURIs + resources + [notificationEndpoint, jwksURI].compactMap({ $0 }) {
                 if let problem = ClientRegistration.problem(uri: uri) { throw ValidationError(problem) }
@@ -134,7 +136,9 @@ struct ClientCommand: AsyncParsableCommand {
                     let kind = c.isPublic ? "public" : "confidential"
                     var extra = c.resources.isEmpty ? "" : "  resources: \(c.resources.joined(separator: " "))"
                     if c.assertsUsers { extra += "  asserts users (CIBA requests skip the user's confirmation)" }
-                    print("\(c.id)  \(kind)  grants: \(c.grantTypes.map(\.rawValue).joined(separator: ",")) scope: \"\(c.scopes.joined(separator: " "))\"\(extra)")
+                    print(
+                        "\(c.id)  \(kind)  grants: \(c.grantTypes.map(\.rawValue).joined(separator: ",")) scope: \"\(c.scopes.joined(separator: " "))\"\(extra)"
+                    )
                 }
             }
         }

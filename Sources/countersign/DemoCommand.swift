@@ -159,7 +159,9 @@ struct DemoCommand: AsyncParsableCommand {
                 try await sqlite.create(registered, audit: AuditRecord(type: "client.created", actor: "cli", data: registered.auditData))
             }
         }
-        say("  countersign issuer add --issuer \(idpIssuer) --audience \(DemoIdentityProvider.audience) --claim roles=realm_access.roles --alg ES256")
+        say(
+            "  countersign issuer add --issuer \(idpIssuer) --audience \(DemoIdentityProvider.audience) --claim roles=realm_access.roles --alg ES256"
+        )
         say("  countersign client create --id agent --grant-type token-exchange            (the app acting for its users)")
         say("  countersign client create --id payments-api --grant-type client_credentials --resource \(DemoStory.payments)")
         say("  countersign user create fiona --group finance-leads; countersign user create gita --group finance-leads")

@@ -44,7 +44,8 @@ struct IssuerCommand: AsyncParsableCommand {
             }
             for alg in algorithms where !TrustedIssuer.supportedAlgorithms.contains(alg) {
                 throw ValidationError(
-                    "--alg \(alg) is not accepted; use one of \(TrustedIssuer.supportedAlgorithms.joined(separator: ", ")) (never none or an HMAC algorithm)")
+                    "--alg \(alg) is not accepted; use one of \(TrustedIssuer.supportedAlgorithms.joined(separator: ", ")) (never none or an HMAC algorithm)"
+                )
             }
         }
 
@@ -89,7 +90,9 @@ struct IssuerCommand: AsyncParsableCommand {
                 if issuers.isEmpty { print("no trusted issuers") }
                 for i in issuers {
                     let claims = i.claimMappings.isEmpty ? "" : "  claims: \(i.claimMappings.map(\.description).joined(separator: " "))"
-                    print("\(i.issuer)  audience: \(i.audience)  jwks: \(i.jwksURI ?? "(discovery)")  algs: \(i.algorithms.joined(separator: ","))\(claims)")
+                    print(
+                        "\(i.issuer)  audience: \(i.audience)  jwks: \(i.jwksURI ?? "(discovery)")  algs: \(i.algorithms.joined(separator: ","))\(claims)"
+                    )
                 }
             }
         }

@@ -22,15 +22,17 @@ struct KeysCommand: AsyncParsableCommand {
                     return (k.publishedUntil ?? .epoch) > now ? "retired-published" : "retired"
                 }
                 if store.json {
-                    printJSON(.array(keys.map { k in
-                        [
-                            "kid": .string(k.kid), "alg": .string(k.algorithm), "state": .string(state(k)),
-                            "created_at": .string(k.createdAt.rfc3339),
-                            "activates_at": .string(k.activatesAt.rfc3339),
-                            "retired_at": k.retiredAt.map { .string($0.rfc3339) } ?? .null,
-                            "published_until": k.publishedUntil.map { .string($0.rfc3339) } ?? .null,
-                        ]
-                    }))
+                    printJSON(
+                        .array(
+                            keys.map { k in
+                                [
+                                    "kid": .string(k.kid), "alg": .string(k.algorithm), "state": .string(state(k)),
+                                    "created_at": .string(k.createdAt.rfc3339),
+                                    "activates_at": .string(k.activatesAt.rfc3339),
+                                    "retired_at": k.retiredAt.map { .string($0.rfc3339) } ?? .null,
+                                    "published_until": k.publishedUntil.map { .string($0.rfc3339) } ?? .null,
+                                ]
+                            }))
                     return
                 }
                 if keys.isEmpty { print("no keys yet (the server creates one on first start)") }
@@ -48,9 +50,16 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Publish a new key that signs after 60 s (--activate-in); the old one stays published until its tokens have expired.")
         @OptionGroup var store: StoreOptions
-        @Flag(help: "For a compromised key: sign with the new key at once and remove the old keys from the JWKS at once, ending every token they signed.")
+        @Flag(
+            help:
+                "For a compromised key: sign with the new key at once and remove the old keys from the JWKS at once, ending every token they signed."
+        )
         var now = false
-        @Option(name: .customLong("activate-in"), help: "Seconds the new key is published before it signs (default 60, the JWKS cache lifetime); old keys stay published until their tokens expire.")
+        @Option(
+            name: .customLong("activate-in"),
+            help:
+                "Seconds the new key is published before it signs (default 60, the JWKS cache lifetime); old keys stay published until their tokens expire."
+        )
         var activateIn: Int = 60
 
         func validate() throws {

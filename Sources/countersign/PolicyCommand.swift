@@ -166,7 +166,8 @@ struct PolicyCommand: AsyncParsableCommand {
                 throw Refusal(
                     kind: "unknown_action",
                     message:
-                        "\(decisionRequest.action) is not an action of \(file); its actions: \(policy.actions.map(\.name).joined(separator: ", "))")
+                        "\(decisionRequest.action) is not an action of \(file); its actions: \(policy.actions.map(\.name).joined(separator: ", "))"
+                )
             }
             do {
                 return try action.checked(decisionRequest)

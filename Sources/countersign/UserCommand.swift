@@ -29,7 +29,8 @@ struct UserCommand: AsyncParsableCommand {
 
         func validate() throws {
             if let problem = User.problem(name: name) { throw ValidationError(problem) }
-            for value in groups + roles + aliases where value.isEmpty || value.utf8.count > 256
+            for value in groups + roles + aliases
+            where value.isEmpty || value.utf8.count > 256
                 || value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
             {
                 throw ValidationError("groups, roles and aliases are 1-256 characters without control characters")
@@ -80,7 +81,9 @@ struct UserCommand: AsyncParsableCommand {
 
     struct Token: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a personal API token for the approver API; printed once, stored only as a hash. It replaces the user's earlier token, which stops working at once (their open event streams close).")
+            abstract:
+                "Create a personal API token for the approver API; printed once, stored only as a hash. It replaces the user's earlier token, which stops working at once (their open event streams close)."
+        )
         @OptionGroup var store: StoreOptions
         @Argument(help: "The user name.") var name: String
 
@@ -126,7 +129,9 @@ struct UserCommand: AsyncParsableCommand {
             } catch let error as StoreError {
                 throw CommandFailure("\(error)")
             }
-            if store.json { printJSON(["name": .string(name), "disabled": .bool(disabled)]) } else {
+            if store.json {
+                printJSON(["name": .string(name), "disabled": .bool(disabled)])
+            } else {
                 print("\(name) \(disabled ? "disabled" : "enabled")")
             }
         }

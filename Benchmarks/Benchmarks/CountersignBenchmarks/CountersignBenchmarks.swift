@@ -10,7 +10,8 @@ import Logging
 /// (strict parsing, signature check), plus sealing one audit event.
 /// Run: cd Benchmarks && swift package benchmark
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .cpuTotal, .throughput, .mallocCountTotal],
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal, .throughput, .mallocCountTotal],
         maxDuration: .seconds(5), maxIterations: 200_000)
 
     // The decision engine is measured by the PolicyTiming executable instead (per-call timing
@@ -20,8 +21,10 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("AuditEvent.sealed (RFC 8785 + SHA-256)") { benchmark in
         let record = AuditRecord(
             type: "token.issued", actor: "client:bench",
-            data: ["jti": "abcdefghijklmnopqrstuv", "client_id": "bench", "sub": "bench", "aud": "http://127.0.0.1:8080",
-                   "scope": "read", "grant_type": "client_credentials", "exp": 1_795_000_000, "ip": "127.0.0.1"])
+            data: [
+                "jti": "abcdefghijklmnopqrstuv", "client_id": "bench", "sub": "bench", "aud": "http://127.0.0.1:8080",
+                "scope": "read", "grant_type": "client_credentials", "exp": 1_795_000_000, "ip": "127.0.0.1",
+            ])
         var previous = AuditEvent.genesisHash
         for i in benchmark.scaledIterations {
             let event = AuditEvent.sealed(seq: Int64(i), time: Instant(millisecondsSince1970: 1), record: record, previousHash: previous)

@@ -6,7 +6,8 @@ import Foundation
 // of overhead included), median and p99 of those, and decisions/s from a separate untimed loop.
 // Run: cd Benchmarks && swift run -c release PolicyTiming
 
-let policies = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+let policies =
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Policies").path + "/"
 let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Examples/policy.yaml").path
@@ -54,16 +55,22 @@ func measure(_ name: String, _ evaluator: PolicyEvaluator, _ r: DecisionRequest,
     }
     let perSecond = Double(count) / (Double(now() - t0) / 1e9)
     let outcome = try evaluator.decide(r).outcome
-    print(String(format: "%-58@ median %6.3f µs  p99 %6.3f µs  %10.0f decisions/s  (%@, n=%d)",
-                 name, Double(samples[n / 2]) / 1000, Double(samples[n * 99 / 100]) / 1000, perSecond, outcome.rawValue, n))
+    print(
+        String(
+            format: "%-58@ median %6.3f µs  p99 %6.3f µs  %10.0f decisions/s  (%@, n=%d)",
+            name, Double(samples[n / 2]) / 1000, Double(samples[n * 99 / 100]) / 1000, perSecond, outcome.rawValue, n))
     if sink == 42 { print("") }
 }
 
 let small = try load(policies + "peer-small.yaml")
 let scaled = try load(policies + "peer-scaled-1000.yaml")
 let ours = try load(example)
-let refund250 = try request(#"{"subject": {"sub": "alice", "roles": ["employee"], "acr": "mfa", "auth_time": 1767614300}, "action": "refund", "context": {"amount": 250, "currency": "EUR"}}"#)
-let export = try request(#"{"subject": "erin", "action": "export_data", "context": {"dataset": "customers"}, "ip": "10.20.30.40", "time": "2026-11-25T10:30:00+01:00"}"#)
+let refund250 = try request(
+    #"{"subject": {"sub": "alice", "roles": ["employee"], "acr": "mfa", "auth_time": 1767614300}, "action": "refund", "context": {"amount": 250, "currency": "EUR"}}"#
+)
+let export = try request(
+    #"{"subject": "erin", "action": "export_data", "context": {"dataset": "customers"}, "ip": "10.20.30.40", "time": "2026-11-25T10:30:00+01:00"}"#
+)
 
 try measure("example policy: refund 250 EUR (approve)", PolicyEvaluator(policy: ours), refund250)
 try measure("example policy: export_data (cidr + time window)", PolicyEvaluator(policy: ours), export)
@@ -76,9 +83,13 @@ if only == "overhead" {
     try measure("overhead: an action with no rules", PolicyEvaluator(policy: empty), small.tests[0].request)
     let one = try PolicyParser.parse("version: 1\nactions: { refund: {} }\nrules:\n  - { name: r, action: refund, effect: allow }\n")
     try measure("overhead: one unconditional allow", PolicyEvaluator(policy: one), small.tests[0].request)
-    let cond = try PolicyParser.parse("version: 1\nactions: { refund: {} }\nrules:\n  - { name: r, action: refund, effect: allow, when: { context.amount: { gt: 5 } } }\n")
+    let cond = try PolicyParser.parse(
+        "version: 1\nactions: { refund: {} }\nrules:\n  - { name: r, action: refund, effect: allow, when: { context.amount: { gt: 5 } } }\n"
+    )
     try measure("overhead: one allow with one number test", PolicyEvaluator(policy: cond), small.tests[0].request)
-    let appr = try PolicyParser.parse("version: 1\ngroups: { g: { members: [a] } }\nactions: { refund: {} }\nrules:\n  - { name: r, action: refund, effect: approve, approval: { group: g } }\n")
+    let appr = try PolicyParser.parse(
+        "version: 1\ngroups: { g: { members: [a] } }\nactions: { refund: {} }\nrules:\n  - { name: r, action: refund, effect: approve, approval: { group: g } }\n"
+    )
     try measure("overhead: one unconditional approve", PolicyEvaluator(policy: appr), small.tests[0].request)
 }
 
@@ -92,8 +103,10 @@ func timeLoads(_ label: String, _ text: String) throws {
         loads.append(now() - t0)
     }
     loads.sort()
-    print(String(format: "load + check %@ (%d KB): median %.1f ms, min %.1f ms", label, text.utf8.count / 1024,
-                 Double(loads[10]) / 1e6, Double(loads[0]) / 1e6))
+    print(
+        String(
+            format: "load + check %@ (%d KB): median %.1f ms, min %.1f ms", label, text.utf8.count / 1024,
+            Double(loads[10]) / 1e6, Double(loads[0]) / 1e6))
 }
 
 let text = try String(contentsOfFile: policies + "peer-scaled-1000.yaml", encoding: .utf8)

@@ -64,7 +64,7 @@ public struct ApproverAPI: Sendable {
         if let seconds = throttle.retryAfter(address) { throw .approverThrottled(seconds) }
         do {
             return try await currentUser(authorization)
-        } catch where error.status == 401 {
+        } catch  where error.status == 401 {
             logger.notice("approver authentication failed", metadata: ["ip": "\(address ?? "unknown")"])
             await throttle.recordFailure(address, kind: "approver")
             throw error
@@ -96,7 +96,8 @@ public struct ApproverAPI: Sendable {
         case "all": wanted = nil
         case let name?:
             guard let parsed = ApprovalRequest.State(rawValue: name) else {
-                throw OAuthError.api(.invalidRequest, status: 400, "state must be one of pending, approved, denied, expired, cancelled, redeemed or all")
+                throw OAuthError.api(
+                    .invalidRequest, status: 400, "state must be one of pending, approved, denied, expired, cancelled, redeemed or all")
             }
             wanted = parsed
         }
@@ -150,16 +151,18 @@ public struct ApproverAPI: Sendable {
                         data: ["request_id": .string(id), "verdict": .string(verdict.rawValue), "why": .string(refusal.message)])
                 ])
             }
-            let status = switch refusal.kind {
-            case .forbidden: 403
-            case .conflict: 409
-            case .invalid: 400
-            }
-            let code: OAuthError.Code = switch refusal.kind {
-            case .forbidden: .forbidden
-            case .conflict: .conflict
-            case .invalid: .invalidRequest
-            }
+            let status =
+                switch refusal.kind {
+                case .forbidden: 403
+                case .conflict: 409
+                case .invalid: 400
+                }
+            let code: OAuthError.Code =
+                switch refusal.kind {
+                case .forbidden: .forbidden
+                case .conflict: .conflict
+                case .invalid: .invalidRequest
+                }
             throw OAuthError.api(code, status: status, refusal.message)
         } catch StoreError.notFound {
             throw .approvalRequestNotFound(id)

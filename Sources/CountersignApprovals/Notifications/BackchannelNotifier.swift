@@ -77,7 +77,8 @@ public struct BackchannelNotifier: Sendable {
             let authReqID = SealedSecret.open(
                 backchannel.sealedAuthReqID, purpose: BackchannelDelivery.authReqIDPurpose, serverKey: serverKey)
         else {
-            logger.error("a notification cannot be sent: its sealed token does not open with this server key",
+            logger.error(
+                "a notification cannot be sent: its sealed token does not open with this server key",
                 metadata: ["request_id": "\(request.id)"])
             return .refused("the sealed notification token does not open with this server key")
         }

@@ -54,7 +54,8 @@ struct WebhookNotifier: Sendable {
             WebhookDelivery(
                 webhookID: hook.id, event: delivery.event, requestID: request.id, attempt: delivery.attempts + 1,
                 status: status, error: error.map { String($0.prefix(300)) }, at: clock.now()))
-        if case .delivered = result {} else {
+        if case .delivered = result {
+        } else {
             logger.warning(
                 "webhook delivery failed",
                 metadata: ["webhook": "\(hook.id)", "attempt": "\(delivery.attempts + 1)", "why": "\(error ?? "")"])

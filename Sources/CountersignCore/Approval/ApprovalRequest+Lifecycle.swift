@@ -41,7 +41,8 @@ extension ApprovalRequest {
             self.from = from
             self.to = to
             self.change = change
-            effects = audit.map(Effect.audit)
+            effects =
+                audit.map(Effect.audit)
                 + NotificationPlan.intents(for: ApprovalChange(kind: change, request: request)).map(Effect.notify)
         }
 
@@ -221,9 +222,10 @@ extension ApprovalRequest {
         return [
             "request_id": .string(id),
             "approvers": .array(approving.map { .string($0.approver) }),
-            "reasons": .array(approving.map { vote in
-                vote.reason.map { .string(SHA256.hash(data: Array($0.utf8)).hexString) } ?? .null
-            }),
+            "reasons": .array(
+                approving.map { vote in
+                    vote.reason.map { .string(SHA256.hash(data: Array($0.utf8)).hexString) } ?? .null
+                }),
             "approved_at": .number(JSONNumber((decidedAt ?? .epoch).secondsSince1970)),
         ]
     }

@@ -19,9 +19,11 @@ public enum ClientRegistration {
     public static func scopeTokens(_ scope: String) -> [Substring]? {
         let tokens = scope.split(separator: " ", omittingEmptySubsequences: false)
         for token in tokens {
-            let ok = !token.isEmpty && token.unicodeScalars.allSatisfy { v in
-                v.value == 0x21 || (0x23...0x5B).contains(v.value) || (0x5D...0x7E).contains(v.value)
-            }
+            let ok =
+                !token.isEmpty
+                && token.unicodeScalars.allSatisfy { v in
+                    v.value == 0x21 || (0x23...0x5B).contains(v.value) || (0x5D...0x7E).contains(v.value)
+                }
             if !ok { return nil }
         }
         return tokens

@@ -22,14 +22,16 @@ public enum ClientSecret {
     /// space and `%` as the start of an escape, and fail to authenticate.
     public static func problem(with secret: String) -> String? {
         if secret.count < minimumLength {
-            return "a client secret must be at least \(minimumLength) characters long (got \(secret.count)); omit --secret to have a random one generated"
+            return
+                "a client secret must be at least \(minimumLength) characters long (got \(secret.count)); omit --secret to have a random one generated"
         }
         if secret.utf8.count > maximumLength { return "a client secret must be at most \(maximumLength) bytes long" }
         if secret.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7E }) {
             return "a client secret must be printable ASCII: no spaces, control or non-ASCII characters"
         }
         if secret.contains("+") || secret.contains("%") {
-            return "a client secret must not contain '+' or '%': HTTP Basic credentials are form-urlencoded (RFC 6749 §2.3.1), so curl -u would send a different secret; omit --secret to have a random one generated"
+            return
+                "a client secret must not contain '+' or '%': HTTP Basic credentials are form-urlencoded (RFC 6749 §2.3.1), so curl -u would send a different secret; omit --secret to have a random one generated"
         }
         return nil
     }

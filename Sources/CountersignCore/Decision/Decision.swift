@@ -30,8 +30,10 @@ public struct Decision: Sendable {
     /// condition that failed. `Explanation` renders it into words on demand.
     let failures: RuleFailures
 
-    init(outcome: Outcome, requirements: Requirements, reason: String?, considered: [Int] = [], matchMask: UInt64 = 0,
-         laterMatches: [Int] = [], failures: RuleFailures = RuleFailures()) {
+    init(
+        outcome: Outcome, requirements: Requirements, reason: String?, considered: [Int] = [], matchMask: UInt64 = 0,
+        laterMatches: [Int] = [], failures: RuleFailures = RuleFailures()
+    ) {
         self.outcome = outcome
         self.requirements = requirements
         self.reason = reason

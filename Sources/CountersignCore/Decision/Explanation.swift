@@ -66,7 +66,8 @@ public struct Explanation: Sendable {
         let r = requirements
         for a in r.approvals {
             lines.append(
-                "  requires approval by \(a.approver) (quorum \(a.quorum)\(a.denyQuorum > 1 ? ", \(a.denyQuorum) denials to refuse" : ""), expires in \(a.expiresIn)s\(a.reasonRequired ? ", reason required" : ""))")
+                "  requires approval by \(a.approver) (quorum \(a.quorum)\(a.denyQuorum > 1 ? ", \(a.denyQuorum) denials to refuse" : ""), expires in \(a.expiresIn)s\(a.reasonRequired ? ", reason required" : ""))"
+            )
         }
         if let s = r.stepUp {
             lines.append("  requires authentication" + (s.acr.map { " at acr \($0)" } ?? "") + (s.maxAge.map { " within \($0)s" } ?? ""))

@@ -25,7 +25,8 @@ extension Operator {
                 slot.addressParsed = true
             }
             guard let address = slot.address else {
-                throw DecisionError(attribute: test.attribute.description, message: "\(PolicyValue.string(s).rendered(limit: 48)) is not an IP address")
+                throw DecisionError(
+                    attribute: test.attribute.description, message: "\(PolicyValue.string(s).rendered(limit: 48)) is not an IP address")
             }
             return blocks.contains { $0.contains(address) }
         }
@@ -81,7 +82,8 @@ extension Operator {
         case .cidr(let blocks):
             let s = try Self.string(value, test)
             guard let address = IPAddress(s) else {
-                throw DecisionError(attribute: test.attribute.description, message: "\(PolicyValue.string(s).rendered(limit: 48)) is not an IP address")
+                throw DecisionError(
+                    attribute: test.attribute.description, message: "\(PolicyValue.string(s).rendered(limit: 48)) is not an IP address")
             }
             return blocks.contains { $0.contains(address) }
         case .between:

@@ -65,7 +65,9 @@ public struct ClaimMapping: Sendable, Equatable, CustomStringConvertible {
         let name = String(text[..<eq])
         let path = String(text[text.index(after: eq)...])
         guard !name.isEmpty, !path.isEmpty, name.utf8.count <= 64, path.utf8.count <= 256,
-            name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" || $0 == "-") }),
+            name.unicodeScalars.allSatisfy({
+                $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" || $0 == "-")
+            }),
             !path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         else { return nil }
         self.init(name: name, path: path)

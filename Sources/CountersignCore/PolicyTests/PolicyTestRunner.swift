@@ -59,7 +59,9 @@ public struct PolicyTestRunner: Sendable {
         }
         let matched = decision.matchedRules.map { policy.rules[$0].name }
         if let rules = expect.rules, Set(rules) != Set(matched) {
-            failures.append("expected rules [\(rules.sorted().joined(separator: ", "))] to match, matched [\(matched.sorted().joined(separator: ", "))]")
+            failures.append(
+                "expected rules [\(rules.sorted().joined(separator: ", "))] to match, matched [\(matched.sorted().joined(separator: ", "))]"
+            )
         }
         if let text = expect.reasonContains, !(decision.reason ?? "").contains(text) {
             failures.append("expected the reason to contain \"\(text)\", got \"\(decision.reason ?? "")\"")
@@ -69,7 +71,8 @@ public struct PolicyTestRunner: Sendable {
             let gotApprovers = got.approvals.map(\.approver.description).sorted()
             let wantApprovers = approvals.map(\.approver.description).sorted()
             if gotApprovers != wantApprovers {
-                failures.append("expected approval by [\(wantApprovers.joined(separator: ", "))], got [\(gotApprovers.joined(separator: ", "))]")
+                failures.append(
+                    "expected approval by [\(wantApprovers.joined(separator: ", "))], got [\(gotApprovers.joined(separator: ", "))]")
             }
             for want in approvals {
                 guard let have = got.approvals.first(where: { $0.approver == want.approver }) else { continue }
@@ -77,7 +80,9 @@ public struct PolicyTestRunner: Sendable {
                 if let d = want.denyQuorum, d != have.denyQuorum {
                     failures.append("expected deny_quorum \(d) of \(want.approver), got \(have.denyQuorum)")
                 }
-                if let e = want.expiresIn, e != have.expiresIn { failures.append("expected \(want.approver) to expire in \(e)s, got \(have.expiresIn)s") }
+                if let e = want.expiresIn, e != have.expiresIn {
+                    failures.append("expected \(want.approver) to expire in \(e)s, got \(have.expiresIn)s")
+                }
                 if let r = want.reasonRequired, r != have.reasonRequired {
                     failures.append("expected reason_required \(r) for \(want.approver), got \(have.reasonRequired)")
                 }
@@ -89,7 +94,9 @@ public struct PolicyTestRunner: Sendable {
                 failures.append("expected step-up max_age \(m), got \(got.stepUp?.maxAge.map(String.init) ?? "none")")
             }
         }
-        if let t = expect.ttl, t != got.grant.ttl { failures.append("expected ttl \(t)s, got \(got.grant.ttl.map { "\($0)s" } ?? "the server default")") }
+        if let t = expect.ttl, t != got.grant.ttl {
+            failures.append("expected ttl \(t)s, got \(got.grant.ttl.map { "\($0)s" } ?? "the server default")")
+        }
         if let o = expect.oneTime, o != got.grant.oneTime { failures.append("expected one_time \(o), got \(got.grant.oneTime)") }
         if let r = expect.reuse, r != got.grant.reuse {
             failures.append("expected reuse \(r.map { "\($0)s" } ?? "none"), got \(got.grant.reuse.map { "\($0)s" } ?? "none")")

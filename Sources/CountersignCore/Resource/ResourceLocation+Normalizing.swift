@@ -79,7 +79,10 @@ extension ResourceLocation {
                     ? error.message : "has a host that is not a DNS name, an IPv4 address or a bracketed IPv6 address")
         }
         let host = decoded.map(Self.lowercased)
-        guard host.allSatisfy({ Self.isAlpha($0) || Self.isDigit($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") })
+        guard
+            host.allSatisfy({
+                Self.isAlpha($0) || Self.isDigit($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+            })
         else { throw ResourceLocationError("has a host that is not a DNS name, an IPv4 address or a bracketed IPv6 address") }
         let labels = host.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard labels.allSatisfy({ !$0.isEmpty }) else {

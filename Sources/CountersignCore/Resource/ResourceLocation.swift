@@ -85,7 +85,8 @@ extension ResourceLocation {
             return "its fixed part \(PolicyValue.string(text).rendered(limit: 80)) \(error.message), which no location has"
         }
         let partial = wildcard.map { Self.escapesTidied(bytes[fixedEnd..<$0]) } ?? []
-        let suggestion = normal.uri + String(decoding: partial, as: UTF8.self)
+        let suggestion =
+            normal.uri + String(decoding: partial, as: UTF8.self)
             + String(decoding: bytes[(wildcard ?? bytes.endIndex)...], as: UTF8.self)
         guard !suggestion.utf8.elementsEqual(bytes) else { return nil }
         return "locations are compared in normal form (docs/POLICY.md §3); write \(PolicyValue.string(suggestion).rendered(limit: 120))"

@@ -117,7 +117,9 @@ final class ActionDecider: Sendable {
 
     /// Each (action, location) pair of the request decided on its own; a value of the wrong
     /// type for a comparison refuses the entry that carried it.
-    func evaluate(_ request: ActionRequest, subject: ActionSubject, client: OAuthClient, remoteAddress: String?, now: Instant)
+    func evaluate(
+        _ request: ActionRequest, subject: ActionSubject, client: OAuthClient, remoteAddress: String?, now: Instant
+    )
         throws(OAuthError) -> [(request: DecisionRequest, decision: Decision)]
     {
         let evaluator = PolicyEvaluator(policy: request.policy)

@@ -13,7 +13,9 @@ struct ActionRequest: Sendable {
     /// Reads the actions a request names; nil when it names none. Without a policy in force the
     /// server cannot tell what names an action, so a request with `authorization_details` or a
     /// `scope` is 503 (docs/POLICY.md, "No policy"); one with neither is nil.
-    static func read(_ params: FormParameters, client: OAuthClient, policies: any PolicySource, directory: ClientDirectory)
+    static func read(
+        _ params: FormParameters, client: OAuthClient, policies: any PolicySource, directory: ClientDirectory
+    )
         async throws(OAuthError) -> ActionRequest?
     {
         guard let policy = policies.currentPolicy else {
@@ -30,7 +32,9 @@ struct ActionRequest: Sendable {
 
     /// The actions a request names and the rest of its scope, checked against the client's
     /// registered scopes.
-    static func requested(_ params: FormParameters, client: OAuthClient, policy: Policy) throws(OAuthError)
+    static func requested(
+        _ params: FormParameters, client: OAuthClient, policy: Policy
+    ) throws(OAuthError)
         -> (actions: [RequestedAction], scopes: [String])
     {
         var actions: [RequestedAction] = []
@@ -62,7 +66,9 @@ struct ActionRequest: Sendable {
     /// The action token's audience (`CheckActionAudience`): RFC 8707 `resource`, or RFC 8693
     /// `audience` naming the same resource server, else the resource server covering the
     /// locations; never this authorization server.
-    static func audience(_ params: FormParameters, for actions: [RequestedAction], directory: ClientDirectory)
+    static func audience(
+        _ params: FormParameters, for actions: [RequestedAction], directory: ClientDirectory
+    )
         async throws(OAuthError) -> ActionAudience
     {
         if let audience = params["audience"], let resource = params["resource"], audience != resource {

@@ -10,7 +10,9 @@ import CountersignCore
 /// 3. else `invalid_target` (RFC 8707 §2) naming the location no resource server covers, or
 ///    asking for `resource` when the request has no location.
 enum CheckActionAudience {
-    static func audience(requested: String?, actions: [RequestedAction], directory: ClientDirectory)
+    static func audience(
+        requested: String?, actions: [RequestedAction], directory: ClientDirectory
+    )
         async throws(OAuthError) -> ActionAudience
     {
         if let requested {
@@ -27,7 +29,8 @@ enum CheckActionAudience {
         guard !locations.isEmpty else {
             throw OAuthError(
                 .invalidTarget,
-                "resource is required: name the resource server that will act on this action token (RFC 8707); the request has no locations to find it by")
+                "resource is required: name the resource server that will act on this action token (RFC 8707); the request has no locations to find it by"
+            )
         }
         do {
             return ActionAudience(uri: try covering(locations, among: directory.resourceServers()))
@@ -46,7 +49,8 @@ enum CheckActionAudience {
             for location in action.locations where !(server.map(location.isCovered(by:)) ?? false) {
                 throw OAuthError(
                     .invalidAuthorizationDetails,
-                    "authorization_details[\(index)].locations: \(location.uri.prefix(80)) is not a resource of the audience \(audience.prefix(80))")
+                    "authorization_details[\(index)].locations: \(location.uri.prefix(80)) is not a resource of the audience \(audience.prefix(80))"
+                )
             }
         }
     }
@@ -65,7 +69,8 @@ enum CheckActionAudience {
             guard !candidates.isEmpty else {
                 throw OAuthError(
                     .invalidTarget,
-                    "no one registered resource server covers every location: \(location.uri.prefix(80)) lies outside those that cover the locations before it; ask for one token per resource server")
+                    "no one registered resource server covers every location: \(location.uri.prefix(80)) lies outside those that cover the locations before it; ask for one token per resource server"
+                )
             }
         }
         let best = candidates.min { a, b in

@@ -1,5 +1,4 @@
 import CountersignCore
-
 import Foundation
 
 /// RFC 8707 §2: `resource` is an absolute URI without a fragment, naming a resource server we
@@ -18,7 +17,9 @@ enum CheckResource {
         return !scheme.isEmpty && url.host != nil
     }
 
-    static func audience(requested: String?, defaultAudience: String, directory: ClientDirectory) async throws(OAuthError)
+    static func audience(
+        requested: String?, defaultAudience: String, directory: ClientDirectory
+    ) async throws(OAuthError)
         -> String
     {
         guard let requested else { return defaultAudience }

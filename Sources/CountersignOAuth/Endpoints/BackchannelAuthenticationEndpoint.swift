@@ -83,7 +83,7 @@ public struct BackchannelAuthenticationEndpoint: Sendable {
                 backchannel: .init(
                     authReqID: authReqID, bindingMessage: bindingMessage, requestedExpiry: requestedExpiry,
                     delivery: delivery, needsSubjectConfirmation: !client.assertsUsers))
-        } catch where error.code == .accessDenied {
+        } catch  where error.code == .accessDenied {
             // CIBA §13: access_denied from this endpoint is 403.
             var denied = error
             denied.status = 403
@@ -120,7 +120,9 @@ public struct BackchannelAuthenticationEndpoint: Sendable {
     /// plain text: it is shown to the approvers).
     static func bindingMessage(_ value: String?) throws(OAuthError) -> String? {
         guard let value else { return nil }
-        let printable = !value.unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
+        let printable = !value.unicodeScalars.contains {
+            $0.properties.generalCategory == .control || $0.properties.generalCategory == .format
+        }
         guard printable, value.count <= maxBindingMessageLength, !value.unicodeScalars.allSatisfy(\.properties.isWhitespace) else {
             throw OAuthError(
                 .invalidBindingMessage,
@@ -141,7 +143,9 @@ public struct BackchannelAuthenticationEndpoint: Sendable {
 
     /// Poll needs nothing; ping and push need the client's endpoint and the token it gave us
     /// to present there, both kept (the token and the `auth_req_id` sealed) with the request.
-    func delivery(for client: OAuthClient, notificationToken: String?, authReqID: String) throws(OAuthError)
+    func delivery(
+        for client: OAuthClient, notificationToken: String?, authReqID: String
+    ) throws(OAuthError)
         -> BackchannelDelivery?
     {
         let mode = client.cibaMode.flatMap(BackchannelDelivery.Mode.init(rawValue:)) ?? .poll
@@ -151,7 +155,8 @@ public struct BackchannelAuthenticationEndpoint: Sendable {
         }
         guard notificationToken.utf8.count <= Self.maxNotificationTokenLength, Self.isBearerToken(notificationToken) else {
             throw .invalidRequest(
-                "client_notification_token must be a bearer token (RFC 6750 section 2.1) of at most \(Self.maxNotificationTokenLength) characters")
+                "client_notification_token must be a bearer token (RFC 6750 section 2.1) of at most \(Self.maxNotificationTokenLength) characters"
+            )
         }
         guard let endpoint = client.notificationEndpoint else {
             throw OAuthError(

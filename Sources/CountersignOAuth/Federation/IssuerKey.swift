@@ -93,7 +93,8 @@ enum IssuerKeySet {
             else { return nil }
             let alg = stated ?? "RS256"
             guard ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"].contains(alg) else { return nil }
-            return IssuerKey(kid: kid, algorithm: alg, key: .rsa(key), material: [UInt8(modulus.count >> 8), UInt8(modulus.count & 0xFF)] + modulus + e)
+            return IssuerKey(
+                kid: kid, algorithm: alg, key: .rsa(key), material: [UInt8(modulus.count >> 8), UInt8(modulus.count & 0xFF)] + modulus + e)
         case "EC":
             guard let x = jwk["x"]?.stringValue.flatMap(decode), let y = jwk["y"]?.stringValue.flatMap(decode)
             else { return nil }

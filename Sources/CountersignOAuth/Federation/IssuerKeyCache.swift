@@ -150,11 +150,13 @@ public final class IssuerKeyCache: Sendable {
             let keys: [IssuerKey]
             do { keys = try IssuerKeySet.parse(body) } catch { throw FetchFailure("\(uri): \(error.description)") }
             guard !keys.isEmpty else { throw FetchFailure("\(uri) has no usable signing keys") }
-            let lifetime = min(max(Int64(maxAge ?? Int(Self.defaultLifetime)), Self.lifetimeRange.lowerBound), Self.lifetimeRange.upperBound)
+            let lifetime = min(
+                max(Int64(maxAge ?? Int(Self.defaultLifetime)), Self.lifetimeRange.lowerBound), Self.lifetimeRange.upperBound)
             entry.keys = keys
             entry.freshUntil = clock.now() + .seconds(lifetime)
             entry.lastFailure = nil
-            logger.info("fetched issuer keys", metadata: ["issuer": "\(issuer.issuer)", "keys": "\(keys.count)", "lifetime": "\(lifetime)"])
+            logger.info(
+                "fetched issuer keys", metadata: ["issuer": "\(issuer.issuer)", "keys": "\(keys.count)", "lifetime": "\(lifetime)"])
         } catch {
             // Keys past their lifetime are not used once a fetch has failed: fail closed.
             if now >= entry.freshUntil { entry.keys = [] }
@@ -183,7 +185,9 @@ public final class IssuerKeyCache: Sendable {
         if let problem = OutboundURLPolicy.textProblem(issuer.issuer, for: .issuerDocument) {
             throw FetchFailure("issuer \(issuer.issuer) \(problem)")
         }
-        let discovery = issuer.issuer.hasSuffix("/") ? issuer.issuer + ".well-known/openid-configuration"
+        let discovery =
+            issuer.issuer.hasSuffix("/")
+            ? issuer.issuer + ".well-known/openid-configuration"
             : issuer.issuer + "/.well-known/openid-configuration"
         let (body, _) = try await fetcher.fetch(discovery, as: .issuerDocument)
         guard case .object(let document)? = try? JSONParser(maxDepth: 8).parse(body),

@@ -156,7 +156,9 @@ public struct SubjectTokenVerifier: Sendable {
         case .array(let items)?: audiences = items.compactMap(\.stringValue)
         default: throw refuse("has no aud")
         }
-        guard audiences.contains(issuer.audience) else { throw refuse("is not meant for this server (aud does not contain \(issuer.audience))") }
+        guard audiences.contains(issuer.audience) else {
+            throw refuse("is not meant for this server (aud does not contain \(issuer.audience))")
+        }
         guard let sub = claims["sub"]?.stringValue, !sub.isEmpty, sub.utf8.count <= 255 else {
             throw refuse("has no sub (or one longer than 255 bytes)")
         }

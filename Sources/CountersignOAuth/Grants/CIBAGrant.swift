@@ -48,7 +48,9 @@ public struct CIBAGrant: GrantHandler {
     static let unknown = "auth_req_id is unknown, or was issued to another client"
 
     /// Answers one poll (CIBA §10.1, §11).
-    public func handle(_ params: FormParameters, client: OAuthClient, context: TokenRequestContext)
+    public func handle(
+        _ params: FormParameters, client: OAuthClient, context: TokenRequestContext
+    )
         async throws(OAuthError) -> OAuthResponse
     {
         guard let authReqID = params["auth_req_id"] else { throw .invalidRequest("auth_req_id is required") }

@@ -22,7 +22,9 @@ public struct ClientCredentialsGrant: GrantHandler {
     }
 
     /// Issues a token to the client itself (RFC 6749 §4.4.3), or answers the policy's decision.
-    public func handle(_ params: FormParameters, client: OAuthClient, context: TokenRequestContext)
+    public func handle(
+        _ params: FormParameters, client: OAuthClient, context: TokenRequestContext
+    )
         async throws(OAuthError) -> OAuthResponse
     {
         // RFC 6749 §4.4: only confidential clients may use this grant.

@@ -6,7 +6,9 @@ public protocol GrantHandler: Sendable {
     /// The `grant_type` this handler serves.
     var grantType: GrantType { get }
     /// Answers an authenticated client's request of this grant type: a token response, or an OAuth error.
-    func handle(_ params: FormParameters, client: OAuthClient, context: TokenRequestContext) async throws(OAuthError)
+    func handle(
+        _ params: FormParameters, client: OAuthClient, context: TokenRequestContext
+    ) async throws(OAuthError)
         -> OAuthResponse
     /// Whether `client` may use this grant (RFC 6749 §5.2 `unauthorized_client` otherwise).
     func permits(_ client: OAuthClient) -> Bool

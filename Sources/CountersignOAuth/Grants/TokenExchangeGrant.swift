@@ -25,7 +25,9 @@ public struct TokenExchangeGrant: GrantHandler {
     }
 
     /// Answers one token exchange (RFC 8693 §2.2): an action token, or the policy's refusal.
-    public func handle(_ params: FormParameters, client: OAuthClient, context: TokenRequestContext)
+    public func handle(
+        _ params: FormParameters, client: OAuthClient, context: TokenRequestContext
+    )
         async throws(OAuthError) -> OAuthResponse
     {
         guard let subjectToken = params["subject_token"] else { throw .invalidRequest("subject_token is required") }

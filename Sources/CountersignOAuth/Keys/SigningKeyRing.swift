@@ -87,8 +87,6 @@ public final class SigningKeyRing: Sendable {
         state.withLock { $0.verificationKeys[kid] }
     }
 
-
-
     /// Keys in the JWKS at `now`: pending, active, and retired ones whose tokens may still live.
     static func visible(_ stored: [StoredSigningKey], now: Instant) -> [StoredSigningKey] {
         stored.filter { $0.publishedUntil.map { $0 > now } ?? true }

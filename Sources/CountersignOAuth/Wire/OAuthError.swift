@@ -1,4 +1,5 @@
 import CountersignCore
+import Logging
 
 /// An OAuth error response (RFC 6749 §5.2): the public `code` and `description` go to the
 /// client; `detail` is only logged. Codes are a struct with static members so adding one
@@ -114,7 +115,8 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
             String.UnicodeScalarView(
                 description.unicodeScalars.prefix(1000).map { scalar in
                     let v = scalar.value
-                    let control = v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v)
+                    let control =
+                        v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v)
                         || (0x2066...0x2069).contains(v) || v == 0x200E || v == 0x200F
                     return control ? "?" : scalar
                 }))
@@ -136,7 +138,8 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// 503 `temporarily_unavailable`: the store or an issuer cannot serve now; `detail` is only logged.
     public static func unavailable(detail: String) -> OAuthError {
-        OAuthError(.temporarilyUnavailable, "the server is temporarily unable to handle the request, try again", status: 503, detail: detail)
+        OAuthError(
+            .temporarilyUnavailable, "the server is temporarily unable to handle the request, try again", status: 503, detail: detail)
     }
 
     /// 500 `server_error`; `detail` is only logged.
@@ -151,7 +154,7 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars.prefix(300) {
             let v = scalar.value
-            if (v == 0x20 || v == 0x21 || (0x23...0x5B).contains(v) || (0x5D...0x7E).contains(v)) {
+            if v == 0x20 || v == 0x21 || (0x23...0x5B).contains(v) || (0x5D...0x7E).contains(v) {
                 out.unicodeScalars.append(scalar)
             } else {
                 out.append("?")
@@ -173,8 +176,6 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         return response
     }
 }
-
-import Logging
 
 extension OAuthError {
     /// Runs an endpoint's pipeline: a refusal is logged with its detail and rendered as the

@@ -1,9 +1,9 @@
-import UnixSignals
 import CountersignApprovals
 import CountersignOAuth
 import CountersignStore
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// Keeps the server in step with its store: every second it picks up clients, keys and
 /// revocations changed by other processes and writes down the expiry of approval requests

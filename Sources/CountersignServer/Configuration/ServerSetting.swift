@@ -79,12 +79,15 @@ public enum ServerSetting: CaseIterable, Sendable {
             Definition(
                 flag: "body-timeout", argument: "S", environmentVariable: "COUNTERSIGN_BODY_TIMEOUT", fileKey: "body_timeout",
                 value: .integer(\.bodyTimeout, "seconds", in: 1...300),
-                summary: "Seconds a request body may take to arrive after its head; a slower one, dripping or stopped, is answered 408 `invalid_request` and its connection closed")
+                summary:
+                    "Seconds a request body may take to arrive after its head; a slower one, dripping or stopped, is answered 408 `invalid_request` and its connection closed"
+            )
         case .sseHeartbeat:
             Definition(
                 flag: "sse-heartbeat", argument: "S", environmentVariable: "COUNTERSIGN_SSE_HEARTBEAT", fileKey: "sse_heartbeat",
                 value: .integer(\.sseHeartbeat, "seconds", in: 1...300),
-                summary: "Seconds between keep-alive comments on an approver's event stream (`/api/v1/events`), and between checks that its listener may still listen",
+                summary:
+                    "Seconds between keep-alive comments on an approver's event stream (`/api/v1/events`), and between checks that its listener may still listen",
                 name: "SSE heartbeat")
         }
     }

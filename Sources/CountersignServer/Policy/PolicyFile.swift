@@ -49,8 +49,9 @@ public struct PolicyFile: Sendable {
     @discardableResult
     public static func installExampleIfMissing(at path: String) throws -> Bool {
         guard !FileManager.default.fileExists(atPath: path) else { return false }
-        guard FileManager.default.createFile(
-            atPath: path, contents: Data(bundledExample), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data(bundledExample), attributes: [.posixPermissions: 0o600])
         else { throw PolicyFileError("\(path): cannot write the example policy") }
         return true
     }

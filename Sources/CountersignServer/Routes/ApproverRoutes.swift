@@ -1,9 +1,9 @@
-import Foundation
 import CountersignApprovals
 import CountersignCore
 import CountersignOAuth
-import Hummingbird
+import Foundation
 import HTTPTypes
+import Hummingbird
 import NIOCore
 import ServiceLifecycle
 

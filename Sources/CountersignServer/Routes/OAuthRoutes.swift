@@ -1,7 +1,7 @@
 import CountersignCore
 import CountersignOAuth
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import NIOCore
 
 /// Routes that adapt HTTP to the protocol endpoints: decode the request into an `OAuthRequest`,

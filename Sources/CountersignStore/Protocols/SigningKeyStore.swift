@@ -42,6 +42,7 @@ public protocol SigningKeyStore: Sendable {
     func signingKeys() async throws -> [StoredSigningKey]
     /// Adds a key that signs from `key.activatesAt`; every other key stops signing by then and
     /// leaves the JWKS by `publishedUntil` at the latest; one transaction with its event.
-    func activate(_ key: StoredSigningKey, retiringOthersAt: Instant, publishedUntil: Instant, audit: AuditRecord)
+    func activate(
+        _ key: StoredSigningKey, retiringOthersAt: Instant, publishedUntil: Instant, audit: AuditRecord)
         async throws
 }

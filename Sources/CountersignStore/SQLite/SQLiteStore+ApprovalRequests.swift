@@ -128,7 +128,9 @@ extension SQLiteStore: ApprovalRequestStore {
         return (request, deliveries)
     }
 
-    static func loadRequest(where condition: String, _ bind: SQLiteValue, _ connection: SQLiteDatabase) throws
+    static func loadRequest(
+        where condition: String, _ bind: SQLiteValue, _ connection: SQLiteDatabase
+    ) throws
         -> ApprovalRequest?
     {
         guard let row = try connection.query("SELECT * FROM approval_requests WHERE \(condition)", [bind]).first

@@ -46,7 +46,8 @@ public final class SQLiteStore: Sendable {
             // migrating a large database (migration 9 rewrites the audit table once), or a bulk write.
             writerDatabase.close()
             throw StoreError.unavailable(
-                "the database \(path) is busy: another countersign process is writing it (an upgrade migrating a large audit log takes a while); try again")
+                "the database \(path) is busy: another countersign process is writing it (an upgrade migrating a large audit log takes a while); try again"
+            )
         } catch let error as SQLiteError {
             writerDatabase.close()
             throw StoreError.corrupt("cannot use the database \(path): \(error.message)")

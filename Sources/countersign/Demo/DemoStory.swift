@@ -30,8 +30,9 @@ struct DemoStory: Sendable {
     var now: Int64 { SystemClock().now().secondsSince1970 }
 
     func signIn(_ subject: String, roles: [String], acr: String, authenticatedSecondsAgo: Int64) -> String {
-        print("  \(subject) signs in at the identity provider: roles \(roles.joined(separator: ", ")), acr \(acr), "
-            + (authenticatedSecondsAgo == 0 ? "just now" : "\(authenticatedSecondsAgo / 60) minutes ago"))
+        print(
+            "  \(subject) signs in at the identity provider: roles \(roles.joined(separator: ", ")), acr \(acr), "
+                + (authenticatedSecondsAgo == 0 ? "just now" : "\(authenticatedSecondsAgo / 60) minutes ago"))
         return idp.token(
             issuer: idpIssuer, subject: subject, now: now,
             claims: [
@@ -79,8 +80,9 @@ struct DemoStory: Sendable {
         try check(small.status == 200, "the 25 EUR refund was not allowed: \(outcome(small))")
         guard let token = small["access_token"]?.stringValue else { throw Failure(description: "no access_token") }
         let claims = DemoClient.claims(of: token)
-        print("    the token (claims): aud \(claims["aud"]?.stringValue ?? "?"), one_time \(claims["one_time"] == .bool(true)), "
-            + "expires in \((claims["exp"]?.int64Value ?? 0) - now) s")
+        print(
+            "    the token (claims): aud \(claims["aud"]?.stringValue ?? "?"), one_time \(claims["one_time"] == .bool(true)), "
+                + "expires in \((claims["exp"]?.int64Value ?? 0) - now) s")
         print("    authorization_details \(CanonicalJSON.exactString(claims["authorization_details"] ?? .null))")
         try check(claims["authorization_details"] == [refund25], "the token does not carry exactly the refund asked for")
 
@@ -92,11 +94,13 @@ struct DemoStory: Sendable {
         try check(first && !second, "a one-time token was not spent by its first introspection")
 
         print("\nStep 3. A refund of 250 EUR needs two finance leads to countersign; then the client redeems it once")
-        let large = try await ask(alice, for: ["type": "refund", "locations": ["https://api.example.com/payments/p-18"], "amount": 250, "currency": "EUR"])
+        let large = try await ask(
+            alice, for: ["type": "refund", "locations": ["https://api.example.com/payments/p-18"], "amount": 250, "currency": "EUR"])
         print("  → \(outcome(large))")
         try check(large.error == "approval_required", "the 250 EUR refund did not ask for approval")
-        print("    auth_req_id issued (kept secret here), expires in \(large["expires_in"]?.int64Value ?? 0) s, "
-            + "poll every \(large["interval"]?.int64Value ?? 0) s; the request waits in the store as pending")
+        print(
+            "    auth_req_id issued (kept secret here), expires in \(large["expires_in"]?.int64Value ?? 0) s, "
+                + "poll every \(large["interval"]?.int64Value ?? 0) s; the request waits in the store as pending")
         guard let authReqID = large["auth_req_id"]?.stringValue else { throw Failure(description: "no auth_req_id") }
         let pending = try await poll(authReqID)
         print("  the client polls: POST /token grant_type=ciba auth_req_id=… → \(outcome(pending))")
@@ -123,7 +127,8 @@ struct DemoStory: Sendable {
 
         print("\nStep 4. A very large refund needs a fresh MFA: alice signed in two hours ago")
         let stale = signIn("alice", roles: ["employee"], acr: "mfa", authenticatedSecondsAgo: 7200)
-        let huge = try await ask(stale, for: ["type": "refund", "locations": ["https://api.example.com/payments/p-19"], "amount": 20000, "currency": "EUR"])
+        let huge = try await ask(
+            stale, for: ["type": "refund", "locations": ["https://api.example.com/payments/p-19"], "amount": 20000, "currency": "EUR"])
         print("  → \(outcome(huge))")
         print("    acr_values \(huge["acr_values"]?.stringValue ?? "-"), max_age \(huge["max_age"]?.int64Value ?? 0) s (RFC 9470)")
         try check(huge.error == "insufficient_user_authentication", "the 20,000 EUR refund did not ask for a step-up")

@@ -1,9 +1,10 @@
 import CountersignApprovals
 import CountersignCore
-@testable import CountersignOAuth
 import CountersignStore
 import CountersignTestSupport
 import Testing
+
+@testable import CountersignOAuth
 
 /// Approver authentication (`Authorization: Bearer <personal token>`): failures are counted per
 /// address with client authentication's (RFC 6749 §10.10), answered 429 past the limit, and a

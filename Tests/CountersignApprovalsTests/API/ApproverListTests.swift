@@ -25,7 +25,9 @@ import Testing
             let t0 = f.clock.now()
             _ = try await f.store.create(Self.request("mine", group: "security", createdAt: t0), audit: [], notifications: [], claim: nil)
             for i in 0..<250 {
-                _ = try await f.store.create(Self.request("other-\(i)", group: "finance-leads", createdAt: t0 + .milliseconds(1 + i)), audit: [], notifications: [], claim: nil)
+                _ = try await f.store.create(
+                    Self.request("other-\(i)", group: "finance-leads", createdAt: t0 + .milliseconds(1 + i)), audit: [], notifications: [],
+                    claim: nil)
             }
             let carol = User(name: "carol", createdAt: t0)
             for state in [nil, "all"] {
@@ -42,7 +44,11 @@ import Testing
     @Test func pagingReadsEveryRequestOnceNewestFirstEvenWithEqualTimes() async throws {
         try await OAuthFixture.with { f in
             let t0 = f.clock.now()
-            for i in 0..<7 { _ = try await f.store.create(Self.request("r\(i)", group: "security", createdAt: t0 + .milliseconds(i / 3)), audit: [], notifications: [], claim: nil) }
+            for i in 0..<7 {
+                _ = try await f.store.create(
+                    Self.request("r\(i)", group: "security", createdAt: t0 + .milliseconds(i / 3)), audit: [], notifications: [], claim: nil
+                )
+            }
             let all = try await f.store.approvalRequests(state: nil, limit: 100, pageSize: 2) { _ in true }
             #expect(all.map(\.id) == ["r6", "r5", "r4", "r3", "r2", "r1", "r0"])
             let bounded = try await f.store.approvalRequests(state: nil, limit: 100, maxScanned: 3, pageSize: 2) { _ in true }

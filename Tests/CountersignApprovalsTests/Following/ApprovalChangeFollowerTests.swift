@@ -2,9 +2,9 @@ import CountersignApprovals
 import CountersignCore
 import CountersignOAuth
 import CountersignStore
+import CountersignTestSupport
 import Logging
 import Synchronization
-import CountersignTestSupport
 import Testing
 
 /// Another process's approval changes on the same SQLite file (here a second store, as the CLI
@@ -89,7 +89,9 @@ import Testing
         init(_ store: SQLiteStore) { self.store = store }
 
         func approvalRequest(id: String) async throws -> ApprovalRequest? {
-            if failNext.withLock({ fail in defer { fail = false }; return fail }) {
+            if failNext.withLock({ fail in
+                defer { fail = false }; return fail
+            }) {
                 throw StoreError.unavailable("database is locked")
             }
             return try await store.approvalRequest(id: id)

@@ -2,10 +2,10 @@ import CountersignApprovals
 import CountersignCore
 import CountersignOAuth
 import CountersignStore
+import CountersignTestSupport
 import Foundation
 import Logging
 import Synchronization
-import CountersignTestSupport
 import Testing
 
 /// A CIBA push (§10.3) whose delivery fails after the token was issued: every later attempt

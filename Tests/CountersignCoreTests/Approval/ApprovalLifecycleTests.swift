@@ -28,7 +28,8 @@ import Testing
 
     @Test func twoDistinctLeadsApproveAndTheRequestIsApproved() throws {
         var r = Self.request()
-        let first = try r.cast(.approve, reason: "customer called", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(1))
+        let first = try r.cast(
+            .approve, reason: "customer called", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(1))
         #expect(first.to == .pending && r.state == .pending)
         #expect(first.audit.map(\.type) == ["approval.voted"])
         let second = try r.cast(.approve, reason: "ok", by: Self.lead("gita"), groups: Self.groups, now: Self.t0 + .milliseconds(2))
@@ -200,7 +201,8 @@ import Testing
     @Test func aBackchannelRequestReadsBackWithItsDeliveryAndBindingMessage() {
         var r = Self.request()
         r.bindingMessage = "refund 4711"
-        r.delivery = BackchannelDelivery(mode: .push, endpoint: "https://client.example/cb", sealedNotificationToken: [1, 2, 3], sealedAuthReqID: [4, 5])
+        r.delivery = BackchannelDelivery(
+            mode: .push, endpoint: "https://client.example/cb", sealedNotificationToken: [1, 2, 3], sealedAuthReqID: [4, 5])
         let back = ApprovalRequest(
             id: r.id, authReqIDHash: r.authReqIDHash, clientID: r.clientID, state: r.state, details: r.detailsJSON,
             createdAt: r.createdAt, expiresAt: r.expiresAt, votes: [], decidedAt: nil, redeemedAt: nil, tokenID: nil)

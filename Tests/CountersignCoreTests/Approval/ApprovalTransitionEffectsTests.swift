@@ -30,8 +30,9 @@ import Testing
         var request = Self.pushRequest()
         let vote = try request.cast(.approve, reason: "fine", by: L.lead("fiona"), groups: L.groups, now: L.t0 + .seconds(1))
         #expect(vote.change == .decided)
-        #expect(vote.effects.map { if case .audit(let r) = $0 { r.type } else { "notify" } }
-            == ["approval.voted", "approval.approved", "notify", "notify"])
+        #expect(
+            vote.effects.map { if case .audit(let r) = $0 { r.type } else { "notify" } }
+                == ["approval.voted", "approval.approved", "notify", "notify"])
         #expect(Self.notifications(vote) == ["push approval.decided []", #"webhook approval.decided ["finance-leads"]"#])
     }
 

@@ -8,9 +8,11 @@ import Testing
     static let t0 = ApprovalLifecycleTests.t0
     static let groups = ApprovalLifecycleTests.groups
 
-    static func request(_ approvals: [ApprovalRequirement] = [
-        ApprovalRequirement(approver: .group("finance-leads"), quorum: 2, denyQuorum: 2)
-    ]) -> ApprovalRequest {
+    static func request(
+        _ approvals: [ApprovalRequirement] = [
+            ApprovalRequirement(approver: .group("finance-leads"), quorum: 2, denyQuorum: 2)
+        ]
+    ) -> ApprovalRequest {
         ApprovalLifecycleTests.request(approvals)
     }
 
@@ -54,7 +56,9 @@ import Testing
     @Test func approvalsStillReachTheQuorumAfterOneDenial() throws {
         var r = Self.request()
         _ = try r.cast(.deny, reason: "unsure", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(1))
-        #expect(try r.cast(.approve, reason: "fine", by: Self.lead("gita"), groups: Self.groups, now: Self.t0 + .milliseconds(2)).to == .pending)
+        #expect(
+            try r.cast(.approve, reason: "fine", by: Self.lead("gita"), groups: Self.groups, now: Self.t0 + .milliseconds(2)).to == .pending
+        )
         let t = try r.cast(.approve, reason: "fine", by: Self.lead("hugo"), groups: Self.groups, now: Self.t0 + .milliseconds(3))
         #expect(t.to == .approved && t.audit.last?.data["approvers"] == ["gita", "hugo"])
         // The token names only those who approved.
@@ -66,8 +70,11 @@ import Testing
             ApprovalRequirement(approver: .group("finance-leads"), denyQuorum: 2),
             ApprovalRequirement(approver: .group("security")),
         ])
-        #expect(try r.cast(.deny, reason: "no", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(1)).to == .pending)
-        #expect(try r.cast(.deny, reason: "no", by: Approver(name: "carol"), groups: Self.groups, now: Self.t0 + .milliseconds(2)).to == .denied)
+        #expect(
+            try r.cast(.deny, reason: "no", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(1)).to == .pending)
+        #expect(
+            try r.cast(.deny, reason: "no", by: Approver(name: "carol"), groups: Self.groups, now: Self.t0 + .milliseconds(2)).to == .denied
+        )
     }
 
     @Test func oneDenialCountsForEveryRequirementItsVoterIsEligibleFor() throws {
@@ -81,7 +88,8 @@ import Testing
         #expect(first.to == .pending && first.audit.first?.data["counts_for"] == ["group finance-leads", "group security"])
         #expect(r.distinctVoters(.deny, for: 0) == 1 && r.distinctVoters(.deny, for: 1) == 1)
         // dave completes security's deny quorum.
-        #expect(try r.cast(.deny, reason: "no", by: Approver(name: "dave"), groups: Self.groups, now: Self.t0 + .milliseconds(2)).to == .denied)
+        #expect(
+            try r.cast(.deny, reason: "no", by: Approver(name: "dave"), groups: Self.groups, now: Self.t0 + .milliseconds(2)).to == .denied)
     }
 
     @Test func aStoredRequirementWithoutADenyQuorumReadsAsOneDenyEndsIt() throws {

@@ -63,7 +63,8 @@ import Testing
         var r = Self.confirmation(of: "alice-x", issuer: Self.idp)
         let owner = Self.user("a.x", aliases: ["\(Self.idp)#alice-x"])
         #expect(r.eligibleRequirements(for: owner, groups: [:]) == [0])
-        #expect(try r.cast(.approve, reason: nil, by: owner, groups: [:], now: ApprovalLifecycleTests.t0 + .milliseconds(1)).to == .approved)
+        #expect(
+            try r.cast(.approve, reason: nil, by: owner, groups: [:], now: ApprovalLifecycleTests.t0 + .milliseconds(1)).to == .approved)
     }
 
     @Test func aLookAlikeOfTheOwnerIsStillRefusedAsTheRequesterInAGroup() {
@@ -71,7 +72,8 @@ import Testing
         var r = ApprovalLifecycleTests.request(subject: "erin", issuer: Self.ownIssuer, aliases: [])
         let erin = Approver(name: "Erin", claims: ["groups": ["finance-leads"]], aliases: ["\(Self.ownIssuer)#Erin"])
         #expect(throws: ApprovalRefusal(.forbidden, "you requested this action; someone else must approve it")) {
-            try r.cast(.approve, reason: "x", by: erin, groups: ApprovalLifecycleTests.groups, now: ApprovalLifecycleTests.t0 + .milliseconds(1))
+            try r.cast(
+                .approve, reason: "x", by: erin, groups: ApprovalLifecycleTests.groups, now: ApprovalLifecycleTests.t0 + .milliseconds(1))
         }
     }
 

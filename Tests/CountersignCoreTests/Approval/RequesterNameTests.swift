@@ -18,10 +18,13 @@ import Testing
     @Test(arguments: ["\u{0430}lice", "ＡＬＩＣＥ", "al\u{200B}ice", "\u{03B1}lice@example.com"])
     func theRequesterCannotApproveUnderALookAlikeName(name: String) {
         var r = ApprovalLifecycleTests.request()
-        let approver = name.contains("@")
+        let approver =
+            name.contains("@")
             ? ApprovalLifecycleTests.lead("a.smith", email: name) : ApprovalLifecycleTests.lead(name)
         #expect(throws: ApprovalRefusal(.forbidden, "you requested this action; someone else must approve it")) {
-            try r.cast(.approve, reason: "mine", by: approver, groups: ApprovalLifecycleTests.groups, now: ApprovalLifecycleTests.t0 + .milliseconds(1))
+            try r.cast(
+                .approve, reason: "mine", by: approver, groups: ApprovalLifecycleTests.groups,
+                now: ApprovalLifecycleTests.t0 + .milliseconds(1))
         }
         #expect(r.votes.isEmpty && r.state == .pending)
     }

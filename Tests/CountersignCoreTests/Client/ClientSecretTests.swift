@@ -24,7 +24,10 @@ import Testing
     @Test(arguments: ["+", "%", "%2B", "a+b"])
     func plusAndPercentAreRefused(inner: String) {
         let secret = String(repeating: "x", count: 32) + inner
-        #expect(ClientSecret.problem(with: secret) == #"a client secret must not contain '+' or '%': HTTP Basic credentials are form-urlencoded (RFC 6749 §2.3.1), so curl -u would send a different secret; omit --secret to have a random one generated"#)
+        #expect(
+            ClientSecret.problem(with: secret)
+                == #"a client secret must not contain '+' or '%': HTTP Basic credentials are form-urlencoded (RFC 6749 §2.3.1), so curl -u would send a different secret; omit --secret to have a random one generated"#
+        )
     }
 
     @Test(arguments: [" ", "\t", "\n", "\u{7F}", "\u{0}", "é", "\u{00A0}", "🔑"])
@@ -43,11 +46,13 @@ import Testing
     /// `cryptography` package, so a change of algorithm, key derivation or input is caught.
     @Test func theStoredHashIsHMACSHA256UnderTheDerivedKey() {
         let secret = "correct-horse-battery-staple-0123456789"
-        #expect(ClientSecret.hash(secret, serverKey: serverKey).hexString
-            == "31bfa55f8f9d3b82e11bb47df0eef0b539c169dc29726716764ceb0d1afbad09")
+        #expect(
+            ClientSecret.hash(secret, serverKey: serverKey).hexString
+                == "31bfa55f8f9d3b82e11bb47df0eef0b539c169dc29726716764ceb0d1afbad09")
         let otherServer = ServerKey(rawBytes: Array(repeating: 8, count: 32))
-        #expect(ClientSecret.hash(secret, serverKey: otherServer).hexString
-            == "b8bced0b18d47dbbe56b375823bbf7cb018b777e4d23ec9dd8e0601cf8990e79")
+        #expect(
+            ClientSecret.hash(secret, serverKey: otherServer).hexString
+                == "b8bced0b18d47dbbe56b375823bbf7cb018b777e4d23ec9dd8e0601cf8990e79")
     }
 
     @Test func theStoredHashIsKeyedAndMatchesOnlyTheSecret() {

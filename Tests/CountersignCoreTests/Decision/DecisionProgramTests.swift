@@ -1,6 +1,7 @@
-@testable import CountersignCore
 import Foundation
 import Testing
+
+@testable import CountersignCore
 
 /// The compiled program decides exactly as the condition trees read, and the trace a decision
 /// records is the explanation's: generated policies (nested all/any/not over numbers, strings,
@@ -91,7 +92,9 @@ import Testing
         }
         if Bool.random(using: &g) { claims["org"] = "acme" }
         if Bool.random(using: &g) { claims["acr"] = "mfa" }
-        if Bool.random(using: &g) { claims["auth_time"] = .number(ExactDecimal(Int64.random(in: 1_767_613_000...1_767_614_400, using: &g))) }
+        if Bool.random(using: &g) {
+            claims["auth_time"] = .number(ExactDecimal(Int64.random(in: 1_767_613_000...1_767_614_400, using: &g)))
+        }
         // Fields beyond eight are looked up by hash rather than scanned.
         if Bool.random(using: &g) { for i in 0..<10 { context["extra\(i)"] = .number(ExactDecimal(Int64(i))) } }
         return DecisionRequest(

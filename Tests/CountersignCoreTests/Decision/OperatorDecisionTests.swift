@@ -77,7 +77,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("reports/q1.csv", Decision.Outcome.allow), ("reports/q1.pdf", .deny), ("reports/2026/q1.csv", .deny), ("archive/2026/q1.pdf", .allow),
+        ("reports/q1.csv", Decision.Outcome.allow), ("reports/q1.pdf", .deny), ("reports/2026/q1.csv", .deny),
+        ("archive/2026/q1.pdf", .allow),
         ("other/q1.csv", .deny),
     ])
     func globMatchesTheWholeText(path: String, outcome: Decision.Outcome) throws {
@@ -145,10 +146,14 @@ import Testing
             rules:
               - { name: r, action: a, effect: allow, when: { subject.sub: { eq: "jos\\u00e9" } } }
             """
-        #expect(try PolicyEvaluator(policy: try PolicyParser.parse(yaml)).decide(
-            DecisionRequest(subject: .init(sub: "jos\u{e9}"), client: .init(id: "c"), action: "a", time: 0)).outcome == .allow)
-        #expect(try PolicyEvaluator(policy: try PolicyParser.parse(yaml)).decide(
-            DecisionRequest(subject: .init(sub: "jose\u{301}"), client: .init(id: "c"), action: "a", time: 0)).outcome == .deny)
+        #expect(
+            try PolicyEvaluator(policy: try PolicyParser.parse(yaml)).decide(
+                DecisionRequest(subject: .init(sub: "jos\u{e9}"), client: .init(id: "c"), action: "a", time: 0)
+            ).outcome == .allow)
+        #expect(
+            try PolicyEvaluator(policy: try PolicyParser.parse(yaml)).decide(
+                DecisionRequest(subject: .init(sub: "jose\u{301}"), client: .init(id: "c"), action: "a", time: 0)
+            ).outcome == .deny)
         #expect(PolicyValue.string("jos\u{e9}") != PolicyValue.string("jose\u{301}"))
     }
 }

@@ -37,8 +37,10 @@ import Testing
         evaluator = PolicyEvaluator(policy: policy)
     }
 
-    func request(_ action: String = "refund", amount: String? = nil, currency: String = "EUR", roles: [String] = [],
-                 claims: [String: PolicyValue] = [:], context: [String: PolicyValue] = [:]) throws -> DecisionRequest {
+    func request(
+        _ action: String = "refund", amount: String? = nil, currency: String = "EUR", roles: [String] = [],
+        claims: [String: PolicyValue] = [:], context: [String: PolicyValue] = [:]
+    ) throws -> DecisionRequest {
         var ctx = context
         if let amount { ctx["amount"] = .number(try ExactDecimal(literal: amount)) }
         if action == "refund" { ctx["currency"] = ctx["currency"] ?? .string(currency) }
@@ -61,10 +63,11 @@ import Testing
         let d = try evaluator.decide(request(amount: "6000", claims: ["acr": "phr", "auth_time": 1_767_614_000]))
         #expect(d.outcome == .approve)
         #expect(names(d) == ["big", "bigger", "sec"])
-        #expect(d.requirements.approvals == [
-            ApprovalRequirement(approver: .group("finance"), quorum: 2, expiresIn: 1800, reasonRequired: true),
-            ApprovalRequirement(approver: .group("security"), quorum: 1, expiresIn: 900, reasonRequired: false),
-        ])
+        #expect(
+            d.requirements.approvals == [
+                ApprovalRequirement(approver: .group("finance"), quorum: 2, expiresIn: 1800, reasonRequired: true),
+                ApprovalRequirement(approver: .group("security"), quorum: 1, expiresIn: 900, reasonRequired: false),
+            ])
         #expect(d.requirements.stepUp == StepUpRequirement(acr: "phr", maxAge: 600))
         #expect(d.requirements.grant.reuse == nil)
     }
@@ -167,9 +170,10 @@ import Testing
     @Test func onlyTheRequestedActionsRulesAreConsidered() throws {
         let d = try evaluator.decide(request("delete_user", roles: ["admin"]))
         #expect(names(d) == ["admins-delete"])
-        #expect(evaluator.trace(try request("delete_user", roles: ["admin"])).map { policy.rules[$0.rule].name } == [
-            "no-guests", "admins-delete", "nobody-at-night",
-        ])
+        #expect(
+            evaluator.trace(try request("delete_user", roles: ["admin"])).map { policy.rules[$0.rule].name } == [
+                "no-guests", "admins-delete", "nobody-at-night",
+            ])
     }
 }
 
@@ -184,13 +188,15 @@ extension PolicyEvaluatorTests {
             """)
         let refund = try #require(policy.action(named: "refund"))
         #expect(try refund.resourceLocation("HTTPS://api.example.com/payments/p-1").uri == "https://api.example.com/payments/p-1")
-        #expect(throws: ContextFieldError(
-            field: "resource",
-            message: "\"https://api.example.com/payments/p-1/../../admin\" has a dot segment (. or ..) in its path")
+        #expect(
+            throws: ContextFieldError(
+                field: "resource",
+                message: "\"https://api.example.com/payments/p-1/../../admin\" has a dot segment (. or ..) in its path")
         ) { try refund.resourceLocation("https://api.example.com/payments/p-1/../../admin") }
-        #expect(throws: ContextFieldError(
-            field: "resource",
-            message: "\"https://api.example.com/admin/p-1\" is not a resource of refund (https://api.example.com/payments/*)")
+        #expect(
+            throws: ContextFieldError(
+                field: "resource",
+                message: "\"https://api.example.com/admin/p-1\" is not a resource of refund (https://api.example.com/payments/*)")
         ) { try refund.resourceLocation("https://api.example.com/%61dmin/p-1") }
         try refund.validate(context: ["amount": 5, "tags": .null])
         #expect(throws: ContextFieldError(field: "tags", message: "refund field tags must be [string]?: item 1 is a number")) {
@@ -200,7 +206,8 @@ extension PolicyEvaluatorTests {
 
     @Test func outOfRangeNumbersInAPolicyAreErrors() {
         #expect {
-            try PolicyParser.parse("version: 1\nactions: { a: {} }\nrules:\n  - { name: r, action: a, effect: allow, when: { context.x: { lte: 1e9999 } } }\n")
+            try PolicyParser.parse(
+                "version: 1\nactions: { a: {} }\nrules:\n  - { name: r, action: a, effect: allow, when: { context.x: { lte: 1e9999 } } }\n")
         } throws: { error in
             (error as? PolicyLoadError)?.errors.first?.message.hasPrefix("the number 1e9999 is out of range") == true
         }

@@ -33,11 +33,14 @@ import Testing
         case 0:
             return "  - { name: r\(i), action: act, when: \(when), effect: deny }"
         case 1:
-            return "  - { name: r\(i), action: act, when: \(when), effect: allow, grant: { ttl: \(Int.random(in: 1...600, using: &g)), one_time: \(Bool.random(using: &g)) } }"
+            return
+                "  - { name: r\(i), action: act, when: \(when), effect: allow, grant: { ttl: \(Int.random(in: 1...600, using: &g)), one_time: \(Bool.random(using: &g)) } }"
         case 2:
-            return "  - { name: r\(i), action: act, when: \(when), effect: approve, approval: { group: \(["g1", "g2"].randomElement(using: &g)!), quorum: \(Int.random(in: 1...3, using: &g)), expires_in: \(Int.random(in: 60...7200, using: &g)) } }"
+            return
+                "  - { name: r\(i), action: act, when: \(when), effect: approve, approval: { group: \(["g1", "g2"].randomElement(using: &g)!), quorum: \(Int.random(in: 1...3, using: &g)), expires_in: \(Int.random(in: 60...7200, using: &g)) } }"
         default:
-            return "  - { name: r\(i), action: act, when: \(when), effect: step_up, step_up: { acr: \(["pwd", "mfa", "phr"].randomElement(using: &g)!), max_age: \(Int.random(in: 0...900, using: &g)) } }"
+            return
+                "  - { name: r\(i), action: act, when: \(when), effect: step_up, step_up: { acr: \(["pwd", "mfa", "phr"].randomElement(using: &g)!), max_age: \(Int.random(in: 0...900, using: &g)) } }"
         }
     }
 
@@ -62,7 +65,9 @@ import Testing
                 var context: [String: PolicyValue] = [:]
                 if Bool.random(using: &g) { context["amount"] = .number(ExactDecimal(Int64.random(in: -5...205, using: &g))) }
                 if Bool.random(using: &g) { context["note"] = "n" }
-                var claims: [String: PolicyValue] = ["roles": .list(Self.roles.filter { _ in Bool.random(using: &g) }.map(PolicyValue.string))]
+                var claims: [String: PolicyValue] = [
+                    "roles": .list(Self.roles.filter { _ in Bool.random(using: &g) }.map(PolicyValue.string))
+                ]
                 if Bool.random(using: &g) { claims["org"] = "acme" }
                 if Bool.random(using: &g) { claims["acr"] = .string(["pwd", "mfa", "phr"].randomElement(using: &g)!) }
                 claims["auth_time"] = .number(ExactDecimal(Int64(1_767_614_400 - Int.random(in: 0...1000, using: &g))))

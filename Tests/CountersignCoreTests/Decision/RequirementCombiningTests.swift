@@ -61,7 +61,8 @@ import Testing
     func theLargestQuorumAndTheSmallestDenyQuorumOfOneGroupApply(reversed: Bool) throws {
         let evaluator = try Self.approvalEvaluator(reversed: reversed)
         let request = { (action: String, amount: PolicyValue) in
-            DecisionRequest(subject: .init(sub: "alice"), client: .init(id: "app"), action: action, context: ["amount": amount], time: 1_767_614_400)
+            DecisionRequest(
+                subject: .init(sub: "alice"), client: .init(id: "app"), action: action, context: ["amount": amount], time: 1_767_614_400)
         }
         let both = try evaluator.decide(request("refund", 5000))
         #expect(both.outcome == .approve && both.matchedRules.count == 2)
@@ -81,13 +82,15 @@ import Testing
             let count = Int.random(in: 1...4, using: &g)
             let bodies = (0..<count).map { _ in Self.randomRuleBody(&g) }
             let actions = (0..<count).map { "a\($0)" }
-            let header = "version: 1\nacr_levels: [pwd, mfa, phr]\ngroups: { g1: { claim: groups, value: g1 }, z0: { claim: groups, value: z0 } }\n"
+            let header =
+                "version: 1\nacr_levels: [pwd, mfa, phr]\ngroups: { g1: { claim: groups, value: g1 }, z0: { claim: groups, value: z0 } }\n"
             let together = try PolicyParser.parse(
                 header + "actions: { one: {} }\nrules:\n"
                     + bodies.enumerated().map { "  - { name: r\($0.offset), action: one, \($0.element) }" }.joined(separator: "\n"))
             let apart = try PolicyParser.parse(
                 header + "actions: { \(actions.map { "\($0): {}" }.joined(separator: ", ")) }\nrules:\n"
-                    + bodies.enumerated().map { "  - { name: r\($0.offset), action: a\($0.offset), \($0.element) }" }.joined(separator: "\n"))
+                    + bodies.enumerated().map { "  - { name: r\($0.offset), action: a\($0.offset), \($0.element) }" }.joined(
+                        separator: "\n"))
             let request = { (action: String) in
                 DecisionRequest(
                     subject: .init(sub: "alice", claims: ["acr": "mfa", "auth_time": 1_767_614_000]), client: .init(id: "app"),
@@ -126,7 +129,8 @@ import Testing
         case 2: return "effect: approve, \(approval), \(grant)"
         case 3: return "effect: approve, approval: { subject: true }"
         default:
-            return "effect: allow, step_up: { acr: \(["pwd", "phr"].randomElement(using: &g)!), max_age: \(["1m", "1h"].randomElement(using: &g)!) }, \(grant)"
+            return
+                "effect: allow, step_up: { acr: \(["pwd", "phr"].randomElement(using: &g)!), max_age: \(["1m", "1h"].randomElement(using: &g)!) }, \(grant)"
         }
     }
 }

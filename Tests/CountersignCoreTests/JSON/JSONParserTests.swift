@@ -10,9 +10,10 @@ import Testing
     @Test func numbersKeepTheirExactLiteral() throws {
         let value = try JSONParser().parse("[100.0000000000000001, 1e2, -0, 1e309, 9223372036854775808]")
         guard case .array(let items) = value else { Issue.record("not an array"); return }
-        #expect(items.map { if case .number(let n) = $0 { n.literal } else { "" } } == [
-            "100.0000000000000001", "1e2", "-0", "1e309", "9223372036854775808",
-        ])
+        #expect(
+            items.map { if case .number(let n) = $0 { n.literal } else { "" } } == [
+                "100.0000000000000001", "1e2", "-0", "1e309", "9223372036854775808",
+            ])
     }
 
     @Test(arguments: [

@@ -1,5 +1,4 @@
 import CountersignCore
-
 import Testing
 
 /// Which outbox rows an approval change writes: the client hears of a settled request once

@@ -136,7 +136,9 @@ import Testing
         // 19 × 100 instructions plus the final match fit; 20 × 100 plus match do not.
         #expect(try BoundedRegex("^(?:a{100}){19}$").matches(String(repeating: "a", count: 1900)))
         let tooBig = "the pattern compiles to more than 2000 instructions: lower the {m,n} counts or simplify nested repeats"
-        for (pattern, offset) in [("(?:a{100}){20}", 10), ("((a{100}){100}){100}", 9), ("a{100}b{100}" + String(repeating: "c{100}", count: 18), 114)] {
+        for (pattern, offset) in [
+            ("(?:a{100}){20}", 10), ("((a{100}){100}){100}", 9), ("a{100}b{100}" + String(repeating: "c{100}", count: 18), 114),
+        ] {
             let error = #expect(throws: BoundedRegexError.self) { try BoundedRegex(pattern) }
             #expect(error?.message == tooBig)
             #expect(error?.offset == offset)

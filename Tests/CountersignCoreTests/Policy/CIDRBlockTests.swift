@@ -57,13 +57,34 @@ import Testing
     }
 
     @Test(arguments: [
-        ("10.0.0.1/8", #""10.0.0.1/8" has host bits set beyond the /8 prefix: the network is 10.0.0.0/8; write that if it is the network you mean"#),
-        ("192.168.1.1/16", #""192.168.1.1/16" has host bits set beyond the /16 prefix: the network is 192.168.0.0/16; write that if it is the network you mean"#),
-        ("192.0.2.1/31", #""192.0.2.1/31" has host bits set beyond the /31 prefix: the network is 192.0.2.0/31; write that if it is the network you mean"#),
-        ("1.2.3.4/0", #""1.2.3.4/0" has host bits set beyond the /0 prefix: the network is 0.0.0.0/0; write that if it is the network you mean"#),
-        ("2001:db8::1/32", #""2001:db8::1/32" has host bits set beyond the /32 prefix: the network is 2001:db8::/32; write that if it is the network you mean"#),
-        ("2001:db8::1/127", #""2001:db8::1/127" has host bits set beyond the /127 prefix: the network is 2001:db8::/127; write that if it is the network you mean"#),
-        ("::ffff:10.0.0.1/104", #""::ffff:10.0.0.1/104" has host bits set beyond the /104 prefix: the network is ::ffff:10.0.0.0/104; write that if it is the network you mean"#),
+        (
+            "10.0.0.1/8",
+            #""10.0.0.1/8" has host bits set beyond the /8 prefix: the network is 10.0.0.0/8; write that if it is the network you mean"#
+        ),
+        (
+            "192.168.1.1/16",
+            #""192.168.1.1/16" has host bits set beyond the /16 prefix: the network is 192.168.0.0/16; write that if it is the network you mean"#
+        ),
+        (
+            "192.0.2.1/31",
+            #""192.0.2.1/31" has host bits set beyond the /31 prefix: the network is 192.0.2.0/31; write that if it is the network you mean"#
+        ),
+        (
+            "1.2.3.4/0",
+            #""1.2.3.4/0" has host bits set beyond the /0 prefix: the network is 0.0.0.0/0; write that if it is the network you mean"#
+        ),
+        (
+            "2001:db8::1/32",
+            #""2001:db8::1/32" has host bits set beyond the /32 prefix: the network is 2001:db8::/32; write that if it is the network you mean"#
+        ),
+        (
+            "2001:db8::1/127",
+            #""2001:db8::1/127" has host bits set beyond the /127 prefix: the network is 2001:db8::/127; write that if it is the network you mean"#
+        ),
+        (
+            "::ffff:10.0.0.1/104",
+            #""::ffff:10.0.0.1/104" has host bits set beyond the /104 prefix: the network is ::ffff:10.0.0.0/104; write that if it is the network you mean"#
+        ),
         ("::1/0", #""::1/0" has host bits set beyond the /0 prefix: the network is ::/0; write that if it is the network you mean"#),
     ])
     func refusesHostBitsAndNamesTheNetwork(text: String, message: String) {
@@ -80,7 +101,10 @@ import Testing
         ("10.0.0.0/8 ", #""10.0.0.0/8 " is not a CIDR block: the prefix length must be a whole number from 0 to 32"#),
         ("10.0.0.0/1000", #""10.0.0.0/1000" is not a CIDR block: the prefix length must be a whole number from 0 to 32"#),
         ("2001:db8::/129", #""2001:db8::/129" is not a CIDR block: the prefix length must be a whole number from 0 to 128"#),
-        ("::ffff:10.0.0.0/8", #""::ffff:10.0.0.0/8" has host bits set beyond the /8 prefix: the network is ::/8; write that if it is the network you mean"#),
+        (
+            "::ffff:10.0.0.0/8",
+            #""::ffff:10.0.0.0/8" has host bits set beyond the /8 prefix: the network is ::/8; write that if it is the network you mean"#
+        ),
         ("010.0.0.0/8", #""010.0.0.0/8" is not a CIDR block: "010.0.0.0" is not an IPv4 or IPv6 address"#),
         ("10.0.0/8", #""10.0.0/8" is not a CIDR block: "10.0.0" is not an IPv4 or IPv6 address"#),
         ("/8", #""/8" is not a CIDR block: "" is not an IPv4 or IPv6 address"#),

@@ -53,18 +53,20 @@ import Testing
 
     @Test func theOwnersOwnConfirmationTakesNoDenyQuorum() throws {
         let found = errors(Self.header + "    approval: { subject: true, deny_quorum: 2 }\n")
-        #expect(found == [
-            "11:45: approval by the subject has one approver, whose deny always ends the request: deny_quorum must be 1 (or left out)"
-        ])
+        #expect(
+            found == [
+                "11:45: approval by the subject has one approver, whose deny always ends the request: deny_quorum must be 1 (or left out)"
+            ])
         let one = try PolicyParser.parse(Self.header + "    approval: { subject: true, deny_quorum: 1 }\n")
         #expect(approval(one) == ApprovalRequirement(approver: .subject, denyQuorum: 1))
     }
 
     @Test func aMisspeltDenyQuorumIsAnUnknownKeyWithASuggestion() {
         let found = errors(Self.header + "    approval: { group: finance-leads, deny_qourum: 2 }\n")
-        #expect(found == [
-            "11:39: unknown key deny_qourum in approval of r (did you mean deny_quorum?); allowed: group, subject, quorum, deny_quorum, expires_in, reason_required"
-        ])
+        #expect(
+            found == [
+                "11:39: unknown key deny_qourum in approval of r (did you mean deny_quorum?); allowed: group, subject, quorum, deny_quorum, expires_in, reason_required"
+            ])
     }
 
     @Test func oneDenyEndsARequestUnlessTheRuleSaysOtherwise() throws {
@@ -79,18 +81,21 @@ import Testing
         #expect(approval(policy) == ApprovalRequirement(approver: .group("security"), quorum: 1, denyQuorum: 2))
     }
 
-    static let withTests = header + """
-            approval: { group: finance-leads, quorum: 2, deny_quorum: 2 }
-        tests:
-          - name: t
-            request: { subject: alice, action: refund }
+    static let withTests =
+        header + """
+                approval: { group: finance-leads, quorum: 2, deny_quorum: 2 }
+            tests:
+              - name: t
+                request: { subject: alice, action: refund }
 
-        """
+            """
 
     @Test func aPolicyTestComparesTheDenyQuorum() throws {
-        let passing = try PolicyParser.parse(Self.withTests + "    expect: { outcome: approve, approval: { group: finance-leads, quorum: 2, deny_quorum: 2 } }\n")
+        let passing = try PolicyParser.parse(
+            Self.withTests + "    expect: { outcome: approve, approval: { group: finance-leads, quorum: 2, deny_quorum: 2 } }\n")
         #expect(PolicyTestRunner(policy: passing).run().map(\.failures) == [[]])
-        let failing = try PolicyParser.parse(Self.withTests + "    expect: { outcome: approve, approval: { group: finance-leads, deny_quorum: 1 } }\n")
+        let failing = try PolicyParser.parse(
+            Self.withTests + "    expect: { outcome: approve, approval: { group: finance-leads, deny_quorum: 1 } }\n")
         #expect(PolicyTestRunner(policy: failing).run().map(\.failures) == [["expected deny_quorum 1 of group finance-leads, got 2"]])
     }
 

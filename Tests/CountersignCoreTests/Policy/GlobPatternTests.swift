@@ -48,9 +48,21 @@ import Testing
     }
 
     @Test(arguments: [
-        ("a/***", "three or more stars in a row have no meaning: use * within one path segment or ** across segments, or \\* for a literal star", 2),
-        ("****", "three or more stars in a row have no meaning: use * within one path segment or ** across segments, or \\* for a literal star", 0),
-        ("\\****", "three or more stars in a row have no meaning: use * within one path segment or ** across segments, or \\* for a literal star", 2),
+        (
+            "a/***",
+            "three or more stars in a row have no meaning: use * within one path segment or ** across segments, or \\* for a literal star",
+            2
+        ),
+        (
+            "****",
+            "three or more stars in a row have no meaning: use * within one path segment or ** across segments, or \\* for a literal star",
+            0
+        ),
+        (
+            "\\****",
+            "three or more stars in a row have no meaning: use * within one path segment or ** across segments, or \\* for a literal star",
+            2
+        ),
         ("a\\", "trailing backslash: write \\\\ for a literal backslash", 1),
         ("\\", "trailing backslash: write \\\\ for a literal backslash", 0),
     ])

@@ -27,9 +27,11 @@ import Testing
         #expect(try search.resourceLocation("https://api.example.com/search?q=%7e1").uri == "https://api.example.com/search?q=~1")
         let refund = try #require(policy.action(named: "refund"))
         #expect(!refund.resourceQuery)
-        #expect(throws: ContextFieldError(
-            field: "resource",
-            message: #""https://api.example.com/payments/p-1?x=1" has a query (?...): the action does not declare resource_query: true"#)
+        #expect(
+            throws: ContextFieldError(
+                field: "resource",
+                message: #""https://api.example.com/payments/p-1?x=1" has a query (?...): the action does not declare resource_query: true"#
+            )
         ) { try refund.resourceLocation("https://api.example.com/payments/p-1?x=1") }
     }
 
@@ -37,8 +39,10 @@ import Testing
         ("resource_query: yes", "4:68", #"resource_query of search must be true or false (found the string "yes")"#),
         ("resource_query: 1", "4:68", "resource_query of search must be true or false (found 1)"),
         ("resource_query: \"true\"", "4:68", #"resource_query of search must be true or false (found the string "true")"#),
-        ("resource_quer: true", "4:52",
-         "unknown key resource_quer in action search (did you mean resource_query?); allowed: description, resource, resource_query, fields"),
+        (
+            "resource_quer: true", "4:52",
+            "unknown key resource_quer in action search (did you mean resource_query?); allowed: description, resource, resource_query, fields"
+        ),
     ])
     func aBadResourceQueryIsAnErrorAtItsPosition(_ member: String, _ position: String, _ message: String) {
         let yaml = """
@@ -51,19 +55,32 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"actions: { refund: { resource: "https://API.example.com/payments/*" } }"#, "2:32",
-         #"resource of refund "https://API.example.com/payments/*" can never match a location: locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/payments/*""#),
-        (#"actions: { refund: { resource: "https://api.example.com/a/../*" } }"#, "2:32",
-         #"resource of refund "https://api.example.com/a/../*" can never match a location: its fixed part "https://api.example.com/a/../" has a dot segment (. or ..) in its path, which no location has"#),
-        (#"actions: { refund: {} }"# + "\nrules: [{ name: r, action: refund, effect: deny, when: { resource: { glob: \"https://api.example.com:443/payments/%76ip-*\" } } }]",
-         "3:76",
-         #"resource glob "https://api.example.com:443/payments/%76ip-*" can never match a location: locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/payments/vip-*""#),
-        (#"actions: { refund: {} }"# + "\nrules: [{ name: r, action: refund, effect: deny, when: { resource: { eq: \"https://api.example.com\" } } }]",
-         "3:74",
-         #"resource eq "https://api.example.com" can never match a location: locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/""#),
-        (#"actions: { refund: {} }"# + "\nrules: [{ name: r, action: refund, effect: deny, when: { resource: { in: [\"https://api.example.com/x\", \"HTTPS://api.example.com/y\"] } } }]",
-         "3:74",
-         #"resource in "HTTPS://api.example.com/y" can never match a location: locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/y""#),
+        (
+            #"actions: { refund: { resource: "https://API.example.com/payments/*" } }"#, "2:32",
+            #"resource of refund "https://API.example.com/payments/*" can never match a location: locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/payments/*""#
+        ),
+        (
+            #"actions: { refund: { resource: "https://api.example.com/a/../*" } }"#, "2:32",
+            #"resource of refund "https://api.example.com/a/../*" can never match a location: its fixed part "https://api.example.com/a/../" has a dot segment (. or ..) in its path, which no location has"#
+        ),
+        (
+            #"actions: { refund: {} }"#
+                + "\nrules: [{ name: r, action: refund, effect: deny, when: { resource: { glob: \"https://api.example.com:443/payments/%76ip-*\" } } }]",
+            "3:76",
+            #"resource glob "https://api.example.com:443/payments/%76ip-*" can never match a location: locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/payments/vip-*""#
+        ),
+        (
+            #"actions: { refund: {} }"#
+                + "\nrules: [{ name: r, action: refund, effect: deny, when: { resource: { eq: \"https://api.example.com\" } } }]",
+            "3:74",
+            #"resource eq "https://api.example.com" can never match a location: locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/""#
+        ),
+        (
+            #"actions: { refund: {} }"#
+                + "\nrules: [{ name: r, action: refund, effect: deny, when: { resource: { in: [\"https://api.example.com/x\", \"HTTPS://api.example.com/y\"] } } }]",
+            "3:74",
+            #"resource in "HTTPS://api.example.com/y" can never match a location: locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/y""#
+        ),
     ])
     func aResourcePatternNotInNormalFormIsAnError(_ body: String, _ position: String, _ message: String) {
         let yaml = "version: 1\n" + body + (body.contains("rules:") ? "" : "\nrules: []")

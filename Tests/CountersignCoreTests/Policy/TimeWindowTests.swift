@@ -177,7 +177,8 @@ private func utc(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: I
             // Calendar counts Sunday as 1; allCases starts on Monday.
             let weekday = TimeWindow.Weekday.allCases[(try #require(parts.weekday) + 5) % 7]
             let start = String(format: "%02d:%02d", hour, minute)
-            let end = minute == 59 ? (hour == 23 ? "24:00" : String(format: "%02d:00", hour + 1)) : String(format: "%02d:%02d", hour, minute + 1)
+            let end =
+                minute == 59 ? (hour == 23 ? "24:00" : String(format: "%02d:00", hour + 1)) : String(format: "%02d:%02d", hour, minute + 1)
             let exact = try TimeWindow(from: start, to: end, weekdays: [weekday], timeZone: zone)
             #expect(exact.contains(epochSeconds: instant), "\(instant) \(start) \(weekday)")
             let otherDays = Set(TimeWindow.Weekday.allCases).subtracting([weekday])
@@ -259,13 +260,14 @@ private func utc(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: I
         #expect(TimeWindow.Weekday(name: name) == nil)
     }
 
-    @Test(arguments: [
-        (TimeWindowTests.weekdays, "09:00", "18:00", "Europe/Berlin", "09:00–18:00 mon–fri Europe/Berlin"),
-        (nil, "00:00", "24:00", "UTC", "00:00–24:00 UTC"),
-        ([.sat, .sun], "22:00", "06:00", "UTC", "22:00–06:00 sat,sun UTC"),
-        ([.mon, .wed, .fri], "08:05", "09:10", "Asia/Kolkata", "08:05–09:10 mon,wed,fri Asia/Kolkata"),
-        ([.mon, .tue, .wed, .fri, .sat, .sun], "01:00", "02:00", "UTC", "01:00–02:00 mon–wed,fri–sun UTC"),
-    ] as [(Set<TimeWindow.Weekday>?, String, String, String, String)])
+    @Test(
+        arguments: [
+            (TimeWindowTests.weekdays, "09:00", "18:00", "Europe/Berlin", "09:00–18:00 mon–fri Europe/Berlin"),
+            (nil, "00:00", "24:00", "UTC", "00:00–24:00 UTC"),
+            ([.sat, .sun], "22:00", "06:00", "UTC", "22:00–06:00 sat,sun UTC"),
+            ([.mon, .wed, .fri], "08:05", "09:10", "Asia/Kolkata", "08:05–09:10 mon,wed,fri Asia/Kolkata"),
+            ([.mon, .tue, .wed, .fri, .sat, .sun], "01:00", "02:00", "UTC", "01:00–02:00 mon–wed,fri–sun UTC"),
+        ] as [(Set<TimeWindow.Weekday>?, String, String, String, String)])
     func describesItselfReadably(days: Set<TimeWindow.Weekday>?, from: String, to: String, zone: String, text: String) throws {
         #expect(try TimeWindow(from: from, to: to, weekdays: days, timeZone: zone).description == text)
     }

@@ -1,7 +1,8 @@
-@testable import CountersignCore
 import Foundation
 import Testing
 import Yams
+
+@testable import CountersignCore
 
 /// The node count taken before Yams reads a policy is never below the nodes Yams makes, on
 /// generated documents of every shape libyaml reads, and equal to them for the common ones.
@@ -49,10 +50,12 @@ import Yams
             guard depth < 3, Bool.random(using: &random) else { return scalar().isEmpty ? "z" : scalar() }
             let count = Int.random(in: 0...3, using: &random)
             if Bool.random(using: &random) {
-                return "[" + (0..<count).map { _ in Bool.random(using: &random) ? "k: \(flow(depth + 1))" : flow(depth + 1) }
+                return "["
+                    + (0..<count).map { _ in Bool.random(using: &random) ? "k: \(flow(depth + 1))" : flow(depth + 1) }
                     .joined(separator: ", ") + "]"
             }
-            return "{" + (0..<count).map { i in Bool.random(using: &random) ? "k\(i): \(flow(depth + 1))" : "k\(i)" }
+            return "{"
+                + (0..<count).map { i in Bool.random(using: &random) ? "k\(i): \(flow(depth + 1))" : "k\(i)" }
                 .joined(separator: ", ") + "}"
         }
         guard depth < 4 else { return pad + flow(0) + "\n" }

@@ -163,30 +163,41 @@ private let api = "https://api.example.com"
         #expect(!search.isCovered(by: tenant), "a resource server URI with a query covers nothing")
     }
 
-    @Test(arguments: [
-        // (pattern or value, is it a glob, why it can never match a location)
-        (api + "/payments/*", true, nil),
-        (api + "/payments/vip-*", true, nil),
-        (api + "/**", true, nil),
-        ("*", true, nil),
-        ("**/payments/*", true, nil),
-        ("https://*.example.com/x", true, nil),
-        ("urn:example:*", true, nil),
-        (api + "/payments/p-17", false, nil),
-        (api + "/search?q=1", false, nil),
-        ("https://API.example.com/payments/*", true,
-         #"locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/payments/*""#),
-        ("https://api.example.com:443/payments/vip-*", true,
-         #"locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/payments/vip-*""#),
-        (api + "/payments/%76ip-*", true,
-         #"locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/payments/vip-*""#),
-        (api + "/caf%c3%a9/*", true,
-         #"locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/caf%C3%A9/*""#),
-        (api, false, #"locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/""#),
-        (api + "/a/../*", true,
-         #"its fixed part "https://api.example.com/a/../" has a dot segment (. or ..) in its path, which no location has"#),
-        (api + "/payments/vip%2F*", true, nil),
-    ] as [(String, Bool, String?)])
+    @Test(
+        arguments: [
+            // (pattern or value, is it a glob, why it can never match a location)
+            (api + "/payments/*", true, nil),
+            (api + "/payments/vip-*", true, nil),
+            (api + "/**", true, nil),
+            ("*", true, nil),
+            ("**/payments/*", true, nil),
+            ("https://*.example.com/x", true, nil),
+            ("urn:example:*", true, nil),
+            (api + "/payments/p-17", false, nil),
+            (api + "/search?q=1", false, nil),
+            (
+                "https://API.example.com/payments/*", true,
+                #"locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/payments/*""#
+            ),
+            (
+                "https://api.example.com:443/payments/vip-*", true,
+                #"locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/payments/vip-*""#
+            ),
+            (
+                api + "/payments/%76ip-*", true,
+                #"locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/payments/vip-*""#
+            ),
+            (
+                api + "/caf%c3%a9/*", true,
+                #"locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/caf%C3%A9/*""#
+            ),
+            (api, false, #"locations are compared in normal form (docs/POLICY.md §3); write "https://api.example.com/""#),
+            (
+                api + "/a/../*", true,
+                #"its fixed part "https://api.example.com/a/../" has a dot segment (. or ..) in its path, which no location has"#
+            ),
+            (api + "/payments/vip%2F*", true, nil),
+        ] as [(String, Bool, String?)])
     func aPolicyPatternMustBeWrittenInNormalForm(_ pattern: String, _ isGlob: Bool, _ problem: String?) {
         #expect(ResourceLocation.neverMatchesProblem(pattern: pattern, isGlob: isGlob) == problem)
     }

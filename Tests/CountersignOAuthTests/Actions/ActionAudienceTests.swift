@@ -58,7 +58,8 @@ import Testing
             #expect(reply.error == "invalid_target")
             #expect(
                 reply.json["error_description"]
-                    == "no one registered resource server covers every location: https://api.example.com/payments/p-2 lies outside those that cover the locations before it; ask for one token per resource server")
+                    == "no one registered resource server covers every location: https://api.example.com/payments/p-2 lies outside those that cover the locations before it; ask for one token per resource server"
+            )
         }
     }
 
@@ -70,7 +71,8 @@ import Testing
             #expect(bare.error == "invalid_target")
             #expect(
                 bare.json["error_description"]
-                    == "resource is required: name the resource server that will act on this action token (RFC 8707); the request has no locations to find it by")
+                    == "resource is required: name the resource server that will act on this action token (RFC 8707); the request has no locations to find it by"
+            )
             // Named, the request reaches the policy (which has no rule for a client rotating keys).
             let named = await f.token("grant_type=client_credentials&scope=rotate_api_key&resource=https%3A%2F%2Fapi.example.com")
             #expect(named.error == "access_denied")
@@ -115,7 +117,8 @@ import Testing
             #expect(outside.error == "invalid_authorization_details")
             #expect(
                 outside.json["error_description"]
-                    == "authorization_details[0].locations: https://api.example.com/payments/p-17 is not a resource of the audience https://api.example.com/payments/p-1")
+                    == "authorization_details[0].locations: https://api.example.com/payments/p-17 is not a resource of the audience https://api.example.com/payments/p-1"
+            )
         }
     }
 }

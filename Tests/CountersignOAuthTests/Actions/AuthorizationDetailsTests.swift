@@ -19,7 +19,8 @@ import Testing
     }
 
     @Test func anEntryBecomesAnActionWithItsContext() throws {
-        let text = #"[{"type":"refund","locations":["https://api.example.com/payments/p-1"],"amount":100.0000000000000001,"currency":"EUR"}]"#
+        let text =
+            #"[{"type":"refund","locations":["https://api.example.com/payments/p-1"],"amount":100.0000000000000001,"currency":"EUR"}]"#
         let actions = try AuthorizationDetails.parse(text, policy: policy)
         #expect(actions.count == 1)
         #expect(actions[0].action == "refund" && actions[0].locations.map(\.uri) == ["https://api.example.com/payments/p-1"])
@@ -28,13 +29,22 @@ import Testing
     }
 
     @Test func everyRefusalNamesTheEntryAndField() {
-        #expect(refused(#"[{"type":"refund","amount":1,"currency":"EUR","locations":["https://api.example.com/payments/1"]},{"type":"refund","amount":true,"currency":"EUR","locations":["https://api.example.com/payments/1"]}]"#)
-            == "authorization_details[1].amount: refund field amount must be number, not boolean")
-        #expect(refused(#"[{"type":"delete_user","locations":["https://api.example.com/payments/1"]}]"#)
-            == "authorization_details[0].locations: ?https://api.example.com/payments/1? is not a resource of delete_user (https://api.example.com/users/*)")
-        #expect(refused(String(repeating: "[", count: 50) + String(repeating: "]", count: 50))?.hasPrefix("authorization_details is not valid JSON") == true)
-        #expect(refused(#"[{"type":"refund","amount":1,"currency":"EUR","locations":["https://api.example.com/payments/1#x"]}]"#)
-            == "authorization_details[0].locations: ?https://api.example.com/payments/1#x? has a fragment (#...), which never reaches a resource server")
+        #expect(
+            refused(
+                #"[{"type":"refund","amount":1,"currency":"EUR","locations":["https://api.example.com/payments/1"]},{"type":"refund","amount":true,"currency":"EUR","locations":["https://api.example.com/payments/1"]}]"#
+            )
+                == "authorization_details[1].amount: refund field amount must be number, not boolean")
+        #expect(
+            refused(#"[{"type":"delete_user","locations":["https://api.example.com/payments/1"]}]"#)
+                == "authorization_details[0].locations: ?https://api.example.com/payments/1? is not a resource of delete_user (https://api.example.com/users/*)"
+        )
+        #expect(
+            refused(String(repeating: "[", count: 50) + String(repeating: "]", count: 50))?.hasPrefix(
+                "authorization_details is not valid JSON") == true)
+        #expect(
+            refused(#"[{"type":"refund","amount":1,"currency":"EUR","locations":["https://api.example.com/payments/1#x"]}]"#)
+                == "authorization_details[0].locations: ?https://api.example.com/payments/1#x? has a fragment (#...), which never reaches a resource server"
+        )
     }
 
     /// Fails against 503d0c1: locations reached the policy and the token as sent.
@@ -58,16 +68,27 @@ import Testing
     @Test(arguments: [
         ("https://api.example.com/payments/..", "?https://api.example.com/payments/..? has a dot segment (. or ..) in its path"),
         ("https://api.example.com/payments/%2e%2E", "?https://api.example.com/payments/%2e%2E? has a dot segment (. or ..) in its path"),
-        ("https://api.example.com/payments/..%2Fusers%2Fu-9",
-         "?https://api.example.com/payments/..%2Fusers%2Fu-9? has an encoded slash or backslash (%2F, %5C) in its path, which servers read differently"),
-        ("https://api.example.com/payments/vip-1?x=1",
-         "?https://api.example.com/payments/vip-1?x=1? has a query (?...): the action does not declare resource_query: true"),
+        (
+            "https://api.example.com/payments/..%2Fusers%2Fu-9",
+            "?https://api.example.com/payments/..%2Fusers%2Fu-9? has an encoded slash or backslash (%2F, %5C) in its path, which servers read differently"
+        ),
+        (
+            "https://api.example.com/payments/vip-1?x=1",
+            "?https://api.example.com/payments/vip-1?x=1? has a query (?...): the action does not declare resource_query: true"
+        ),
         ("https://api.example.com/payments//vip-1", "?https://api.example.com/payments//vip-1? has an empty path segment (//)"),
-        ("https://user@api.example.com/payments/vip-1", "?https://user@api.example.com/payments/vip-1? has user information (...@) before its host"),
-        ("https://api.example.com/payments/vip%G1",
-         "?https://api.example.com/payments/vip%G1? has an invalid percent-escape: % must be followed by two hex digits"),
-        ("https://api.example.com/payments/v\u{131}p-1",
-         "?https://api.example.com/payments/v?p-1? holds U+0131, which a URI cannot hold: percent-encode it (RFC 3986 section 2.1)"),
+        (
+            "https://user@api.example.com/payments/vip-1",
+            "?https://user@api.example.com/payments/vip-1? has user information (...@) before its host"
+        ),
+        (
+            "https://api.example.com/payments/vip%G1",
+            "?https://api.example.com/payments/vip%G1? has an invalid percent-escape: % must be followed by two hex digits"
+        ),
+        (
+            "https://api.example.com/payments/v\u{131}p-1",
+            "?https://api.example.com/payments/v?p-1? holds U+0131, which a URI cannot hold: percent-encode it (RFC 3986 section 2.1)"
+        ),
     ])
     func locationsThatCannotBeNormalisedSafelyAreRefused(_ sent: String, _ problem: String) {
         let text = #"[{"type":"refund","locations":["\#(sent)"],"amount":5,"currency":"EUR"}]"#
@@ -101,8 +122,9 @@ import Testing
     }
 
     @Test func anActionOnAResourceNeedsLocations() {
-        #expect(refused(#"[{"type":"refund","amount":1,"currency":"EUR"}]"#)
-            == "authorization_details[0].locations is required: refund acts on a resource (https://api.example.com/payments/*)")
+        #expect(
+            refused(#"[{"type":"refund","amount":1,"currency":"EUR"}]"#)
+                == "authorization_details[0].locations is required: refund acts on a resource (https://api.example.com/payments/*)")
     }
 
     @Test func scopeActions() throws {
@@ -112,7 +134,9 @@ import Testing
         #expect(throws: OAuthError.self) { try AuthorizationDetails.fromScope("read_transaction", policy: policy) }
     }
 
-    func decide(_ action: String, _ context: [String: PolicyValue], roles: [PolicyValue] = ["employee"], acr: String? = nil)
+    func decide(
+        _ action: String, _ context: [String: PolicyValue], roles: [PolicyValue] = ["employee"], acr: String? = nil
+    )
         throws -> Decision
     {
         var claims: [String: PolicyValue] = ["roles": .list(roles)]

@@ -1,9 +1,10 @@
-@testable import CountersignOAuth
 import CountersignCore
 import CountersignStore
-import Synchronization
 import CountersignTestSupport
+import Synchronization
 import Testing
+
+@testable import CountersignOAuth
 
 @Suite struct FailedAuthenticationThrottleTests {
     typealias F = OAuthFixture

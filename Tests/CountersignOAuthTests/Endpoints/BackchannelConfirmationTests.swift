@@ -2,8 +2,8 @@ import CountersignApprovals
 import CountersignCore
 import CountersignOAuth
 import CountersignStore
-import Crypto
 import CountersignTestSupport
+import Crypto
 import Testing
 
 /// OpenID CIBA Core §7.1: a hint names the user, it does not authenticate them. A backchannel

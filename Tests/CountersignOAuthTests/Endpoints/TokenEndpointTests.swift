@@ -1,6 +1,6 @@
-import CountersignStore
 import CountersignCore
 import CountersignOAuth
+import CountersignStore
 import CountersignTestSupport
 import Testing
 

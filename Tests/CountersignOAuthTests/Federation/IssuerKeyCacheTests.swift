@@ -192,18 +192,20 @@ import Testing
         #expect(problem("http://127.0.0.1:9000/jwks", namedBy: "http://127.0.0.1:9000") == nil)
         #expect(problem("http://localhost:9000/jwks", namedBy: "http://127.0.0.1:9000") == nil)
         #expect(problem("https://keys.example.com/jwks", namedBy: "https://idp.example.com") == nil)
-        #expect(problem("http://127.0.0.1:9000/jwks", namedBy: "https://idp.example.com")?.contains("must not point to this machine") == true)
+        #expect(
+            problem("http://127.0.0.1:9000/jwks", namedBy: "https://idp.example.com")?.contains("must not point to this machine") == true)
     }
 
-    @Test(arguments: [
-        ("https://idp.example.com", nil), ("http://127.0.0.1:8080", nil), ("http://127.9.9.9", nil), ("http://[::1]:80/x", nil),
-        ("http://localhost:3000", nil), ("HTTP://LOCALHOST", nil),
-        ("http://idp.example.com", "must use https"), ("http://10.0.0.5", "must use https"),
-        ("http://[::ffff:7f00:1]", nil), ("http://127.1", "non-standard form"), ("http://0x7f.0.0.1", "non-standard form"),
-        ("https://169.254.169.254", "link-local"), ("http://169.254.169.254", "link-local"),
-        ("https://[fe80::abcd]", "link-local"), ("https://[::ffff:169.254.1.1]", "link-local"),
-        ("ftp://idp.example.com", "absolute http(s) URL"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("https://idp.example.com", nil), ("http://127.0.0.1:8080", nil), ("http://127.9.9.9", nil), ("http://[::1]:80/x", nil),
+            ("http://localhost:3000", nil), ("HTTP://LOCALHOST", nil),
+            ("http://idp.example.com", "must use https"), ("http://10.0.0.5", "must use https"),
+            ("http://[::ffff:7f00:1]", nil), ("http://127.1", "non-standard form"), ("http://0x7f.0.0.1", "non-standard form"),
+            ("https://169.254.169.254", "link-local"), ("http://169.254.169.254", "link-local"),
+            ("https://[fe80::abcd]", "link-local"), ("https://[::ffff:169.254.1.1]", "link-local"),
+            ("ftp://idp.example.com", "absolute http(s) URL"),
+        ] as [(String, String?)])
     func issuerURLRule(url: String, problem: String?) {
         let found = OutboundURLPolicy.textProblem(url, for: .issuerDocument)?.description
         if let problem {

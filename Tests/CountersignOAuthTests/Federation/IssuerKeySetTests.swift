@@ -27,7 +27,8 @@ import Testing
         var flipped = signature
         flipped[5] ^= 1
         #expect(!keys[0].isValidSignature(flipped, for: input[...]))
-        #expect(!keys[0].isValidSignature(Array(try key.signature(for: input).derRepresentation), for: input[...]),
+        #expect(
+            !keys[0].isValidSignature(Array(try key.signature(for: input).derRepresentation), for: input[...]),
             "DER instead of R||S is refused")
         #expect(!keys[0].isValidSignature([UInt8](repeating: 0, count: 64), for: input[...]), "r = s = 0")
     }

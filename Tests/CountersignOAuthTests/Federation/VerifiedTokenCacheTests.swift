@@ -55,7 +55,9 @@ import Testing
         documents.set(Self.jwksURI, .document(Array(jwks.utf8), maxAge: maxAge))
     }
 
-    func token(sub: String = "alice", expiresIn: Int64 = 3600, kid: String = "k1", key: P256.Signing.PrivateKey? = nil) throws
+    func token(
+        sub: String = "alice", expiresIn: Int64 = 3600, kid: String = "k1", key: P256.Signing.PrivateKey? = nil
+    ) throws
         -> String
     {
         let now = clock.now().secondsSince1970
@@ -205,7 +207,8 @@ import Testing
     }
 
     @Test func theCostCountsEveryClaimValue() throws {
-        let bloated = try #require(try JSONParser().parse("{\"x\":[" + Array(repeating: "0", count: 1000).joined(separator: ",") + "]}").objectValue)
+        let bloated = try #require(
+            try JSONParser().parse("{\"x\":[" + Array(repeating: "0", count: 1000).joined(separator: ",") + "]}").objectValue)
         #expect(VerifiedTokenCache.cost(tokenBytes: 3000, claims: bloated) == 3000 + VerifiedTokenCache.bytesPerValue * 1002)
         #expect(VerifiedTokenCache.cost(tokenBytes: 10, claims: [:]) == 10 + VerifiedTokenCache.bytesPerValue)
     }

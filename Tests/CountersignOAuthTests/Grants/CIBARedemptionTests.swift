@@ -1,8 +1,8 @@
 import CountersignCore
 import CountersignOAuth
 import CountersignStore
-import Crypto
 import CountersignTestSupport
+import Crypto
 import Testing
 
 /// Redeeming an approved `auth_req_id` (OpenID CIBA Core §11): once, and a replay revokes the

@@ -13,7 +13,10 @@ import Testing
     }
 
     @Test(arguments: [
-        ("authorization_code", "the server does not serve grant type authorization_code yet; use client_credentials, token-exchange or ciba"),
+        (
+            "authorization_code",
+            "the server does not serve grant type authorization_code yet; use client_credentials, token-exchange or ciba"
+        ),
         ("refresh_token", "the server does not serve grant type refresh_token yet; use client_credentials, token-exchange or ciba"),
         ("bogus", "unknown grant type \"bogus\"; use client_credentials, token-exchange or ciba"),
     ])

@@ -1,9 +1,9 @@
 import CountersignCore
 import CountersignOAuth
 import CountersignStore
+import CountersignTestSupport
 import Crypto
 import Foundation
-import CountersignTestSupport
 import Testing
 
 /// Hostile tokens at introspection: each is only `active: false`.
@@ -14,7 +14,8 @@ import Testing
 
     static func claims(_ f: OAuthFixture, exp: String? = nil, iss: String = F.issuer) -> String {
         let now = f.clock.now().secondsSince1970
-        return #"{"iss":"\#(iss)","sub":"app","aud":"\#(F.issuer)","client_id":"app","iat":\#(now),"exp":\#(exp ?? String(now + 300)),"jti":"forged"}"#
+        return
+            #"{"iss":"\#(iss)","sub":"app","aud":"\#(F.issuer)","client_id":"app","iat":\#(now),"exp":\#(exp ?? String(now + 300)),"jti":"forged"}"#
     }
 
     static func signed(_ header: String, _ payload: String, key: P256.Signing.PrivateKey) throws -> String {
@@ -68,8 +69,12 @@ import Testing
                 ("signed by a foreign key with our kid", try Self.signed(header, Self.claims(f), key: foreign)),
                 ("tampered payload", parts[0] + "." + Self.b64(Self.claims(f)) + "." + parts[2]),
                 ("r = s = 0", parts[0] + "." + parts[1] + "." + zeroSignature),
-                ("DER signature", parts[0] + "." + parts[1] + "." + Base64URL.encode(
-                    try P256.Signing.PrivateKey().signature(for: [1]).derRepresentation)),
+                (
+                    "DER signature",
+                    parts[0] + "." + parts[1] + "."
+                        + Base64URL.encode(
+                            try P256.Signing.PrivateKey().signature(for: [1]).derRepresentation)
+                ),
                 ("extra segment", genuine + ".x"),
                 ("JWE-shaped", genuine + ".x.y"),
                 ("typ JWT", try resigned(#"{"alg":"ES256","typ":"JWT","kid":"\#(kid)"}"#)),

@@ -53,7 +53,8 @@ import Testing
         #expect {
             _ = try Layer.file(path)
         } throws: { error in
-            "\(error)" == "\(path):2:1: unknown setting \"prot\"; known settings: data_dir, host, port, issuer, policy, database_url, log_level, jwks_refresh_cooldown, allow_private_callbacks, body_timeout, sse_heartbeat"
+            "\(error)"
+                == "\(path):2:1: unknown setting \"prot\"; known settings: data_dir, host, port, issuer, policy, database_url, log_level, jwks_refresh_cooldown, allow_private_callbacks, body_timeout, sse_heartbeat"
         }
     }
 
@@ -61,12 +62,17 @@ import Testing
         (Layer([.port: "99999"]), "port must be a number from 0 to 65535 (got \"99999\")"),
         (Layer([.port: "http"]), "port must be a number from 0 to 65535 (got \"http\")"),
         (Layer([.logLevel: "loud"]), "log level must be one of trace, debug, info, notice, warning, error, critical (got \"loud\")"),
-        (Layer([.issuer: "https://as.example.com/"]), "issuer must be an http(s) URL without query, fragment or trailing slash (got \"https://as.example.com/\")"),
+        (
+            Layer([.issuer: "https://as.example.com/"]),
+            "issuer must be an http(s) URL without query, fragment or trailing slash (got \"https://as.example.com/\")"
+        ),
         (Layer([.issuer: "ftp://x"]), "issuer must be an http(s) URL without query, fragment or trailing slash (got \"ftp://x\")"),
         (Layer([.databaseURL: "mysql://x"]), "database URL must start with postgres:// (got a different scheme)"),
         (Layer([.jwksRefreshCooldown: "86401"]), "jwks refresh cooldown must be seconds from 0 to 86400 (got \"86401\")"),
-        (Layer([.allowPrivateCallbacks: String(repeating: "y", count: 50)]),
-         "allow private callbacks must be true or false (got \"\(String(repeating: "y", count: 40))\")"),
+        (
+            Layer([.allowPrivateCallbacks: String(repeating: "y", count: 50)]),
+            "allow private callbacks must be true or false (got \"\(String(repeating: "y", count: 40))\")"
+        ),
         (Layer([.bodyTimeout: "0"]), "body timeout must be seconds from 1 to 300 (got \"0\")"),
         (Layer([.sseHeartbeat: "soon"]), "SSE heartbeat must be seconds from 1 to 300 (got \"soon\")"),
     ])

@@ -66,10 +66,12 @@ import Testing
     }
 
     @Test func theHelpSaysTheVariableTheValuesAndTheDefault() {
-        #expect(ServerSetting.port.help == "Port to listen on, 0 for any free port (COUNTERSIGN_PORT: a number from 0 to 65535; default 8080).")
+        #expect(
+            ServerSetting.port.help == "Port to listen on, 0 for any free port (COUNTERSIGN_PORT: a number from 0 to 65535; default 8080).")
         #expect(ServerSetting.host.help == "Address to listen on (COUNTERSIGN_HOST; default 127.0.0.1).")
         #expect(
             ServerSetting.databaseURL.help
-                == "PostgreSQL database; accepted, but refused at start: not implemented yet (COUNTERSIGN_DATABASE_URL: a postgres:// URL; default SQLite at DATA_DIR/countersign.sqlite).")
+                == "PostgreSQL database; accepted, but refused at start: not implemented yet (COUNTERSIGN_DATABASE_URL: a postgres:// URL; default SQLite at DATA_DIR/countersign.sqlite)."
+        )
     }
 }

@@ -36,7 +36,9 @@ import Testing
         #expect { _ = try PolicyFile.load(path: path) } throws: { "\($0)" == "\(path):1:1: the policy file is not valid UTF-8" }
         let list = try write("- 1\n")
         defer { try? FileManager.default.removeItem(atPath: list) }
-        #expect { _ = try PolicyFile.load(path: list) } throws: { "\($0)" == "\(list):1:1: the policy must be a mapping (key: value) (found a list)" }
+        #expect { _ = try PolicyFile.load(path: list) } throws: {
+            "\($0)" == "\(list):1:1: the policy must be a mapping (key: value) (found a list)"
+        }
     }
 
     /// A holder of the bundled example, loaded once, over a real store in a temporary directory.

@@ -27,7 +27,8 @@ import Testing
         try await assembly.store.replaceToken(
             hash: PersonalToken.hash(token, serverKey: serverKey), for: "fiona", createdAt: .epoch,
             audit: AuditRecord(type: "user.token_created", actor: "test", data: [:]))
-        let app = Application(router: assembly.router(), server: CountersignServerApp.httpServer(metrics: nil, bodyDeadline: .seconds(10)), logger: logger)
+        let app = Application(
+            router: assembly.router(), server: CountersignServerApp.httpServer(metrics: nil, bodyDeadline: .seconds(10)), logger: logger)
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let (connection, opening) = try await RawConnection.offThePool {

@@ -15,7 +15,9 @@ import Testing
 @Suite struct HTTPSurfaceTests {
     static let secret = "http-secret-http-secret-http-secret-0001"
 
-    static func withServer(_ body: @Sendable (any TestClientProtocol, CountersignServerApp.Assembly) async throws -> Void)
+    static func withServer(
+        _ body: @Sendable (any TestClientProtocol, CountersignServerApp.Assembly) async throws -> Void
+    )
         async throws
     {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cs-http-\(UUID().uuidString)").path

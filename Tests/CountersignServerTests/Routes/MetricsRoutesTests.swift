@@ -23,7 +23,8 @@ import Testing
             var wrongSecret = HTTPSurfaceTests.basic
             wrongSecret[.authorization] = "Basic " + Data("app:wrong".utf8).base64EncodedString()
             _ = try await client.execute(uri: "/token", method: .post, headers: wrongSecret, body: form)
-            _ = try await client.execute(uri: "/token", method: .post, headers: HTTPSurfaceTests.basic,
+            _ = try await client.execute(
+                uri: "/token", method: .post, headers: HTTPSurfaceTests.basic,
                 body: ByteBuffer(string: "grant_type=password"))
             // Unmatched paths share one label, so a scan cannot grow the metrics.
             _ = try await client.execute(uri: "/nope-\(UUID().uuidString)", method: .get)
@@ -36,7 +37,10 @@ import Testing
             let (text, contentType) = try await Self.metrics(client)
             #expect(contentType == "text/plain; version=0.0.4; charset=utf-8")
             let lines = Set(text.split(separator: "\n").map(String.init))
-            #expect(lines.contains { $0.hasPrefix(#"countersign_http_request_duration_seconds_bucket{method="POST",route="/token",le="0.0005"} "#) })
+            #expect(
+                lines.contains {
+                    $0.hasPrefix(#"countersign_http_request_duration_seconds_bucket{method="POST",route="/token",le="0.0005"} "#)
+                })
             for expected in [
                 #"countersign_http_requests_total{method="POST",route="/token",status="200"} 2"#,
                 #"countersign_http_requests_total{method="POST",route="/token",status="401"} 1"#,

@@ -1,11 +1,12 @@
 import CountersignCore
-@testable import CountersignServer
 import CountersignStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+
+@testable import CountersignServer
 
 /// `GET /readyz` answers 503 with the reasons while the server cannot serve: no policy loaded,
 /// or a store that does not answer. `/healthz` stays 200 (the process is up).

@@ -36,13 +36,15 @@ import Testing
             #expect(read.approvals.map(\.denyQuorum) == [2, 1])
 
             let first = try await again.update(id: "r-deny-quorum", claim: nil) { r in
-                ApprovalUpdate(try r.cast(.deny, reason: "odd", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(1)))
+                ApprovalUpdate(
+                    try r.cast(.deny, reason: "odd", by: Self.lead("fiona"), groups: Self.groups, now: Self.t0 + .milliseconds(1)))
             }.request
             #expect(first.state == .pending)
             let stored = try #require(try await again.approvalRequest(id: "r-deny-quorum"))
             #expect(stored.state == .pending && stored.votes.map(\.verdict) == [.deny] && stored.votes.first?.requirements == [0])
             let second = try await again.update(id: "r-deny-quorum", claim: nil) { r in
-                ApprovalUpdate(try r.cast(.deny, reason: "agreed", by: Self.lead("gita"), groups: Self.groups, now: Self.t0 + .milliseconds(2)))
+                ApprovalUpdate(
+                    try r.cast(.deny, reason: "agreed", by: Self.lead("gita"), groups: Self.groups, now: Self.t0 + .milliseconds(2)))
             }.request
             #expect(second.state == .denied)
             #expect(try await again.approvalRequest(id: "r-deny-quorum")?.state == .denied)

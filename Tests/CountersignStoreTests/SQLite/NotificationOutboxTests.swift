@@ -33,7 +33,8 @@ import Testing
         try await withTemporaryDirectory { dir in
             let store = try await Self.open(dir + "/db.sqlite")
             for (id, group) in [("w1", "finance-leads"), ("w2", "security"), ("w3", "*")] {
-                try await store.create(Self.webhook(id, group: group), audit: AuditRecord(type: "webhook.created", actor: "test", data: [:]))
+                try await store.create(
+                    Self.webhook(id, group: group), audit: AuditRecord(type: "webhook.created", actor: "test", data: [:]))
             }
             let claim = OutboxClaim(claimant: "a", until: Self.t0 + .milliseconds(15_000))
             let created = try await store.create(
@@ -128,11 +129,16 @@ import Testing
                 ).first)
             let b = { (now: Instant) in OutboxClaim(claimant: "b", until: now + .milliseconds(15_000)) }
             // Still a's: the process that made the change is delivering it.
-            #expect(try await second.claimDueDeliveries(now: Self.t0 + .milliseconds(14_999), claim: b(Self.t0 + .milliseconds(14_999)), limit: 10).isEmpty)
+            #expect(
+                try await second.claimDueDeliveries(
+                    now: Self.t0 + .milliseconds(14_999), claim: b(Self.t0 + .milliseconds(14_999)), limit: 10
+                ).isEmpty)
             // a died: its claim lapses and b takes the row.
-            let taken = try await second.claimDueDeliveries(now: Self.t0 + .milliseconds(15_000), claim: b(Self.t0 + .milliseconds(15_000)), limit: 10)
+            let taken = try await second.claimDueDeliveries(
+                now: Self.t0 + .milliseconds(15_000), claim: b(Self.t0 + .milliseconds(15_000)), limit: 10)
             #expect(taken.map(\.id) == [row.id])
-            #expect(try await first.finishDelivery(id: row.id, claimant: "a", outcome: "late", now: Self.t0 + .milliseconds(15_001)) == false)
+            #expect(
+                try await first.finishDelivery(id: row.id, claimant: "a", outcome: "late", now: Self.t0 + .milliseconds(15_001)) == false)
             #expect(
                 try await second.rescheduleDelivery(id: row.id, claimant: "b", attempts: 1, nextAttemptAt: Self.t0 + .milliseconds(20_000)))
             // Released, but not due before its next attempt time; then anyone's.
@@ -141,9 +147,13 @@ import Testing
                 now: Self.t0 + .milliseconds(20_000), claim: OutboxClaim(claimant: "a", until: Self.t0 + .milliseconds(35_000)), limit: 10)
             #expect(retry.map(\.attempts) == [1])
             #expect(try await second.rescheduleDelivery(id: row.id, claimant: "b", attempts: 2, nextAttemptAt: Self.t0) == false)
-            #expect(try await first.finishDelivery(id: row.id, claimant: "a", outcome: "delivered 204", now: Self.t0 + .milliseconds(20_001)))
+            #expect(
+                try await first.finishDelivery(id: row.id, claimant: "a", outcome: "delivered 204", now: Self.t0 + .milliseconds(20_001)))
             // Finished: never claimed again, even with no claim on it.
-            #expect(try await second.claimDueDeliveries(now: Self.t0 + .milliseconds(99_000_000), claim: b(Self.t0 + .milliseconds(99_000_000)), limit: 10).isEmpty)
+            #expect(
+                try await second.claimDueDeliveries(
+                    now: Self.t0 + .milliseconds(99_000_000), claim: b(Self.t0 + .milliseconds(99_000_000)), limit: 10
+                ).isEmpty)
             #expect(try await second.deliveries(requestID: "r1").map(\.attempts) == [2])
             await first.close()
             await second.close()
@@ -176,10 +186,14 @@ import Testing
             let claimed = try await store.claimDueDeliveries(
                 now: Self.t0, claim: OutboxClaim(claimant: "a", until: Self.t0 + .milliseconds(15_000)), limit: 10)
             #expect(Set(claimed.map(\.id)) == Set(rows.map(\.id)))
-            #expect(try await store.finishDelivery(id: rows[1].id, claimant: "a", outcome: "delivered 200", now: Self.t0 + .milliseconds(5_000)))
+            #expect(
+                try await store.finishDelivery(id: rows[1].id, claimant: "a", outcome: "delivered 200", now: Self.t0 + .milliseconds(5_000))
+            )
             #expect(try await store.deliveries(requestID: "r2").first?.sealedPayload == nil)
-            #expect(try await store.purgeDeliveries(finishedBefore: Self.t0 + .milliseconds(5_000), now: Self.t0 + .milliseconds(5_000)) == 0)
-            #expect(try await store.purgeDeliveries(finishedBefore: Self.t0 + .milliseconds(5_001), now: Self.t0 + .milliseconds(5_001)) == 1)
+            #expect(
+                try await store.purgeDeliveries(finishedBefore: Self.t0 + .milliseconds(5_000), now: Self.t0 + .milliseconds(5_000)) == 0)
+            #expect(
+                try await store.purgeDeliveries(finishedBefore: Self.t0 + .milliseconds(5_001), now: Self.t0 + .milliseconds(5_001)) == 1)
             #expect(try await store.deliveries(requestID: "r2").isEmpty)
             #expect(try await store.deliveries(requestID: "r1").count == 1)  // not finished: never purged
             await store.close()
@@ -198,7 +212,8 @@ import Testing
             let start = try await server.approvalChangesHead()
             _ = try await server.create(Self.request("mine"), audit: requested("mine"), notifications: [], claim: nil)
             try await server.append([AuditRecord(type: "token.issued", actor: "test", data: [:])])
-            _ = try await cli.update(id: "mine", claim: nil) { request in ApprovalUpdate(try request.cancel(by: "cli", now: Self.t0)) }.request
+            _ = try await cli.update(id: "mine", claim: nil) { request in ApprovalUpdate(try request.cancel(by: "cli", now: Self.t0)) }
+                .request
             let (changes, next) = try await server.approvalChanges(after: start, limit: 100)
             #expect(changes.map(\.kind) == [.requested, .decided])
             #expect(changes.map(\.requestID) == ["mine", "mine"])

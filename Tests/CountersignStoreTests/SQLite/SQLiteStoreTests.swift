@@ -114,7 +114,9 @@ import Testing
             await store.close()
             let sqlite = Process()
             sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            sqlite.arguments = ["python3", "-c", """
+            sqlite.arguments = [
+                "python3", "-c",
+                """
                 import sqlite3, sys
                 c = sqlite3.connect(sys.argv[1])
                 for sql in ["UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events"]:
@@ -122,7 +124,8 @@ import Testing
                         c.execute(sql); c.commit(); print("allowed")
                     except sqlite3.DatabaseError as e:
                         print(e)
-                """, path]
+                """, path,
+            ]
             let pipe = Pipe()
             sqlite.standardOutput = pipe
             try sqlite.run()
@@ -180,12 +183,15 @@ import Testing
             // Another process holds the write lock past the busy timeout (a long migration).
             let holder = Process()
             holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            holder.arguments = ["python3", "-c", """
+            holder.arguments = [
+                "python3", "-c",
+                """
                 import sqlite3, sys, time
                 c = sqlite3.connect(sys.argv[1], isolation_level=None)
                 c.execute("DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)")
                 c.execute("BEGIN EXCLUSIVE"); print("locked", flush=True); time.sleep(9)
-                """, path]
+                """, path,
+            ]
             let pipe = Pipe()
             holder.standardOutput = pipe
             try holder.run()
@@ -209,7 +215,11 @@ import Testing
             await store.close()
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"INSERT INTO schema_migrations VALUES (999,'future',0)\"); c.commit()", path]
+            p.arguments = [
+                "python3", "-c",
+                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"INSERT INTO schema_migrations VALUES (999,'future',0)\"); c.commit()",
+                path,
+            ]
             try p.run()
             p.waitUntilExit()
             await #expect {

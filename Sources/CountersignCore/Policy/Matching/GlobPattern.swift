@@ -45,7 +45,8 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
                 // A third star has no meaning of its own; refusing it catches typos early.
                 guard run <= 2 else {
                     throw GlobPatternError(
-                        message: "three or more stars in a row have no meaning: use * within one path segment or ** across segments, or \\* for a literal star",
+                        message:
+                            "three or more stars in a row have no meaning: use * within one path segment or ** across segments, or \\* for a literal star",
                         offset: index)
                 }
                 tokens.append(run == 2 ? .anyRun : .segmentRun)

@@ -70,8 +70,9 @@ struct RegexParser {
     /// nested repeats such as `((a{100}){100}){100}` fail before anything large is built.
     func checkSize(_ size: Int, at offset: Int) throws(Failure) {
         guard size + 1 > BoundedRegex.maxProgramSize else { return }
-        throw fail("the pattern compiles to more than \(BoundedRegex.maxProgramSize) instructions: "
-            + "lower the {m,n} counts or simplify nested repeats", at: offset)
+        throw fail(
+            "the pattern compiles to more than \(BoundedRegex.maxProgramSize) instructions: "
+                + "lower the {m,n} counts or simplify nested repeats", at: offset)
     }
 
     // Each parse function returns the node and its compiled size, so limits are checked as we go.
@@ -114,8 +115,9 @@ struct RegexParser {
         guard let (low, high) = try parseQuantifier() else { return (atom, atomSize) }
         // A bare `^*` is almost surely a glob habit; `(^)*` is left alone as deliberate.
         if quantifierStart == atomStart + 1, scalars[atomStart] == "^" || scalars[atomStart] == "$" {
-            throw fail("nothing to repeat: a quantifier cannot follow the anchor '^' or '$'; for any text write .*",
-                       at: quantifierStart)
+            throw fail(
+                "nothing to repeat: a quantifier cannot follow the anchor '^' or '$'; for any text write .*",
+                at: quantifierStart)
         }
         if peek == "?" { index += 1 }  // lazy form: the same boolean answer
         let extraStart = index
@@ -142,8 +144,9 @@ struct RegexParser {
         default: return nil
         }
         let braceAt = index
-        let literalBrace = fail("'{' does not start a valid {n}, {n,} or {n,m} quantifier: write \\{ for a literal brace",
-                                at: braceAt)
+        let literalBrace = fail(
+            "'{' does not start a valid {n}, {n,} or {n,m} quantifier: write \\{ for a literal brace",
+            at: braceAt)
         index += 1
         guard let low = readCount() else { throw literalBrace }
         var high: Int? = low
@@ -156,8 +159,9 @@ struct RegexParser {
         index += 1
         guard low <= BoundedRegex.maxRepeat, (high ?? 0) <= BoundedRegex.maxRepeat else {
             let written = scalars[braceAt..<index].map(String.init).joined()
-            throw fail("a count in \(written) is larger than \(BoundedRegex.maxRepeat): use a smaller count, or * or +",
-                       at: braceAt)
+            throw fail(
+                "a count in \(written) is larger than \(BoundedRegex.maxRepeat): use a smaller count, or * or +",
+                at: braceAt)
         }
         if let high, low > high {
             throw fail("bad repeat {\(low),\(high)}: the minimum is larger than the maximum", at: braceAt)
@@ -195,8 +199,9 @@ struct RegexParser {
         case "*", "+", "?", "{":
             index = start
             _ = try parseQuantifier()  // a malformed `{` gets the literal-brace message instead
-            throw fail("nothing to repeat: '\(c)' has no character or group before it; write \\\(c) for a literal one",
-                       at: start)
+            throw fail(
+                "nothing to repeat: '\(c)' has no character or group before it; write \\\(c) for a literal one",
+                at: start)
         default: return (.scalar(c.value), 1)
         }
     }
@@ -211,7 +216,9 @@ struct RegexParser {
             case ">": throw fail("atomic groups (?> are not supported: use (?: ) instead", at: start)
             case "#": throw fail("comments (?# are not supported: remove the comment", at: start)
             case "<", "P":
-                if peek == "P" { index += 1 } else if index + 1 < scalars.count, scalars[index + 1] == "=" || scalars[index + 1] == "!" {
+                if peek == "P" {
+                    index += 1
+                } else if index + 1 < scalars.count, scalars[index + 1] == "=" || scalars[index + 1] == "!" {
                     throw fail("lookbehind (?<= (?<! is not supported: match the text itself or use a second condition", at: start)
                 }
                 try skipGroupName(openedAt: start)
@@ -260,18 +267,21 @@ struct RegexParser {
         case "W": return .set(ScalarRanges.complement(ScalarRanges.word))
         case "S": return .set(ScalarRanges.complement(ScalarRanges.space))
         case "b", "B":
-            throw fail("word boundaries (\\b, \\B) are not supported: match the separator explicitly, as in (^|[^A-Za-z0-9_])",
-                       at: start)
+            throw fail(
+                "word boundaries (\\b, \\B) are not supported: match the separator explicitly, as in (^|[^A-Za-z0-9_])",
+                at: start)
         case "1"..."9": throw fail("backreferences (\\\(c)) are not supported: rewrite without them", at: start)
         case "k": throw fail("backreferences (\\k<name>) are not supported: rewrite without them", at: start)
         case "p", "P":
-            throw fail("Unicode property classes (\\\(c){...}) are not supported: write a bracket class such as [A-Za-z]",
-                       at: start)
+            throw fail(
+                "Unicode property classes (\\\(c){...}) are not supported: write a bracket class such as [A-Za-z]",
+                at: start)
         default:
             // Letters and digits are reserved for escapes with meanings; any other scalar is itself.
             if c.isASCII && (c.properties.isAlphabetic || c.properties.numericType != nil) {
-                throw fail("unknown escape \\\(c): escape only punctuation, or use \\d \\w \\s \\D \\W \\S \\n \\t \\r",
-                           at: start)
+                throw fail(
+                    "unknown escape \\\(c): escape only punctuation, or use \\d \\w \\s \\D \\W \\S \\n \\t \\r",
+                    at: start)
             }
             return .scalar(c.value)
         }
@@ -309,8 +319,9 @@ struct RegexParser {
                 throw fail("bad range: a class such as \\d cannot be a range end; write \\- for a literal hyphen", at: itemStart)
             }
             guard lowValue <= highValue else {
-                throw fail("bad range \(scalars[itemStart..<index].map(String.init).joined()): the start comes after the end; write the lower end first",
-                           at: itemStart)
+                throw fail(
+                    "bad range \(scalars[itemStart..<index].map(String.init).joined()): the start comes after the end; write the lower end first",
+                    at: itemStart)
             }
             ranges.append(lowValue...highValue)
         }
@@ -323,8 +334,9 @@ struct RegexParser {
         index += 1
         if c == "\\" { return try parseEscape(at: start) }
         if c == "[", peek == ":" {
-            throw fail("POSIX classes such as [:alpha:] are not supported: write ranges such as A-Za-z, or \\[ for a literal '['",
-                       at: start)
+            throw fail(
+                "POSIX classes such as [:alpha:] are not supported: write ranges such as A-Za-z, or \\[ for a literal '['",
+                at: start)
         }
         return .scalar(c.value)
     }

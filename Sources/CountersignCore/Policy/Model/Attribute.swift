@@ -46,8 +46,9 @@ public struct Attribute: Sendable, Hashable, CustomStringConvertible {
     public static func parse(_ text: String) -> Result<Attribute, AttributeError> {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard let first = parts.first, let root = Root(rawValue: first) else {
-            return .failure(AttributeError(
-                "unknown attribute \(text): an attribute starts with subject., client., context., request., or is action or resource"))
+            return .failure(
+                AttributeError(
+                    "unknown attribute \(text): an attribute starts with subject., client., context., request., or is action or resource"))
         }
         let path = Array(parts.dropFirst())
         if path.contains(where: \.isEmpty) { return .failure(AttributeError("\(text) has an empty name between dots")) }

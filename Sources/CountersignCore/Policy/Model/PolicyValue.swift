@@ -55,7 +55,10 @@ extension PolicyValue {
         case .number(let n):
             do { self = .number(try ExactDecimal(literal: n.literal)) } catch {
                 throw PolicyValueError(
-                    path: path, message: "the number \(n.literal.prefix(40)) is out of range (at most \(ExactDecimal.maxDigits) significant digits and an exponent within ±\(ExactDecimal.maxExponent))")
+                    path: path,
+                    message:
+                        "the number \(n.literal.prefix(40)) is out of range (at most \(ExactDecimal.maxDigits) significant digits and an exponent within ±\(ExactDecimal.maxExponent))"
+                )
             }
         case .array(let items):
             var out: [PolicyValue] = []

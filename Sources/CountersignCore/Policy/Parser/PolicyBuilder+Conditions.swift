@@ -110,7 +110,8 @@ extension PolicyBuilder {
                 return nil
             }
             if attribute.path.count > 1 {
-                reader.fail("field \(field) of \(action.name) is \(declared.description), which has no member \(attribute.path[1])", at: node)
+                reader.fail(
+                    "field \(field) of \(action.name) is \(declared.description), which has no member \(attribute.path[1])", at: node)
                 return nil
             }
             let t = AttributeType(declared)

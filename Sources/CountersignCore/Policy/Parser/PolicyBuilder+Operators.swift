@@ -8,7 +8,9 @@ extension PolicyBuilder {
         switch name {
         case "eq", "ne":
             guard let v = scalarOperand(operand, name: name, attribute: a), checkScalar(v.kind, type, name, a, opNode) else { return nil }
-            if attribute.root == .resource, case .string(let text) = v { checkNormalForm(text, isGlob: false, what: "\(a) \(name)", at: operand) }
+            if attribute.root == .resource, case .string(let text) = v {
+                checkNormalForm(text, isGlob: false, what: "\(a) \(name)", at: operand)
+            }
             return name == "eq" ? .eq(v) : .ne(v)
         case "in", "not_in":
             guard let vs = listOperand(operand, name: name, attribute: a), let first = vs.first,
@@ -44,19 +46,24 @@ extension PolicyBuilder {
             guard checkString(type, name, a, opNode) else { return nil }
             var patterns: [GlobPattern] = []
             for text in stringOrList(operand, name: name, attribute: a) ?? [] {
-                do { patterns.append(try GlobPattern(text.value)) } catch { reader.fail("glob \(text.value): \(error.message)", at: text.node) }
+                do { patterns.append(try GlobPattern(text.value)) } catch {
+                    reader.fail("glob \(text.value): \(error.message)", at: text.node)
+                }
                 if attribute.root == .resource { checkNormalForm(text.value, isGlob: true, what: "\(a) glob", at: text.node) }
             }
             return patterns.isEmpty ? nil : .glob(patterns)
         case "regex":
             guard checkString(type, name, a, opNode), let text = reader.string(operand, "the regex of \(a)") else { return nil }
             do { return .regex(try BoundedRegex(text)) } catch {
-                reader.fail("regex \(PolicyValue.string(text).rendered(limit: 60)): \(error.message) (at character \(error.offset + 1))", at: operand)
+                reader.fail(
+                    "regex \(PolicyValue.string(text).rendered(limit: 60)): \(error.message) (at character \(error.offset + 1))",
+                    at: operand)
                 return nil
             }
         case "cidr":
             if let type, type != .ip, type != .string {
-                reader.fail("\(a) is \(type), so cidr cannot test it; cidr tests request.ip or a string field holding an address", at: opNode)
+                reader.fail(
+                    "\(a) is \(type), so cidr cannot test it; cidr tests request.ip or a string field holding an address", at: opNode)
                 return nil
             }
             var blocks: [CIDRBlock] = []
@@ -83,7 +90,9 @@ extension PolicyBuilder {
 
     mutating func scalarOperand(_ node: Node, name: String, attribute: String) -> PolicyValue? {
         if case .sequence = node {
-            reader.fail("\(attribute) \(name) takes one value, not a list\(name == "eq" ? ": use in for a list" : name == "contains" ? ": use contains_any or contains_all" : "")", at: node)
+            reader.fail(
+                "\(attribute) \(name) takes one value, not a list\(name == "eq" ? ": use in for a list" : name == "contains" ? ": use contains_any or contains_all" : "")",
+                at: node)
             return nil
         }
         guard let v = reader.scalar(node, "the operand of \(name)") else { return nil }
@@ -197,7 +206,9 @@ extension PolicyBuilder {
                 var days = Set<TimeWindow.Weekday>()
                 for item in items {
                     guard let s = reader.string(item, "a weekday") else { continue }
-                    if let day = TimeWindow.Weekday(name: s) { days.insert(day) } else {
+                    if let day = TimeWindow.Weekday(name: s) {
+                        days.insert(day)
+                    } else {
                         reader.fail("\(s) is not a weekday: use mon, tue, wed, thu, fri, sat, sun", at: item)
                     }
                 }

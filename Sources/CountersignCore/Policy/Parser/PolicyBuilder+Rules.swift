@@ -26,7 +26,9 @@ extension PolicyBuilder {
 
         var name = "rule at line \(location.line)"
         if let n = members["name"], let s = reader.string(n, "name") {
-            if PolicyParser.isValidName(s) { name = s } else {
+            if PolicyParser.isValidName(s) {
+                name = s
+            } else {
                 reader.fail("rule name \(PolicyValue.string(s).rendered(limit: 40)) must be 1–128 letters, digits or _ . : - /", at: n)
             }
         } else if members["name"] == nil {
@@ -48,7 +50,9 @@ extension PolicyBuilder {
         if let e = members["effect"], let word = reader.string(e, "effect") {
             effect = Effect(rawValue: word)
             if effect == nil {
-                reader.fail("effect must be allow, deny, approve or step_up (found \(word))\(YAMLReader.suggestion(for: word, among: Effect.allCases.map(\.rawValue)))", at: e)
+                reader.fail(
+                    "effect must be allow, deny, approve or step_up (found \(word))\(YAMLReader.suggestion(for: word, among: Effect.allCases.map(\.rawValue)))",
+                    at: e)
             }
         } else if members["effect"] == nil {
             reader.fail("rule \(name) needs an effect: allow, deny, approve or step_up", at: location)
@@ -74,13 +78,21 @@ extension PolicyBuilder {
             switch effect {
             case .deny:
                 for (key, present) in [("grant", grant != nil), ("approval", approval != nil), ("step_up", stepUp != nil)] where present {
-                    reader.fail("rule \(name) denies, so it cannot have \(key): remove it", at: members[key].map(YAMLReader.location(of:)) ?? location)
+                    reader.fail(
+                        "rule \(name) denies, so it cannot have \(key): remove it",
+                        at: members[key].map(YAMLReader.location(of:)) ?? location)
                 }
             case .approve:
-                if members["approval"] == nil { reader.fail("rule \(name) has effect approve but no approval: { group: ..., quorum: ... }", at: location) }
+                if members["approval"] == nil {
+                    reader.fail("rule \(name) has effect approve but no approval: { group: ..., quorum: ... }", at: location)
+                }
             case .stepUp:
-                if members["step_up"] == nil { reader.fail("rule \(name) has effect step_up but no step_up: { acr: ..., max_age: ... }", at: location) }
-                if approval != nil { reader.fail("rule \(name) has effect step_up and an approval: use effect approve (step_up applies too)", at: location) }
+                if members["step_up"] == nil {
+                    reader.fail("rule \(name) has effect step_up but no step_up: { acr: ..., max_age: ... }", at: location)
+                }
+                if approval != nil {
+                    reader.fail("rule \(name) has effect step_up and an approval: use effect approve (step_up applies too)", at: location)
+                }
             case .allow:
                 if approval != nil { reader.fail("rule \(name) allows but has an approval: use effect approve", at: location) }
             }
@@ -146,7 +158,9 @@ extension PolicyBuilder {
             case "group":
                 guard let g = reader.string(e.value, "group") else { continue }
                 if groups[g] == nil {
-                    reader.fail("rule \(rule) asks group \(g) to approve, but no such group is defined under groups:\(YAMLReader.suggestion(for: g, among: Array(groups.keys)))", at: e.value)
+                    reader.fail(
+                        "rule \(rule) asks group \(g) to approve, but no such group is defined under groups:\(YAMLReader.suggestion(for: g, among: Array(groups.keys)))",
+                        at: e.value)
                 }
                 if approver != nil {
                     reader.fail("approval names both group and subject: use one", at: e.value)
@@ -155,7 +169,9 @@ extension PolicyBuilder {
                 }
             case "subject":
                 guard let b = reader.bool(e.value, "subject") else { continue }
-                if !b { reader.fail("subject: false means nothing: leave it out and name a group", at: e.value) } else if approver != nil {
+                if !b {
+                    reader.fail("subject: false means nothing: leave it out and name a group", at: e.value)
+                } else if approver != nil {
                     reader.fail("approval names both group and subject: use one", at: e.value)
                 } else {
                     approver = .subject
@@ -186,7 +202,8 @@ extension PolicyBuilder {
             if let group = groups[g], group.claim == nil {
                 for (key, count, at) in [("quorum", quorum, quorumNode), ("deny_quorum", denyQuorum, denyQuorumNode)]
                 where count > group.members.count {
-                    reader.fail("group \(g) has \(group.members.count) member(s), so a \(key) of \(count) can never be reached", at: at ?? node)
+                    reader.fail(
+                        "group \(g) has \(group.members.count) member(s), so a \(key) of \(count) can never be reached", at: at ?? node)
                 }
             }
         }
@@ -202,7 +219,9 @@ extension PolicyBuilder {
             case "acr":
                 guard let acr = reader.string(e.value, "acr") else { continue }
                 if !acrLevels.contains(acr) {
-                    reader.fail("acr \(acr) is not one of acr_levels (\(acrLevels.joined(separator: ", ")))\(YAMLReader.suggestion(for: acr, among: acrLevels)); add it to acr_levels", at: e.value)
+                    reader.fail(
+                        "acr \(acr) is not one of acr_levels (\(acrLevels.joined(separator: ", ")))\(YAMLReader.suggestion(for: acr, among: acrLevels)); add it to acr_levels",
+                        at: e.value)
                 }
                 stepUp.acr = acr
             default: stepUp.maxAge = reader.duration(e.value, "max_age", in: 0...(30 * 86_400))

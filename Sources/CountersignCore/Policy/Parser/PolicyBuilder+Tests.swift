@@ -81,7 +81,9 @@ extension PolicyBuilder {
             for item in items {
                 guard let n = reader.string(item, "a rule name") else { continue }
                 if !rules.contains(where: { $0.name == n }) {
-                    reader.fail("test \(test) expects the rule \(n), which the policy does not have\(YAMLReader.suggestion(for: n, among: rules.map(\.name)))", at: item)
+                    reader.fail(
+                        "test \(test) expects the rule \(n), which the policy does not have\(YAMLReader.suggestion(for: n, among: rules.map(\.name)))",
+                        at: item)
                 }
                 names.append(n)
             }

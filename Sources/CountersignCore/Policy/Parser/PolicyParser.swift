@@ -32,7 +32,8 @@ public enum PolicyParser {
             // The basic resolver: the parser types scalars itself (JSON-style), and Yams's
             // default resolver would run seven regular expressions on every scalar.
             guard let node = try Yams.compose(yaml: text, .basic) else {
-                throw PolicyLoadError(file: file, errors: [PolicyError("the policy is empty: it needs version, actions and rules", at: .start)])
+                throw PolicyLoadError(
+                    file: file, errors: [PolicyError("the policy is empty: it needs version, actions and rules", at: .start)])
             }
             root = node
         } catch let error as PolicyLoadError {
@@ -93,7 +94,9 @@ struct PolicyBuilder {
 
         var version = 1
         if let v = members["version"] {
-            if case .scalar(let s) = v, s.string == "1" { version = 1 } else {
+            if case .scalar(let s) = v, s.string == "1" {
+                version = 1
+            } else {
                 reader.fail("version must be 1 (the only policy format so far)", at: v)
             }
         } else {
@@ -144,7 +147,9 @@ struct PolicyBuilder {
         for entry in entries {
             let name = entry.key
             if !PolicyParser.isValidName(name) {
-                reader.fail("group name \(PolicyValue.string(name).rendered(limit: 40)) must be 1–128 letters, digits or _ . : - /", at: entry.keyNode)
+                reader.fail(
+                    "group name \(PolicyValue.string(name).rendered(limit: 40)) must be 1–128 letters, digits or _ . : - /",
+                    at: entry.keyNode)
             }
             guard let fields = reader.mapping(entry.value, "group \(name)", known: ["members", "claim", "value", "description"]) else {
                 continue
@@ -184,7 +189,8 @@ struct PolicyBuilder {
             let name = entry.key
             let location = YAMLReader.location(of: entry.keyNode)
             if !PolicyParser.isValidName(name) {
-                reader.fail("action name \(PolicyValue.string(name).rendered(limit: 40)) must be 1–128 letters, digits or _ . : - /", at: location)
+                reader.fail(
+                    "action name \(PolicyValue.string(name).rendered(limit: 40)) must be 1–128 letters, digits or _ . : - /", at: location)
             }
             var description: String?
             var resource: GlobPattern?
@@ -192,7 +198,9 @@ struct PolicyBuilder {
             var fields: [String: FieldType]?
             if case .scalar(let s) = entry.value, YAMLReader.typed(s) == .null {
                 // `delete_user:` with nothing after it: an action without details.
-            } else if let members = reader.mapping(entry.value, "action \(name)", known: ["description", "resource", "resource_query", "fields"]) {
+            } else if let members = reader.mapping(
+                entry.value, "action \(name)", known: ["description", "resource", "resource_query", "fields"])
+            {
                 for m in members {
                     switch m.key {
                     case "description": description = reader.string(m.value, "description of \(name)")
@@ -221,7 +229,9 @@ struct PolicyBuilder {
             switch entry.value {
             case .sequence(let seq) where seq.count == 1:
                 // `locations: [string]` written unquoted is a one-item YAML list.
-                if case .scalar(let s) = seq[0], let base = FieldType.Base(rawValue: s.string) { type = FieldType(base: base, isList: true) }
+                if case .scalar(let s) = seq[0], let base = FieldType.Base(rawValue: s.string) {
+                    type = FieldType(base: base, isList: true)
+                }
             case .scalar(let s):
                 type = FieldType(text: s.string)
             default: break

@@ -50,7 +50,8 @@ enum YAMLAliasScan {
             case .scalar(let scalar):
                 if scalar.style == .plain && scalar.string.unicodeScalars.first == standIn {
                     return PolicyError(
-                        "aliases (*name) are not allowed in a policy: write the value out (quote a string that starts with *)", at: location)
+                        "aliases (*name) are not allowed in a policy: write the value out (quote a string that starts with *)", at: location
+                    )
                 }
                 anchored = scalar.anchor != nil
             case .mapping(let mapping):

@@ -60,7 +60,9 @@ struct YAMLReader {
             }
             seen[key] = Self.location(of: keyNode)
             if let known, !known.contains(key) {
-                fail("unknown key \(key) in \(what)\(Self.suggestion(for: key, among: known)); allowed: \(known.joined(separator: ", "))", at: keyNode)
+                fail(
+                    "unknown key \(key) in \(what)\(Self.suggestion(for: key, among: known)); allowed: \(known.joined(separator: ", "))",
+                    at: keyNode)
                 continue
             }
             out.append((key, keyNode, value))
@@ -162,7 +164,9 @@ struct YAMLReader {
             return nil
         }
         guard range.contains(seconds) else {
-            fail("\(what) must be between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound)), not \(Self.format(seconds))", at: node)
+            fail(
+                "\(what) must be between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound)), not \(Self.format(seconds))",
+                at: node)
             return nil
         }
         return seconds
