@@ -14,7 +14,12 @@ final class SQLiteDatabase: @unchecked Sendable {
     /// The most statements kept; a connection asked for more (generated SQL) prepares the rest each time.
     static let statementCacheLimit = 256
 
-    private static let initialized: Int32 = sqlite3_initialize()
+    /// SQLite is configured once, before any connection: no memory statistics (a global mutex
+    /// on every allocation, which nothing here reads).
+    private static let initialized: Int32 = {
+        _ = csqlite_disable_memory_statistics()
+        return sqlite3_initialize()
+    }()
 
     /// Opens (creating when missing) the database at `path` with a bounded busy wait.
     init(path: String, busyTimeoutMillis: Int32 = 5000) throws(SQLiteError) {
