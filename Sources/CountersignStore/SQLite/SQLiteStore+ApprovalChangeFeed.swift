@@ -14,7 +14,8 @@ extension SQLiteStore: ApprovalChangeFeed {
 
     /// The next rows of `approval_changes`, each marked as this process's or not, read on the caller's thread.
     public func approvalChanges(after seq: Int64, limit: Int) async throws -> (changes: [ApprovalFeedEntry], next: Int64) {
-        let rows = try read { connection in
+        // Up to `limit` rows: a listing, so on a pool thread (`scan`), not the caller's.
+        let rows = try await scan { connection in
             try connection.query(
                 "SELECT seq, origin, kind, request_id, user_name FROM approval_changes WHERE seq > ? ORDER BY seq LIMIT ?",
                 [.integer(Int(seq)), .integer(limit)])
