@@ -13,24 +13,13 @@ import Testing
 /// re-check ends it plainly, so the client reconnects within seconds and is checked afresh.
 @Suite struct ApproverEventStreamTests {
     @Test func aStoreThatCannotAnswerTheRecheckEndsTheStreamWithoutListenerEnded() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cs-sse-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var config = ServerConfiguration()
-        config.dataDirectory = dir
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let assembly = try await CountersignServerApp.assemble(configuration: config, logger: logger)
-        let serverKey = try DataDirectory(path: dir).serverKey()
-        let user = User(name: "fiona", createdAt: .epoch)
-        try await assembly.store.create(user, audit: AuditRecord(type: "user.created", actor: "test", data: [:]))
-        let token = PersonalToken.generate()
-        try await assembly.store.replaceToken(
-            hash: PersonalToken.hash(token, serverKey: serverKey), for: "fiona", createdAt: .epoch,
-            audit: AuditRecord(type: "user.token_created", actor: "test", data: [:]))
-        let app = Application(
-            router: assembly.router(), server: CountersignServerApp.httpServer(metrics: nil, bodyDeadline: .seconds(10)), logger: logger)
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
+        try await LiveServer.with { assembly, serverKey, port in
+            let user = User(name: "fiona", createdAt: .epoch)
+            try await assembly.store.create(user, audit: AuditRecord(type: "user.created", actor: "test", data: [:]))
+            let token = PersonalToken.generate()
+            try await assembly.store.replaceToken(
+                hash: PersonalToken.hash(token, serverKey: serverKey), for: "fiona", createdAt: .epoch,
+                audit: AuditRecord(type: "user.token_created", actor: "test", data: [:]))
             let (connection, opening) = try await RawConnection.offThePool {
                 let connection = try RawConnection(port: port)
                 try connection.send(
@@ -50,6 +39,5 @@ import Testing
             #expect(!rest.contains("listener.ended"))
             #expect(!rest.contains("86400000"))
         }
-        await assembly.close()
     }
 }

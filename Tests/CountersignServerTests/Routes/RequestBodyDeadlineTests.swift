@@ -13,29 +13,14 @@ import Testing
 @Suite struct RequestBodyDeadlineTests {
     static let body = "grant_type=client_credentials"
 
-    static func withServer(_ body: @Sendable (Int) async throws -> Void) async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cs-body-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var config = ServerConfiguration()
-        config.dataDirectory = dir
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let assembly = try await CountersignServerApp.assemble(configuration: config, logger: logger)
-        let serverKey = try DataDirectory(path: dir).serverKey()
-        let client = OAuthClient(
-            id: "app", secretHash: ClientSecret.hash(HTTPSurfaceTests.secret, serverKey: serverKey),
-            grantTypes: [.clientCredentials], scopes: ["read"], createdAt: .epoch)
-        try await assembly.store.create(client, audit: AuditRecord(type: "client.created", actor: "test", data: [:]))
-        let app = Application(
-            router: assembly.router(), server: CountersignServerApp.httpServer(metrics: nil, bodyDeadline: .milliseconds(300)),
-            logger: logger)
-        do {
-            try await app.test(.live) { client in try await body(try #require(client.port)) }
-        } catch {
-            await assembly.close()
-            throw error
+    static func withServer(_ body: @Sendable @escaping (Int) async throws -> Void) async throws {
+        try await LiveServer.with(bodyDeadline: .milliseconds(300)) { assembly, serverKey, port in
+            let client = OAuthClient(
+                id: "app", secretHash: ClientSecret.hash(HTTPSurfaceTests.secret, serverKey: serverKey),
+                grantTypes: [.clientCredentials], scopes: ["read"], createdAt: .epoch)
+            try await assembly.store.create(client, audit: AuditRecord(type: "client.created", actor: "test", data: [:]))
+            try await body(port)
         }
-        await assembly.close()
     }
 
     /// A token request whose head declares the whole body, followed by `sent` of it.
